@@ -1,0 +1,5 @@
+"""Package list: trust/ and surveys/ as found, plus the top-level static/ shipped as surveys.static."""
+
+from setuptools import find_packages, setup
+
+setup(packages=[*find_packages(include=["trust", "trust.*", "surveys", "surveys.*"]), "surveys.static"])

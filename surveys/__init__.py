@@ -1,0 +1,47 @@
+"""surveys: the Flask application of the team-trust survey."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from surveys import config
+
+
+def _static_folder() -> str:
+    """surveys/static when installed from a wheel, the top-level static/ in a source checkout."""
+    installed = Path(__file__).parent / "static"
+    return str(installed if installed.is_dir() else Path(__file__).parent.parent / "static")
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: configuration, database, extensions, blueprints, commands."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("TRUSTSURVEY_INSTANCE") or None,
+        instance_relative_config=True,
+        static_folder=_static_folder(),
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(config.defaults(app.instance_path))
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+
+    from surveys import db, i18n, models, security  # noqa: F401  (models registers the tables)
+
+    db.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+
+    from surveys import auth, facilitate, respond
+
+    app.register_blueprint(respond.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(facilitate.bp)
+
+    from surveys import commands
+
+    commands.init_app(app)
+    return app

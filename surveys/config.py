@@ -1,0 +1,61 @@
+"""Configuration from environment variables, with safe defaults for a single-machine install."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+LANGUAGES = {"en": "English", "zh_Hans": "简体中文"}
+MIN_K = 3
+DEFAULT_K = 5
+
+
+def database_url(instance_path: str) -> str:
+    """DATABASE_URL if set (postgres:// and postgresql:// use psycopg 3), else SQLite in the instance folder."""
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        return "sqlite:///" + str(Path(instance_path) / "trustsurvey.sqlite3")
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def secret_key(instance_path: str) -> str:
+    """TRUSTSURVEY_SECRET_KEY if set, else a random key kept in the instance folder.
+
+    The key must outlive restarts: invitation links are derived from it.
+    """
+    key = os.environ.get("TRUSTSURVEY_SECRET_KEY")
+    if key:
+        return key
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def defaults(instance_path: str) -> dict:
+    return {
+        "SECRET_KEY": secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Survey answers are small; anything bigger is not a survey.
+        "MAX_CONTENT_LENGTH": int(os.environ.get("TRUSTSURVEY_MAX_BODY", 64 * 1024)),
+        "MAX_ROSTER_BYTES": 2 * 1024 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("TRUSTSURVEY_SECURE_COOKIES", "") == "1",
+        "REMEMBER_COOKIE_DURATION": 0,
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
+        "RATELIMIT_STORAGE_URI": os.environ.get("TRUSTSURVEY_RATELIMIT_STORAGE", "memory://"),
+        "RATELIMIT_LOGIN": os.environ.get("TRUSTSURVEY_RATELIMIT_LOGIN", "10 per minute"),
+        "RATELIMIT_SUBMIT": os.environ.get("TRUSTSURVEY_RATELIMIT_SUBMIT", "30 per minute"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "WTF_CSRF_TIME_LIMIT": None,
+    }

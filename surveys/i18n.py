@@ -1,0 +1,48 @@
+"""Languages: zh-Hans and en everywhere; the choice follows ?lang=, then the session, then the browser."""
+
+from flask import request, session, url_for
+from flask_babel import Babel, get_locale
+
+from surveys.config import LANGUAGES
+
+babel = Babel()
+
+
+def select_locale() -> str:
+    chosen = request.args.get("lang")
+    if chosen in LANGUAGES:
+        session["lang"] = chosen
+        return chosen
+    if session.get("lang") in LANGUAGES:
+        return session["lang"]
+    for value, _quality in request.accept_languages:
+        tag = value.lower()
+        if tag.startswith("zh"):
+            return "zh_Hans"
+        if tag.startswith("en"):
+            return "en"
+    return "en"
+
+
+def instrument_language() -> str:
+    """The key instruments use for the current language ('zh' or 'en')."""
+    return "zh" if str(get_locale()).startswith("zh") else "en"
+
+
+def switch_url(lang: str) -> str:
+    """This page in another language."""
+    args = dict(request.view_args or {})
+    args.update(request.args.to_dict())
+    args["lang"] = lang
+    return url_for(request.endpoint or "respond.index", **args)
+
+
+def init_app(app):
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals.update(
+        LANGUAGES=LANGUAGES, switch_url=switch_url, instrument_language=instrument_language
+    )
+
+    @app.context_processor
+    def html_lang():
+        return {"html_lang": "zh-Hans" if str(get_locale()).startswith("zh") else "en"}

@@ -1,0 +1,198 @@
+"""Database models.
+
+Anonymity invariant 1 shapes two tables: ``Response`` and ``Comment`` hold a random id, the
+wave, the team and the answer, and nothing else: no invitation, person, time, IP or user agent.
+Both are SQLite WITHOUT ROWID tables keyed by a random id, so their physical order says nothing
+about the order of arrival; views order them by that random id.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from flask_login import UserMixin
+from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Table, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from surveys.db import db
+
+ROLES = ("admin", "facilitator", "researcher")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def random_id() -> str:
+    return secrets.token_hex(16)
+
+
+class Organisation(db.Model):
+    """Organisation-wide settings (one row)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    default_k: Mapped[int] = mapped_column(default=5)
+
+
+team_facilitator = Table(
+    "team_facilitator",
+    db.metadata,
+    Column("user_id", Integer, ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True),
+    Column("team_id", Integer, ForeignKey("team.id", ondelete="CASCADE"), primary_key=True),
+)
+
+wave_team = Table(
+    "wave_team",
+    db.metadata,
+    Column("wave_id", Integer, ForeignKey("wave.id", ondelete="CASCADE"), primary_key=True),
+    Column("team_id", Integer, ForeignKey("team.id"), primary_key=True),
+)
+
+
+class User(UserMixin, db.Model):
+    """A facilitator, researcher or admin account (never a respondent)."""
+
+    __tablename__ = "user_account"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(default=True)
+    # Rotated on logout and password change so that every earlier session cookie stops working.
+    session_token: Mapped[str] = mapped_column(String(32), default=random_id)
+    teams: Mapped[list[Team]] = relationship(secondary=team_facilitator, back_populates="facilitators")
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+
+class Team(db.Model):
+    """A team; a team with children is a department."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
+    archived: Mapped[bool] = mapped_column(default=False)
+    parent: Mapped[Team | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Team]] = relationship(back_populates="parent")
+    members: Mapped[list[Member]] = relationship(back_populates="team")
+    facilitators: Mapped[list[User]] = relationship(secondary=team_facilitator, back_populates="teams")
+
+
+class Member(db.Model):
+    """A roster entry: someone who gets an invitation. Never linked to an answer."""
+
+    __table_args__ = (UniqueConstraint("team_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    active: Mapped[bool] = mapped_column(default=True)
+    team: Mapped[Team] = relationship(back_populates="members")
+
+
+class Wave(db.Model):
+    """One round of the survey: an instrument version, a set of teams, dates and k."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    instrument_key: Mapped[str] = mapped_column(String(64))
+    instrument_version: Mapped[str] = mapped_column(String(32))
+    opens_at: Mapped[dt.datetime]
+    closes_at: Mapped[dt.datetime]
+    k: Mapped[int] = mapped_column(default=5)
+    closed_at: Mapped[dt.datetime | None]
+    teams: Mapped[list[Team]] = relationship(secondary=wave_team)
+
+    def status(self, now: dt.datetime | None = None) -> str:
+        """'scheduled', 'open' or 'closed' (a wave past its close date counts as closed)."""
+        now = now or utcnow()
+        if self.closed_at is not None or now >= self.closes_at:
+            return "closed"
+        return "open" if now >= self.opens_at else "scheduled"
+
+
+class Invitation(db.Model):
+    """A one-time link for one roster member. Only a hash of the token is stored.
+
+    The token is an HMAC of ``nonce`` under the app's secret key, so links can be printed
+    again for a mail-merge, while a copy of the database alone cannot answer as anyone.
+    ``used`` is a flag, never a time.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("wave.id", ondelete="CASCADE"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    nonce: Mapped[str] = mapped_column(String(32), default=random_id)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    used: Mapped[bool] = mapped_column(default=False)
+    wave: Mapped[Wave] = relationship()
+    team: Mapped[Team] = relationship()
+    member: Mapped[Member | None] = relationship()
+
+
+class Response(db.Model):
+    """One anonymous set of answers: {item key: integer answer}. See the module docstring."""
+
+    __table_args__ = {"sqlite_with_rowid": False}
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("wave.id", ondelete="CASCADE"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"))
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class Comment(db.Model):
+    """An optional free-text comment; not linked to its response, not dated."""
+
+    __table_args__ = {"sqlite_with_rowid": False}
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("wave.id", ondelete="CASCADE"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"))
+    text: Mapped[str] = mapped_column(String(4000))
+
+
+class ScaleResult(db.Model):
+    """Scale-level statistics of a closed wave, computed once at close."""
+
+    __table_args__ = (UniqueConstraint("wave_id", "scale"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("wave.id", ondelete="CASCADE"), index=True)
+    scale: Mapped[str] = mapped_column(String(64))
+    n_respondents: Mapped[int]
+    alpha: Mapped[float | None]
+    alpha_ci_low: Mapped[float | None]
+    alpha_ci_high: Mapped[float | None]
+    omega_total: Mapped[float | None]
+    icc1: Mapped[float | None]
+    icc2: Mapped[float | None]
+    mean_rwg_j: Mapped[float | None]
+
+
+class TeamScaleResult(db.Model):
+    """A team's result on one scale in a closed wave, computed once at close.
+
+    Rows exist for every team of the wave; ``n`` below the wave's k means the numbers are
+    withheld from every view (they are stored as NULL).
+    """
+
+    __table_args__ = (UniqueConstraint("wave_id", "team_id", "scale"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("wave.id", ondelete="CASCADE"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"))
+    scale: Mapped[str] = mapped_column(String(64))
+    n: Mapped[int]
+    team_size: Mapped[int | None]
+    mean: Mapped[float | None]
+    sd: Mapped[float | None]
+    ci_low: Mapped[float | None]
+    ci_high: Mapped[float | None]
+    rwg_j: Mapped[float | None]

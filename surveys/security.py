@@ -1,0 +1,61 @@
+"""Security headers, CSRF, rate limits, and a log filter that keeps respondents out of logs."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_wtf.csrf import CSRFProtect
+
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+# The respondent's link carries the token; a log line with it and an address and a time
+# would tie a person's request to an invitation.
+_RESPONDENT_PATH = re.compile(r"/s/[^\s/?\"]+")
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+class RespondentLogFilter(logging.Filter):
+    """Rewrite request log lines about respondent pages: no token, no client address."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "/s/" in message:
+            message = _RESPONDENT_PATH.sub("/s/[token]", message)
+            message = re.sub(r"^\S+ - - \[[^\]]*\] ", "- - - [-] ", message)
+            record.msg, record.args = message, None
+        return True
+
+
+def neutralise_csv_cell(value):
+    """Prefix a quote to text that a spreadsheet would run as a formula (= + - @, tab, CR)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def init_app(app):
+    csrf.init_app(app)
+    limiter.init_app(app)
+    log_filter = RespondentLogFilter()
+    for name in ("werkzeug", "gunicorn.access", app.logger.name):
+        logging.getLogger(name).addFilter(log_filter)
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        # Never send a respondent's link (with its token) to another site.
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if response.mimetype == "text/html":
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
