@@ -19,7 +19,7 @@ from surveys.models import Team, User, Wave
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = _l("Please sign in to see this page.")
-login_manager.session_protection = "strong"
+login_manager.session_protection = "basic"
 
 
 @login_manager.user_loader
