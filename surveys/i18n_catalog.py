@@ -7,12 +7,13 @@ merges them into ``messages.po`` and compiles ``messages.mo``, which Flask-Babel
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import sys
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
@@ -21,13 +22,16 @@ LOCALE_DIR = PACKAGE / "translations" / "zh_Hans"
 PARTS = LOCALE_DIR / "parts"
 METHODS = [("**.py", "python"), ("templates/**.html", "jinja2")]
 OPTIONS = {"templates/**.html": {"extensions": "jinja2.ext.do"}}
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "lazy_ngettext": (1, 2)}
+# A fixed header date keeps the compiled catalog identical when the parts are.
+EPOCH = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
 def extracted() -> dict[str, list[str]]:
     """Every translatable message in the package, with the places it occurs."""
     found: dict[str, list[str]] = {}
     for filename, lineno, message, _comments, _context in extract_from_dir(
-        PACKAGE, METHODS, OPTIONS
+        PACKAGE, METHODS, options_map=OPTIONS, keywords=KEYWORDS
     ):
         msgid = message[0] if isinstance(message, tuple) else message
         if msgid:
@@ -37,7 +41,9 @@ def extracted() -> dict[str, list[str]]:
 
 def merged() -> Catalog:
     """All parts in one catalog; a msgid translated twice keeps the first part's text."""
-    catalog = Catalog(locale="zh_Hans", project="trustsurvey")
+    catalog = Catalog(
+        locale="zh_Hans", project="trustsurvey", creation_date=EPOCH, revision_date=EPOCH
+    )
     for part in sorted(PARTS.glob("*.po")):
         with part.open("rb") as f:
             for message in read_po(f, locale="zh_Hans"):

@@ -1,0 +1,118 @@
+"""The shipped instruments and the instrument file validator."""
+
+from __future__ import annotations
+
+import pytest
+
+from surveys import instruments
+from trust.instrument import InstrumentError, load_instrument
+
+DRIVERS = {"familiarity", "similarity", "interaction", "openness", "reliability"}
+
+GOOD = """
+[instrument]
+key = "ext"
+version = "2"
+name = { en = "External" }
+
+[response_scales.zero]
+min = 0
+max = 6
+
+[[scales]]
+key = "s1"
+response_scale = "zero"
+[[scales.items]]
+key = "Q1 (team)"
+[[scales.items]]
+key = "Q2"
+reverse = true
+"""
+
+
+def write(tmp_path, text: str):
+    path = tmp_path / "inst.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_full_instrument_has_every_scale_of_the_model_in_both_languages():
+    full = instruments.get("full", "1.0.0")
+    keys = {s.key for s in full.scales}
+    assert keys == DRIVERS | {"propensity", "cognitive_trust", "affective_trust"}
+    assert 30 <= len(full.items) <= 40
+    assert full.scale("interaction").response_scale.key == "frequency"
+    assert full.scale("propensity").role == "control"
+    assert {s.key for s in full.scales if s.role == "outcome"} == {
+        "cognitive_trust",
+        "affective_trust",
+    }
+    for item in full.items:
+        assert item.text["en"].strip() and item.text["zh"].strip()
+    assert full.reverse_mask().sum() >= 5
+
+
+def test_pulse_instrument_carries_drivers_only_with_full_item_keys():
+    pulse = instruments.get("pulse", "1.0.0")
+    full = instruments.get("full", "1.0.0")
+    assert {s.key for s in pulse.scales} == DRIVERS
+    assert 8 <= len(pulse.items) <= 12
+    assert set(pulse.item_keys) <= set(full.item_keys)
+    for item in pulse.items:
+        assert item.text == full.item(item.key).text
+        assert item.reverse == full.item(item.key).reverse
+
+
+def test_external_instrument_needs_no_texts_and_may_start_at_zero(tmp_path):
+    inst = load_instrument(write(tmp_path, GOOD))
+    assert inst.item_keys == ("Q1 (team)", "Q2")
+    lo, hi = inst.bounds()
+    assert lo.tolist() == [0, 0] and hi.tolist() == [6, 6]
+    assert inst.scale("s1").response_scale.n_options == 7
+    assert inst.reverse_mask().tolist() == [False, True]
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (('key = "Q2"', 'key = "Q1 (team)"'), "item 'Q1 (team)': duplicate item key"),
+        (("reverse = true", 'reverse = "yes"'), "item 'Q2': reverse must be true or false"),
+        (('response_scale = "zero"', 'response_scale = "nope"'), "response_scale 'nope'"),
+        (("max = 6", "max = 0"), "response scale 'zero': max (0) must be greater than min (0)"),
+        (("min = 0", "min = 0.5"), "response scale 'zero': min must be an integer"),
+        (('[[scales.items]]\nkey = "Q2"', '[[scales.items]]\nkey = "Q2"\ncolour = 1'),
+         "item 'Q2': unknown field(s): colour"),
+        (('name = { en = "External" }', 'name = { fr = "Externe" }'), "unknown language 'fr'"),
+        (("[instrument]", "[instrumentx]"), "[instrument]: missing or not a table"),
+    ],
+)
+def test_bad_instrument_names_file_place_and_problem(tmp_path, change, expected):
+    path = write(tmp_path, GOOD.replace(*change))
+    with pytest.raises(InstrumentError) as info:
+        load_instrument(path)
+    message = str(info.value)
+    assert message.startswith(str(path) + ": ")
+    assert expected in message
+
+
+def test_product_instruments_require_both_languages(tmp_path):
+    text = GOOD.replace("[[scales.items]]\nkey = \"Q2\"", "[[scales.items]]\nkey = \"Q2\"\ntext = { en = \"Hi\" }")
+    with pytest.raises(InstrumentError, match="the zh text is missing|missing"):
+        load_instrument(write(tmp_path, text), require_languages=("en", "zh"))
+
+
+def test_labels_must_match_the_number_of_options(tmp_path):
+    text = GOOD.replace("max = 6", 'max = 6\nlabels = { en = ["a", "b"] }')
+    with pytest.raises(InstrumentError, match="en labels has 2 entries; 7 needed for 0..6"):
+        load_instrument(write(tmp_path, text))
+
+
+def test_unreadable_and_non_toml_files_are_named(tmp_path):
+    with pytest.raises(InstrumentError, match="cannot read"):
+        load_instrument(tmp_path / "missing.toml")
+    with pytest.raises(InstrumentError, match="not valid TOML"):
+        load_instrument(write(tmp_path, "[instrument\n"))
+    bad = tmp_path / "latin1.toml"
+    bad.write_bytes("name = 'caf\xe9'".encode("latin-1"))
+    with pytest.raises(InstrumentError, match="not UTF-8"):
+        load_instrument(bad)
