@@ -1,0 +1,207 @@
+"""The demo organisation: its shape, its reuse, and the patterns its synthetic answers carry."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from surveys import demo, instruments, invitations
+from surveys.db import db
+from surveys.models import (
+    Comment,
+    Invitation,
+    Organisation,
+    Response,
+    Team,
+    TeamScaleResult,
+    User,
+    Wave,
+)
+
+
+@pytest.fixture
+def seeded(app):
+    with app.app_context():
+        info = demo.seed_if_empty()
+        yield info
+
+
+def _leaf_teams():
+    return db.session.scalars(db.select(Team).where(Team.parent_id.is_not(None))).all()
+
+
+def _closed_wave() -> Wave:
+    return db.session.scalar(db.select(Wave).where(Wave.instrument_key == "full"))
+
+
+def _scale_scores(wave: Wave):
+    """Team id per response and scale scores (mean of reverse-keyed items), computed here."""
+    instrument = instruments.get(wave.instrument_key, wave.instrument_version)
+    rows = db.session.execute(
+        db.select(Response.team_id, Response.answers).where(Response.wave_id == wave.id)
+    ).all()
+    teams = np.array([team_id for team_id, _ in rows])
+    scores = {}
+    for scale in instrument.scales:
+        lo, hi = scale.response_scale.min, scale.response_scale.max
+        cols = [
+            [(lo + hi - a[item.key]) if item.reverse else a[item.key] for item in scale.items]
+            for _, a in rows
+        ]
+        scores[scale.key] = np.asarray(cols, dtype=float).mean(axis=1)
+    return teams, scores
+
+
+def _team_id(name_start: str) -> int:
+    return db.session.scalar(db.select(Team.id).where(Team.name.startswith(name_start)))
+
+
+def test_seeding_twice_reuses_the_existing_organisation(app, seeded):
+    with app.app_context():
+        again = demo.seed_if_empty()
+        assert seeded["created"] is True
+        assert again["created"] is False
+        assert db.session.scalar(db.select(db.func.count()).select_from(Organisation)) == 1
+        assert db.session.scalar(db.select(db.func.count()).select_from(Wave)) == 2
+
+
+def test_seed_does_nothing_when_another_organisation_exists(app):
+    with app.app_context():
+        db.session.add(Organisation(name="Real company"))
+        db.session.commit()
+        info = demo.seed_if_empty()
+        assert info["created"] is False
+        assert db.session.scalar(db.select(db.func.count()).select_from(Team)) == 0
+
+
+def test_fifteen_teams_of_three_to_fourteen_in_three_departments(app, seeded):
+    with app.app_context():
+        departments = db.session.scalars(db.select(Team).where(Team.parent_id.is_(None))).all()
+        teams = _leaf_teams()
+        sizes = [len(t.members) for t in teams]
+        assert len(departments) == 3
+        assert all(d.children for d in departments)
+        assert len(teams) == 15
+        assert min(sizes) >= 3 and max(sizes) <= 14
+        assert sum(size < demo.K for size in sizes) >= 2
+        names = [m.name for t in teams for m in t.members]
+        assert len(names) == len(set(names)) and all(names)
+
+
+def test_demo_accounts_have_argon2_hashes_and_the_facilitator_has_some_teams(app, seeded):
+    with app.app_context():
+        users = {u.role: u for u in db.session.scalars(db.select(User))}
+        assert {"admin", "facilitator"} <= set(users)
+        assert all(u.password_hash.startswith("$argon2") for u in users.values())
+        assigned = users["facilitator"].teams
+        assert 0 < len(assigned) < 3
+
+
+def test_closed_wave_is_closed_with_used_invitations_and_stored_aggregates(app, seeded):
+    with app.app_context():
+        wave = _closed_wave()
+        assert wave.status() == "closed" and wave.closed_at is not None
+        assert wave.instrument_version == "1.0.0"
+        responses = db.session.scalar(
+            db.select(db.func.count()).select_from(Response).where(Response.wave_id == wave.id))
+        used = db.session.scalar(
+            db.select(db.func.count()).select_from(Invitation)
+            .where(Invitation.wave_id == wave.id, Invitation.used.is_(True)))
+        assert responses == used > 60
+        assert db.session.scalar(
+            db.select(db.func.count()).select_from(TeamScaleResult)
+            .where(TeamScaleResult.wave_id == wave.id)) == 15 * 8
+        assert db.session.scalar(
+            db.select(db.func.count()).select_from(Comment).where(Comment.wave_id == wave.id))
+
+
+def test_answers_are_whole_numbers_on_the_response_scale(app, seeded):
+    with app.app_context():
+        wave = _closed_wave()
+        instrument = instruments.get("full", "1.0.0")
+        stored = db.session.scalars(
+            db.select(Response.answers).where(Response.wave_id == wave.id))
+        for answers in stored:
+            assert set(answers) == set(instrument.item_keys)
+            assert all(isinstance(v, int) and 1 <= v <= 5 for v in answers.values())
+
+
+def test_low_openness_team_is_lower_on_openness_than_the_organisation(app, seeded):
+    with app.app_context():
+        teams, scores = _scale_scores(_closed_wave())
+        own = teams == _team_id("Mobile")
+        assert scores["openness"][own].mean() < scores["openness"][~own].mean() - 0.7
+
+
+def test_low_familiarity_team_is_lower_on_familiarity_than_the_organisation(app, seeded):
+    with app.app_context():
+        teams, scores = _scale_scores(_closed_wave())
+        own = teams == _team_id("Supply Chain")
+        assert scores["familiarity"][own].mean() < scores["familiarity"][~own].mean() - 0.7
+
+
+def test_cognitive_high_affective_low_team_shows_the_gap(app, seeded):
+    with app.app_context():
+        teams, scores = _scale_scores(_closed_wave())
+        own = teams == _team_id("Data")
+        assert scores["cognitive_trust"][own].mean() > scores["cognitive_trust"][~own].mean()
+        assert scores["affective_trust"][own].mean() < scores["affective_trust"][~own].mean() - 0.5
+
+
+def test_split_team_has_the_widest_disagreement_and_two_camps(app, seeded):
+    with app.app_context():
+        teams, scores = _scale_scores(_closed_wave())
+        drivers = np.column_stack([scores[d] for d in ("familiarity", "similarity", "openness")])
+        person = drivers.mean(axis=1)
+        spread = {t: person[teams == t].std(ddof=1) for t in np.unique(teams)
+                  if (teams == t).sum() >= demo.K}
+        split = _team_id("East China Sales")
+        assert max(spread, key=spread.get) == split
+        # two camps: few answers near the team's own mean
+        own = person[teams == split]
+        assert np.mean(np.abs(own - own.mean()) < 0.4) < 0.35
+
+
+def test_the_same_seed_gives_the_same_answers(make_app):
+    snapshots = []
+    for _ in range(2):
+        app = make_app()
+        with app.app_context():
+            demo.seed_if_empty()
+            rows = db.session.execute(
+                db.select(Team.name, Response.answers).join(Team, Team.id == Response.team_id)
+            ).all()
+            snapshots.append(sorted((name, sorted(a.items())) for name, a in rows))
+    assert snapshots[0] == snapshots[1]
+
+
+def test_printed_links_open_unused_invitations_of_the_open_wave(app, seeded):
+    with app.app_context():
+        text = demo.describe(seeded, "http://127.0.0.1:5000")
+        links = [w for w in text.split() if w.startswith("http://127.0.0.1:5000/s/")]
+        assert len(links) >= 5
+        sizes = set()
+        for link in links:
+            invitation = invitations.find(link.rsplit("/", 1)[1])
+            assert invitation is not None and not invitation.used
+            assert invitation.wave.status() == "open"
+            sizes.add(len(invitation.team.members))
+        assert min(sizes) < demo.K <= max(sizes)
+        assert "facilitator@demo.example" in text and "demo-facilitator-2026" in text
+        assert "admin@demo.example" in text
+        assert app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///") in text
+
+
+def test_demo_command_seeds_and_prints_without_serving(runner, app):
+    result = runner.invoke(args=["demo", "--no-serve", "--port", "5055"])
+    assert result.exit_code == 0, result.output
+    assert "http://127.0.0.1:5055/s/" in result.output
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(Organisation)) == 1
+
+
+def test_demo_seeds_on_both_databases(make_app, backend):
+    app = make_app(backend)
+    with app.app_context():
+        assert demo.seed_if_empty()["created"]
+        assert len(_leaf_teams()) == 15
