@@ -1,8 +1,27 @@
-"""Respondent views."""
+"""Respondent views: the anonymous survey behind a one-time link.
 
-from flask import render_template
+Nothing here logs: a log line carries a time, and next to a token or an address it would
+tie a person to an answer. The token appears in no page but the survey form's own action.
+"""
 
+from flask import current_app, redirect, render_template, request, url_for
+from flask_babel import format_date, format_datetime
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import RequestEntityTooLarge, TooManyRequests
+
+from surveys import instruments, invitations
+from surveys.i18n import instrument_language
 from surveys.respond import bp
+from surveys.respond.forms import (
+    COMMENT_MAX,
+    body_problem,
+    repeated_fields,
+    survey_form,
+    unknown_fields,
+)
+from surveys.respond.service import record_response
+from surveys.security import csrf, limiter
 
 
 @bp.get("/")
@@ -11,9 +30,106 @@ def index():
     return render_template("respond/index.html")
 
 
-@bp.route("/s/<token>", methods=["GET", "POST"])
-def survey(token: str):
-    """The survey behind one invitation link."""
-    from flask import abort
+def submit_limit() -> str:
+    return current_app.config["RATELIMIT_SUBMIT"]
 
-    abort(404)
+
+@bp.route("/s/<token>", methods=["GET", "POST"])
+@limiter.limit(submit_limit, methods=["POST"])
+@csrf.exempt  # checked below, after the body is known to be readable text
+def survey(token: str):
+    """The survey behind one invitation link; a valid POST records exactly one response."""
+    if request.method == "POST":
+        refusal = _unreadable_body()
+        if refusal is not None:
+            return refusal
+        if current_app.config.get("WTF_CSRF_ENABLED", True):
+            csrf.protect()
+
+    invitation = invitations.find(token)
+    if invitation is None:
+        return render_template("respond/unknown.html"), 404
+    conflict = 409 if request.method == "POST" else 200
+    if invitation.used:
+        return render_template("respond/already_answered.html"), conflict
+    wave = invitation.wave
+    status = wave.status()
+    if status == "scheduled":
+        opens = format_datetime(wave.opens_at, "medium")
+        return render_template("respond/not_open.html", opens=opens), conflict
+    if status == "closed":
+        return render_template("respond/closed.html"), conflict
+
+    instrument = instruments.get(wave.instrument_key, wave.instrument_version)
+    form = survey_form(instrument, instrument_language())
+    status_code = 200
+    if request.method == "POST":
+        extra = unknown_fields(form, request.form)
+        if extra:
+            return _problem(400, _("Unknown form field"),
+                            _("The form contained a field this survey does not have: %(name)s.",
+                              name=extra[0]))
+        repeated = repeated_fields(request.form)
+        if repeated:
+            return _problem(400, _("Answer given twice"),
+                            _("The field %(name)s was sent more than once; each question takes "
+                              "one answer.", name=repeated[0]))
+        if form.validate():
+            if record_response(invitation, form.answers(), form.comment.data or None):
+                return redirect(url_for("respond.thanks"), code=303)
+            return render_template("respond/already_answered.html"), 409
+        status_code = 422
+    return render_template(
+        "respond/survey.html",
+        form=form,
+        token=token,
+        wave=wave,
+        team=invitation.team,
+        instrument=instrument,
+        language=instrument_language(),
+        closes=format_date(wave.closes_at, "long"),
+        comment_max=COMMENT_MAX,
+    ), status_code, {"Referrer-Policy": "same-origin"}
+
+
+@bp.get("/s/thanks")
+def thanks():
+    """After a response: carries no token, so the address bar and history hold none."""
+    return render_template("respond/thanks.html")
+
+
+def _unreadable_body():
+    """A 4xx page when the POST body is not a UTF-8 URL-encoded form, else None."""
+    problem = body_problem(request.mimetype, request.get_data(cache=True))
+    if problem == "encoding":
+        return _problem(415, _("Form not readable"),
+                        _("The answers must be sent as an ordinary web form. Nothing was saved."))
+    if problem == "utf-8":
+        return _problem(400, _("Form not readable"),
+                        _("The form data is not valid UTF-8 text. Nothing was saved."))
+    return None
+
+
+def _problem(status: int, title: str, message: str):
+    return render_template("respond/problem.html", title=title, message=message), status
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(error):
+    """Survey answers are small; a huge body is refused before it is read."""
+    return _problem(413, _("Too much data"),
+                    _("The form sent more data than a survey answer needs, so nothing was "
+                      "saved. If you wrote a long comment, shorten it and send again."))
+
+
+@bp.errorhandler(CSRFError)
+def csrf_failed(error):
+    return _problem(400, _("The form has expired"),
+                    _("For your safety the form could not be accepted, and nothing was saved. "
+                      "Open your survey link again and send your answers once more."))
+
+
+@bp.errorhandler(TooManyRequests)
+def too_many(error):
+    return _problem(429, _("Too many attempts"),
+                    _("Please wait a minute, then send the form again. Nothing was saved."))

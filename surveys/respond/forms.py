@@ -1,0 +1,154 @@
+"""The survey form, built from a wave's pinned instrument, and checks on the raw request body.
+
+Every item is required: a scale score needs at least half of its items, and a person who
+skips silently would be counted with less weight than they meant. Missing answers are named
+next to each item and counted at the top of the page, and the answers already given are kept.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import unquote_to_bytes
+
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import RadioField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+
+from trust.instrument import Instrument
+
+COMMENT_MAX = 2000
+# Form fields that are not items; every other posted name must be an item of the instrument.
+OTHER_FIELDS = ("comment", "csrf_token", "submit")
+FORM_ENCODING = "application/x-www-form-urlencoded"
+
+
+class ItemField(RadioField):
+    """One item: radio options carrying the response scale's integer values."""
+
+    def __init__(self, *args, item=None, scale=None, **kwargs):
+        super().__init__(*args, coerce=int, **kwargs)
+        self.item = item
+        self.scale = scale
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            try:
+                self.data = int(valuelist[0])
+            except ValueError as exc:
+                self.data = None
+                raise ValueError(gettext("Not one of the offered answers.")) from exc
+
+    def pre_validate(self, form):
+        if self.data is not None and self.data not in {value for value, _label in self.choices}:
+            low, high = self.scale.response_scale.min, self.scale.response_scale.max
+            raise ValidationError(
+                gettext("Not one of the offered answers (%(low)d to %(high)d).", low=low, high=high)
+            )
+
+
+def _no_control_characters(form, field):
+    if field.data and any(ord(c) < 32 and c not in "\t\r\n" for c in field.data):
+        raise ValidationError(
+            gettext("The comment contains control characters that cannot be stored.")
+        )
+
+
+class SurveyFormBase(FlaskForm):
+    """Fields every survey has; the items are added per instrument by :func:`survey_form`."""
+
+    comment = TextAreaField(
+        _l("Comment (optional)"),
+        filters=[lambda text: text.strip() if isinstance(text, str) else text],
+        validators=[
+            Optional(),
+            Length(max=COMMENT_MAX, message=_l("Please keep the comment to %(max)d characters.")),
+            _no_control_characters,
+        ],
+    )
+    submit = SubmitField(_l("Send my answers"))
+
+    instrument: Instrument
+    language: str
+
+    def item_fields(self) -> list[ItemField]:
+        return [field for field in self if isinstance(field, ItemField)]
+
+    def sections(self) -> list[tuple[object, list[ItemField]]]:
+        """(scale, its item fields) in instrument order."""
+        by_key = {field.name: field for field in self.item_fields()}
+        return [
+            (scale, [by_key[item.key] for item in scale.items]) for scale in self.instrument.scales
+        ]
+
+    def answers(self) -> dict[str, int]:
+        """{item key: answer} of a validated form."""
+        return {field.name: int(field.data) for field in self.item_fields()}
+
+    def answered_count(self) -> int:
+        return sum(1 for field in self.item_fields() if field.data is not None and not field.errors)
+
+    def unanswered_count(self) -> int:
+        """Items that still need a (valid) answer after validation."""
+        return sum(1 for field in self.item_fields() if field.errors)
+
+
+def _text(texts, language: str) -> str:
+    """A text in the chosen language, else English, else any."""
+    return texts.get(language) or texts.get("en") or next(iter(texts.values()), "")
+
+
+def survey_form(instrument: Instrument, language: str, **kwargs) -> SurveyFormBase:
+    """A form with one required radio field per item, labelled in ``language`` ('en' or 'zh')."""
+    reserved = set(OTHER_FIELDS) | set(dir(SurveyFormBase))
+    fields = {}
+    for scale in instrument.scales:
+        rs = scale.response_scale
+        labels = rs.labels.get(language) or rs.labels.get("en")
+        values = range(rs.min, rs.max + 1)
+        choices = [(v, labels[v - rs.min] if labels else str(v)) for v in values]
+        for item in scale.items:
+            if item.key in reserved:
+                raise ValueError(
+                    f"{instrument.source}: item {item.key!r}: the survey form reserves this key"
+                )
+            fields[item.key] = ItemField(
+                _text(item.text, language) or item.key,
+                choices=choices,
+                validators=[InputRequired(message=_l("Please choose an answer."))],
+                item=item,
+                scale=scale,
+            )
+    form_class = type("SurveyForm", (SurveyFormBase,), fields)
+    form = form_class(**kwargs)
+    form.instrument = instrument
+    form.language = language
+    return form
+
+
+def unknown_fields(form: SurveyFormBase, formdata) -> list[str]:
+    """Posted names that are neither an item, the comment, the CSRF token nor the button."""
+    allowed = set(OTHER_FIELDS) | {field.name for field in form.item_fields()}
+    return sorted(name for name in formdata if name not in allowed)
+
+
+def repeated_fields(formdata) -> list[str]:
+    """Posted names that carry more than one value (an answer must be one value)."""
+    return sorted(name for name in formdata if len(formdata.getlist(name)) > 1)
+
+
+def body_problem(mimetype: str, body: bytes) -> str | None:
+    """Why a survey POST body cannot be read, or None.
+
+    Werkzeug silently drops a URL-encoded body that is not UTF-8 and keeps bad percent-escapes
+    as literal text, so the body is checked here, before anything parses it.
+    """
+    if mimetype != FORM_ENCODING:
+        return "encoding"
+    for pair in body.split(b"&"):
+        for part in pair.split(b"=", 1):
+            try:
+                unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8")
+            except UnicodeDecodeError:
+                return "utf-8"
+    return None
