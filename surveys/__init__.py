@@ -36,11 +36,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.init_app(app)
     security.init_app(app)
 
-    from surveys import auth, facilitate, respond
+    from surveys import admin, auth, facilitate, respond
 
     app.register_blueprint(respond.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(facilitate.bp)
+    app.register_blueprint(admin.bp)
 
     from surveys import commands
 

@@ -25,5 +25,39 @@ def demo_command(host: str, port: int, no_serve: bool):
         current_app.run(host=host, port=port, debug=False, use_reloader=False)
 
 
+@click.command("create-user")
+@click.argument("email")
+@click.option("--role", required=True, help="admin, facilitator or researcher.")
+@click.option("--name", default="", help="Display name.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def create_user_command(email: str, role: str, name: str, password_stdin: bool):
+    """Create a user (the first admin, for instance); asks for the password twice."""
+    from surveys import accounts
+
+    if password_stdin:
+        password = click.get_text_stream("stdin").readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = accounts.create_user(email, password, role, name=name)
+    except accounts.AccountError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Created {user.role} {user.email}.")
+
+
+@click.command("close-due-waves")
+def close_due_waves_command():
+    """Close every wave past its close date and store its results (run it from cron)."""
+    from surveys import waves
+
+    closed = waves.close_due()
+    for wave in closed:
+        click.echo(f"Closed wave {wave.id} ({wave.name}).")
+    click.echo(f"{len(closed)} wave(s) closed.")
+
+
 def init_app(app):
     app.cli.add_command(demo_command)
+    app.cli.add_command(close_due_waves_command)
+    app.cli.add_command(create_user_command)

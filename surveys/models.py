@@ -12,6 +12,8 @@ import datetime as dt
 import secrets
 from typing import Any
 
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 from flask_login import UserMixin
 from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -68,6 +70,24 @@ class User(UserMixin, db.Model):
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = PasswordHasher().hash(password)
+
+    def check_password(self, password: str) -> bool:
+        """True if ``password`` matches; an outdated hash is upgraded in place (not committed)."""
+        hasher = PasswordHasher()
+        try:
+            hasher.verify(self.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+        if hasher.check_needs_rehash(self.password_hash):
+            self.password_hash = hasher.hash(password)
+        return True
+
+    def rotate_session(self) -> None:
+        """End every session of this user: cookies carry the old token."""
+        self.session_token = random_id()
 
     @property
     def is_active(self) -> bool:

@@ -1,0 +1,103 @@
+"""Admin forms: teams, facilitators, users, roster import."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    widgets,
+)
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
+
+from surveys.accounts import EMAIL, MIN_PASSWORD_LENGTH, normalise_email
+from surveys.db import db
+from surveys.models import User
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A list of checkboxes (usable without JavaScript, unlike a multiple select)."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+def role_choices():
+    return [
+        ("facilitator", _l("Facilitator")),
+        ("researcher", _l("Researcher")),
+        ("admin", _l("Admin")),
+    ]
+
+
+class TeamForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    parent = SelectField(_l("Part of department"), coerce=int, default=0)
+    submit = SubmitField(_l("Save"))
+
+
+class ConfirmForm(FlaskForm):
+    """A button with a CSRF token (archive, unarchive)."""
+
+    submit = SubmitField(_l("Confirm"))
+
+
+class FacilitatorsForm(FlaskForm):
+    facilitators = MultiCheckboxField(_l("Facilitators of this team"), coerce=int)
+    submit = SubmitField(_l("Save facilitators"))
+
+
+def _password_pair(required: bool):
+    first = [DataRequired()] if required else [Optional()]
+    new = PasswordField(
+        _l("Password") if required else _l("New password (leave empty to keep)"),
+        validators=[
+            *first,
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=1024,
+                message=_l("Use at least %(n)s characters.", n=MIN_PASSWORD_LENGTH),
+            ),
+        ],
+    )
+    again = PasswordField(
+        _l("Password again"),
+        validators=[EqualTo("password", message=_l("The passwords differ."))],
+    )
+    return new, again
+
+
+class UserCreateForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    name = StringField(_l("Name"), validators=[Length(max=200)])
+    role = SelectField(_l("Role"), choices=role_choices)
+    password, password_again = _password_pair(required=True)
+    submit = SubmitField(_l("Create user"))
+
+    def validate_email(self, field):
+        email = normalise_email(field.data or "")
+        if not EMAIL.match(email):
+            raise ValidationError(_l("This is not an email address."))
+        if db.session.scalar(db.select(User.id).where(User.email == email)) is not None:
+            raise ValidationError(_l("A user with this email already exists."))
+
+
+class UserEditForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[Length(max=200)])
+    role = SelectField(_l("Role"), choices=role_choices)
+    active = BooleanField(_l("Active (may sign in)"))
+    password, password_again = _password_pair(required=False)
+    submit = SubmitField(_l("Save"))
+
+
+class RosterForm(FlaskForm):
+    file = FileField(_l("Roster CSV file"), validators=[FileRequired()])
+    deactivate_missing = BooleanField(
+        _l("Deactivate members of the teams in this file who are not in it")
+    )
+    submit = SubmitField(_l("Import"))

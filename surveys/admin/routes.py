@@ -1,0 +1,182 @@
+"""Team and roster views. Admins change things; facilitators see their own teams read-only
+and import rosters for them; anyone else gets 404 (anonymity invariant 6)."""
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from surveys import rosters
+from surveys.access import role_required, team_or_404, visible_team_ids
+from surveys.admin import bp, teams
+from surveys.admin.forms import ConfirmForm, FacilitatorsForm, RosterForm, TeamForm
+from surveys.db import db
+from surveys.models import Team, User
+
+
+def _visible_teams() -> list[Team]:
+    ids = visible_team_ids(current_user)
+    return [t for t in teams.all_teams() if ids is None or t.id in ids]
+
+
+def _parent_choices(team: Team | None = None):
+    """Active teams as possible parents, indented as a tree; a team's own subtree is left out."""
+    excluded = teams.subtree_ids(team) if team is not None else set()
+    choices = [(0, _("— none (top level) —"))]
+    for other, depth in teams.tree([t for t in teams.all_teams() if not t.archived]):
+        if other.id not in excluded:
+            choices.append((other.id, "\u00a0\u00a0" * depth + other.name))
+    return choices
+
+
+@bp.get("/", endpoint="teams")
+@bp.get("/teams", endpoint="teams")
+@role_required("admin", "facilitator")
+def teams_index():
+    """Teams and departments as a tree (a facilitator sees only their own)."""
+    return render_template("admin/teams.html", tree=teams.tree(_visible_teams()))
+
+
+@bp.route("/teams/new", methods=["GET", "POST"])
+@role_required("admin")
+def team_new():
+    """Create a team or department."""
+    form = TeamForm()
+    form.parent.choices = _parent_choices()
+    if form.validate_on_submit():
+        parent = db.session.get(Team, form.parent.data) if form.parent.data else None
+        try:
+            team = teams.create_team(form.name.data, parent)
+        except teams.TeamError as error:
+            form.name.errors.append(str(error))
+        else:
+            flash(_("Team “%(name)s” created.", name=team.name), "success")
+            return redirect(url_for("admin.team", team_id=team.id))
+    return render_template("admin/team_form.html", form=form, team=None)
+
+
+@bp.get("/teams/<int:team_id>")
+@role_required("admin", "facilitator")
+def team(team_id: int):
+    """One team: its place in the tree, facilitators and roster."""
+    team = team_or_404(team_id)
+    facilitators = None
+    if current_user.role == "admin":
+        facilitators = FacilitatorsForm()
+        facilitators.facilitators.choices = _facilitator_choices()
+        facilitators.facilitators.data = [u.id for u in team.facilitators]
+    members = sorted(team.members, key=lambda m: (not m.active, m.name.casefold()))
+    return render_template(
+        "admin/team.html",
+        team=team,
+        members=members,
+        facilitators=facilitators,
+        confirm=ConfirmForm(),
+    )
+
+
+@bp.route("/teams/<int:team_id>/edit", methods=["GET", "POST"])
+@role_required("admin")
+def team_edit(team_id: int):
+    """Rename a team or move it under another department."""
+    team = team_or_404(team_id)
+    form = TeamForm(obj=team if request.method == "GET" else None)
+    form.parent.choices = _parent_choices(team)
+    if request.method == "GET":
+        form.parent.data = team.parent_id or 0
+    if form.validate_on_submit():
+        parent = db.session.get(Team, form.parent.data) if form.parent.data else None
+        try:
+            teams.update_team(team, form.name.data, parent)
+        except teams.TeamError as error:
+            form.parent.errors.append(str(error))
+        else:
+            flash(_("Team “%(name)s” saved.", name=team.name), "success")
+            return redirect(url_for("admin.team", team_id=team.id))
+    return render_template("admin/team_form.html", form=form, team=team)
+
+
+@bp.post("/teams/<int:team_id>/archive")
+@role_required("admin")
+def team_archive(team_id: int):
+    """Archive a team: it keeps its history but takes no new members or waves."""
+    return _set_archived(team_or_404(team_id), teams.archive, _("Team “%(name)s” archived."))
+
+
+@bp.post("/teams/<int:team_id>/unarchive")
+@role_required("admin")
+def team_unarchive(team_id: int):
+    """Bring an archived team back."""
+    return _set_archived(
+        team_or_404(team_id), teams.unarchive, _("Team “%(name)s” is active again.")
+    )
+
+
+def _set_archived(team: Team, change, done: str):
+    if ConfirmForm().validate_on_submit():
+        try:
+            change(team)
+        except teams.TeamError as error:
+            flash(str(error), "error")
+        else:
+            flash(done % {"name": team.name}, "success")
+    return redirect(url_for("admin.team", team_id=team.id))
+
+
+def _facilitator_choices():
+    users = db.session.scalars(
+        db.select(User).where(User.role == "facilitator", User.active).order_by(User.email)
+    )
+    return [(u.id, f"{u.name} <{u.email}>" if u.name else u.email) for u in users]
+
+
+@bp.post("/teams/<int:team_id>/facilitators")
+@role_required("admin")
+def team_facilitators(team_id: int):
+    """Choose who facilitates a team (they see it, and the teams under it)."""
+    team = team_or_404(team_id)
+    form = FacilitatorsForm()
+    form.facilitators.choices = _facilitator_choices()
+    if form.validate_on_submit():
+        chosen = set(form.facilitators.data or [])
+        team.facilitators = list(db.session.scalars(db.select(User).where(User.id.in_(chosen))))
+        db.session.commit()
+        flash(_("Facilitators of “%(name)s” saved.", name=team.name), "success")
+    else:
+        flash(_("Choose facilitators from the list."), "error")
+    return redirect(url_for("admin.team", team_id=team.id))
+
+
+@bp.route("/roster", methods=["GET", "POST"])
+@role_required("admin", "facilitator")
+def roster_import():
+    """Import a roster CSV: all rows or none; every bad row is listed."""
+    max_bytes = current_app.config["MAX_ROSTER_BYTES"]
+    # Room for the file and the form around it; the file's own size is checked below.
+    request.max_content_length = max_bytes + 64 * 1024
+    form = RosterForm()
+    errors = []
+    if form.validate_on_submit():
+        data = form.file.data.read(max_bytes + 1)
+        try:
+            report = rosters.import_roster(
+                data,
+                _visible_teams(),
+                deactivate_missing=form.deactivate_missing.data,
+                max_bytes=max_bytes,
+            )
+        except rosters.RosterRejectedError as rejected:
+            errors = rejected.errors
+        else:
+            flash(
+                _(
+                    "Roster imported: %(added)s added, %(updated)s updated, %(unchanged)s "
+                    "unchanged, %(deactivated)s deactivated.",
+                    added=report.added,
+                    updated=report.updated,
+                    unchanged=report.unchanged,
+                    deactivated=report.deactivated,
+                ),
+                "success",
+            )
+            return redirect(url_for("admin.roster_import"))
+    return render_template("admin/roster.html", form=form, errors=errors, max_kb=max_bytes // 1024)

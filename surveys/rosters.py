@@ -1,0 +1,244 @@
+"""Roster CSV import: all or nothing, every bad row named, re-imports update in place.
+
+The file has a header row naming its columns ``team``, ``name`` and optionally ``email``
+(``团队``, ``姓名``, ``邮箱`` work too), in any order, and is UTF-8 (with or without the byte
+order mark Excel writes). Rows are numbered as a spreadsheet shows them: the header is row 1.
+
+Members are matched by (team, name). A re-import adds the new ones, updates the email of the
+known ones (an empty email cell clears it; a file with no email column leaves emails alone),
+reactivates known members that were deactivated, and never deletes anyone: members of the
+file's teams who are missing from it are deactivated only when asked to.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+
+from surveys.accounts import EMAIL
+from surveys.db import db
+from surveys.models import Member, Team
+
+HEADERS = {
+    "team": "team",
+    "团队": "team",
+    "name": "name",
+    "姓名": "name",
+    "email": "email",
+    "邮箱": "email",
+}
+MAX_NAME = 200
+
+
+@dataclass(frozen=True)
+class RowError:
+    """What is wrong with one row: ``row`` 1 is the header, 0 the file as a whole."""
+
+    row: int
+    column: str
+    problem: str
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    row: int
+    team: Team
+    name: str
+    email: str | None
+
+
+@dataclass
+class ImportReport:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deactivated: int = 0
+    teams: set[int] = field(default_factory=set)
+
+
+class RosterRejectedError(ValueError):
+    """The file was not imported; ``errors`` names every bad row and why."""
+
+    def __init__(self, errors: list[RowError]):
+        super().__init__(f"{len(errors)} problem(s) in the roster")
+        self.errors = errors
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    errors = []
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            errors.append(RowError(number, "", _l("not UTF-8 text; save the file as “CSV UTF-8”")))
+    raise RosterRejectedError(errors)
+
+
+def _header(cells: list[str]) -> list[str]:
+    while cells and not cells[-1].strip():
+        cells = cells[:-1]
+    columns = [HEADERS.get(c.strip().lower(), "") for c in cells]
+    problems = [
+        RowError(1, cell.strip(), _l("unknown column “%(column)s”", column=cell.strip()))
+        for cell, column in zip(cells, columns, strict=True)
+        if not column
+    ]
+    problems += [
+        RowError(1, needed, _l("the header row has no “%(column)s” column", column=needed))
+        for needed in ("team", "name")
+        if needed not in columns
+    ]
+    problems += [
+        RowError(1, column, _l("the column “%(column)s” appears twice", column=column))
+        for column in sorted({c for c in columns if c and columns.count(c) > 1})
+    ]
+    if problems:
+        raise RosterRejectedError(problems)
+    return columns
+
+
+def _check_row(number: int, values: dict[str, str], teams: dict[str, Team]) -> list[RowError]:
+    errors = []
+    team_name = values["team"]
+    team = teams.get(team_name)
+    if not team_name:
+        errors.append(RowError(number, "team", _l("the team is empty")))
+    elif team is None:
+        errors.append(RowError(number, "team", _l("unknown team “%(team)s”", team=team_name)))
+    elif team.archived:
+        errors.append(
+            RowError(number, "team", _l("the team “%(team)s” is archived", team=team_name))
+        )
+    elif team.children:
+        errors.append(
+            RowError(
+                number,
+                "team",
+                _l("“%(team)s” is a department; name one of its teams", team=team_name),
+            )
+        )
+    if not values["name"]:
+        errors.append(RowError(number, "name", _l("the name is empty")))
+    elif len(values["name"]) > MAX_NAME:
+        errors.append(
+            RowError(number, "name", _l("the name is longer than %(n)s characters", n=MAX_NAME))
+        )
+    email = values.get("email", "")
+    if email and (len(email) > 254 or not EMAIL.match(email)):
+        errors.append(
+            RowError(number, "email", _l("“%(email)s” is not an email address", email=email))
+        )
+    return errors
+
+
+def read_roster(data: bytes, teams: dict[str, Team]) -> tuple[list[RosterRow], bool]:
+    """Validated rows of a roster file and whether it has an email column.
+
+    ``teams`` maps the names the importing user may use to their teams; any other name is
+    an unknown team, whether or not it exists. Raises RosterRejectedError listing every problem.
+    """
+    reader = csv.reader(io.StringIO(_decode(data), newline=""))
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise RosterRejectedError([RowError(0, "", _l("the file is empty"))])
+        columns = _header(header)
+        errors: list[RowError] = []
+        rows: list[RosterRow] = []
+        first_row: dict[tuple[str, str], int] = {}
+        line = reader.line_num
+        for cells in reader:
+            number, line = line + 1, reader.line_num
+            if not any(c.strip() for c in cells):
+                continue
+            while len(cells) > len(columns) and not cells[-1].strip():
+                cells = cells[:-1]
+            if len(cells) != len(columns):
+                errors.append(
+                    RowError(
+                        number,
+                        "",
+                        _l(
+                            "%(found)s columns where the header has %(expected)s",
+                            found=len(cells),
+                            expected=len(columns),
+                        ),
+                    )
+                )
+                continue
+            values = {c: v.strip() for c, v in zip(columns, cells, strict=True)}
+            row_errors = _check_row(number, values, teams)
+            key = (values["team"], values["name"])
+            if key in first_row and values["name"]:
+                row_errors.append(
+                    RowError(number, "name", _l("duplicate of row %(row)s", row=first_row[key]))
+                )
+            first_row.setdefault(key, number)
+            errors += row_errors
+            if not row_errors:
+                rows.append(
+                    RosterRow(
+                        number, teams[values["team"]], values["name"], values.get("email") or None
+                    )
+                )
+    except csv.Error as error:
+        raise RosterRejectedError([RowError(reader.line_num, "", str(error))]) from None
+    if errors:
+        raise RosterRejectedError(errors)
+    if not rows:
+        raise RosterRejectedError([RowError(0, "", _l("the file has no members"))])
+    return rows, "email" in columns
+
+
+def import_roster(
+    data: bytes,
+    teams: list[Team],
+    *,
+    deactivate_missing: bool = False,
+    max_bytes: int | None = None,
+) -> ImportReport:
+    """Validate every row, then store all of them in one transaction (or nothing)."""
+    if max_bytes is not None and len(data) > max_bytes:
+        raise RosterRejectedError(
+            [RowError(0, "", _l("the file is larger than %(kb)s KB", kb=max_bytes // 1024))]
+        )
+    rows, has_email = read_roster(data, {t.name: t for t in teams})
+    report = ImportReport(teams={r.team.id for r in rows})
+    known = {
+        (m.team_id, m.name): m
+        for m in db.session.scalars(db.select(Member).where(Member.team_id.in_(report.teams)))
+    }
+    seen = set()
+    for row in rows:
+        key = (row.team.id, row.name)
+        seen.add(key)
+        member = known.get(key)
+        if member is None:
+            db.session.add(Member(team=row.team, name=row.name, email=row.email, active=True))
+            report.added += 1
+            continue
+        changed = not member.active or (has_email and member.email != row.email)
+        member.active = True
+        if has_email:
+            member.email = row.email
+        if changed:
+            report.updated += 1
+        else:
+            report.unchanged += 1
+    if deactivate_missing:
+        for key, member in known.items():
+            if key not in seen and member.active:
+                member.active = False
+                report.deactivated += 1
+    db.session.commit()
+    return report
