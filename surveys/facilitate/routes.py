@@ -1,11 +1,260 @@
-"""Facilitator views."""
+"""Facilitator views: the dashboard, waves, invitations, response counts and closed results.
 
-from flask import render_template
+Every view is for admins and facilitators; a facilitator sees and acts only on their own
+teams, and anything else answers 404 (anonymity invariant 6). While a wave is open only
+response counts are shown, never scores (invariant 3); after close, only stored results,
+with teams below k hidden (invariant 2).
+"""
 
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from surveys import instruments, results, waves
+from surveys.access import role_required, visible_team_ids, wave_or_404
+from surveys.db import db
 from surveys.facilitate import bp
+from surveys.facilitate.forms import ConfirmForm, OpenWaveForm, WaveForm, split_instrument
+from surveys.models import Team, Wave
+from surveys.security import neutralise_csv_cell
+
+MANAGERS = ("admin", "facilitator")
+CSV_COLUMNS = ("member", "email", "team", "link")
+
+
+def _team_choices(visible: set[int] | None, also: list[Team] = ()) -> list[tuple[int, str]]:
+    """Visible teams that are not archived, plus ``also`` (the wave's own teams)."""
+    query = db.select(Team).where(Team.archived.is_(False)).order_by(Team.name)
+    if visible is not None:
+        query = query.where(Team.id.in_(visible))
+    teams = {t.id: t for t in db.session.scalars(query)}
+    teams.update({t.id: t for t in also if visible is None or t.id in visible})
+    return [(t.id, t.name) for t in sorted(teams.values(), key=lambda t: t.name)]
+
+
+def _teams(ids: list[int]) -> list[Team]:
+    return list(db.session.scalars(db.select(Team).where(Team.id.in_(ids))))
+
+
+def _close_if_due(wave: Wave) -> None:
+    """Close a wave found past its close date; a failure must not break the page."""
+    try:
+        waves.close_if_due(wave)
+    except Exception:
+        current_app.logger.exception("closing wave %s failed", wave.id)
+
+
+def _managed_wave_or_404(wave_id: int) -> tuple[Wave, set[int] | None]:
+    wave = wave_or_404(wave_id)
+    return wave, visible_team_ids(current_user)
 
 
 @bp.get("/")
+@role_required(*MANAGERS)
 def dashboard():
-    """The facilitator's home page."""
-    return render_template("facilitate/dashboard.html")
+    """The waves of the user's teams, with their status and response counts."""
+    visible = visible_team_ids(current_user)
+    listed = waves.visible_waves(visible)
+    for wave in listed:
+        _close_if_due(wave)
+    counts = {}
+    for wave in listed:
+        per_team = waves.response_counts(wave, visible)
+        counts[wave.id] = (sum(c.responses for c in per_team), sum(c.invitations for c in per_team))
+    return render_template("facilitate/dashboard.html", waves=listed, counts=counts)
+
+
+@bp.route("/waves/new", methods=["GET", "POST"])
+@role_required(*MANAGERS)
+def new_wave():
+    """Create a wave."""
+    visible = visible_team_ids(current_user)
+    form = WaveForm(_team_choices(visible))
+    if request.method == "GET":
+        form.k.data = waves.default_k()
+        choices = form.instrument.choices
+        form.instrument.data = choices[0][0] if choices else None
+    if form.validate_on_submit():
+        key, version = split_instrument(form.instrument.data)
+        wave = waves.create(
+            name=form.name.data.strip(), instrument_key=key, instrument_version=version,
+            teams=_teams(form.teams.data), opens_at=form.opens_at.data,
+            closes_at=form.closes_at.data, k=form.k.data,
+        )
+        db.session.commit()
+        flash(_("Wave created."), "success")
+        return redirect(url_for("facilitate.wave", wave_id=wave.id))
+    return render_template("facilitate/wave_form.html", form=form, wave=None), (
+        400 if form.errors else 200
+    )
+
+
+@bp.get("/waves/<int:wave_id>")
+@role_required(*MANAGERS)
+def wave(wave_id: int):
+    """One wave: counts while it runs, stored results once closed."""
+    wave, visible = _managed_wave_or_404(wave_id)
+    _close_if_due(wave)
+    instrument = instruments.get(wave.instrument_key, wave.instrument_version)
+    status = wave.status()
+    context = {
+        "wave": wave,
+        "status": status,
+        "instrument": instrument,
+        "teams": sorted((t for t in wave.teams if visible is None or t.id in visible),
+                        key=lambda t: t.name),
+        "can_manage": waves.can_manage(wave, visible),
+        "confirm": ConfirmForm(),
+    }
+    if wave.closed_at is None:
+        context["counts"] = waves.response_counts(wave, visible)
+    else:
+        context["rows"] = results.team_table(wave, visible)
+        context["scale_results"] = results.scale_table(wave)
+    return render_template("facilitate/wave.html", **context)
+
+
+@bp.route("/waves/<int:wave_id>/edit", methods=["GET", "POST"])
+@role_required(*MANAGERS)
+def edit_wave(wave_id: int):
+    """Change a wave: everything while scheduled, then only its name and close date."""
+    wave, visible = _managed_wave_or_404(wave_id)
+    if not waves.can_manage(wave, visible) or wave.status() == "closed":
+        flash(_("This wave can no longer be changed here."), "error")
+        return redirect(url_for("facilitate.wave", wave_id=wave.id))
+    if waves.is_locked(wave):
+        return _edit_open_wave(wave, visible)
+    form = WaveForm(_team_choices(visible, wave.teams))
+    if request.method == "GET":
+        form.name.data = wave.name
+        form.instrument.data = f"{wave.instrument_key}:{wave.instrument_version}"
+        form.teams.data = [t.id for t in wave.teams]
+        form.opens_at.data, form.closes_at.data, form.k.data = wave.opens_at, wave.closes_at, wave.k
+    if form.validate_on_submit():
+        try:
+            waves.update(
+                wave, name=form.name.data.strip(), opens_at=form.opens_at.data,
+                closes_at=form.closes_at.data, k=form.k.data,
+                instrument=split_instrument(form.instrument.data), teams=_teams(form.teams.data),
+            )
+        except waves.WaveLockedError:
+            db.session.rollback()
+            flash(_("This wave opened meanwhile: k, the instrument and the teams can no "
+                    "longer change."), "error")
+            return redirect(url_for("facilitate.edit_wave", wave_id=wave.id))
+        db.session.commit()
+        flash(_("Wave saved."), "success")
+        return redirect(url_for("facilitate.wave", wave_id=wave.id))
+    return render_template("facilitate/wave_form.html", form=form, wave=wave), (
+        400 if form.errors else 200
+    )
+
+
+def _edit_open_wave(wave: Wave, visible: set[int] | None):
+    form = OpenWaveForm(wave, visible)
+    if request.method == "GET":
+        form.name.data, form.closes_at.data = wave.name, wave.closes_at
+    if form.validate_on_submit():
+        waves.update(wave, name=form.name.data.strip(), closes_at=form.closes_at.data)
+        db.session.commit()
+        flash(_("Wave saved."), "success")
+        return redirect(url_for("facilitate.wave", wave_id=wave.id))
+    if any(getattr(form, name).errors for name in waves.LOCKED_FIELDS):
+        flash(_("This wave has opened: k, the instrument and the teams can no longer change."),
+              "error")
+    instrument = instruments.get(wave.instrument_key, wave.instrument_version)
+    return render_template(
+        "facilitate/wave_open_form.html", form=form, wave=wave, instrument=instrument,
+        teams=sorted(wave.teams, key=lambda t: t.name),
+    ), (400 if form.errors else 200)
+
+
+@bp.post("/waves/<int:wave_id>/invitations")
+@role_required(*MANAGERS)
+def generate_invitations(wave_id: int):
+    """Issue invitations to roster members of the user's teams who have none yet."""
+    wave, visible = _managed_wave_or_404(wave_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if wave.status() == "closed":
+        flash(_("This wave is closed; no more invitations can be issued."), "error")
+        return redirect(url_for("facilitate.wave", wave_id=wave.id))
+    issued = waves.generate_invitations(wave, visible)
+    db.session.commit()
+    flash(_("%(n)d new invitations.", n=issued), "success")
+    return redirect(url_for("facilitate.wave", wave_id=wave.id))
+
+
+@bp.get("/waves/<int:wave_id>/invitations.csv")
+@role_required(*MANAGERS)
+def invitations_csv(wave_id: int):
+    """Invitation links as CSV for a mail-merge.
+
+    UTF-8 with a byte-order mark: Excel, which most mail-merges start from, reads a CSV
+    without one in the system code page and garbles Chinese names; Word, Outlook, Python's
+    utf-8-sig and LibreOffice all accept it. Cells a spreadsheet would run as a formula are
+    neutralised.
+    """
+    wave, visible = _managed_wave_or_404(wave_id)
+    buf = io.StringIO()
+    buf.write("\ufeff")
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in waves.invitation_rows(wave, visible):
+        writer.writerow([neutralise_csv_cell(getattr(row, c)) for c in CSV_COLUMNS])
+    response = Response(buf.getvalue().encode("utf-8"), mimetype="text/csv")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="wave-{wave.id}-invitations.csv"'
+    )
+    response.headers["Cache-Control"] = "no-store"  # the links are one-time keys
+    return response
+
+
+@bp.get("/waves/<int:wave_id>/invitations/print")
+@role_required(*MANAGERS)
+def invitations_print(wave_id: int):
+    """A printable page: one card per member with their name, team and link."""
+    wave, visible = _managed_wave_or_404(wave_id)
+    return render_template(
+        "facilitate/invitations_print.html", wave=wave, rows=waves.invitation_rows(wave, visible)
+    )
+
+
+@bp.route("/waves/<int:wave_id>/close", methods=["GET", "POST"])
+@role_required(*MANAGERS)
+def close_wave(wave_id: int):
+    """Confirm, then close a wave and store its results."""
+    wave, visible = _managed_wave_or_404(wave_id)
+    if not waves.can_manage(wave, visible):
+        flash(_("This wave includes teams you do not manage; ask an admin to close it."), "error")
+        return redirect(url_for("facilitate.wave", wave_id=wave.id))
+    if wave.closed_at is not None:
+        flash(_("This wave is already closed."), "info")
+        return redirect(url_for("facilitate.wave", wave_id=wave.id))
+    if wave.status() == "scheduled":
+        flash(_("A wave that has not opened yet cannot be closed; change its dates instead."),
+              "error")
+        return redirect(url_for("facilitate.wave", wave_id=wave.id))
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        if waves.close(wave):
+            flash(_("Wave closed; its results are stored."), "success")
+        else:
+            flash(_("This wave is already closed."), "info")
+        return redirect(url_for("facilitate.wave", wave_id=wave.id))
+    return render_template("facilitate/close.html", wave=wave, form=form)

@@ -1,0 +1,133 @@
+"""Facilitator forms: waves and the small confirm-only forms that carry CSRF."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from surveys import instruments, waves
+from surveys.config import MIN_K
+from surveys.models import utcnow
+
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+
+
+class CheckboxListField(SelectMultipleField):
+    """A list of checkboxes (usable without JavaScript, unlike a multi-select)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def instrument_choices() -> list[tuple[str, str]]:
+    """The newest version of every shipped instrument, as "key:version"."""
+    from surveys.i18n import instrument_language
+
+    lang = instrument_language()
+    return [
+        (f"{i.key}:{i.version}", f"{i.name.get(lang) or i.name.get('en') or i.key} ({i.version})")
+        for i in instruments.latest()
+    ]
+
+
+def split_instrument(value: str) -> tuple[str, str]:
+    key, _, version = value.partition(":")
+    return key, version
+
+
+class WaveForm(FlaskForm):
+    """Everything about a wave, while it is still scheduled."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    instrument = SelectField(_l("Instrument"), validators=[DataRequired()])
+    teams = CheckboxListField(_l("Teams"), coerce=int)
+    opens_at = DateTimeLocalField(_l("Opens (UTC)"), format=DATETIME_FORMATS,
+                                  validators=[InputRequired()])
+    closes_at = DateTimeLocalField(_l("Closes (UTC)"), format=DATETIME_FORMATS,
+                                   validators=[InputRequired()])
+    k = IntegerField(
+        _l("Group minimum k"),
+        validators=[InputRequired(), NumberRange(min=MIN_K, message=_l(
+            "k must be at least %(min)s: smaller groups cannot stay anonymous."))],
+    )
+    submit = SubmitField(_l("Save"))
+
+    def __init__(self, team_choices: list[tuple[int, str]], *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instrument.choices = instrument_choices()
+        self.teams.choices = team_choices
+
+    def validate_teams(self, field):
+        if not field.data:
+            raise ValidationError(_l("Choose at least one team."))
+
+    def validate_closes_at(self, field):
+        if self.opens_at.data and field.data and field.data <= self.opens_at.data:
+            raise ValidationError(_l("The close date must be after the open date."))
+        if field.data and field.data <= utcnow():
+            raise ValidationError(_l("The close date must be in the future."))
+
+    def validate_instrument(self, field):
+        key, version = split_instrument(field.data or "")
+        try:
+            instruments.get(key, version)
+        except KeyError:
+            raise ValidationError(_l("Unknown instrument.")) from None
+
+
+class OpenWaveForm(FlaskForm):
+    """A wave that has opened: only its name and close date may change.
+
+    k, instrument and teams are locked. They are not rendered as inputs, but a POST that
+    carries them anyway (an old form, a hand-made request) is refused with a message
+    instead of being silently ignored.
+    """
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    closes_at = DateTimeLocalField(_l("Closes (UTC)"), format=DATETIME_FORMATS,
+                                   validators=[InputRequired()])
+    k = IntegerField(_l("Group minimum k"))
+    instrument = StringField(_l("Instrument"))
+    teams = SelectMultipleField(_l("Teams"), coerce=int, validate_choice=False)
+    submit = SubmitField(_l("Save"))
+
+    def __init__(self, wave, visible: set[int] | None, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.wave = wave
+        self.visible = visible
+
+    def validate_closes_at(self, field):
+        if field.data and field.data < utcnow():
+            raise ValidationError(_l("The close date cannot be earlier than now."))
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        changed = waves.locked_changes(
+            self.wave,
+            k=self.k.data if self.k.raw_data else None,
+            instrument=split_instrument(self.instrument.data) if self.instrument.data else None,
+            team_ids=set(self.teams.data) if self.teams.raw_data else None,
+            visible=self.visible,
+        )
+        for name in changed:
+            getattr(self, name).errors = [*getattr(self, name).errors, LOCKED_MESSAGE]
+        return ok and not changed
+
+
+LOCKED_MESSAGE = _l("This wave has opened: k, the instrument and the teams can no longer change.")
+
+
+class ConfirmForm(FlaskForm):
+    """A button and its CSRF token (generate invitations, close a wave)."""
+
+    submit = SubmitField(_l("Confirm"))

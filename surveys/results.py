@@ -1,0 +1,142 @@
+"""Aggregates of a closed wave: computed once at close with ``trust``, stored, then only read.
+
+:func:`store` loads the wave's responses into one array in the instrument's item order,
+calls :func:`trust.analyze` once for all teams (labels are team ids, team sizes are the
+active roster sizes, for the finite-population correction) and writes ``ScaleResult`` and
+``TeamScaleResult`` rows. A team with fewer than the wave's k responses gets its row with
+``n`` and NULL numbers, so no view and no export can show what was never stored
+(anonymity invariant 2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import func
+
+import trust
+from surveys import instruments
+from surveys.db import db
+from surveys.models import Member, Response, ScaleResult, Team, TeamScaleResult, Wave
+
+SCALE_FIELDS = ("alpha", "alpha_ci_low", "alpha_ci_high", "omega_total", "icc1", "icc2",
+                "mean_rwg_j")
+TEAM_FIELDS = ("mean", "sd", "ci_low", "ci_high", "rwg_j")
+
+
+def answer_matrix(wave: Wave, item_keys: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """The wave's answers as floats (respondents x items, NaN where unanswered) and team ids.
+
+    Rows follow the random response id, so their order says nothing about arrival.
+    """
+    rows = db.session.execute(
+        db.select(Response.team_id, Response.answers)
+        .where(Response.wave_id == wave.id)
+        .order_by(Response.id)
+    ).all()
+    column = {key: j for j, key in enumerate(item_keys)}
+    answers = np.full((len(rows), len(item_keys)), np.nan)
+    for i, (_team_id, given) in enumerate(rows):
+        for key, value in (given or {}).items():
+            j = column.get(key)
+            if j is not None and isinstance(value, int | float) and not isinstance(value, bool):
+                answers[i, j] = value
+    teams = np.array([team_id for team_id, _ in rows], dtype=np.int64)
+    return answers, teams
+
+
+def roster_sizes(team_ids: list[int]) -> dict[int, int]:
+    """Active roster size of each team that has any active member."""
+    if not team_ids:
+        return {}
+    return dict(
+        db.session.execute(
+            db.select(Member.team_id, func.count())
+            .where(Member.team_id.in_(team_ids), Member.active.is_(True))
+            .group_by(Member.team_id)
+        ).all()
+    )
+
+
+def store(wave: Wave) -> None:
+    """Compute and add the wave's ScaleResult and TeamScaleResult rows (the caller commits)."""
+    instrument = instruments.get(wave.instrument_key, wave.instrument_version)
+    team_ids = [t.id for t in wave.teams]
+    sizes = roster_sizes(team_ids)
+    answers, teams = answer_matrix(wave, instrument.item_keys)
+    if len(teams):
+        analysis = trust.analyze(answers, teams, instrument, team_size=sizes or None)
+    else:
+        analysis = {"scales": {}, "teams": {}}
+
+    for scale in instrument.scales:
+        found = analysis["scales"].get(scale.key, {})
+        db.session.add(ScaleResult(
+            wave_id=wave.id,
+            scale=scale.key,
+            n_respondents=int(found.get("n_respondents") or 0),
+            **{name: _number(found.get(name)) for name in SCALE_FIELDS},
+        ))
+
+    for team_id in team_ids:
+        found = analysis["teams"].get(str(team_id), {})
+        n = int(found.get("n") or 0)
+        shown = n >= wave.k
+        for scale in instrument.scales:
+            values = found.get("scales", {}).get(scale.key, {}) if shown else {}
+            db.session.add(TeamScaleResult(
+                wave_id=wave.id,
+                team_id=team_id,
+                scale=scale.key,
+                n=n,
+                team_size=sizes.get(team_id),
+                **{name: _number(values.get(name)) for name in TEAM_FIELDS},
+            ))
+
+
+def _number(value) -> float | None:
+    """A finite float, or None for None and NaN (a database NULL)."""
+    if value is None:
+        return None
+    value = float(value)
+    return value if np.isfinite(value) else None
+
+
+@dataclass(frozen=True)
+class TeamRow:
+    team_id: int
+    team: str
+    n: int
+    hidden: bool
+    scales: dict[str, TeamScaleResult]
+
+
+def team_table(wave: Wave, visible: set[int] | None) -> list[TeamRow]:
+    """Stored team results of a closed wave for the visible teams, by team name.
+
+    ``hidden`` marks teams below k; their rows carry no numbers (they were never stored).
+    """
+    query = (
+        db.select(TeamScaleResult, Team.name)
+        .join(Team, TeamScaleResult.team_id == Team.id)
+        .where(TeamScaleResult.wave_id == wave.id)
+        .order_by(Team.name, TeamScaleResult.scale)
+    )
+    if visible is not None:
+        query = query.where(TeamScaleResult.team_id.in_(visible))
+    by_team: dict[int, TeamRow] = {}
+    for result, name in db.session.execute(query).all():
+        row = by_team.get(result.team_id)
+        if row is None:
+            row = by_team[result.team_id] = TeamRow(
+                result.team_id, name, result.n, result.n < wave.k, {}
+            )
+        row.scales[result.scale] = result
+    return list(by_team.values())
+
+
+def scale_table(wave: Wave) -> dict[str, ScaleResult]:
+    """Stored scale-level results of a closed wave, by scale key."""
+    rows = db.session.scalars(db.select(ScaleResult).where(ScaleResult.wave_id == wave.id))
+    return {row.scale: row for row in rows}

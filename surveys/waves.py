@@ -1,0 +1,263 @@
+"""Waves: the rules for creating, changing, opening and closing them, and their response counts.
+
+A wave is editable while it is scheduled. Once it opens, its group minimum k, its instrument
+and its teams are locked: respondents were told them (the respondent page states k), and
+results of one wave must come from one instrument and one set of teams. Name and close date
+may still change. Closing happens once (by hand, by ``trustsurvey close-due-waves`` or lazily
+when a facilitator page finds a wave past its close date) and stores every aggregate
+(:mod:`surveys.results`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func
+
+from surveys import invitations, results
+from surveys.config import DEFAULT_K, MIN_K
+from surveys.db import db
+from surveys.models import Invitation, Member, Organisation, Response, Team, Wave, utcnow, wave_team
+
+LOCKED_FIELDS = ("k", "instrument", "teams")
+
+
+class WaveLockedError(ValueError):
+    """A change to a field that is locked once the wave opens."""
+
+
+def default_k() -> int:
+    """The organisation's default group minimum, never below the floor of 3."""
+    org = db.session.scalar(db.select(Organisation).order_by(Organisation.id).limit(1))
+    k = org.default_k if org is not None and org.default_k else DEFAULT_K
+    return max(k, MIN_K)
+
+
+def is_locked(wave: Wave, now: dt.datetime | None = None) -> bool:
+    """k, instrument and teams can no longer change (the wave has opened)."""
+    return wave.status(now) != "scheduled"
+
+
+def visible_waves(team_ids: set[int] | None) -> list[Wave]:
+    """Waves that include at least one of ``team_ids`` (None: every wave), newest first."""
+    query = db.select(Wave).order_by(Wave.opens_at.desc(), Wave.id.desc())
+    if team_ids is not None:
+        query = query.where(
+            Wave.id.in_(db.select(wave_team.c.wave_id).where(wave_team.c.team_id.in_(team_ids)))
+        )
+    return list(db.session.scalars(query))
+
+
+def create(*, name: str, instrument_key: str, instrument_version: str, teams: list[Team],
+           opens_at: dt.datetime, closes_at: dt.datetime, k: int) -> Wave:
+    """A new scheduled wave (the caller commits)."""
+    _check_dates(opens_at, closes_at)
+    _check_k(k)
+    wave = Wave(name=name, instrument_key=instrument_key, instrument_version=instrument_version,
+                teams=list(teams), opens_at=opens_at, closes_at=closes_at, k=k)
+    db.session.add(wave)
+    return wave
+
+
+def update(wave: Wave, *, name: str, closes_at: dt.datetime, opens_at: dt.datetime | None = None,
+           k: int | None = None, instrument: tuple[str, str] | None = None,
+           teams: list[Team] | None = None, now: dt.datetime | None = None) -> None:
+    """Change a wave; raises :class:`WaveLockedError` for a locked field that differs once open.
+
+    Arguments left as None are not changed. The caller commits.
+    """
+    now = now or utcnow()
+    if is_locked(wave, now):
+        changed = locked_changes(wave, k=k, instrument=instrument,
+                                 team_ids=None if teams is None else {t.id for t in teams})
+        if changed:
+            raise WaveLockedError(", ".join(changed))
+        if opens_at is not None and opens_at != wave.opens_at:
+            raise WaveLockedError("opens_at")
+        if closes_at < now:
+            raise ValueError("closes_at is in the past")
+        _check_dates(wave.opens_at, closes_at)
+    else:
+        _check_dates(opens_at or wave.opens_at, closes_at)
+        if k is not None:
+            _check_k(k)
+            wave.k = k
+        if instrument is not None:
+            wave.instrument_key, wave.instrument_version = instrument
+        if teams is not None:
+            wave.teams = list(teams)
+        if opens_at is not None:
+            wave.opens_at = opens_at
+    wave.name = name
+    wave.closes_at = closes_at
+
+
+def locked_changes(wave: Wave, *, k: int | None = None, instrument: tuple[str, str] | None = None,
+                   team_ids: set[int] | None = None, visible: set[int] | None = None) -> list[str]:
+    """Names of the locked fields whose given value differs from the wave's.
+
+    ``visible`` limits the comparison of teams to the teams the user can see (None: all).
+    """
+    changed = []
+    if k is not None and k != wave.k:
+        changed.append("k")
+    pinned = (wave.instrument_key, wave.instrument_version)
+    if instrument is not None and tuple(instrument) != pinned:
+        changed.append("instrument")
+    if team_ids is not None:
+        current = {t.id for t in wave.teams}
+        if visible is not None:
+            current &= visible
+        if set(team_ids) != current:
+            changed.append("teams")
+    return changed
+
+
+def _check_dates(opens_at: dt.datetime, closes_at: dt.datetime) -> None:
+    if closes_at <= opens_at:
+        raise ValueError("closes_at must be after opens_at")
+
+
+def _check_k(k: int) -> None:
+    if k < MIN_K:
+        raise ValueError(f"k must be at least {MIN_K}")
+
+
+def wave_team_ids(wave: Wave, visible: set[int] | None) -> list[int]:
+    """Ids of the wave's teams that ``visible`` allows (None: all)."""
+    return [t.id for t in wave.teams if visible is None or t.id in visible]
+
+
+def can_manage(wave: Wave, visible: set[int] | None) -> bool:
+    """Editing and closing touch every team of a wave, so they need every team to be visible."""
+    return visible is None or all(t.id in visible for t in wave.teams)
+
+
+def generate_invitations(wave: Wave, visible: set[int] | None) -> int:
+    """Issue an invitation to every active member of the wave's (visible) teams who has none.
+
+    Idempotent: members who already have one are skipped, so members added to a roster
+    later get theirs on the next call. Returns how many were issued; the caller commits.
+    """
+    team_ids = wave_team_ids(wave, visible)
+    if not team_ids:
+        return 0
+    members = db.session.scalars(
+        db.select(Member)
+        .where(Member.team_id.in_(team_ids), Member.active.is_(True))
+        .order_by(Member.team_id, Member.name)
+    ).all()
+    return len(invitations.issue(wave, list(members)))
+
+
+@dataclass(frozen=True)
+class InvitationRow:
+    member: str
+    email: str
+    team: str
+    link: str
+
+
+def invitation_rows(wave: Wave, visible: set[int] | None) -> list[InvitationRow]:
+    """Every invitation of the wave's visible teams with its link, by team and member name.
+
+    Whether an invitation was used is left out on purpose: who has answered is not the
+    facilitator's business, and a list of who has not would invite pressure.
+    """
+    team_ids = wave_team_ids(wave, visible)
+    if not team_ids:
+        return []
+    rows = db.session.execute(
+        db.select(Invitation, Member.name, Member.email, Team.name)
+        .join(Member, Invitation.member_id == Member.id)
+        .join(Team, Invitation.team_id == Team.id)
+        .where(Invitation.wave_id == wave.id, Invitation.team_id.in_(team_ids))
+        .order_by(Team.name, Member.name)
+    ).all()
+    return [
+        InvitationRow(member=name, email=email or "", team=team,
+                      link=invitations.link(invitations.token_of(inv)))
+        for inv, name, email, team in rows
+    ]
+
+
+@dataclass(frozen=True)
+class TeamCount:
+    team_id: int
+    team: str
+    responses: int
+    invitations: int
+
+    @property
+    def rate(self) -> float | None:
+        """Responses per invitation issued; None before any invitation exists."""
+        return self.responses / self.invitations if self.invitations else None
+
+
+def response_counts(wave: Wave, visible: set[int] | None) -> list[TeamCount]:
+    """Responses and invitations per visible team of the wave, by COUNT queries (never scores)."""
+    team_ids = wave_team_ids(wave, visible)
+    if not team_ids:
+        return []
+    responses = dict(
+        db.session.execute(
+            db.select(Response.team_id, func.count())
+            .where(Response.wave_id == wave.id, Response.team_id.in_(team_ids))
+            .group_by(Response.team_id)
+        ).all()
+    )
+    issued = dict(
+        db.session.execute(
+            db.select(Invitation.team_id, func.count())
+            .where(Invitation.wave_id == wave.id, Invitation.team_id.in_(team_ids))
+            .group_by(Invitation.team_id)
+        ).all()
+    )
+    teams = sorted((t for t in wave.teams if t.id in team_ids), key=lambda t: t.name)
+    return [TeamCount(t.id, t.name, responses.get(t.id, 0), issued.get(t.id, 0)) for t in teams]
+
+
+def close(wave: Wave, now: dt.datetime | None = None) -> bool:
+    """Close the wave and store its aggregates, once; False if it was already closed.
+
+    The conditional UPDATE makes closing safe against a second process doing the same at
+    the same moment: only the one whose UPDATE changes the row computes and stores results,
+    in the same transaction. Commits.
+    """
+    now = now or utcnow()
+    claimed = db.session.execute(
+        db.update(Wave)
+        .where(Wave.id == wave.id, Wave.closed_at.is_(None))
+        .values(closed_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        db.session.refresh(wave)
+        return False
+    db.session.refresh(wave)
+    try:
+        results.store(wave)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return True
+
+
+def close_if_due(wave: Wave, now: dt.datetime | None = None) -> bool:
+    """Close a wave whose close date has passed but which nobody has closed yet."""
+    now = now or utcnow()
+    if wave.closed_at is None and wave.closes_at <= now:
+        return close(wave, now)
+    return False
+
+
+def close_due(now: dt.datetime | None = None) -> list[Wave]:
+    """Close every wave past its close date; returns those this call closed."""
+    now = now or utcnow()
+    due = db.session.scalars(
+        db.select(Wave).where(Wave.closed_at.is_(None), Wave.closes_at <= now).order_by(Wave.id)
+    ).all()
+    return [wave for wave in due if close(wave, now)]

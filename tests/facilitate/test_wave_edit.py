@@ -1,0 +1,229 @@
+"""Creating and changing waves: validation, defaults, and the fields locked once a wave opens."""
+
+import datetime as dt
+import re
+
+from surveys.db import db
+from surveys.models import Organisation, Wave, utcnow
+
+
+def _when(days: float) -> str:
+    return (utcnow() + dt.timedelta(days=days)).strftime("%Y-%m-%dT%H:%M")
+
+
+def _form(teams, **overrides) -> dict:
+    data = {
+        "name": "Autumn pulse",
+        "instrument": "pulse:1.0.0",
+        "teams": [str(t) for t in teams],
+        "opens_at": _when(1),
+        "closes_at": _when(15),
+        "k": "5",
+    }
+    data.update(overrides)
+    return data
+
+
+def _k_input(page: str) -> str:
+    return re.search(r'<input[^>]* name="k"[^>]*>', page).group(0)
+
+
+def _wave(app, wave_id) -> Wave:
+    with app.app_context():
+        wave = db.session.get(Wave, wave_id)
+        db.session.expunge(wave)
+        return wave
+
+
+def _waves(app) -> list[Wave]:
+    with app.app_context():
+        return list(db.session.scalars(db.select(Wave)))
+
+
+def test_facilitator_creates_a_wave_for_own_team(app, client, world, login):
+    login(world.fac_a)
+    response = client.post("/manage/waves/new", data=_form([world.alpha], k="4"))
+    assert response.status_code == 302
+    with app.app_context():
+        wave = db.session.scalars(db.select(Wave)).one()
+        assert (wave.name, wave.instrument_key, wave.instrument_version, wave.k) == (
+            "Autumn pulse", "pulse", "1.0.0", 4)
+        assert [t.id for t in wave.teams] == [world.alpha]
+        assert wave.status() == "scheduled"
+        assert response.headers["Location"].endswith(f"/manage/waves/{wave.id}")
+
+
+def test_new_wave_form_offers_the_latest_instruments_and_only_visible_active_teams(
+        client, world, login):
+    login(world.fac_a)
+    page = client.get("/manage/waves/new").get_data(as_text=True)
+    assert 'value="full:1.0.0"' in page and 'value="pulse:1.0.0"' in page
+    assert "Alpha" in page
+    assert "Beta" not in page  # another facilitator's team
+    assert "Gamma" not in page  # archived
+
+
+def test_k_defaults_to_the_organisation_setting(app, client, world, login):
+    with app.app_context():
+        db.session.add(Organisation(name="Org", default_k=7))
+        db.session.commit()
+    login(world.admin)
+    page = client.get("/manage/waves/new").get_data(as_text=True)
+    assert _k_input(page).endswith('value="7">')
+
+
+def test_k_defaults_to_five_without_organisation_settings(client, world, login):
+    login(world.admin)
+    page = client.get("/manage/waves/new").get_data(as_text=True)
+    assert _k_input(page).endswith('value="5">')
+
+
+def test_k_below_three_is_refused(app, client, world, login):
+    login(world.admin)
+    response = client.post("/manage/waves/new", data=_form([world.alpha], k="2"))
+    assert response.status_code == 400
+    assert "k must be at least 3" in response.get_data(as_text=True)
+    assert _waves(app) == []
+
+
+def test_close_before_open_is_refused(app, client, world, login):
+    login(world.admin)
+    response = client.post("/manage/waves/new",
+                           data=_form([world.alpha], opens_at=_when(5), closes_at=_when(4)))
+    assert response.status_code == 400
+    assert "The close date must be after the open date." in response.get_data(as_text=True)
+    assert _waves(app) == []
+
+
+def test_close_date_in_the_past_is_refused(app, client, world, login):
+    login(world.admin)
+    response = client.post("/manage/waves/new",
+                           data=_form([world.alpha], opens_at=_when(-5), closes_at=_when(-1)))
+    assert response.status_code == 400
+    assert _waves(app) == []
+
+
+def test_wave_without_teams_is_refused(app, client, world, login):
+    login(world.admin)
+    response = client.post("/manage/waves/new", data=_form([]))
+    assert response.status_code == 400
+    assert "Choose at least one team." in response.get_data(as_text=True)
+    assert _waves(app) == []
+
+
+def test_foreign_team_in_post_is_refused(app, client, world, login):
+    login(world.fac_a)
+    response = client.post("/manage/waves/new", data=_form([world.alpha, world.beta]))
+    assert response.status_code == 400
+    assert _waves(app) == []
+
+
+def test_archived_team_in_post_is_refused(app, client, world, login):
+    login(world.fac_a)
+    response = client.post("/manage/waves/new", data=_form([world.gamma]))
+    assert response.status_code == 400
+    assert _waves(app) == []
+
+
+def test_unknown_instrument_is_refused(app, client, world, login):
+    login(world.admin)
+    response = client.post("/manage/waves/new", data=_form([world.alpha], instrument="full:0.1"))
+    assert response.status_code == 400
+    assert _waves(app) == []
+
+
+def test_scheduled_wave_can_change_everything(app, client, world, login, make_wave):
+    wave_id = make_wave([world.alpha], state="scheduled", instrument="full")
+    login(world.admin)
+    form = client.get(f"/manage/waves/{wave_id}/edit").get_data(as_text=True)
+    assert 'value="full:1.0.0" selected' in form or 'selected value="full:1.0.0"' in form
+    response = client.post(f"/manage/waves/{wave_id}/edit",
+                           data=_form([world.beta], name="Renamed", k="3"))
+    assert response.status_code == 302
+    with app.app_context():
+        wave = db.session.get(Wave, wave_id)
+        assert (wave.name, wave.k, wave.instrument_key) == ("Renamed", 3, "pulse")
+        assert [t.id for t in wave.teams] == [world.beta]
+
+
+def test_open_wave_shows_locked_fields_as_text_not_inputs(client, world, login, make_wave):
+    wave_id = make_wave([world.alpha], state="open")
+    login(world.admin)
+    page = client.get(f"/manage/waves/{wave_id}/edit").get_data(as_text=True)
+    assert 'name="name"' in page and 'name="closes_at"' in page
+    assert 'name="k"' not in page and 'name="teams"' not in page
+    assert 'name="instrument"' not in page
+    assert "can no longer change" in page
+
+
+def test_open_wave_refuses_a_change_of_k(app, client, world, login, make_wave):
+    wave_id = make_wave([world.alpha], state="open", k=5)
+    login(world.admin)
+    response = client.post(f"/manage/waves/{wave_id}/edit",
+                           data={"name": "New name", "closes_at": _when(10), "k": "3"})
+    assert response.status_code == 400
+    assert "can no longer change" in response.get_data(as_text=True)
+    wave = _wave(app, wave_id)
+    assert (wave.k, wave.name) == (5, "Spring")
+
+
+def test_open_wave_refuses_a_change_of_instrument(app, client, world, login, make_wave):
+    wave_id = make_wave([world.alpha], state="open", instrument="full")
+    login(world.admin)
+    response = client.post(f"/manage/waves/{wave_id}/edit",
+                           data={"name": "x", "closes_at": _when(10), "instrument": "pulse:1.0.0"})
+    assert response.status_code == 400
+    assert _wave(app, wave_id).instrument_key == "full"
+
+
+def test_open_wave_refuses_a_change_of_teams(app, client, world, login, make_wave):
+    wave_id = make_wave([world.alpha], state="open")
+    login(world.admin)
+    response = client.post(f"/manage/waves/{wave_id}/edit",
+                           data={"name": "x", "closes_at": _when(10),
+                                 "teams": [str(world.alpha), str(world.beta)]})
+    assert response.status_code == 400
+    with app.app_context():
+        assert [t.id for t in db.session.get(Wave, wave_id).teams] == [world.alpha]
+
+
+def test_open_wave_accepts_unchanged_locked_values(app, client, world, login, make_wave):
+    wave_id = make_wave([world.alpha], state="open", k=5)
+    login(world.admin)
+    response = client.post(f"/manage/waves/{wave_id}/edit",
+                           data={"name": "Same k", "closes_at": _when(10), "k": "5",
+                                 "teams": [str(world.alpha)], "instrument": "full:1.0.0"})
+    assert response.status_code == 302
+    assert _wave(app, wave_id).name == "Same k"
+
+
+def test_open_wave_can_change_name_and_close_date(app, client, world, login, make_wave):
+    wave_id = make_wave([world.alpha], state="open")
+    login(world.fac_a)
+    response = client.post(f"/manage/waves/{wave_id}/edit",
+                           data={"name": "Extended", "closes_at": _when(20)})
+    assert response.status_code == 302
+    wave = _wave(app, wave_id)
+    assert wave.name == "Extended"
+    assert abs(wave.closes_at - (utcnow() + dt.timedelta(days=20))) < dt.timedelta(minutes=2)
+
+
+def test_open_wave_refuses_a_close_date_earlier_than_now(app, client, world, login, make_wave):
+    wave_id = make_wave([world.alpha], state="open")
+    before = _wave(app, wave_id).closes_at
+    login(world.admin)
+    response = client.post(f"/manage/waves/{wave_id}/edit",
+                           data={"name": "Spring", "closes_at": _when(-0.5)})
+    assert response.status_code == 400
+    assert "cannot be earlier than now" in response.get_data(as_text=True)
+    assert _wave(app, wave_id).closes_at == before
+
+
+def test_facilitator_cannot_edit_a_wave_shared_with_another_facilitator(
+        app, client, world, login, make_wave):
+    wave_id = make_wave([world.alpha, world.beta], state="scheduled")
+    login(world.fac_a)
+    response = client.post(f"/manage/waves/{wave_id}/edit", data=_form([world.alpha]))
+    assert response.status_code == 302
+    with app.app_context():
+        assert {t.id for t in db.session.get(Wave, wave_id).teams} == {world.alpha, world.beta}

@@ -1,0 +1,152 @@
+"""Generating invitations, and downloading them as CSV or a printable page."""
+
+import csv
+import io
+
+from surveys import invitations
+from surveys.db import db
+from surveys.models import Invitation, Member, Team
+
+
+def _invitations(app, wave_id):
+    with app.app_context():
+        rows = db.session.scalars(db.select(Invitation).where(Invitation.wave_id == wave_id))
+        return sorted((inv.member.name, inv.team_id) for inv in rows)
+
+
+def _csv(response):
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    raw = response.data
+    assert raw.startswith(b"\xef\xbb\xbf"), "UTF-8 with a BOM, so that Excel reads Chinese names"
+    return list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+
+
+def test_generate_issues_one_invitation_per_active_member(app, client, world, login, make_wave):
+    wave_id = make_wave([world.alpha, world.beta])
+    login(world.admin)
+    response = client.post(f"/manage/waves/{wave_id}/invitations")
+    assert response.status_code == 302
+    issued = _invitations(app, wave_id)
+    assert len(issued) == 10  # 6 active in Alpha, 4 in Beta; the inactive member gets none
+    assert ("Left Already", world.alpha) not in issued
+    assert "10 new invitations." in client.get(f"/manage/waves/{wave_id}").get_data(as_text=True)
+
+
+def test_generate_twice_issues_nothing_new(app, client, world, login, make_wave):
+    wave_id = make_wave([world.alpha])
+    login(world.admin)
+    client.post(f"/manage/waves/{wave_id}/invitations")
+    first = _invitations(app, wave_id)
+    client.post(f"/manage/waves/{wave_id}/invitations")
+    assert _invitations(app, wave_id) == first
+    assert "0 new invitations." in client.get(f"/manage/waves/{wave_id}").get_data(as_text=True)
+
+
+def test_member_added_later_gets_an_invitation_on_the_next_click(app, client, world, login,
+                                                                 make_wave):
+    wave_id = make_wave([world.alpha])
+    login(world.fac_a)
+    client.post(f"/manage/waves/{wave_id}/invitations")
+    with app.app_context():
+        db.session.add(Member(team_id=world.alpha, name="New Hire"))
+        db.session.commit()
+    client.post(f"/manage/waves/{wave_id}/invitations")
+    issued = _invitations(app, wave_id)
+    assert len(issued) == 7
+    assert ("New Hire", world.alpha) in issued
+
+
+def test_facilitator_generates_only_their_own_teams_invitations(app, client, world, login,
+                                                                make_wave):
+    wave_id = make_wave([world.alpha, world.beta])
+    login(world.fac_b)
+    client.post(f"/manage/waves/{wave_id}/invitations")
+    assert {team for _, team in _invitations(app, wave_id)} == {world.beta}
+
+
+def test_closed_wave_issues_no_invitations(app, client, world, login, make_wave):
+    wave_id = make_wave([world.alpha], state="due")
+    login(world.admin)
+    client.post(f"/manage/waves/{wave_id}/invitations")
+    assert _invitations(app, wave_id) == []
+
+
+def test_csv_lists_member_email_team_and_working_link(app, client, world, login, make_wave):
+    wave_id = make_wave([world.alpha])
+    login(world.admin)
+    client.post(f"/manage/waves/{wave_id}/invitations")
+    rows = _csv(client.get(f"/manage/waves/{wave_id}/invitations.csv"))
+    assert rows[0] == ["member", "email", "team", "link"]
+    assert [r[0] for r in rows[1:]] == [f"Ann {i}" for i in range(6)]
+    assert rows[1][1:3] == ["ann0@example.org", "Alpha"]
+    with app.app_context():
+        for _member, _email, _team, link in rows[1:]:
+            token = link.rsplit("/s/", 1)[1]
+            found = invitations.find(token)
+            assert found is not None and found.wave_id == wave_id
+
+
+def test_csv_links_are_the_same_on_every_download(client, world, login, make_wave):
+    wave_id = make_wave([world.alpha])
+    login(world.admin)
+    client.post(f"/manage/waves/{wave_id}/invitations")
+    first = client.get(f"/manage/waves/{wave_id}/invitations.csv").data
+    assert client.get(f"/manage/waves/{wave_id}/invitations.csv").data == first
+
+
+def test_csv_neutralises_cells_a_spreadsheet_would_run(app, client, world, login, make_wave):
+    with app.app_context():
+        team = Team(name="=HYPERLINK(\"x\")")
+        team.members.extend([Member(name="+SUM(A1)", email="@evil.example"),
+                             Member(name="-2+3", email="ok@example.org")])
+        db.session.add(team)
+        db.session.commit()
+        team_id = team.id
+    wave_id = make_wave([team_id])
+    login(world.admin)
+    client.post(f"/manage/waves/{wave_id}/invitations")
+    rows = _csv(client.get(f"/manage/waves/{wave_id}/invitations.csv"))
+    assert rows[1:] and all(cell[:1] not in "=+-@" for row in rows[1:] for cell in row)
+    assert rows[1][:3] == ["'+SUM(A1)", "'@evil.example", "'=HYPERLINK(\"x\")"]
+    assert rows[2][0] == "'-2+3"
+
+
+def test_csv_of_a_shared_wave_holds_only_the_facilitators_teams(client, world, login, make_wave):
+    wave_id = make_wave([world.alpha, world.beta])
+    login(world.admin)
+    client.post(f"/manage/waves/{wave_id}/invitations")
+    login(world.fac_b)
+    rows = _csv(client.get(f"/manage/waves/{wave_id}/invitations.csv"))
+    assert {r[2] for r in rows[1:]} == {"Beta"}
+    assert len(rows) == 5
+
+
+def test_csv_is_not_cached(client, world, login, make_wave):
+    wave_id = make_wave([world.alpha])
+    login(world.admin)
+    response = client.get(f"/manage/waves/{wave_id}/invitations.csv")
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "attachment" in response.headers["Content-Disposition"]
+
+
+def test_printable_page_has_one_card_per_member(client, world, login, make_wave):
+    wave_id = make_wave([world.alpha, world.beta])
+    login(world.admin)
+    client.post(f"/manage/waves/{wave_id}/invitations")
+    page = client.get(f"/manage/waves/{wave_id}/invitations/print").get_data(as_text=True)
+    assert page.count('class="card invitation-card"') == 10
+    assert "Ann 0" in page and "Bo 3" in page
+    links = client.get(f"/manage/waves/{wave_id}/invitations.csv").data.decode("utf-8-sig")
+    for row in list(csv.reader(io.StringIO(links)))[1:]:
+        assert row[3] in page
+
+
+def test_printable_page_of_a_shared_wave_shows_only_own_teams(client, world, login, make_wave):
+    wave_id = make_wave([world.alpha, world.beta])
+    login(world.admin)
+    client.post(f"/manage/waves/{wave_id}/invitations")
+    login(world.fac_a)
+    page = client.get(f"/manage/waves/{wave_id}/invitations/print").get_data(as_text=True)
+    assert page.count('class="card invitation-card"') == 6
+    assert "Bo 0" not in page
