@@ -1,0 +1,145 @@
+"""A respondent in a real browser: languages, a phone screen, the keyboard, and counted once."""
+
+from __future__ import annotations
+
+import pytest
+
+from surveys import instruments
+
+pytestmark = pytest.mark.browser
+
+PULSE = instruments.get("pulse", "1.0.0")
+SUBMIT = "form#survey button[type=submit]"
+
+
+def answer_every_question(page, option: int = 3) -> None:
+    """Click the ``option``-th answer (1-based) of every question, as a person would."""
+    for item in PULSE.items:
+        page.locator(f"input[type=radio][name='{item.key}']").nth(option - 1).check()
+
+
+def test_respondent_answers_in_chinese_with_a_chinese_browser(live_server, new_page):
+    page = new_page(locale="zh-CN")
+    page.goto(live_server.fresh_link())
+    assert page.locator("html").get_attribute("lang") == "zh-Hans"
+    for item in PULSE.items:
+        assert page.get_by_text(item.text["zh"], exact=True).is_visible()
+    before = live_server.responses()
+    answer_every_question(page, option=4)
+    page.click(SUBMIT)
+    page.wait_for_url("**/s/thanks")
+    assert page.locator("html").get_attribute("lang") == "zh-Hans"
+    assert live_server.responses() == before + 1
+
+
+def test_respondent_switches_to_english_and_answers(live_server, new_page):
+    page = new_page(locale="zh-CN")
+    page.goto(live_server.fresh_link())
+    page.locator("nav.lang a[hreflang=en]").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.get_by_text(PULSE.item("fam1").text["en"], exact=True).is_visible()
+    assert page.get_by_text(PULSE.item("fam1").text["zh"], exact=True).count() == 0
+    before = live_server.responses()
+    answer_every_question(page, option=2)
+    page.click(SUBMIT)
+    page.wait_for_url("**/s/thanks")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert live_server.responses() == before + 1
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
+def test_phone_screen_has_no_horizontal_scroll_and_submit_is_reachable(
+    live_server, new_page, locale
+):
+    page = new_page(locale=locale, viewport={"width": 375, "height": 740}, is_mobile=True,
+                    has_touch=True, device_scale_factor=2)
+    page.goto(live_server.fresh_link())
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    button = page.locator(SUBMIT)
+    button.scroll_into_view_if_needed()
+    box = button.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375
+    assert box["height"] >= 40  # a thumb-sized target
+    centre = page.evaluate(
+        "([x, y]) => document.elementFromPoint(x, y)?.closest('button')?.type",
+        [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2],
+    )
+    assert centre == "submit"  # nothing covers it
+    answer_every_question(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+
+
+def test_whole_survey_can_be_completed_with_the_keyboard_alone(live_server, new_page):
+    page = new_page(locale="en-US")
+    page.goto(live_server.fresh_link())
+    before = live_server.responses()
+    groups_answered = set()
+    for _ in range(300):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            "() => { const e = document.activeElement;"
+            " return {tag: e.tagName, type: e.type || '', name: e.name || ''}; }"
+        )
+        if focused["type"] == "radio" and focused["name"] not in groups_answered:
+            page.keyboard.press("Space")  # choose the first option
+            page.keyboard.press("ArrowRight")  # and move the choice one option on
+            groups_answered.add(focused["name"])
+        elif focused["tag"] == "BUTTON" and focused["type"] == "submit":
+            page.keyboard.press("Enter")
+            break
+    else:
+        pytest.fail("the submit button was never reached with Tab")
+    page.wait_for_url("**/s/thanks")
+    assert groups_answered == set(PULSE.item_keys)
+    assert live_server.responses() == before + 1
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
+def test_double_click_on_submit_records_exactly_one_response(live_server, new_page, javascript):
+    page = new_page(locale="en-US", java_script_enabled=javascript)
+    page.goto(live_server.fresh_link())
+    answer_every_question(page)
+    before = live_server.responses()
+    page.dblclick(SUBMIT)
+    page.wait_for_load_state()
+    page.wait_for_function("() => !document.querySelector('form#survey')")
+    assert live_server.responses() == before + 1
+    assert page.locator("h1").inner_text() in ("Thank you", "You have already answered")
+
+
+def test_back_button_and_resubmit_after_answering_adds_nothing(live_server, new_page):
+    page = new_page(locale="en-US")
+    link = live_server.fresh_link()
+    page.goto(link)
+    answer_every_question(page)
+    before = live_server.responses()
+    page.click(SUBMIT)
+    page.wait_for_url("**/s/thanks")
+    page.go_back()
+    page.wait_for_load_state()
+    if page.locator(SUBMIT).count():  # a cached copy of the form: send it again
+        answer_every_question(page)
+        page.click(SUBMIT)
+        page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "You have already answered"
+    page.goto(link)
+    assert page.locator(SUBMIT).count() == 0
+    assert live_server.responses() == before + 1
+
+
+def test_same_link_in_two_tabs_records_one_response(live_server, new_page):
+    first = new_page(locale="en-US")
+    second = first.context.new_page()
+    link = live_server.fresh_link()
+    first.goto(link)
+    second.goto(link)
+    answer_every_question(first, option=5)
+    answer_every_question(second, option=1)
+    before = live_server.responses()
+    first.click(SUBMIT)
+    first.wait_for_url("**/s/thanks")
+    second.click(SUBMIT)
+    second.wait_for_load_state()
+    assert second.locator("h1").inner_text() == "You have already answered"
+    assert live_server.responses() == before + 1
