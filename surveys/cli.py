@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+
 import click
 from flask.cli import FlaskGroup
 
@@ -15,3 +19,40 @@ def _create_app():
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
 def main():
     """trustsurvey: anonymous team-trust surveys."""
+
+
+@click.command("analyze")
+@click.argument("data", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--instrument", "instrument_path", required=True,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Instrument TOML file describing scales, items and response scales.")
+@click.option("--team-column", required=True, help="CSV column holding the team label.")
+@click.option("--team-size-column", default=None,
+              help="CSV column holding the team's roster size (finite-population correction).")
+@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json",
+              show_default=True, help="json: everything; csv: one row per team and scale.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write here instead of standard output (nothing is written on error).")
+def analyze_command(data, instrument_path, team_column, team_size_column, fmt, output):
+    """Run the psychometric analysis on a survey CSV (no app or database needed)."""
+    import trust
+
+    try:
+        instrument = trust.load_instrument(instrument_path)
+        table = trust.read_survey_csv(data, instrument, team_column, team_size_column)
+        result = trust.analyze(table.answers, table.team, instrument, team_size=table.team_size)
+    except (trust.InstrumentError, trust.SurveyTableError) as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    text = (json.dumps(result, indent=2, ensure_ascii=False) + "\n" if fmt == "json"
+            else trust.analysis_csv(result))
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    # Write beside the target, then rename: a reader never sees a half-written file.
+    tmp = output.with_name(f".{output.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(output)
+
+
+main.add_command(analyze_command)

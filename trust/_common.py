@@ -1,0 +1,109 @@
+"""Shared private helpers of trust/: argument checks, team indexing and the warning classes."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+__all__ = ["DegenerateDataWarning"]
+
+NAN_POLICIES = ("propagate", "raise", "omit")
+
+
+class DegenerateDataWarning(RuntimeWarning):
+    """Legal input on which a statistic is undefined (too few respondents, no variance, ...).
+
+    The statistic comes back as ``nan`` and this warning says why.
+    """
+
+
+def warn_degenerate(message: str) -> None:
+    warnings.warn(message, DegenerateDataWarning, stacklevel=3)
+
+
+def check_choice(value, name: str, choices) -> None:
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, not {value!r}")
+
+
+def check_confidence(confidence) -> float:
+    if isinstance(confidence, bool) or not isinstance(confidence, (int, float, np.floating)):
+        raise TypeError(f"confidence must be a number, not {type(confidence).__name__}")
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must lie strictly between 0 and 1, not {confidence!r}")
+    return float(confidence)
+
+
+def as_float_2d(data, name: str) -> np.ndarray:
+    """``data`` as a float (n, k) array; a 1-D input is one column."""
+    try:
+        arr = np.asarray(data, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be a numeric array: {exc}") from exc
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (respondents x items), not {arr.ndim}-D")
+    if np.isinf(arr).any():
+        raise ValueError(f"{name} holds infinite values")
+    return arr
+
+
+def as_float_1d(data, name: str) -> np.ndarray:
+    try:
+        arr = np.asarray(data, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be a numeric array: {exc}") from exc
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be 1-D, not {arr.ndim}-D")
+    if np.isinf(arr).any():
+        raise ValueError(f"{name} holds infinite values")
+    return arr
+
+
+def check_nan(arr: np.ndarray, name: str, nan_policy: str) -> bool:
+    """Apply the ``'raise'`` policy; return whether ``arr`` holds any NaN."""
+    has_nan = bool(np.isnan(arr).any())
+    if has_nan and nan_policy == "raise":
+        raise ValueError(f"{name} contains NaN (nan_policy='raise')")
+    return has_nan
+
+
+def team_index(team, n: int, name: str = "team") -> tuple[np.ndarray, np.ndarray]:
+    """Sorted unique team labels and each row's index into them (length ``n``)."""
+    labels = np.asarray(team)
+    if labels.ndim != 1 or labels.shape[0] != n:
+        raise ValueError(f"{name} must be 1-D with one label per respondent ({n}), "
+                         f"not shape {labels.shape}")
+    if labels.dtype == object:
+        if any(v is None for v in labels.tolist()):
+            raise ValueError(f"{name} holds a missing (None) label")
+        labels = labels.astype(str)
+    elif labels.dtype.kind == "f" and np.isnan(labels).any():
+        raise ValueError(f"{name} holds a missing (NaN) label")
+    return np.unique(labels, return_inverse=True)
+
+
+def group_sums(values: np.ndarray, inv: np.ndarray, n_teams: int) -> np.ndarray:
+    """Column sums of ``values`` (n, k) within every team, shape (n_teams, k), in one bincount."""
+    n, k = values.shape
+    flat = (inv[:, None] * k + np.arange(k)).ravel()
+    return np.bincount(flat, weights=values.ravel(), minlength=n_teams * k).reshape(n_teams, k)
+
+
+def group_moments(x: np.ndarray, inv: np.ndarray, n_teams: int):
+    """Answer count, mean and sum of squared deviations of every column within every team.
+
+    NaN entries are left out. Two passes (means, then squared deviations) keep the
+    sums of squares free of cancellation.
+    """
+    answered = ~np.isnan(x)
+    x0 = np.where(answered, x, 0.0)
+    count = group_sums(answered.astype(float), inv, n_teams)
+    total = group_sums(x0, inv, n_teams)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = total / count
+    dev = np.where(answered, x - mean[inv], 0.0)
+    ss = group_sums(dev * dev, inv, n_teams)
+    return count, mean, ss

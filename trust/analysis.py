@@ -1,0 +1,221 @@
+"""The whole analysis of one closed wave (or any survey CSV), as a JSON-ready dict."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping
+
+import numpy as np
+
+from trust._common import (
+    DegenerateDataWarning,
+    as_float_2d,
+    check_confidence,
+    group_moments,
+    team_index,
+)
+from trust.agreement import item_variances, rwg_from_variances, uniform_null_variance
+from trust.descriptives import team_summary
+from trust.instrument import Instrument
+from trust.multilevel import team_icc
+from trust.reliability import alpha_from_cov, item_rest_from_cov, omega_from_cov, pairwise_cov
+from trust.scoring import reverse_key, scale_scores
+
+__all__ = ["analyze"]
+
+
+def _num(value):
+    """A JSON number: Python float, None for NaN or infinity."""
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _sizes_per_respondent(team_size, labels, inv):
+    if team_size is None:
+        return None
+    if not isinstance(team_size, Mapping):
+        raise TypeError(f"team_size must be a mapping of team label to roster size, "
+                        f"not {type(team_size).__name__}")
+    keys = np.array([str(k) for k in team_size], dtype=str)
+    values = np.array(list(team_size.values()), dtype=object)
+    if len(set(keys.tolist())) != len(keys):
+        raise ValueError("team_size has two keys that read the same as text")
+    try:
+        sizes = values.astype(float)
+    except (TypeError, ValueError) as exc:
+        raise TypeError("team_size values must be whole numbers") from exc
+    if (sizes < 1).any() or (sizes % 1 != 0).any():
+        raise ValueError("team_size values must be positive whole numbers")
+    per_team = np.full(labels.shape[0], np.nan)
+    if keys.size:
+        text = labels.astype(str)
+        order = np.argsort(keys)
+        pos = np.clip(np.searchsorted(keys[order], text), 0, keys.size - 1)
+        found = keys[order][pos] == text
+        per_team[found] = sizes[order][pos[found]]
+    return per_team[inv]
+
+
+def analyze(answers, team, instrument: Instrument, team_size=None, *, confidence=0.95) -> dict:
+    """Analyse every scale and every team of a survey in one pass.
+
+    Parameters
+    ----------
+    answers : array_like, shape (n_respondents, n_items)
+        Raw answers (not reverse-keyed) in ``instrument.items`` order; NaN marks a
+        missing answer. Values are assumed validated against the response scales.
+    team : array_like, shape (n_respondents,)
+        Team label of every respondent.
+    instrument : Instrument
+        Scales, items, reverse keys and response scales (:func:`trust.load_instrument`).
+    team_size : mapping, optional
+        Roster size of teams, ``{team label: N}``; labels are matched as text. Teams
+        with a known size get finite-population corrected intervals.
+    confidence : float
+        Level of every interval.
+
+    Returns
+    -------
+    dict
+        JSON-ready (Python floats and ints, None where undefined)::
+
+            {"n_respondents": int, "n_teams": int, "confidence": float,
+             "instrument": {"key", "version"},
+             "scales": {SCALE: {"role", "n_items", "n_respondents", "alpha",
+                                "alpha_ci_low", "alpha_ci_high", "omega_total",
+                                "icc1", "icc2", "icc1_adjusted", "mean_rwg_j",
+                                "items": {ITEM: {"item_total_r", "loading"}}}},
+             "teams": {TEAM: {"n", "team_size",
+                              "scales": {SCALE: {"n", "mean", "sd", "ci_low",
+                                                 "ci_high", "rwg_j"}}}},
+             "warnings": [str, ...]}
+
+    Raises
+    ------
+    ValueError
+        ``answers`` does not have one column per instrument item, ``team`` does not
+        have one label per respondent, or ``team_size`` is smaller than a team's
+        number of respondents.
+
+    Notes
+    -----
+    Answers are reverse-keyed (:func:`trust.reverse_key`) and scored with the half
+    rule (:func:`trust.scale_scores`). Per scale: Cronbach's alpha with Feldt's
+    interval, McDonald's omega total and corrected item-total correlations, all from
+    one pairwise-complete covariance matrix of every item (``nan_policy='pairwise'``);
+    ICC(1), ICC(2) and the adjusted-size ICC(1) of the scale scores
+    (:func:`trust.team_icc`, ``nan_policy='omit'``); ``mean_rwg_j`` is the mean of the
+    teams' defined rwg(j). Per team and scale: :func:`trust.team_summary` and
+    :func:`trust.rwg_j` (``nan_policy='omit'``). ``n_respondents`` of a scale counts
+    respondents with a scale score; a team's ``n`` counts its respondents. Degenerate
+    statistics (a team of one, a constant item, ...) are None and the reasons are
+    listed under ``"warnings"`` instead of being emitted. Nothing is suppressed for
+    small teams: anonymity thresholds belong to the caller.
+
+    Examples
+    --------
+    >>> from trust import analyze, parse_instrument
+    >>> inst = parse_instrument({
+    ...     "instrument": {"key": "mini", "version": "1", "name": "Mini"},
+    ...     "response_scales": {"agree": {"min": 1, "max": 5}},
+    ...     "scales": [{"key": "trust", "response_scale": "agree", "items": [
+    ...         {"key": "t1"}, {"key": "t2"}, {"key": "t3", "reverse": True}]}]})
+    >>> x = [[4, 5, 2], [4, 4, 1], [5, 5, 1], [2, 3, 4], [3, 2, 4], [2, 2, 5]]
+    >>> out = analyze(x, ["a", "a", "a", "b", "b", "b"], inst, team_size={"a": 3})
+    >>> round(out["scales"]["trust"]["alpha"], 3), out["teams"]["a"]["scales"]["trust"]["ci_low"]
+    (0.939, 4.556)
+    """
+    if not isinstance(instrument, Instrument):
+        raise TypeError(f"instrument must be an Instrument, not {type(instrument).__name__}")
+    confidence = check_confidence(confidence)
+    x = as_float_2d(answers, "answers")
+    items = instrument.items
+    if x.shape[1] != len(items):
+        raise ValueError(f"answers must have one column per instrument item ({len(items)}), "
+                         f"not {x.shape[1]}")
+    labels, inv = team_index(team, x.shape[0])
+    n_teams = labels.shape[0]
+    sizes = _sizes_per_respondent(team_size, labels, inv)
+    low, high = instrument.bounds()
+    xr = reverse_key(x, instrument.reverse_mask(), low, high)
+    scale_of_item = instrument.item_scale_index()
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DegenerateDataWarning)
+        scores = scale_scores(xr, scale_of_item)
+        # Integer team codes: the labels are sorted once above, not again per statistic.
+        icc = team_icc(scores, inv)
+        summary = team_summary(scores, inv, team_size=sizes, confidence=confidence)
+        cov, _ = pairwise_cov(xr)
+        count, _, ss = group_moments(xr, inv, n_teams)
+        variances = item_variances(count, ss)
+        answered = ~np.isnan(xr)
+        bounds = np.cumsum([0] + [len(s.items) for s in instrument.scales])
+        scales_out = {}
+        rwg_by_scale = []
+        for s, scale in enumerate(instrument.scales):  # a handful of scales, not teams
+            cols = slice(bounds[s], bounds[s + 1])
+            block = cov[cols, cols]
+            n_any = int(answered[:, cols].any(axis=1).sum())
+            alpha = alpha_from_cov(block, n_any, confidence)
+            omega = omega_from_cov(block)
+            item_r = (item_rest_from_cov(block) if block.shape[0] > 1
+                      else np.full(1, np.nan))
+            rwg, _, _ = rwg_from_variances(variances[:, cols],
+                                           float(uniform_null_variance(
+                                               scale.response_scale.n_options)))
+            rwg_by_scale.append(rwg)
+            scales_out[scale.key] = {
+                "role": scale.role,
+                "n_items": len(scale.items),
+                "n_respondents": int((~np.isnan(scores[:, s])).sum()),
+                "alpha": _num(alpha.alpha),
+                "alpha_ci_low": _num(alpha.ci_low),
+                "alpha_ci_high": _num(alpha.ci_high),
+                "omega_total": _num(omega.omega_total),
+                "icc1": _num(icc.icc1[s]),
+                "icc2": _num(icc.icc2[s]),
+                "icc1_adjusted": _num(icc.icc1_adjusted[s]),
+                "mean_rwg_j": _num(np.nanmean(rwg)) if np.isfinite(rwg).any() else None,
+                "items": {
+                    item.key: {"item_total_r": _num(item_r[i]), "loading": _num(omega.loadings[i])}
+                    for i, item in enumerate(scale.items)
+                },
+            }
+    messages = sorted({str(w.message) for w in caught
+                       if issubclass(w.category, DegenerateDataWarning)})
+    for w in caught:
+        if not issubclass(w.category, DegenerateDataWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+
+    rwg_all = np.column_stack(rwg_by_scale)
+    members = np.bincount(inv, minlength=n_teams)
+    teams_out = {}
+    scale_keys = [scale.key for scale in instrument.scales]
+    # Building the JSON tree is the one walk over teams; every number was computed above.
+    for t, label in enumerate(labels.tolist()):
+        teams_out[str(label)] = {
+            "n": int(members[t]),
+            "team_size": None if np.isnan(summary.team_size[t]) else int(summary.team_size[t]),
+            "scales": {
+                key: {
+                    "n": int(summary.n[t, s]),
+                    "mean": _num(summary.mean[t, s]),
+                    "sd": _num(summary.sd[t, s]),
+                    "ci_low": _num(summary.ci_low[t, s]),
+                    "ci_high": _num(summary.ci_high[t, s]),
+                    "rwg_j": _num(rwg_all[t, s]),
+                }
+                for s, key in enumerate(scale_keys)
+            },
+        }
+    return {
+        "instrument": {"key": instrument.key, "version": instrument.version},
+        "n_respondents": int(x.shape[0]),
+        "n_teams": int(n_teams),
+        "confidence": confidence,
+        "scales": scales_out,
+        "teams": teams_out,
+        "warnings": messages,
+    }

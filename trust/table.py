@@ -1,0 +1,257 @@
+"""Survey CSV files: read and validate them into arrays, write the analysis as CSV.
+
+Pure functions over bytes and text, used by ``trustsurvey analyze``. Every error is a
+:class:`SurveyTableError` whose one-line message names the row (the header is row 1)
+and, where there is one, the column.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+from trust._common import team_index
+from trust.instrument import Instrument
+
+__all__ = ["CSV_COLUMNS", "SurveyTable", "SurveyTableError", "analysis_csv", "read_survey_csv"]
+
+# Columns of analysis_csv, one row per team x scale.
+CSV_COLUMNS = ("team", "team_size", "team_n", "scale", "n", "mean", "sd", "ci_low", "ci_high",
+               "rwg_j")
+
+
+class SurveyTableError(ValueError):
+    """A survey CSV cannot be used; the message names the row and column and how to fix it."""
+
+
+class SurveyTable(NamedTuple):
+    answers: np.ndarray  # (n_respondents, n_items) float, instrument item order, NaN missing
+    team: np.ndarray  # team label (str) of every respondent
+    team_size: dict | None  # {team label: roster size} from the team-size column
+    rows: np.ndarray  # CSV row number of every respondent (header is row 1)
+
+
+def _fail(row, problem, column=None):
+    where = f"row {row}" if column is None else f"row {row}, column {column!r}"
+    raise SurveyTableError(f"{where}: {problem}")
+
+
+def _decode(raw: bytes) -> str:
+    if not raw.strip():
+        _fail(1, "the file is empty; a header row naming the columns is expected")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        _fail(1, "file starts with a UTF-8 byte-order mark; save it as UTF-8 without BOM")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        _fail(1, "file is UTF-16 text; save it as UTF-8 without BOM")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line_start = raw.rfind(b"\n", 0, exc.start) + 1
+        row = raw.count(b"\n", 0, exc.start) + 1
+        header = raw[: raw.find(b"\n")].decode("utf-8", "replace") if row > 1 else ""
+        prefix = raw[line_start:exc.start].decode("utf-8", "replace")
+        col_index = prefix.count(",")
+        names = next(csv.reader([header])) if header else []
+        column = names[col_index].strip() if col_index < len(names) else f"#{col_index + 1}"
+        _fail(row, f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8",
+              column)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _parse_numbers(cells: np.ndarray, rows: np.ndarray, names: list[str], what: str):
+    """Floats of a string array (empty -> NaN); the first bad cell fails with row and column."""
+    stripped = np.char.strip(cells)
+    empty = stripped == ""
+    try:
+        values = np.where(empty, "nan", stripped).astype(float)
+        bad = ~empty & ~np.isfinite(values)
+    except ValueError:
+        values = None
+        bad = None
+    if values is None or bad.any():
+        for r, c in np.argwhere(~empty):  # only on the error path: find the first culprit
+            try:
+                if np.isfinite(float(stripped[r, c])):
+                    continue
+            except ValueError:
+                pass
+            _fail(rows[r], f"{str(stripped[r, c])!r} is not a number ({what})", names[c])
+    return values
+
+
+def read_survey_csv(source, instrument: Instrument, team_column: str,
+                    team_size_column: str | None = None) -> SurveyTable:
+    """Read a survey CSV (one respondent a row, one item a column) and validate it.
+
+    Parameters
+    ----------
+    source : bytes or str or Path
+        The file's bytes, or its path.
+    instrument : Instrument
+        Item keys are the column names; answers must be whole numbers in their
+        response scale's range. Empty cells are missing answers.
+    team_column : str
+        Column holding each respondent's team label (never empty).
+    team_size_column : str, optional
+        Column holding the roster size of the respondent's team: a positive whole
+        number, the same on every row of a team, at least the team's number of rows
+        (or empty on every row of a team whose size is unknown).
+
+    Returns
+    -------
+    SurveyTable
+
+    Raises
+    ------
+    SurveyTableError
+        Empty file, byte-order mark, not UTF-8, malformed CSV, duplicate or missing
+        column, no data rows, ragged row, non-numeric cell, answer outside the
+        response scale, empty team label, bad or inconsistent team size. The message
+        is one line naming the row and the column.
+
+    Examples
+    --------
+    >>> from trust import parse_instrument, read_survey_csv
+    >>> inst = parse_instrument({
+    ...     "instrument": {"key": "mini", "version": "1", "name": "Mini"},
+    ...     "response_scales": {"zero": {"min": 0, "max": 4}},
+    ...     "scales": [{"key": "s", "response_scale": "zero",
+    ...                 "items": [{"key": "q1"}, {"key": "q2"}]}]})
+    >>> table = read_survey_csv(b"team,q1,q2\\nA,0,4\\nA,3,\\n", inst, "team")
+    >>> table.answers
+    array([[ 0.,  4.],
+           [ 3., nan]])
+    >>> read_survey_csv(b"team,q1,q2\\nA,0,9\\n", inst, "team")
+    Traceback (most recent call last):
+    ...
+    trust.table.SurveyTableError: row 2, column 'q2': 9 is outside the response scale 0..4
+    """
+    if isinstance(source, (str, Path)):
+        try:
+            source = Path(source).read_bytes()
+        except OSError as exc:
+            raise SurveyTableError(f"row 1: cannot read {source} ({exc.strerror})") from exc
+    if not isinstance(source, (bytes, bytearray)):
+        raise TypeError(f"source must be bytes or a path, not {type(source).__name__}")
+    text = _decode(bytes(source))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        records = list(reader)
+    except csv.Error as exc:
+        _fail(reader.line_num, f"not valid CSV ({exc})")
+    header = [name.strip() for name in records[0]]
+    seen: dict[str, int] = {}
+    for i, name in enumerate(header):
+        if name in seen:
+            _fail(1, f"appears twice in the header (columns {seen[name] + 1} and {i + 1})", name)
+        seen[name] = i
+    needed = [team_column] + ([team_size_column] if team_size_column else [])
+    needed += list(instrument.item_keys)
+    missing = [name for name in needed if name not in seen]
+    if missing:
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        _fail(1, f"missing from the header{more}", missing[0])
+    numbered = [(r, rec) for r, rec in enumerate(records[1:], start=2) if rec]
+    if not numbered:
+        _fail(2, "no data rows after the header")
+    width = len(header)
+    for r, rec in numbered:
+        if len(rec) != width:
+            _fail(r, f"has {len(rec)} cells but the header has {width} columns")
+    rows = np.array([r for r, _ in numbered])
+    cells = np.array([rec for _, rec in numbered], dtype=str).reshape(len(numbered), width)
+
+    item_cols = [seen[key] for key in instrument.item_keys]
+    answers = _parse_numbers(cells[:, item_cols], rows, list(instrument.item_keys), "an answer")
+    low, high = instrument.bounds()
+    answered = ~np.isnan(answers)
+    wrong = answered & ((answers < low) | (answers > high) | (answers % 1 != 0))
+    if wrong.any():
+        r, c = np.argwhere(wrong)[0]
+        value = answers[r, c]
+        shown = int(value) if value % 1 == 0 else value
+        _fail(rows[r], f"{shown} is outside the response scale {int(low[c])}..{int(high[c])}"
+              if value % 1 == 0 else
+              f"{shown} is not a whole number of the response scale {int(low[c])}..{int(high[c])}",
+              instrument.item_keys[c])
+
+    team = np.char.strip(cells[:, seen[team_column]])
+    if (team == "").any():
+        _fail(rows[np.argmax(team == "")], "the team label is empty", team_column)
+    sizes = None
+    if team_size_column:
+        sizes = _team_sizes(cells[:, seen[team_size_column]], team, rows, team_size_column)
+    return SurveyTable(answers, team, sizes, rows)
+
+
+def _team_sizes(column: np.ndarray, team: np.ndarray, rows: np.ndarray, name: str) -> dict:
+    size = _parse_numbers(column[:, None], rows, [name], "a team size")[:, 0]
+    known = ~np.isnan(size)
+    bad = known & ((size < 1) | (size % 1 != 0))
+    if bad.any():
+        r = np.argmax(bad)
+        _fail(rows[r], f"{str(column[r]).strip()!r} is not a positive whole number", name)
+    labels, inv = team_index(team, team.shape[0])
+    first = np.full(labels.shape[0], -1)
+    first[inv[::-1]] = np.arange(team.shape[0])[::-1]  # first row of every team
+    reference = size[first][inv]
+    differs = ~((size == reference) | (np.isnan(size) & np.isnan(reference)))
+    if differs.any():
+        r = np.argmax(differs)
+        here = "no size" if np.isnan(size[r]) else f"size {int(size[r])}"
+        there = "no size" if np.isnan(reference[r]) else f"size {int(reference[r])}"
+        _fail(rows[r], f"team {str(team[r])!r} has {here} here but {there} on row {rows[first[inv[r]]]}",
+              name)
+    count = np.bincount(inv, minlength=labels.shape[0])
+    per_team = size[first]
+    over = ~np.isnan(per_team) & (count > per_team)
+    if over.any():
+        t = np.argmax(over)
+        _fail(rows[first[t]], f"team {str(labels[t])!r} has {count[t]} rows but a team size of "
+              f"{int(per_team[t])}", name)
+    keep = ~np.isnan(per_team)
+    return dict(zip(labels[keep].tolist(), per_team[keep].astype(int).tolist(), strict=True))
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        # A spreadsheet would run a cell starting with = + - @ as a formula.
+        return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    return repr(value)
+
+
+def analysis_csv(result: dict) -> str:
+    """The per-team part of :func:`trust.analyze`'s result as CSV, one row per team x scale.
+
+    Columns (:data:`CSV_COLUMNS`): ``team``, ``team_size`` (roster size, empty if
+    unknown), ``team_n`` (respondents of the team), ``scale``, ``n`` (respondents
+    with a score on the scale), ``mean``, ``sd``, ``ci_low``, ``ci_high``, ``rwg_j``;
+    an empty cell is an undefined value. Team labels that a spreadsheet would read as
+    a formula get a leading apostrophe.
+
+    Examples
+    --------
+    >>> from trust import analysis_csv
+    >>> result = {"teams": {"A": {"n": 2, "team_size": None, "scales": {"s": {
+    ...     "n": 2, "mean": 3.5, "sd": 0.5, "ci_low": None, "ci_high": None, "rwg_j": 0.8}}}}}
+    >>> print(analysis_csv(result), end="")
+    team,team_size,team_n,scale,n,mean,sd,ci_low,ci_high,rwg_j
+    A,,2,s,2,3.5,0.5,,,0.8
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    writer.writerows(
+        [_cell(label), _cell(info["team_size"]), _cell(info["n"]), _cell(scale), _cell(s["n"]),
+         _cell(s["mean"]), _cell(s["sd"]), _cell(s["ci_low"]), _cell(s["ci_high"]),
+         _cell(s["rwg_j"])]
+        for label, info in result["teams"].items()
+        for scale, s in info["scales"].items()
+    )
+    return out.getvalue()
