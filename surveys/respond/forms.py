@@ -13,6 +13,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from trust.instrument import Instrument
@@ -26,8 +27,10 @@ FORM_ENCODING = "application/x-www-form-urlencoded"
 class ItemField(RadioField):
     """One item: radio options carrying the response scale's integer values."""
 
-    def __init__(self, *args, item=None, scale=None, **kwargs):
-        super().__init__(*args, coerce=int, **kwargs)
+    def __init__(self, *args, options=(), item=None, scale=None, **kwargs):
+        choices = [SelectChoice(value=value, label=label) for value, label in options]
+        super().__init__(*args, choices=choices, coerce=int, **kwargs)
+        self.options = tuple(options)  # (value, label) pairs, for the template
         self.item = item
         self.scale = scale
 
@@ -40,7 +43,7 @@ class ItemField(RadioField):
                 raise ValueError(gettext("Not one of the offered answers.")) from exc
 
     def pre_validate(self, form):
-        if self.data is not None and self.data not in {value for value, _label in self.choices}:
+        if self.data is not None and self.data not in {value for value, _label in self.options}:
             low, high = self.scale.response_scale.min, self.scale.response_scale.max
             raise ValidationError(
                 gettext("Not one of the offered answers (%(low)d to %(high)d).", low=low, high=high)
@@ -106,7 +109,7 @@ def survey_form(instrument: Instrument, language: str, **kwargs) -> SurveyFormBa
         rs = scale.response_scale
         labels = rs.labels.get(language) or rs.labels.get("en")
         values = range(rs.min, rs.max + 1)
-        choices = [(v, labels[v - rs.min] if labels else str(v)) for v in values]
+        options = [(v, labels[v - rs.min] if labels else str(v)) for v in values]
         for item in scale.items:
             if item.key in reserved:
                 raise ValueError(
@@ -114,7 +117,7 @@ def survey_form(instrument: Instrument, language: str, **kwargs) -> SurveyFormBa
                 )
             fields[item.key] = ItemField(
                 _text(item.text, language) or item.key,
-                choices=choices,
+                options=options,
                 validators=[InputRequired(message=_l("Please choose an answer."))],
                 item=item,
                 scale=scale,
