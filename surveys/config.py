@@ -43,7 +43,8 @@ def defaults(instance_path: str) -> dict:
     return {
         "SECRET_KEY": secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # hide_parameters: SQL logging (any DEBUG root logger) must not show answers or ids.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         # Survey answers are small; anything bigger is not a survey.
         "MAX_CONTENT_LENGTH": int(os.environ.get("TRUSTSURVEY_MAX_BODY", 64 * 1024)),
         "MAX_ROSTER_BYTES": 2 * 1024 * 1024,

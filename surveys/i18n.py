@@ -1,5 +1,7 @@
 """Languages: zh-Hans and en everywhere; the choice follows ?lang=, then the session, then the browser."""
 
+from urllib.parse import urlencode
+
 from flask import request, session, url_for
 from flask_babel import Babel, get_locale
 
@@ -34,6 +36,9 @@ def switch_url(lang: str) -> str:
     args = dict(request.view_args or {})
     args.update(request.args.to_dict())
     args["lang"] = lang
+    if "token" in (request.view_args or {}):
+        # A respondent's link: a query-only relative URL keeps the token out of the page.
+        return "?" + urlencode({k: v for k, v in args.items() if k not in request.view_args})
     return url_for(request.endpoint or "respond.index", **args)
 
 
