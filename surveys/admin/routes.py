@@ -19,12 +19,13 @@ def _visible_teams() -> list[Team]:
 
 
 def _parent_choices(team: Team | None = None):
-    """Active teams as possible parents, indented as a tree; a team's own subtree is left out."""
+    """Active teams as possible parents, indented as a tree; a team's own subtree is disabled
+    (still a valid choice, so that a stale form gets the loop explained, not a bare refusal)."""
     excluded = teams.subtree_ids(team) if team is not None else set()
-    choices = [(0, _("— none (top level) —"))]
+    choices = [(0, _("— none (top level) —"), {})]
     for other, depth in teams.tree([t for t in teams.all_teams() if not t.archived]):
-        if other.id not in excluded:
-            choices.append((other.id, "\u00a0\u00a0" * depth + other.name))
+        disabled = {"disabled": True} if other.id in excluded else {}
+        choices.append((other.id, "\u00a0\u00a0" * depth + other.name, disabled))
     return choices
 
 

@@ -34,7 +34,7 @@ def tree(teams: list[Team]) -> list[tuple[Team, int]]:
 
 def subtree_ids(team: Team) -> set[int]:
     """The team and every team under it."""
-    parent_of = dict(db.session.execute(db.select(Team.id, Team.parent_id)).tuples().all())
+    parent_of = dict(db.session.execute(db.select(Team.id, Team.parent_id)).all())
     ids = {team.id}
     grew = True
     while grew:
