@@ -47,6 +47,7 @@ def create_user_command(email: str, role: str, name: str, password_stdin: bool):
 
 
 @click.command("close-due-waves")
+@with_appcontext
 def close_due_waves_command():
     """Close every wave past its close date and store its results (run it from cron)."""
     from surveys import waves

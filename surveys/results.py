@@ -60,13 +60,22 @@ def roster_sizes(team_ids: list[int]) -> dict[int, int]:
 
 
 def store(wave: Wave) -> None:
-    """Compute and add the wave's ScaleResult and TeamScaleResult rows (the caller commits)."""
+    """Compute and add the wave's ScaleResult and TeamScaleResult rows (the caller commits).
+
+    A TeamScaleResult's ``n`` counts the team's respondents with a score on that scale;
+    its numbers are stored only when both that ``n`` and the team's number of respondents
+    reach the wave's k. A roster that shrank below the number of respondents since the
+    wave ran tells no population size any more, so that team gets no finite-population
+    correction (``team_size`` NULL, wider and safer intervals).
+    """
     instrument = instruments.get(wave.instrument_key, wave.instrument_version)
     team_ids = [t.id for t in wave.teams]
-    sizes = roster_sizes(team_ids)
     answers, teams = answer_matrix(wave, instrument.item_keys)
+    answered = dict(zip(*np.unique(teams, return_counts=True), strict=True))
+    sizes = {team_id: size for team_id, size in roster_sizes(team_ids).items()
+             if size >= answered.get(team_id, 0)}
     if len(teams):
-        analysis = trust.analyze(answers, teams, instrument, team_size=sizes or None)
+        analysis = trust.analyze(answers, teams, instrument, team_size=sizes)
     else:
         analysis = {"scales": {}, "teams": {}}
 
@@ -81,17 +90,18 @@ def store(wave: Wave) -> None:
 
     for team_id in team_ids:
         found = analysis["teams"].get(str(team_id), {})
-        n = int(found.get("n") or 0)
-        shown = n >= wave.k
+        team_n = int(found.get("n") or 0)
         for scale in instrument.scales:
-            values = found.get("scales", {}).get(scale.key, {}) if shown else {}
+            values = found.get("scales", {}).get(scale.key, {})
+            n = int(values.get("n", team_n) or 0)
+            shown = team_n >= wave.k and n >= wave.k
             db.session.add(TeamScaleResult(
                 wave_id=wave.id,
                 team_id=team_id,
                 scale=scale.key,
                 n=n,
                 team_size=sizes.get(team_id),
-                **{name: _number(values.get(name)) for name in TEAM_FIELDS},
+                **{name: _number(values.get(name)) if shown else None for name in TEAM_FIELDS},
             ))
 
 
@@ -107,15 +117,18 @@ def _number(value) -> float | None:
 class TeamRow:
     team_id: int
     team: str
-    n: int
-    hidden: bool
+    n: int  # respondents with a score on any scale
     scales: dict[str, TeamScaleResult]
+
+    def hidden(self, k: int) -> bool:
+        """Below k on every scale: the whole row is withheld."""
+        return all(r.n < k for r in self.scales.values())
 
 
 def team_table(wave: Wave, visible: set[int] | None) -> list[TeamRow]:
     """Stored team results of a closed wave for the visible teams, by team name.
 
-    ``hidden`` marks teams below k; their rows carry no numbers (they were never stored).
+    Rows below k carry no numbers: they were never stored.
     """
     query = (
         db.select(TeamScaleResult, Team.name)
@@ -125,15 +138,13 @@ def team_table(wave: Wave, visible: set[int] | None) -> list[TeamRow]:
     )
     if visible is not None:
         query = query.where(TeamScaleResult.team_id.in_(visible))
-    by_team: dict[int, TeamRow] = {}
+    by_team: dict[int, tuple[str, dict[str, TeamScaleResult]]] = {}
     for result, name in db.session.execute(query).all():
-        row = by_team.get(result.team_id)
-        if row is None:
-            row = by_team[result.team_id] = TeamRow(
-                result.team_id, name, result.n, result.n < wave.k, {}
-            )
-        row.scales[result.scale] = result
-    return list(by_team.values())
+        by_team.setdefault(result.team_id, (name, {}))[1][result.scale] = result
+    return [
+        TeamRow(team_id, name, max((r.n for r in scales.values()), default=0), scales)
+        for team_id, (name, scales) in by_team.items()
+    ]
 
 
 def scale_table(wave: Wave) -> dict[str, ScaleResult]:

@@ -1,0 +1,298 @@
+"""Closing a wave: once, by hand or when due, with every aggregate computed and stored."""
+
+import re
+
+import numpy as np
+import pytest
+
+import trust
+from surveys import instruments, waves
+from surveys.db import db
+from surveys.models import Member, Response, ScaleResult, TeamScaleResult, Wave
+
+FULL = instruments.get("full", "1.0.0")
+SCALE_FIELDS = ("alpha", "alpha_ci_low", "alpha_ci_high", "omega_total", "icc1", "icc2",
+                "mean_rwg_j")
+TEAM_FIELDS = ("mean", "sd", "ci_low", "ci_high", "rwg_j")
+
+
+def _stored(app, wave_id):
+    with app.app_context():
+        scales = {r.scale: {f: getattr(r, f) for f in (*SCALE_FIELDS, "n_respondents")}
+                  for r in db.session.scalars(
+                      db.select(ScaleResult).where(ScaleResult.wave_id == wave_id))}
+        teams = {(r.team_id, r.scale): {f: getattr(r, f) for f in (*TEAM_FIELDS, "n", "team_size")}
+                 for r in db.session.scalars(
+                     db.select(TeamScaleResult).where(TeamScaleResult.wave_id == wave_id))}
+        return scales, teams
+
+
+def _closed_at(app, wave_id):
+    with app.app_context():
+        return db.session.get(Wave, wave_id).closed_at
+
+
+def _direct_analysis(app, wave_id, team_size):
+    """trust.analyze on the wave's answers, built here independently of surveys.results."""
+    with app.app_context():
+        rows = db.session.scalars(db.select(Response).where(Response.wave_id == wave_id)).all()
+        answers = np.array([[r.answers.get(k, np.nan) for k in FULL.item_keys] for r in rows],
+                           dtype=float)
+        teams = [r.team_id for r in rows]
+    return trust.analyze(answers, teams, FULL, team_size=team_size)
+
+
+@pytest.fixture
+def closed_wave(app, client, world, login, make_wave, add_responses):
+    """Alpha (roster 6) with 6 responses and Beta (roster 4) with 4, k = 5, closed by hand."""
+    wave_id = make_wave([world.alpha, world.beta], k=5)
+    add_responses(wave_id, world.alpha, 6, seed=11)
+    add_responses(wave_id, world.beta, 4, seed=12)
+    login(world.admin)
+    response = client.post(f"/manage/waves/{wave_id}/close")
+    assert response.status_code == 302
+    return wave_id
+
+
+def test_close_by_hand_sets_closed_at_and_stores_a_row_per_team_and_scale(app, world,
+                                                                          closed_wave):
+    assert _closed_at(app, closed_wave) is not None
+    scales, teams = _stored(app, closed_wave)
+    assert set(scales) == {s.key for s in FULL.scales}
+    assert set(teams) == {(t, s.key) for t in (world.alpha, world.beta) for s in FULL.scales}
+
+
+def test_stored_aggregates_match_a_direct_trust_analysis(app, world, closed_wave):
+    expected = _direct_analysis(app, closed_wave, {world.alpha: 6, world.beta: 4})
+    scales, teams = _stored(app, closed_wave)
+    for scale in FULL.scales:
+        for field in (*SCALE_FIELDS, "n_respondents"):
+            assert scales[scale.key][field] == pytest.approx(
+                expected["scales"][scale.key][field], rel=1e-9, abs=1e-12), (scale.key, field)
+        got = teams[(world.alpha, scale.key)]
+        want = expected["teams"][str(world.alpha)]["scales"][scale.key]
+        for field in TEAM_FIELDS:
+            assert got[field] == pytest.approx(want[field], rel=1e-9), (scale.key, field)
+        assert got["n"] == want["n"] and got["team_size"] == 6
+    # A sanity anchor independent of trust: Alpha's familiarity mean by hand (reverse-keyed
+    # fam4 mirrored as 6 - x, half rule: at least 3 of the 5 items answered).
+    with app.app_context():
+        rows = db.session.scalars(db.select(Response).where(
+            Response.team_id == world.alpha, Response.wave_id == closed_wave)).all()
+        person_scores = []
+        for r in rows:
+            vals = [(6 - r.answers[k]) if k == "fam4" else r.answers[k]
+                    for k in ("fam1", "fam2", "fam3", "fam4", "fam5") if k in r.answers]
+            if len(vals) >= 2.5:
+                person_scores.append(np.mean(vals))
+    assert teams[(world.alpha, "familiarity")]["mean"] == pytest.approx(np.mean(person_scores))
+
+
+def test_team_below_k_is_stored_with_n_and_no_numbers(app, world, closed_wave):
+    _, teams = _stored(app, closed_wave)
+    for scale in FULL.scales:
+        row = teams[(world.beta, scale.key)]
+        assert row["n"] <= 4
+        assert all(row[f] is None for f in TEAM_FIELDS)
+
+
+def test_closed_wave_page_shows_stored_results_and_hides_teams_below_k(app, client, world,
+                                                                       closed_wave):
+    _, teams = _stored(app, closed_wave)
+    page = client.get(f"/manage/waves/{closed_wave}").get_data(as_text=True)
+    assert f'{teams[(world.alpha, "familiarity")]["mean"]:.2f}' in page
+    beta = re.search(r'<th scope="row">Beta</th>(.*?)</tr>', page, re.S).group(1)
+    assert "fewer than k responses: hidden" in beta
+    assert not re.search(r"\d\.\d", beta)
+    assert "Scores stay hidden" not in page
+
+
+def test_closed_wave_page_reads_only_the_stored_tables(app, client, world, closed_wave,
+                                                       monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("a results page must not recompute")
+
+    monkeypatch.setattr(trust, "analyze", refuse)
+    with app.app_context():
+        row = db.session.scalars(db.select(TeamScaleResult).where(
+            TeamScaleResult.team_id == world.alpha, TeamScaleResult.scale == "familiarity")).one()
+        row.mean = 4.321
+        db.session.commit()
+    page = client.get(f"/manage/waves/{closed_wave}").get_data(as_text=True)
+    assert "4.32" in page
+
+
+def test_second_close_does_nothing(app, client, closed_wave):
+    first_closed_at = _closed_at(app, closed_wave)
+    first = _stored(app, closed_wave)
+    response = client.post(f"/manage/waves/{closed_wave}/close")
+    assert response.status_code == 302
+    assert _closed_at(app, closed_wave) == first_closed_at
+    assert _stored(app, closed_wave) == first
+    with app.app_context():
+        assert waves.close(db.session.get(Wave, closed_wave)) is False
+        assert db.session.scalar(db.select(db.func.count()).select_from(TeamScaleResult)) == len(
+            first[1])
+
+
+def test_close_page_asks_for_confirmation_without_closing(app, client, world, login, make_wave):
+    wave_id = make_wave([world.alpha])
+    login(world.fac_a)
+    page = client.get(f"/manage/waves/{wave_id}/close").get_data(as_text=True)
+    assert "Close wave now" in page and 'method="post"' in page
+    assert _closed_at(app, wave_id) is None
+
+
+def test_close_without_csrf_token_is_refused(make_app, world, login, make_wave):
+    strict = make_app(WTF_CSRF_ENABLED=True)
+    client = strict.test_client()
+    from tests.helpers import login_as, make_user
+
+    with strict.app_context():
+        from surveys.models import Team
+
+        team = Team(name="Solo")
+        db.session.add(team)
+        db.session.commit()
+        admin = make_user("admin")
+        login_as(client, admin)
+        wave = Wave(name="W", instrument_key="full", instrument_version="1.0.0", k=5,
+                    opens_at=waves.utcnow().replace(year=2020), closes_at=waves.utcnow().replace(
+                        year=2099), teams=[team])
+        db.session.add(wave)
+        db.session.commit()
+        wave_id = wave.id
+    response = client.post(f"/manage/waves/{wave_id}/close")
+    assert response.status_code == 400
+    with strict.app_context():
+        assert db.session.get(Wave, wave_id).closed_at is None
+
+
+def test_scheduled_wave_cannot_be_closed(app, client, world, login, make_wave):
+    wave_id = make_wave([world.alpha], state="scheduled")
+    login(world.admin)
+    client.post(f"/manage/waves/{wave_id}/close")
+    assert _closed_at(app, wave_id) is None
+
+
+def test_facilitator_cannot_close_a_wave_shared_with_another_facilitator(app, client, world,
+                                                                         login, make_wave):
+    wave_id = make_wave([world.alpha, world.beta])
+    login(world.fac_a)
+    client.post(f"/manage/waves/{wave_id}/close")
+    assert _closed_at(app, wave_id) is None
+
+
+def test_facilitator_closes_a_wave_of_own_team(app, client, world, login, make_wave,
+                                               add_responses):
+    wave_id = make_wave([world.alpha])
+    add_responses(wave_id, world.alpha, 5, seed=21)
+    login(world.fac_a)
+    client.post(f"/manage/waves/{wave_id}/close")
+    assert _closed_at(app, wave_id) is not None
+    _, teams = _stored(app, wave_id)
+    assert teams[(world.alpha, "openness")]["mean"] is not None
+
+
+def test_shared_wave_shows_each_facilitator_only_their_teams_rows(app, client, world, login,
+                                                                  make_wave, add_responses):
+    wave_id = make_wave([world.alpha, world.beta], k=3)
+    add_responses(wave_id, world.alpha, 5, seed=31)
+    add_responses(wave_id, world.beta, 4, seed=32)
+    login(world.admin)
+    client.post(f"/manage/waves/{wave_id}/close")
+    _, teams = _stored(app, wave_id)
+    beta_mean = f'{teams[(world.beta, "similarity")]["mean"]:.2f}'
+    alpha_mean = f'{teams[(world.alpha, "similarity")]["mean"]:.2f}'
+    assert alpha_mean != beta_mean
+    login(world.fac_a)
+    page = client.get(f"/manage/waves/{wave_id}").get_data(as_text=True)
+    assert '<th scope="row">Alpha</th>' in page and '<th scope="row">Beta</th>' not in page
+    assert alpha_mean in page
+    login(world.fac_b)
+    page = client.get(f"/manage/waves/{wave_id}").get_data(as_text=True)
+    assert '<th scope="row">Beta</th>' in page and '<th scope="row">Alpha</th>' not in page
+    assert beta_mean in page
+
+
+def test_scale_below_k_within_a_team_is_hidden_on_its_own(app, client, world, login, make_wave,
+                                                          add_responses):
+    wave_id = make_wave([world.alpha], k=5)
+    add_responses(wave_id, world.alpha, 5, seed=41, missing=0)
+    with app.app_context():
+        one = db.session.scalars(db.select(Response).where(Response.wave_id == wave_id)).first()
+        one.answers = {k: v for k, v in one.answers.items() if not k.startswith("opn")}
+        db.session.commit()
+    login(world.admin)
+    client.post(f"/manage/waves/{wave_id}/close")
+    _, teams = _stored(app, wave_id)
+    assert teams[(world.alpha, "openness")]["n"] == 4
+    assert teams[(world.alpha, "openness")]["mean"] is None
+    assert teams[(world.alpha, "familiarity")]["mean"] is not None
+    page = client.get(f"/manage/waves/{wave_id}").get_data(as_text=True)
+    assert ">hidden<" in page
+
+
+def test_wave_without_responses_closes_with_empty_rows(app, client, world, login, make_wave):
+    wave_id = make_wave([world.alpha])
+    login(world.admin)
+    client.post(f"/manage/waves/{wave_id}/close")
+    scales, teams = _stored(app, wave_id)
+    assert all(s["n_respondents"] == 0 and s["alpha"] is None for s in scales.values())
+    assert all(t["n"] == 0 and t["mean"] is None for t in teams.values())
+    page = client.get(f"/manage/waves/{wave_id}").get_data(as_text=True)
+    assert "fewer than k responses: hidden" in page
+
+
+def test_roster_that_shrank_below_the_responses_gets_no_population_correction(
+        app, client, world, login, make_wave, add_responses):
+    wave_id = make_wave([world.beta], k=3)
+    add_responses(wave_id, world.beta, 4, seed=51)
+    with app.app_context():
+        for member in db.session.scalars(db.select(Member).where(Member.team_id == world.beta)):
+            member.active = member.name != "Bo 0"  # 3 left on the roster, 4 answered
+        db.session.commit()
+    login(world.admin)
+    client.post(f"/manage/waves/{wave_id}/close")
+    _, teams = _stored(app, wave_id)
+    expected = _direct_analysis(app, wave_id, None)
+    row = teams[(world.beta, "familiarity")]
+    assert row["team_size"] is None
+    want = expected["teams"][str(world.beta)]["scales"]["familiarity"]
+    assert row["ci_low"] == pytest.approx(want["ci_low"])
+
+
+def test_close_due_waves_command_closes_only_waves_past_their_close_date(
+        app, runner, world, make_wave, add_responses):
+    due = make_wave([world.alpha], state="due", k=3)
+    running = make_wave([world.beta], state="open")
+    add_responses(due, world.alpha, 4, seed=61)
+    result = runner.invoke(args=["close-due-waves"])
+    assert result.exit_code == 0, result.output
+    assert "1 wave(s) closed." in result.output
+    assert _closed_at(app, due) is not None and _closed_at(app, running) is None
+    _, teams = _stored(app, due)
+    assert teams[(world.alpha, "reliability")]["mean"] is not None
+    again = runner.invoke(args=["close-due-waves"])
+    assert "0 wave(s) closed." in again.output
+    assert _stored(app, due)[1] == teams
+
+
+def test_facilitator_page_closes_a_wave_found_past_its_close_date(app, client, world, login,
+                                                                  make_wave, add_responses):
+    wave_id = make_wave([world.alpha], state="due", k=3)
+    add_responses(wave_id, world.alpha, 3, seed=71)
+    login(world.fac_a)
+    page = client.get(f"/manage/waves/{wave_id}").get_data(as_text=True)
+    assert _closed_at(app, wave_id) is not None
+    _, teams = _stored(app, wave_id)
+    assert f'{teams[(world.alpha, "familiarity")]["mean"]:.2f}' in page
+
+
+def test_dashboard_closes_waves_found_past_their_close_date(app, client, world, login,
+                                                            make_wave):
+    wave_id = make_wave([world.alpha], state="due")
+    login(world.fac_a)
+    page = client.get("/manage/").get_data(as_text=True)
+    assert 'badge-closed">closed' in page
+    assert _closed_at(app, wave_id) is not None
