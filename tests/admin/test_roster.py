@@ -1,0 +1,250 @@
+"""Roster CSV import: all or nothing, every bad row named, re-imports update in place."""
+
+import io
+
+import pytest
+
+from surveys.db import db
+from surveys.models import Member, Team
+from tests.helpers import login_as, make_user
+
+
+def upload(client, data: bytes | str, deactivate=False, **headers):
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    form = {"file": (io.BytesIO(data), "roster.csv")}
+    if deactivate:
+        form["deactivate_missing"] = "y"
+    return client.post(
+        "/admin/roster", data=form, content_type="multipart/form-data", headers=headers
+    )
+
+
+def members(app):
+    with app.app_context():
+        rows = db.session.execute(
+            db.select(Team.name, Member.name, Member.email, Member.active).join(Member.team)
+        ).all()
+        return sorted(tuple(r) for r in rows)
+
+
+def error_rows(response) -> list[tuple[str, str, str]]:
+    """(row, column, problem) of each row of the error table."""
+    import re
+
+    page = response.get_data(as_text=True)
+    cells = re.findall(
+        r'<tr class="roster-error"><td class="num">(.*?)</td><td>(.*?)</td><td>(.*?)</td></tr>',
+        page,
+    )
+    return [(r, c, p.replace("&#34;", '"')) for r, c, p in cells]
+
+
+GOOD = "team,name,email\nEast,Ann Li,ann@example.org\nEast,Bo Chen,\nWest,Cai Wu,cai@example.org\n"
+
+
+def test_import_adds_members_and_reports_counts(app, admin_client, tree):
+    response = upload(admin_client, GOOD)
+    assert response.status_code == 302
+    page = admin_client.get("/admin/roster").get_data(as_text=True)
+    assert "3 added, 0 updated, 0 unchanged, 0 deactivated" in page
+    assert members(app) == [
+        ("East", "Ann Li", "ann@example.org", True),
+        ("East", "Bo Chen", None, True),
+        ("West", "Cai Wu", "cai@example.org", True),
+    ]
+
+
+def test_reimport_updates_instead_of_duplicating(app, admin_client, tree):
+    upload(admin_client, GOOD)
+    again = "name,team,email\nAnn Li,East,ann.li@example.org\nBo Chen,East,\nDi Xu,West,\n"
+    assert upload(admin_client, again).status_code == 302
+    page = admin_client.get("/admin/roster").get_data(as_text=True)
+    assert "1 added, 1 updated, 1 unchanged, 0 deactivated" in page
+    assert members(app) == [
+        ("East", "Ann Li", "ann.li@example.org", True),
+        ("East", "Bo Chen", None, True),
+        ("West", "Cai Wu", "cai@example.org", True),  # missing from the file: kept, active
+        ("West", "Di Xu", None, True),
+    ]
+
+
+def test_reimport_without_email_column_keeps_emails(app, admin_client, tree):
+    upload(admin_client, GOOD)
+    upload(admin_client, "team,name\nEast,Ann Li\n")
+    assert ("East", "Ann Li", "ann@example.org", True) in members(app)
+
+
+def test_deactivate_missing_only_touches_teams_in_the_file(app, admin_client, tree):
+    upload(admin_client, GOOD)
+    upload(admin_client, "team,name,email\nEast,Ann Li,ann@example.org\n", deactivate=True)
+    page = admin_client.get("/admin/roster").get_data(as_text=True)
+    assert "0 added, 0 updated, 1 unchanged, 1 deactivated" in page
+    assert members(app) == [
+        ("East", "Ann Li", "ann@example.org", True),
+        ("East", "Bo Chen", None, False),
+        ("West", "Cai Wu", "cai@example.org", True),
+    ]
+    upload(admin_client, "team,name\nEast,Bo Chen\n")  # brought back
+    assert ("East", "Bo Chen", None, True) in members(app)
+
+
+def test_every_bad_row_is_named_and_nothing_is_stored(app, admin_client, tree):
+    with app.app_context():
+        db.session.get(Team, tree["Support"]).archived = True
+        db.session.commit()
+    csv_text = (
+        "team,name,email\n"
+        "East,Ann Li,ann@example.org\n"  # row 2: fine
+        "Nowhere,Bo Chen,\n"  # row 3: unknown team
+        "East,,\n"  # row 4: empty name
+        "East,Cai Wu,not-an-email\n"  # row 5: bad email
+        "East,Ann Li,\n"  # row 6: duplicate of row 2
+        "Support,Di Xu,\n"  # row 7: archived team
+        "East,Eva Ma\n"  # row 8: two columns, header has three
+        ",Fu Yi,\n"  # row 9: empty team
+        "Sales,Gao Lin,\n"  # row 10: a department
+        "\n"  # row 11: blank, skipped
+        "West,He Qi,he@example.org,extra\n"  # row 12: four columns
+    )
+    response = upload(admin_client, csv_text)
+    assert response.status_code == 200
+    assert error_rows(response) == [
+        ("3", "team", "unknown team “Nowhere”"),
+        ("4", "name", "the name is empty"),
+        ("5", "email", "“not-an-email” is not an email address"),
+        ("6", "name", "duplicate of row 2"),
+        ("7", "team", "the team “Support” is archived"),
+        ("8", "", "2 columns where the header has 3"),
+        ("9", "team", "the team is empty"),
+        ("10", "team", "“Sales” is a department; name one of its teams"),
+        ("12", "", "4 columns where the header has 3"),
+    ]
+    assert "Nothing was imported: 9 problem(s) to fix" in response.get_data(as_text=True)
+    assert members(app) == []
+
+
+def test_a_bad_row_in_a_reimport_leaves_the_old_roster_untouched(app, admin_client, tree):
+    upload(admin_client, GOOD)
+    before = members(app)
+    response = upload(admin_client, "team,name,email\nEast,Ann Li,new@example.org\nEast,,\n")
+    assert error_rows(response) == [("3", "name", "the name is empty")]
+    assert members(app) == before
+
+
+def test_errors_are_listed_in_chinese(app, admin_client, tree):
+    response = upload(admin_client, "team,name\nNowhere,Bo\n", **{"Accept-Language": "zh-CN"})
+    assert error_rows(response) == [("2", "team", "未知的团队“Nowhere”")]
+
+
+def test_excel_byte_order_mark_and_crlf_are_accepted(app, admin_client, tree):
+    data = "\ufeffteam,name,email\r\nEast,李雷,li@example.org\r\n".encode()
+    assert upload(admin_client, data).status_code == 302
+    assert members(app) == [("East", "李雷", "li@example.org", True)]
+
+
+def test_chinese_headers_are_accepted(app, admin_client, tree):
+    assert upload(admin_client, "团队,姓名,邮箱\nEast,韩梅梅,\n").status_code == 302
+    assert members(app) == [("East", "韩梅梅", None, True)]
+
+
+def test_file_that_is_not_utf8_names_its_lines(app, admin_client, tree):
+    data = "team,name\nEast,Ann\nEast,李雷\n".encode("gbk")
+    response = upload(admin_client, data)
+    assert error_rows(response) == [("3", "", "not UTF-8 text; save the file as “CSV UTF-8”")]
+    assert members(app) == []
+
+
+@pytest.mark.parametrize(
+    "data, expected",
+    [
+        ("", [("—", "", "the file is empty")]),
+        ("team,name\n", [("—", "", "the file has no members")]),
+        (
+            "team,person\nEast,Ann\n",
+            [
+                ("1", "person", "unknown column “person”"),
+                ("1", "name", "the header row has no “name” column"),
+            ],
+        ),
+        (
+            "East,Ann Li\n",
+            [
+                ("1", "East", "unknown column “East”"),
+                ("1", "Ann Li", "unknown column “Ann Li”"),
+                ("1", "team", "the header row has no “team” column"),
+                ("1", "name", "the header row has no “name” column"),
+            ],
+        ),
+        ("team,name,Team\nEast,Ann,x\n", [("1", "team", "the column “team” appears twice")]),
+    ],
+)
+def test_header_problems_are_reported(app, admin_client, tree, data, expected):
+    assert error_rows(upload(admin_client, data)) == expected
+    assert members(app) == []
+
+
+def test_file_larger_than_the_limit_is_refused(make_app):
+    app = make_app(MAX_ROSTER_BYTES=1024)
+    client = app.test_client()
+    with app.app_context():
+        db.session.add(Team(name="East"))
+        db.session.commit()
+        login_as(client, make_user("admin"))
+    data = "team,name\n" + "".join(f"East,Person {i}\n" for i in range(200))
+    response = upload(client, data)
+    assert error_rows(response) == [("—", "", "the file is larger than 1 KB")]
+    assert members(app) == []
+
+
+def test_roster_larger_than_the_request_limit_but_within_roster_limit_is_accepted(make_app):
+    app = make_app(MAX_CONTENT_LENGTH=1024)  # respondents' small limit must not block rosters
+    client = app.test_client()
+    with app.app_context():
+        db.session.add(Team(name="East"))
+        db.session.commit()
+        login_as(client, make_user("admin"))
+    data = "team,name\n" + "".join(f"East,Person {i}\n" for i in range(200))
+    assert upload(client, data).status_code == 302
+    assert len(members(app)) == 200
+
+
+def test_missing_file_is_a_form_error(app, admin_client, tree):
+    response = admin_client.post("/admin/roster", data={}, content_type="multipart/form-data")
+    assert response.status_code == 200
+    assert "This field is required." in response.get_data(as_text=True)
+
+
+def test_facilitator_imports_only_into_own_teams(app, client, tree):
+    with app.app_context():
+        login_as(client, make_user("facilitator", teams=[db.session.get(Team, tree["East"])]))
+    response = upload(client, "team,name\nEast,Ann\nWest,Bo\n")
+    # West exists, but to this facilitator it is as unknown as a team that does not.
+    assert error_rows(response) == [("3", "team", "unknown team “West”")]
+    assert members(app) == []
+    assert upload(client, "team,name\nEast,Ann\n").status_code == 302
+    assert members(app) == [("East", "Ann", None, True)]
+
+
+def test_researcher_cannot_import(app, client, tree):
+    with app.app_context():
+        login_as(client, make_user("researcher"))
+    assert upload(client, "team,name\nEast,Ann\n").status_code == 404
+    assert members(app) == []
+
+
+def test_roster_form_needs_csrf_token(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    with app.app_context():
+        db.session.add(Team(name="East"))
+        db.session.commit()
+        login_as(client, make_user("admin"))
+    assert upload(client, "team,name\nEast,Ann\n").status_code == 400
+    assert members(app) == []
+
+
+def test_team_page_shows_its_roster(app, admin_client, tree):
+    upload(admin_client, GOOD)
+    page = admin_client.get(f"/admin/teams/{tree['East']}").get_data(as_text=True)
+    assert "Ann Li" in page and "ann@example.org" in page and "Cai Wu" not in page
