@@ -22,7 +22,10 @@ def demo_command(host: str, port: int, no_serve: bool):
     base = f"http://{host}:{port}"
     click.echo(demo.describe(info, base))
     if not no_serve:
-        current_app.run(host=host, port=port, debug=False, use_reloader=False)
+        # app.run() refuses to serve inside a Flask CLI command; Werkzeug's server does not.
+        from werkzeug.serving import run_simple
+
+        run_simple(host, port, current_app._get_current_object(), threaded=True)
 
 
 @click.command("create-user")

@@ -205,3 +205,13 @@ def test_demo_seeds_on_both_databases(make_app, backend):
     with app.app_context():
         assert demo.seed_if_empty()["created"]
         assert len(_leaf_teams()) == 15
+
+
+def test_demo_command_serves_the_app_on_the_given_host_and_port(runner, app, monkeypatch):
+    """Flask's app.run() silently refuses to serve inside a CLI command; the demo must serve."""
+    served = []
+    monkeypatch.setattr("werkzeug.serving.run_simple",
+                        lambda host, port, wsgi, **kw: served.append((host, port, wsgi)))
+    result = runner.invoke(args=["demo", "--host", "127.0.0.2", "--port", "5077"])
+    assert result.exit_code == 0, result.output
+    assert served == [("127.0.0.2", 5077, app)]
