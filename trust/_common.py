@@ -86,8 +86,17 @@ def team_index(team, n: int, name: str = "team") -> tuple[np.ndarray, np.ndarray
 
 
 def group_sums(values: np.ndarray, inv: np.ndarray, n_teams: int) -> np.ndarray:
-    """Column sums of ``values`` (n, k) within every team, shape (n_teams, k), in one bincount."""
+    """Column sums of ``values`` (n, k) within every team, shape (n_teams, k).
+
+    One ``np.add.reduceat`` when the rows are sorted by team (as :func:`trust.analyze`
+    sorts them), else one weighted ``np.bincount`` over the flattened array.
+    """
     n, k = values.shape
+    if n and n_teams and np.all(inv[1:] >= inv[:-1]):
+        # Rows sorted by team: contiguous runs, summed in one pass.
+        starts = np.searchsorted(inv, np.arange(n_teams))
+        if np.all(np.diff(starts) > 0) and starts[-1] < n:
+            return np.add.reduceat(values, starts, axis=0)
     flat = (inv[:, None] * k + np.arange(k)).ravel()
     return np.bincount(flat, weights=values.ravel(), minlength=n_teams * k).reshape(n_teams, k)
 
@@ -95,15 +104,22 @@ def group_sums(values: np.ndarray, inv: np.ndarray, n_teams: int) -> np.ndarray:
 def group_moments(x: np.ndarray, inv: np.ndarray, n_teams: int):
     """Answer count, mean and sum of squared deviations of every column within every team.
 
-    NaN entries are left out. Two passes (means, then squared deviations) keep the
-    sums of squares free of cancellation.
+    NaN entries are left out. The sums are taken around each column's overall mean,
+    so that ``sum(d**2) - (sum d)**2 / n`` stays free of cancellation for survey
+    answers (deviations of a few points).
     """
     answered = ~np.isnan(x)
-    x0 = np.where(answered, x, 0.0)
-    count = group_sums(answered.astype(float), inv, n_teams)
-    total = group_sums(x0, inv, n_teams)
+    weight = answered.astype(float)
+    count_all = weight.sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = total / count
-    dev = np.where(answered, x - mean[inv], 0.0)
-    ss = group_sums(dev * dev, inv, n_teams)
-    return count, mean, ss
+        shift = np.where(count_all > 0, np.where(answered, x, 0.0).sum(axis=0) / count_all, 0.0)
+    d = np.where(answered, x - shift, 0.0)
+    count = group_sums(weight, inv, n_teams)
+    total = group_sums(d, inv, n_teams)
+    square = group_sums(d * d, inv, n_teams)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_d = total / count
+    ss = square - total * mean_d
+    # What is left of rounding when a team answered alike is not variance.
+    ss[(ss <= 1e-13 * square) | (count == 0)] = 0.0
+    return count, mean_d + shift, ss

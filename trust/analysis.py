@@ -31,6 +31,14 @@ def _num(value):
     return value if math.isfinite(value) else None
 
 
+def _json_cells(values: np.ndarray, integer: bool = False) -> list:
+    """Nested lists of Python numbers, None where NaN, converted in one go."""
+    finite = np.isfinite(values)
+    out = np.where(finite, values, 0).astype(int if integer else float).astype(object)
+    out[~finite] = None
+    return out.tolist()
+
+
 def _sizes_per_respondent(team_size, labels, inv):
     if team_size is None:
         return None
@@ -137,6 +145,11 @@ def analyze(answers, team, instrument: Instrument, team_size=None, *, confidence
     labels, inv = team_index(team, x.shape[0])
     n_teams = labels.shape[0]
     sizes = _sizes_per_respondent(team_size, labels, inv)
+    # Rows sorted by team once: every per-team sum below is then one np.add.reduceat.
+    order = np.argsort(inv, kind="stable")
+    inv = inv[order]
+    x = x[order]
+    sizes = None if sizes is None else sizes[order]
     low, high = instrument.bounds()
     xr = reverse_key(x, instrument.reverse_mask(), low, high)
     scale_of_item = instrument.item_scale_index()
@@ -144,27 +157,23 @@ def analyze(answers, team, instrument: Instrument, team_size=None, *, confidence
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DegenerateDataWarning)
         scores = scale_scores(xr, scale_of_item)
-        # Integer team codes: the labels are sorted once above, not again per statistic.
+        # Integer team codes: the labels were sorted once above, not again per statistic.
         icc = team_icc(scores, inv)
         summary = team_summary(scores, inv, team_size=sizes, confidence=confidence)
-        cov, _ = pairwise_cov(xr)
         count, _, ss = group_moments(xr, inv, n_teams)
         variances = item_variances(count, ss)
-        answered = ~np.isnan(xr)
         bounds = np.cumsum([0] + [len(s.items) for s in instrument.scales])
         scales_out = {}
         rwg_by_scale = []
         for s, scale in enumerate(instrument.scales):  # a handful of scales, not teams
-            cols = slice(bounds[s], bounds[s + 1])
-            block = cov[cols, cols]
-            n_any = int(answered[:, cols].any(axis=1).sum())
-            alpha = alpha_from_cov(block, n_any, confidence)
-            omega = omega_from_cov(block)
-            item_r = (item_rest_from_cov(block) if block.shape[0] > 1
-                      else np.full(1, np.nan))
-            rwg, _, _ = rwg_from_variances(variances[:, cols],
-                                           float(uniform_null_variance(
-                                               scale.response_scale.n_options)))
+            block = xr[:, bounds[s]:bounds[s + 1]]
+            cov, _ = pairwise_cov(block)
+            n_any = int((~np.isnan(block)).any(axis=1).sum())
+            alpha = alpha_from_cov(cov, n_any, confidence)
+            omega = omega_from_cov(cov)
+            item_r = item_rest_from_cov(cov) if cov.shape[0] > 1 else np.full(1, np.nan)
+            null = float(uniform_null_variance(scale.response_scale.n_options))
+            rwg, _, _ = rwg_from_variances(variances[:, bounds[s]:bounds[s + 1]], null)
             rwg_by_scale.append(rwg)
             scales_out[scale.key] = {
                 "role": scale.role,
@@ -189,27 +198,31 @@ def analyze(answers, team, instrument: Instrument, team_size=None, *, confidence
         if not issubclass(w.category, DegenerateDataWarning):
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
-    rwg_all = np.column_stack(rwg_by_scale)
-    members = np.bincount(inv, minlength=n_teams)
-    teams_out = {}
+    columns = {
+        "n": summary.n,
+        "mean": summary.mean,
+        "sd": summary.sd,
+        "ci_low": summary.ci_low,
+        "ci_high": summary.ci_high,
+        "rwg_j": np.column_stack(rwg_by_scale),
+    }
+    cells = {name: _json_cells(values, integer=name == "n") for name, values in columns.items()}
+    names = list(cells)
+    members = np.bincount(inv, minlength=n_teams).tolist()
+    roster = _json_cells(summary.team_size, integer=True)
     scale_keys = [scale.key for scale in instrument.scales]
     # Building the JSON tree is the one walk over teams; every number was computed above.
-    for t, label in enumerate(labels.tolist()):
-        teams_out[str(label)] = {
-            "n": int(members[t]),
-            "team_size": None if np.isnan(summary.team_size[t]) else int(summary.team_size[t]),
+    teams_out = {
+        str(label): {
+            "n": members[t],
+            "team_size": roster[t],
             "scales": {
-                key: {
-                    "n": int(summary.n[t, s]),
-                    "mean": _num(summary.mean[t, s]),
-                    "sd": _num(summary.sd[t, s]),
-                    "ci_low": _num(summary.ci_low[t, s]),
-                    "ci_high": _num(summary.ci_high[t, s]),
-                    "rwg_j": _num(rwg_all[t, s]),
-                }
+                key: {name: cells[name][t][s] for name in names}
                 for s, key in enumerate(scale_keys)
             },
         }
+        for t, label in enumerate(labels.tolist())
+    }
     return {
         "instrument": {"key": instrument.key, "version": instrument.version},
         "n_respondents": int(x.shape[0]),

@@ -56,10 +56,12 @@ def pairwise_cov(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     answered = ~np.isnan(x)
     m = answered.astype(float)
-    with np.errstate(invalid="ignore"):
-        centre = np.nanmean(np.where(answered.any(axis=0), x, 0.0), axis=0)
+    x0 = np.where(answered, x, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        centre = x0.sum(axis=0) / m.sum(axis=0)
     # Centring first keeps the sums of squares small, away from cancellation.
-    x0 = np.where(answered, x - centre, 0.0)
+    x0 -= np.nan_to_num(centre)
+    x0 *= m
     n_pair = m.T @ m  # rows where both i and j were answered
     s = x0.T @ m  # s[i, j]: sum of item i over the rows where j was answered too
     q = x0.T @ x0
@@ -130,7 +132,8 @@ def cronbach_alpha(answers, *, confidence=0.95, nan_policy="pairwise"):
     -----
     With :math:`k` items, item covariance matrix :math:`C` ([1]_, eq. 2):
 
-    .. math:: \\alpha = \\frac{k}{k-1}\\left(1 - \\frac{\\operatorname{tr} C}{\\mathbf 1^T C \\mathbf 1}\\right)
+    .. math:: \\alpha = \\frac{k}{k-1}\\left(1 -
+              \\frac{\\operatorname{tr} C}{\\mathbf 1^T C \\mathbf 1}\\right)
 
     Feldt's interval [2]_ uses :math:`(1-\\alpha)/(1-\\hat\\alpha) \\sim F(n-1, (n-1)(k-1))`:
     the bounds are :math:`1 - (1-\\hat\\alpha) F_{1-\\gamma/2}` and

@@ -116,7 +116,7 @@ def scale_scores(answers, scale_index, *, nan_policy="omit"):
     # A scale-membership matrix turns per-item sums into per-scale sums in one product.
     member = np.zeros((x.shape[1], n_scales))
     member[np.arange(x.shape[1]), idx] = 1.0
-    m = answered @ member  # answered items per respondent and scale
+    m = answered.astype(float) @ member  # answered items per respondent and scale
     total = np.where(answered, x, 0.0) @ member
     with np.errstate(invalid="ignore", divide="ignore"):
         score = total / m

@@ -204,8 +204,8 @@ def _team_sizes(column: np.ndarray, team: np.ndarray, rows: np.ndarray, name: st
         r = np.argmax(differs)
         here = "no size" if np.isnan(size[r]) else f"size {int(size[r])}"
         there = "no size" if np.isnan(reference[r]) else f"size {int(reference[r])}"
-        _fail(rows[r], f"team {str(team[r])!r} has {here} here but {there} on row {rows[first[inv[r]]]}",
-              name)
+        origin = rows[first[inv[r]]]
+        _fail(rows[r], f"team {str(team[r])!r} has {here} here but {there} on row {origin}", name)
     count = np.bincount(inv, minlength=labels.shape[0])
     per_team = size[first]
     over = ~np.isnan(per_team) & (count > per_team)
