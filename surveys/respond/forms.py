@@ -91,9 +91,9 @@ class SurveyFormBase(FlaskForm):
     def answered_count(self) -> int:
         return sum(1 for field in self.item_fields() if field.data is not None and not field.errors)
 
-    def unanswered_count(self) -> int:
-        """Items that still need a (valid) answer after validation."""
-        return sum(1 for field in self.item_fields() if field.errors)
+    def unanswered(self) -> list[ItemField]:
+        """Items that still need a (valid) answer after validation, in page order."""
+        return [field for field in self.item_fields() if field.errors]
 
 
 def _text(texts, language: str) -> str:

@@ -35,7 +35,7 @@ class Survey:
 
 
 def create_survey(app, *, status: str = "open", members: int = 6, k: int = 5,
-                  instrument=FULL) -> Survey:
+                  instrument=FULL, team: str = "Platform") -> Survey:
     """An organisation with one team, its members, one wave in ``status``, and their links."""
     now = utcnow()
     opens, closes = {
@@ -44,9 +44,10 @@ def create_survey(app, *, status: str = "open", members: int = 6, k: int = 5,
         "closed": (now - dt.timedelta(days=20), now - dt.timedelta(days=6)),
     }[status]
     with app.app_context():
-        db.session.add(Organisation(name="Example Co", default_k=k))
-        team = Team(name="Platform")
-        team.members = [Member(name=f"Member {i}", email=f"m{i}@example.org")
+        if db.session.scalar(db.select(Organisation)) is None:
+            db.session.add(Organisation(name="Example Co", default_k=k))
+        team = Team(name=team)
+        team.members = [Member(name=f"Member {i}", email=f"m{i}@{team.name}.example.org")
                         for i in range(members)]
         wave = Wave(name="Spring 2026", instrument_key=instrument.key,
                     instrument_version=instrument.version, opens_at=opens, closes_at=closes,

@@ -47,6 +47,8 @@ def test_all_answers_missing_names_every_item(client, survey):
     page = response.get_data(as_text=True)
     assert "39 of 39 questions still need an answer" in page
     assert page.count("Please choose an answer.") == 39
+    assert page.count('<li><a href="#q-') == 10  # the summary links the first ten
+    assert "and 29 more" in page
     assert "only this" in page  # the comment is kept too
     assert_nothing_stored(survey)
 

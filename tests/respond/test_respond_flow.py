@@ -234,3 +234,36 @@ def test_missing_answers_message_in_chinese(client, survey):
     page = client.post(f"/s/{survey.tokens[0]}", data=answers, headers=ZH).get_data(as_text=True)
     assert "请选择一个答案" in page
     assert FULL.item("fam2").text["zh"] in page
+
+
+def test_pages_other_than_the_form_never_contain_the_token(make_app):
+    app = make_app()
+    client = app.test_client()
+    used, fresh = create_survey(app).tokens[:2]
+    closed = create_survey(app, status="closed", team="Closed team").tokens[0]
+    scheduled = create_survey(app, status="scheduled", team="Later team").tokens[0]
+    assert client.post(f"/s/{used}", data=full_answers()).status_code == 303
+    pages = {
+        "already answered (GET)": (used, client.get(f"/s/{used}")),
+        "already answered (POST)": (used, client.post(f"/s/{used}", data=full_answers())),
+        "closed": (closed, client.get(f"/s/{closed}")),
+        "scheduled": (scheduled, client.get(f"/s/{scheduled}")),
+        "unknown field": (fresh, client.post(f"/s/{fresh}", data={"x": "1"})),
+        "too large": (fresh, client.post(f"/s/{fresh}", data={"comment": "x" * 70_000})),
+        "not UTF-8": (fresh, client.post(f"/s/{fresh}", data=b"fam1=%FF",
+                                         content_type="application/x-www-form-urlencoded")),
+    }
+    for name, (token, response) in pages.items():
+        assert response.status_code in (200, 400, 409, 413), name
+        assert token not in response.get_data(as_text=True), name
+    invalid = client.post(f"/s/{fresh}", data={"fam1": "9"}).get_data(as_text=True)
+    assert invalid.count(fresh) == 1  # the re-shown form keeps only its action
+
+
+def test_survey_page_sends_its_address_only_to_this_site(client, survey):
+    survey_page = client.get(f"/s/{survey.tokens[0]}")
+    # Same-origin lets the POST carry a same-site Referer (Flask-WTF checks it over HTTPS);
+    # no other site ever receives the link.
+    assert survey_page.headers["Referrer-Policy"] == "same-origin"
+    assert survey_page.headers["Cache-Control"] == "no-store"
+    assert client.get("/s/thanks").headers["Referrer-Policy"] == "no-referrer"
