@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf.csrf import CSRFError
 
 from surveys import accounts
 from surveys.auth import bp
@@ -62,6 +63,14 @@ def navigation():
 @bp.errorhandler(429)
 def too_many_attempts(error):
     return render_template("auth/too_many.html"), 429
+
+
+def form_expired(error):
+    """A form without a valid CSRF token: say so in the user's language, change nothing."""
+    return render_template("auth/form_expired.html"), 400
+
+
+bp.register_error_handler(CSRFError, form_expired)
 
 
 @bp.route("/login", methods=["GET", "POST"])

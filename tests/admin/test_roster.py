@@ -240,7 +240,9 @@ def test_roster_form_needs_csrf_token(make_app):
         db.session.add(Team(name="East"))
         db.session.commit()
         login_as(client, make_user("admin"))
-    assert upload(client, "team,name\nEast,Ann\n").status_code == 400
+    response = upload(client, "team,name\nEast,Ann\n")
+    assert response.status_code == 400
+    assert "The form expired" in response.get_data(as_text=True)
     assert members(app) == []
 
 

@@ -116,8 +116,9 @@ def test_login_form_is_refused_without_csrf_token(make_app):
     client = app.test_client()
     with app.app_context():
         make_user("admin")
-    response = sign_in(client, "admin@example.org")
+    response = sign_in(client, "admin@example.org", **{"Accept-Language": "zh-CN"})
     assert response.status_code == 400
+    assert "表单已过期" in response.get_data(as_text=True)
     assert client.get("/auth/").status_code == 302
 
 
