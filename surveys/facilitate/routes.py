@@ -196,7 +196,7 @@ def generate_invitations(wave_id: int):
         return redirect(url_for("facilitate.wave", wave_id=wave.id))
     issued = waves.generate_invitations(wave, visible)
     db.session.commit()
-    flash(_("%(n)d new invitations.", n=issued), "success")
+    flash(_("Invitations issued: %(n)d.", n=issued), "success")
     return redirect(url_for("facilitate.wave", wave_id=wave.id))
 
 

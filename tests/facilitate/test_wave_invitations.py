@@ -30,7 +30,8 @@ def test_generate_issues_one_invitation_per_active_member(app, client, world, lo
     issued = _invitations(app, wave_id)
     assert len(issued) == 10  # 6 active in Alpha, 4 in Beta; the inactive member gets none
     assert ("Left Already", world.alpha) not in issued
-    assert "10 new invitations." in client.get(f"/manage/waves/{wave_id}").get_data(as_text=True)
+    page = client.get(f"/manage/waves/{wave_id}").get_data(as_text=True)
+    assert "Invitations issued: 10." in page
 
 
 def test_generate_twice_issues_nothing_new(app, client, world, login, make_wave):
@@ -40,7 +41,7 @@ def test_generate_twice_issues_nothing_new(app, client, world, login, make_wave)
     first = _invitations(app, wave_id)
     client.post(f"/manage/waves/{wave_id}/invitations")
     assert _invitations(app, wave_id) == first
-    assert "0 new invitations." in client.get(f"/manage/waves/{wave_id}").get_data(as_text=True)
+    assert "Invitations issued: 0." in client.get(f"/manage/waves/{wave_id}").get_data(as_text=True)
 
 
 def test_member_added_later_gets_an_invitation_on_the_next_click(app, client, world, login,
