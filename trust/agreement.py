@@ -32,7 +32,7 @@ def uniform_null_variance(n_options):
     Examples
     --------
     >>> from trust import uniform_null_variance
-    >>> uniform_null_variance(5)
+    >>> float(uniform_null_variance(5))
     2.0
     """
     a = np.asarray(n_options)

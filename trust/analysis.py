@@ -131,8 +131,9 @@ def analyze(answers, team, instrument: Instrument, team_size=None, *, confidence
     ...         {"key": "t1"}, {"key": "t2"}, {"key": "t3", "reverse": True}]}]})
     >>> x = [[4, 5, 2], [4, 4, 1], [5, 5, 1], [2, 3, 4], [3, 2, 4], [2, 2, 5]]
     >>> out = analyze(x, ["a", "a", "a", "b", "b", "b"], inst, team_size={"a": 3})
-    >>> round(out["scales"]["trust"]["alpha"], 3), out["teams"]["a"]["scales"]["trust"]["ci_low"]
-    (0.939, 4.556)
+    >>> t = out["teams"]["a"]["scales"]["trust"]
+    >>> round(out["scales"]["trust"]["alpha"], 3), round(t["ci_low"], 3), round(t["ci_high"], 3)
+    (0.948, 4.556, 4.556)
     """
     if not isinstance(instrument, Instrument):
         raise TypeError(f"instrument must be an Instrument, not {type(instrument).__name__}")

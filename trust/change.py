@@ -61,7 +61,7 @@ def hedges_correction(df):
     --------
     >>> from trust import hedges_correction
     >>> round(float(hedges_correction(10)), 4)
-    0.9228
+    0.9227
     """
     m = np.asarray(df, dtype=float)
     with np.errstate(invalid="ignore"):
@@ -126,7 +126,7 @@ def team_change(before, team_before, after, team_after, *, confidence=0.95, nan_
     >>> from trust import team_change
     >>> res = team_change([2, 3, 3, 4], ["a"] * 4, [3, 4, 4, 5, 4], ["a"] * 5)
     >>> res.difference, res.ci_low.round(3), res.ci_high.round(3), res.hedges_g.round(3)
-    (array([1.]), array([-0.05]), array([2.05]), array([1.311]))
+    (array([1.]), array([-0.261]), array([2.261]), array([1.175]))
     """
     check_choice(nan_policy, "nan_policy", NAN_POLICIES)
     confidence = check_confidence(confidence)
@@ -232,7 +232,7 @@ def difference_in_differences(before, after, treated, *, confidence=0.95, nan_po
     >>> res = difference_in_differences([3.0, 3.2, 3.1, 2.9], [3.8, 3.3, 3.0, 3.1],
     ...                                 [True, False, False, False])
     >>> round(res.effect, 3), round(res.ci_low, 3), round(res.ci_high, 3)
-    (0.733, 0.105, 1.362)
+    (0.733, -0.026, 1.492)
     """
     check_choice(nan_policy, "nan_policy", NAN_POLICIES)
     confidence = check_confidence(confidence)

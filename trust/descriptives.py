@@ -110,7 +110,7 @@ def team_summary(scores, team, *, team_size=None, confidence=0.95, nan_policy="o
     >>> from trust import team_summary
     >>> res = team_summary([3, 4, 5, 2, 4], ["a", "a", "a", "b", "b"], team_size=[10] * 3 + [2] * 2)
     >>> res.mean, res.ci_low.round(3), res.ci_high.round(3)
-    (array([4., 3.]), array([2.339, 3.   ]), array([5.661, 3.   ]))
+    (array([4., 3.]), array([1.809, 3.   ]), array([6.191, 3.   ]))
     """
     check_choice(nan_policy, "nan_policy", NAN_POLICIES)
     confidence = check_confidence(confidence)

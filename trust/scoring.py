@@ -96,9 +96,9 @@ def scale_scores(answers, scale_index, *, nan_policy="omit"):
     >>> from trust import scale_scores
     >>> x = [[1, 2, 3, 4], [np.nan, np.nan, 5, np.nan], [np.nan, 2, 4, np.nan]]
     >>> scale_scores(x, [0, 0, 0, 1])
-    array([[2., 4.],
+    array([[ 2.,  4.],
            [nan, nan],
-           [3., nan]])
+           [ 3., nan]])
     """
     check_choice(nan_policy, "nan_policy", NAN_POLICIES)
     x = as_float_2d(answers, "answers")

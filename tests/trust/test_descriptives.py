@@ -1,0 +1,69 @@
+"""Team mean, SD and t interval, with the finite-population correction (scipy.stats)."""
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from trust import DegenerateDataWarning, team_summary
+
+
+def test_t_interval_matches_scipy_without_a_roster_size(survey):
+    answers, team = survey
+    scores = answers[:, :4].mean(axis=1)
+    res = team_summary(scores, team)
+    for i, label in enumerate(res.team):
+        x = scores[team == label]
+        low, high = stats.t.interval(0.95, len(x) - 1, loc=x.mean(), scale=stats.sem(x))
+        assert res.mean[i] == pytest.approx(x.mean(), abs=1e-12)
+        assert res.sd[i] == pytest.approx(x.std(ddof=1), abs=1e-12)
+        assert (res.ci_low[i], res.ci_high[i]) == pytest.approx((low, high), abs=1e-12)
+
+
+def test_finite_population_correction_hand_worked():
+    # 3, 4, 5 from a team of 10: sd 1, se = 1/sqrt(3) * sqrt(7/9) = 0.509175
+    # t(0.975, 2) = 4.302653; half width = 2.190804
+    res = team_summary([3, 4, 5], ["a"] * 3, team_size=[10, 10, 10])
+    half = stats.t.ppf(0.975, 2) / np.sqrt(3) * np.sqrt(7 / 9)
+    assert half == pytest.approx(2.190804, abs=1e-6)
+    assert (res.ci_low[0], res.ci_high[0]) == pytest.approx((4 - half, 4 + half), abs=1e-12)
+
+
+def test_everyone_answered_gives_a_zero_width_interval_even_for_one():
+    res = team_summary([3, 4, 5, 2], ["a", "a", "a", "solo"], team_size=[3, 3, 3, 1])
+    assert (res.ci_low[0], res.ci_high[0]) == (4.0, 4.0)
+    assert (res.ci_low[1], res.ci_high[1]) == (2.0, 2.0)
+    assert np.isnan(res.sd[1])
+
+
+def test_a_team_of_one_without_roster_has_no_interval_and_warns():
+    with pytest.warns(DegenerateDataWarning, match="single score"):
+        res = team_summary([3, 4, 5, 2], ["a", "a", "a", "solo"])
+    assert res.mean[1] == 2 and np.isnan(res.ci_low[1]) and np.isnan(res.sd[1])
+
+
+def test_constant_answers_give_sd_zero_and_a_zero_width_interval():
+    res = team_summary([4, 4, 4], ["a"] * 3)
+    assert res.sd[0] == 0 and res.ci_low[0] == res.ci_high[0] == 4
+
+
+def test_many_scales_and_missing_scores():
+    scores = np.array([[1, 2], [3, np.nan], [5, 4], [2, 2]])
+    res = team_summary(scores, ["a", "a", "a", "b"], team_size=[5, 5, 5, np.nan])
+    np.testing.assert_array_equal(res.n, [[3, 2], [1, 1]])
+    np.testing.assert_allclose(res.mean[0], [3, 3])
+    # column 2 of team a: 2, 4 of 5: se = sqrt(2)/sqrt(2) * sqrt(3/4), t(1)
+    half = stats.t.ppf(0.975, 1) * np.sqrt(3 / 4)
+    assert res.ci_high[0, 1] == pytest.approx(3 + half, abs=1e-12)
+    prop = team_summary(scores, ["a", "a", "a", "b"], nan_policy="propagate")
+    assert np.isnan(prop.mean[0, 1]) and prop.mean[0, 0] == 3
+
+
+def test_team_size_must_be_constant_and_not_below_the_respondents():
+    with pytest.raises(ValueError, match="team_size"):
+        team_summary([1, 2, 3], ["a"] * 3, team_size=[5, 6, 5])
+    with pytest.raises(ValueError, match="team_size of team 'a'"):
+        team_summary([1, 2, 3], ["a"] * 3, team_size=[2, 2, 2])
+    with pytest.raises(ValueError, match="team_size"):
+        team_summary([1, 2, 3], ["a"] * 3, team_size=[0, 0, 0])
+    with pytest.raises(ValueError, match="confidence"):
+        team_summary([1, 2, 3], ["a"] * 3, confidence=95)

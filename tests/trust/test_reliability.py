@@ -1,0 +1,202 @@
+"""Alpha with Feldt's interval, omega total and item-total r, against pingouin and by hand."""
+
+import numpy as np
+import pandas as pd
+import pingouin as pg
+import pytest
+from scipy import optimize, stats
+
+from tests.trust.conftest import with_correlation
+from trust import (
+    DegenerateDataWarning,
+    cronbach_alpha,
+    item_total_correlations,
+    mcdonald_omega,
+)
+from trust.reliability import pairwise_cov
+
+SMALL = np.array([[1, 2, 2], [2, 2, 3], [3, 4, 3], [4, 4, 5], [5, 4, 4]], dtype=float)
+
+
+def test_alpha_hand_worked():
+    # Item variances 2.5, 1.2, 1.3; total score variance: totals 5, 7, 10, 13, 13 -> 12.8.
+    # alpha = 3/2 * (1 - 5.0/12.8) = 0.9140625
+    assert cronbach_alpha(SMALL).alpha == pytest.approx(0.9140625, abs=1e-12)
+
+
+def test_alpha_and_feldt_interval_match_pingouin(survey):
+    answers, _ = survey
+    x = answers[:, :4]
+    ours = cronbach_alpha(x)
+    alpha, ci = pg.cronbach_alpha(pd.DataFrame(x))
+    assert ours.alpha == pytest.approx(alpha, abs=1e-12)
+    # pingouin rounds its interval to 3 decimals
+    assert [ours.ci_low, ours.ci_high] == pytest.approx(list(ci), abs=5e-4)
+    assert ours.n == 60
+
+
+def test_alpha_with_missing_answers_matches_pingouin_pairwise_and_listwise(survey):
+    answers, _ = survey
+    x = answers[:, :4].copy()
+    rng = np.random.default_rng(3)
+    holes = rng.random(x.shape) < 0.1
+    holes[:, 0] &= False  # every respondent keeps at least one answer, as pingouin counts n
+    x[holes] = np.nan
+    frame = pd.DataFrame(x)
+    pair = cronbach_alpha(x)
+    alpha, ci = pg.cronbach_alpha(frame, nan_policy="pairwise")
+    assert pair.alpha == pytest.approx(alpha, abs=1e-12)
+    assert [pair.ci_low, pair.ci_high] == pytest.approx(list(ci), abs=5e-4)
+    listwise = cronbach_alpha(x, nan_policy="omit")
+    alpha, ci = pg.cronbach_alpha(frame, nan_policy="listwise")
+    assert listwise.alpha == pytest.approx(alpha, abs=1e-12)
+    n = int((~np.isnan(x).any(axis=1)).sum())
+    assert listwise.n == n
+    # pingouin 0.5 takes n before dropping incomplete rows; Feldt's interval by hand with the
+    # n actually used: 1 - (1 - alpha) * F.isf(0.025 / 0.975, n - 1, (n - 1)(k - 1))
+    f_hi, f_lo = stats.f.isf([0.025, 0.975], n - 1, (n - 1) * 3)
+    assert listwise.ci_low == pytest.approx(1 - (1 - alpha) * f_hi, abs=1e-12)
+    assert listwise.ci_high == pytest.approx(1 - (1 - alpha) * f_lo, abs=1e-12)
+    assert np.isnan(cronbach_alpha(x, nan_policy="propagate").alpha)
+    with pytest.raises(ValueError, match="nan_policy='raise'"):
+        cronbach_alpha(x, nan_policy="raise")
+
+
+def test_pairwise_covariance_equals_pandas():
+    rng = np.random.default_rng(5)
+    x = rng.integers(1, 6, size=(200, 5)).astype(float)
+    x[rng.random(x.shape) < 0.2] = np.nan
+    cov, n_pair = pairwise_cov(x)
+    np.testing.assert_allclose(cov, pd.DataFrame(x).cov().to_numpy(), atol=1e-12)
+    assert n_pair[0, 1] == (~np.isnan(x[:, 0]) & ~np.isnan(x[:, 1])).sum()
+
+
+def test_alpha_of_constant_answers_is_nan_with_a_warning():
+    with pytest.warns(DegenerateDataWarning, match="no variance"):
+        res = cronbach_alpha(np.full((5, 3), 4.0))
+    assert np.isnan(res.alpha) and np.isnan(res.ci_low)
+
+
+def test_alpha_with_an_all_missing_item_is_nan_with_a_warning():
+    x = SMALL.copy()
+    x[:, 2] = np.nan
+    with pytest.warns(DegenerateDataWarning):
+        assert np.isnan(cronbach_alpha(x).alpha)
+
+
+def test_alpha_names_bad_arguments():
+    with pytest.raises(ValueError, match="confidence"):
+        cronbach_alpha(SMALL, confidence=1.5)
+    with pytest.raises(TypeError, match="confidence"):
+        cronbach_alpha(SMALL, confidence="95%")
+    with pytest.raises(ValueError, match="nan_policy"):
+        cronbach_alpha(SMALL, nan_policy="listwise")
+    with pytest.raises(ValueError, match="answers"):
+        cronbach_alpha(np.ones((2, 2, 2)))
+
+
+def test_item_total_r_is_the_correlation_with_the_rest_score():
+    rest = SMALL.sum(axis=1, keepdims=True) - SMALL
+    expected = [np.corrcoef(SMALL[:, i], rest[:, i])[0, 1] for i in range(3)]
+    np.testing.assert_allclose(item_total_correlations(SMALL), expected, atol=1e-12)
+
+
+def test_item_total_r_listwise_with_missing_answers(survey):
+    answers, _ = survey
+    x = answers[:, 4:].copy()
+    x[[1, 5, 9], [0, 2, 3]] = np.nan
+    complete = x[~np.isnan(x).any(axis=1)]
+    rest = complete.sum(axis=1, keepdims=True) - complete
+    expected = [np.corrcoef(complete[:, i], rest[:, i])[0, 1] for i in range(4)]
+    np.testing.assert_allclose(item_total_correlations(x, nan_policy="omit"), expected,
+                               atol=1e-12)
+    # pairwise: from pandas' pairwise covariance matrix, by the rest-score formula
+    c = pd.DataFrame(x).cov().to_numpy()
+    for i in range(4):
+        others = [j for j in range(4) if j != i]
+        r = c[i, others].sum() / np.sqrt(c[i, i] * c[np.ix_(others, others)].sum())
+        assert item_total_correlations(x)[i] == pytest.approx(r, abs=1e-12)
+
+
+def test_item_total_r_of_a_constant_item_is_nan_with_a_warning():
+    x = SMALL.copy()
+    x[:, 1] = 3
+    with pytest.warns(DegenerateDataWarning):
+        r = item_total_correlations(x)
+    assert np.isnan(r[1]) and np.isfinite(r[0])
+
+
+def _psych_style_minres(corr):
+    """Independent minres: optimise the uniquenesses (as R's psych::fa does), loadings from
+    the first eigenpair of the reduced correlation matrix."""
+    k = corr.shape[0]
+    off = ~np.eye(k, dtype=bool)
+
+    def loadings(psi):
+        val, vec = np.linalg.eigh(corr - np.diag(psi))
+        return vec[:, -1] * np.sqrt(max(val[-1], 0))
+
+    def objective(psi):
+        lam = loadings(psi)
+        return ((corr - np.outer(lam, lam))[off] ** 2).sum()
+
+    smc = 1 - 1 / np.diag(np.linalg.inv(corr))
+    fit = optimize.minimize(objective, 1 - smc, method="L-BFGS-B",
+                            bounds=[(0.005, 1.0)] * k, options={"ftol": 1e-15, "gtol": 1e-12})
+    lam = loadings(fit.x)
+    return lam * np.sign(lam.sum())
+
+
+def test_omega_recovers_an_exact_one_factor_structure():
+    lam = np.array([0.8, 0.7, 0.6, 0.5])
+    corr = np.outer(lam, lam)
+    np.fill_diagonal(corr, 1)
+    x = with_correlation(corr, 300)
+    res = mcdonald_omega(x)
+    np.testing.assert_allclose(res.loadings, lam, atol=1e-6)
+    # hand: (0.8+0.7+0.6+0.5)^2 = 6.76; uniquenesses 0.36+0.51+0.64+0.75 = 2.26
+    assert res.omega_total == pytest.approx(6.76 / (6.76 + 2.26), abs=1e-6)
+
+
+def test_omega_matches_an_independent_minres_fit(survey):
+    answers, _ = survey
+    x = answers[:, :4]
+    lam = _psych_style_minres(np.corrcoef(x, rowvar=False))
+    expected = lam.sum() ** 2 / (lam.sum() ** 2 + (1 - lam**2).sum())
+    res = mcdonald_omega(x)
+    np.testing.assert_allclose(res.loadings, lam, atol=1e-4)
+    assert res.omega_total == pytest.approx(expected, abs=1e-5)
+
+
+def test_omega_with_missing_answers_fits_the_pairwise_correlations(survey):
+    answers, _ = survey
+    x = answers[:, 4:].copy()
+    x[np.random.default_rng(9).random(x.shape) < 0.1] = np.nan
+    # correlations derived from pandas' pairwise-complete covariance matrix
+    cov = pd.DataFrame(x).cov().to_numpy()
+    sd = np.sqrt(np.diag(cov))
+    lam = _psych_style_minres(cov / np.outer(sd, sd))
+    expected = lam.sum() ** 2 / (lam.sum() ** 2 + (1 - lam**2).sum())
+    assert mcdonald_omega(x).omega_total == pytest.approx(expected, abs=1e-5)
+    complete = x[~np.isnan(x).any(axis=1)]
+    lam = _psych_style_minres(np.corrcoef(complete, rowvar=False))
+    expected = lam.sum() ** 2 / (lam.sum() ** 2 + (1 - lam**2).sum())
+    assert mcdonald_omega(x, nan_policy="omit").omega_total == pytest.approx(expected, abs=1e-5)
+
+
+def test_omega_equals_standardised_alpha_for_equal_loadings():
+    r = 0.4
+    corr = np.full((5, 5), r)
+    np.fill_diagonal(corr, 1)
+    # Spearman-Brown: k r / (1 + (k - 1) r) = 2 / 2.6
+    assert mcdonald_omega(with_correlation(corr, 200)).omega_total == pytest.approx(2 / 2.6,
+                                                                                   abs=1e-6)
+
+
+def test_omega_needs_three_items_and_variance():
+    with pytest.warns(DegenerateDataWarning, match="three items"):
+        assert np.isnan(mcdonald_omega(SMALL[:, :2]).omega_total)
+    x = SMALL.copy()
+    x[:, 0] = 2
+    with pytest.warns(DegenerateDataWarning, match="no variance"):
+        assert np.isnan(mcdonald_omega(x).omega_total)
