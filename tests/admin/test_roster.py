@@ -250,3 +250,20 @@ def test_team_page_shows_its_roster(app, admin_client, tree):
     upload(admin_client, GOOD)
     page = admin_client.get(f"/admin/teams/{tree['East']}").get_data(as_text=True)
     assert "Ann Li" in page and "ann@example.org" in page and "Cai Wu" not in page
+
+
+def test_all_or_nothing_and_reimport_on_both_databases(make_app, backend):
+    app = make_app(backend)
+    client = app.test_client()
+    with app.app_context():
+        db.session.add_all([Team(name="East"), Team(name="West")])
+        db.session.commit()
+        login_as(client, make_user("admin"))
+    bad = upload(client, "team,name,email\nEast,Ann,ann@example.org\nWest,Bo,bad\n")
+    assert error_rows(bad) == [("3", "email", "“bad” is not an email address")]
+    assert members(app) == []
+    assert (
+        upload(client, "team,name,email\nEast,Ann,ann@example.org\nWest,Bo,\n").status_code == 302
+    )
+    assert upload(client, "team,name,email\nEast,Ann,a@example.org\nWest,Bo,\n").status_code == 302
+    assert members(app) == [("East", "Ann", "a@example.org", True), ("West", "Bo", None, True)]
