@@ -85,7 +85,7 @@ DEPARTMENTS: dict[str, tuple[TeamPlan, ...]] = {
         TeamPlan("Design 设计组", 3),
     ),
     "Sales & Service 销售与服务部": (
-        TeamPlan("East China Sales 华东销售组", 14, split=1.1,
+        TeamPlan("East China Sales 华东销售组", 14, split=1.2,
                  comments=("老员工和新来的同事像是两个团队。",
                            "The new territory split left two camps.",
                            "Great team, I feel at home here.")),

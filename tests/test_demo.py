@@ -215,3 +215,33 @@ def test_demo_command_serves_the_app_on_the_given_host_and_port(runner, app, mon
     result = runner.invoke(args=["demo", "--host", "127.0.0.2", "--port", "5077"])
     assert result.exit_code == 0, result.output
     assert served == [("127.0.0.2", 5077, app)]
+
+
+def test_stored_aggregates_show_the_patterns_and_hide_small_teams(app, seeded):
+    """The aggregates stored at close (not only the raw answers) carry the demo's story."""
+    with app.app_context():
+        wave = _closed_wave()
+        rows = db.session.execute(
+            db.select(Team.name, TeamScaleResult.scale, TeamScaleResult.n, TeamScaleResult.mean,
+                      TeamScaleResult.rwg_j)
+            .join(Team, Team.id == TeamScaleResult.team_id)
+            .where(TeamScaleResult.wave_id == wave.id)
+        ).all()
+        hidden = {name for name, _s, n, _m, _r in rows if n < wave.k}
+        assert hidden and all(mean is None for name, _s, _n, mean, _r in rows if name in hidden)
+        shown = [r for r in rows if r.name not in hidden]
+
+        def lowest(scale, column):
+            values = [(getattr(r, column), r.name) for r in shown if r.scale == scale]
+            return min(values)[1]
+
+        assert lowest("openness", "mean").startswith("Mobile")
+        assert lowest("familiarity", "mean").startswith("Supply Chain")
+        assert lowest("affective_trust", "mean").startswith("Data")
+        agreement = {}
+        for r in shown:
+            if r.scale in ("familiarity", "similarity", "interaction", "openness", "reliability"):
+                agreement.setdefault(r.name, []).append(r.rwg_j)
+        least = min(agreement, key=lambda name: np.mean(agreement[name]))
+        assert least.startswith("East China Sales")
+        assert np.mean(agreement[least]) < 0.7
