@@ -35,7 +35,9 @@ class ItemField(RadioField):
         self.scale = scale
 
     def process_formdata(self, valuelist):
-        if valuelist:
+        if valuelist and valuelist[0] == "":
+            self.data = None  # unanswered: InputRequired says so
+        elif valuelist:
             try:
                 self.data = int(valuelist[0])
             except ValueError as exc:
@@ -87,9 +89,6 @@ class SurveyFormBase(FlaskForm):
     def answers(self) -> dict[str, int]:
         """{item key: answer} of a validated form."""
         return {field.name: int(field.data) for field in self.item_fields()}
-
-    def answered_count(self) -> int:
-        return sum(1 for field in self.item_fields() if field.data is not None and not field.errors)
 
     def unanswered(self) -> list[ItemField]:
         """Items that still need a (valid) answer after validation, in page order."""

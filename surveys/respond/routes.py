@@ -36,49 +36,29 @@ def submit_limit() -> str:
 
 @bp.route("/s/<token>", methods=["GET", "POST"])
 @limiter.limit(submit_limit, methods=["POST"])
-@csrf.exempt  # checked below, after the body is known to be readable text
+@csrf.exempt  # checked in _refused_post, once the body is known to be readable text
 def survey(token: str):
     """The survey behind one invitation link; a valid POST records exactly one response."""
-    if request.method == "POST":
-        refusal = _unreadable_body()
-        if refusal is not None:
-            return refusal
-        if current_app.config.get("WTF_CSRF_ENABLED", True):
-            csrf.protect()
-
+    posted = request.method == "POST"
+    refusal = _refused_post() if posted else None
+    if refusal is not None:
+        return refusal
     invitation = invitations.find(token)
-    if invitation is None:
-        return render_template("respond/unknown.html"), 404
-    conflict = 409 if request.method == "POST" else 200
-    if invitation.used:
-        return render_template("respond/already_answered.html"), conflict
-    wave = invitation.wave
-    status = wave.status()
-    if status == "scheduled":
-        opens = format_datetime(wave.opens_at, "medium")
-        return render_template("respond/not_open.html", opens=opens), conflict
-    if status == "closed":
-        return render_template("respond/closed.html"), conflict
+    door = _closed_door(invitation, posted)
+    if door is not None:
+        return door
 
+    wave = invitation.wave
     instrument = instruments.get(wave.instrument_key, wave.instrument_version)
     form = survey_form(instrument, instrument_language())
-    status_code = 200
-    if request.method == "POST":
-        extra = unknown_fields(form, request.form)
-        if extra:
-            return _problem(400, _("Unknown form field"),
-                            _("The form contained a field this survey does not have: %(name)s.",
-                              name=extra[0]))
-        repeated = repeated_fields(request.form)
-        if repeated:
-            return _problem(400, _("Answer given twice"),
-                            _("The field %(name)s was sent more than once; each question takes "
-                              "one answer.", name=repeated[0]))
+    if posted:
+        refusal = _refused_fields(form)
+        if refusal is not None:
+            return refusal
         if form.validate():
             if record_response(invitation, form.answers(), form.comment.data or None):
                 return redirect(url_for("respond.thanks"), code=303)
             return render_template("respond/already_answered.html"), 409
-        status_code = 422
     return render_template(
         "respond/survey.html",
         form=form,
@@ -89,7 +69,7 @@ def survey(token: str):
         language=instrument_language(),
         closes=format_date(wave.closes_at, "long"),
         comment_max=COMMENT_MAX,
-    ), status_code, {"Referrer-Policy": "same-origin"}
+    ), 422 if posted else 200, {"Referrer-Policy": "same-origin"}
 
 
 @bp.get("/s/thanks")
@@ -98,8 +78,8 @@ def thanks():
     return render_template("respond/thanks.html")
 
 
-def _unreadable_body():
-    """A 4xx page when the POST body is not a UTF-8 URL-encoded form, else None."""
+def _refused_post():
+    """A 4xx page when a POST body is not a UTF-8 URL-encoded form or lacks CSRF, else None."""
     problem = body_problem(request.mimetype, request.get_data(cache=True))
     if problem == "encoding":
         return _problem(415, _("Form not readable"),
@@ -107,6 +87,40 @@ def _unreadable_body():
     if problem == "utf-8":
         return _problem(400, _("Form not readable"),
                         _("The form data is not valid UTF-8 text. Nothing was saved."))
+    if current_app.config.get("WTF_CSRF_ENABLED", True):
+        csrf.protect()  # raises CSRFError, shown by csrf_failed below
+    return None
+
+
+def _closed_door(invitation, posted: bool):
+    """The page for a link that cannot take an answer now (unknown, used, not open), or None."""
+    if invitation is None:
+        return render_template("respond/unknown.html"), 404
+    status = 409 if posted else 200
+    if invitation.used:
+        return render_template("respond/already_answered.html"), status
+    wave = invitation.wave
+    state = wave.status()
+    if state == "scheduled":
+        opens = format_datetime(wave.opens_at, "medium")
+        return render_template("respond/not_open.html", opens=opens), status
+    if state == "closed":
+        return render_template("respond/closed.html"), status
+    return None
+
+
+def _refused_fields(form):
+    """A 400 page naming a posted field that is not in the survey or came twice, or None."""
+    extra = unknown_fields(form, request.form)
+    if extra:
+        return _problem(400, _("Unknown form field"),
+                        _("The form contained a field this survey does not have: %(name)s.",
+                          name=extra[0]))
+    repeated = repeated_fields(request.form)
+    if repeated:
+        return _problem(400, _("Answer given twice"),
+                        _("The field %(name)s was sent more than once; each question takes "
+                          "one answer.", name=repeated[0]))
     return None
 
 

@@ -38,6 +38,8 @@ def test_non_integer_answer_is_refused(client, survey, value):
     page = response.get_data(as_text=True)
     assert 'id="q-cog2-err"' in page
     assert "1 of 39 questions still need an answer" in page
+    expected = "Please choose an answer." if value == "" else "Not one of the offered answers."
+    assert f'<p class="error" id="q-cog2-err">{expected}</p>' in page
     assert_nothing_stored(survey)
 
 
