@@ -62,6 +62,12 @@ def _sizes_per_respondent(team_size, labels, inv):
         pos = np.clip(np.searchsorted(keys[order], text), 0, keys.size - 1)
         found = keys[order][pos] == text
         per_team[found] = sizes[order][pos[found]]
+    members = np.bincount(inv, minlength=labels.shape[0])
+    over = per_team < members
+    if over.any():
+        t = int(np.argmax(over))
+        raise ValueError(f"team_size of team {str(labels[t])!r} ({int(per_team[t])}) is smaller "
+                         f"than its {members[t]} respondents")
     return per_team[inv]
 
 
@@ -111,7 +117,8 @@ def analyze(answers, team, instrument: Instrument, team_size=None, *, confidence
     Answers are reverse-keyed (:func:`trust.reverse_key`) and scored with the half
     rule (:func:`trust.scale_scores`). Per scale: Cronbach's alpha with Feldt's
     interval, McDonald's omega total and corrected item-total correlations, all from
-    one pairwise-complete covariance matrix of every item (``nan_policy='pairwise'``);
+    the pairwise-complete covariance matrix of its items (``nan_policy='pairwise'``;
+    an item with fewer than two answers is left out of them, with a warning);
     ICC(1), ICC(2) and the adjusted-size ICC(1) of the scale scores
     (:func:`trust.team_icc`, ``nan_policy='omit'``); ``mean_rwg_j`` is the mean of the
     teams' defined rwg(j). Per team and scale: :func:`trust.team_summary` and
@@ -168,11 +175,24 @@ def analyze(answers, team, instrument: Instrument, team_size=None, *, confidence
         rwg_by_scale = []
         for s, scale in enumerate(instrument.scales):  # a handful of scales, not teams
             block = xr[:, bounds[s]:bounds[s + 1]]
-            cov, _ = pairwise_cov(block)
-            n_any = int((~np.isnan(block)).any(axis=1).sum())
+            block_answered = ~np.isnan(block)
+            # An item nobody (or one person) answered has no covariance: leave it out of
+            # the scale's reliability rather than lose the whole scale.
+            usable = block_answered.sum(axis=0) >= 2
+            if not usable.all():
+                dropped = [it.key for it, ok in zip(scale.items, usable, strict=True) if not ok]
+                warnings.warn(f"scale {scale.key!r}: item(s) {', '.join(dropped)} have fewer "
+                              "than two answers and are left out of alpha and omega",
+                              DegenerateDataWarning, stacklevel=1)
+            cov, _ = pairwise_cov(block[:, usable])
+            n_any = int(block_answered[:, usable].any(axis=1).sum())
             alpha = alpha_from_cov(cov, n_any, confidence)
             omega = omega_from_cov(cov)
-            item_r = item_rest_from_cov(cov) if cov.shape[0] > 1 else np.full(1, np.nan)
+            item_r = np.full(len(scale.items), np.nan)
+            loadings = np.full(len(scale.items), np.nan)
+            if cov.shape[0] > 1:
+                item_r[usable] = item_rest_from_cov(cov)
+            loadings[usable] = omega.loadings
             null = float(uniform_null_variance(scale.response_scale.n_options))
             rwg, _, _ = rwg_from_variances(variances[:, bounds[s]:bounds[s + 1]], null)
             rwg_by_scale.append(rwg)
@@ -189,7 +209,7 @@ def analyze(answers, team, instrument: Instrument, team_size=None, *, confidence
                 "icc1_adjusted": _num(icc.icc1_adjusted[s]),
                 "mean_rwg_j": _num(np.nanmean(rwg)) if np.isfinite(rwg).any() else None,
                 "items": {
-                    item.key: {"item_total_r": _num(item_r[i]), "loading": _num(omega.loadings[i])}
+                    item.key: {"item_total_r": _num(item_r[i]), "loading": _num(loadings[i])}
                     for i, item in enumerate(scale.items)
                 },
             }

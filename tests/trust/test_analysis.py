@@ -1,0 +1,184 @@
+"""trust.analyze: the JSON shape the web app relies on, and the same numbers as each statistic."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pingouin as pg
+import pytest
+
+from tests.trust.conftest import make_instrument
+from trust import analyze, load_instrument, rwg_j, team_icc, team_summary
+
+INSTRUMENTS = Path(__file__).resolve().parents[2] / "surveys" / "instruments"
+SCALE_KEYS = {"alpha", "alpha_ci_low", "alpha_ci_high", "omega_total", "icc1", "icc2",
+              "mean_rwg_j", "n_respondents", "items"}
+TEAM_SCALE_KEYS = {"mean", "sd", "ci_low", "ci_high", "rwg_j"}
+
+
+@pytest.fixture
+def instrument():
+    return make_instrument({"warmth": ["w1", "w2", "rw3", "w4"], "candour": ["c1", "rc2", "c3",
+                                                                              "c4"]})
+
+
+def _assert_json_ready(value):
+    if isinstance(value, dict):
+        for key, item in value.items():
+            assert type(key) is str
+            _assert_json_ready(item)
+    elif isinstance(value, list):
+        for item in value:
+            _assert_json_ready(item)
+    else:
+        assert value is None or type(value) in (str, int, float, bool), type(value)
+
+
+def test_result_has_the_documented_shape_and_is_json_ready(survey, instrument):
+    answers, team = survey
+    out = analyze(answers, team, instrument, team_size={"t1": 5, "t2": 6})
+    _assert_json_ready(out)
+    json.dumps(out, allow_nan=False)
+    assert set(out["scales"]) == {"warmth", "candour"}
+    for scale in out["scales"].values():
+        assert set(scale) >= SCALE_KEYS
+        assert set(scale["items"]) <= {"w1", "w2", "rw3", "w4", "c1", "rc2", "c3", "c4"}
+        assert all("item_total_r" in item for item in scale["items"].values())
+    assert set(out["teams"]) == {"t1", "t2", "t3", "t4", "t5", "t6"}
+    for info in out["teams"].values():
+        assert {"n", "scales"} <= set(info)
+        for scale in info["scales"].values():
+            assert set(scale) >= TEAM_SCALE_KEYS
+    assert out["teams"]["t1"]["n"] == 4 and out["teams"]["t1"]["team_size"] == 5
+    assert out["teams"]["t3"]["team_size"] is None
+
+
+def test_numbers_equal_each_statistic_on_reverse_keyed_data(survey, instrument):
+    answers, team = survey
+    x = answers.copy()
+    x[np.random.default_rng(1).random(x.shape) < 0.05] = np.nan
+    out = analyze(x, team, instrument, team_size={"t2": 7})
+    keyed = x.copy()
+    keyed[:, [2, 5]] = 6 - keyed[:, [2, 5]]  # rw3 and rc2 on 1..5
+    alpha, _ = pg.cronbach_alpha(pd.DataFrame(keyed[:, :4]))
+    assert out["scales"]["warmth"]["alpha"] == pytest.approx(alpha, abs=1e-12)
+    # half rule on 4 items: a score needs 2 answers
+    answered = (~np.isnan(keyed[:, 4:])).sum(axis=1)
+    candour = np.where(answered >= 2, np.nanmean(keyed[:, 4:], axis=1), np.nan)
+    icc = team_icc(candour, team)
+    assert out["scales"]["candour"]["icc1"] == pytest.approx(icc.icc1, abs=1e-12)
+    assert out["scales"]["candour"]["icc2"] == pytest.approx(icc.icc2, abs=1e-12)
+    sizes = np.where(team == "t2", 7.0, np.nan)
+    summary = team_summary(candour, team, team_size=sizes)
+    t2 = out["teams"]["t2"]["scales"]["candour"]
+    assert t2["mean"] == pytest.approx(summary.mean[1], abs=1e-12)
+    assert t2["ci_low"] == pytest.approx(summary.ci_low[1], abs=1e-12)
+    rwg = rwg_j(keyed[:, 4:], team, n_options=5)
+    assert out["teams"]["t5"]["scales"]["candour"]["rwg_j"] == pytest.approx(rwg.rwg_j[4])
+    assert out["scales"]["candour"]["mean_rwg_j"] == pytest.approx(np.nanmean(rwg.rwg_j))
+    assert out["scales"]["candour"]["n_respondents"] == int((answered >= 2).sum())
+
+
+def test_row_order_does_not_change_the_result(survey, instrument):
+    answers, team = survey
+    order = np.random.default_rng(2).permutation(len(team))
+    one = analyze(answers, team, instrument)
+    two = analyze(answers[order], team[order], instrument)
+    assert _flatten(one).keys() == _flatten(two).keys()
+    for key, value in _flatten(one).items():
+        assert _flatten(two)[key] == pytest.approx(value, rel=1e-10, abs=1e-12), key
+
+
+def _flatten(tree, prefix=""):
+    if isinstance(tree, dict):
+        out = {}
+        for key, value in tree.items():
+            out.update(_flatten(value, f"{prefix}/{key}"))
+        return out
+    return {prefix: tree}
+
+
+def test_one_team_has_no_icc_and_says_why(instrument):
+    answers = np.array([[4, 4, 2, 5, 3, 3, 3, 4], [3, 4, 2, 4, 4, 2, 3, 3],
+                        [5, 5, 1, 5, 2, 4, 2, 2]])
+    out = analyze(answers, ["solo"] * 3, instrument)
+    assert out["scales"]["warmth"]["icc1"] is None and out["scales"]["warmth"]["icc2"] is None
+    assert out["teams"]["solo"]["scales"]["warmth"]["mean"] is not None
+    assert any("ICC" in w for w in out["warnings"])
+
+
+def test_a_team_of_one_has_a_mean_but_no_spread(survey, instrument):
+    answers, team = survey
+    team = team.astype(object)
+    team[0] = "lonely"
+    out = analyze(answers, team, instrument)
+    lonely = out["teams"]["lonely"]
+    assert lonely["n"] == 1
+    cell = lonely["scales"]["warmth"]
+    assert cell["mean"] is not None
+    assert cell["sd"] is None and cell["ci_low"] is None and cell["rwg_j"] is None
+    census = analyze(answers, team, instrument, team_size={"lonely": 1})
+    cell = census["teams"]["lonely"]["scales"]["warmth"]
+    assert cell["ci_low"] == cell["ci_high"] == cell["mean"]
+
+
+def test_constant_answers_give_no_reliability_but_full_agreement(instrument):
+    answers = np.full((6, 8), 3.0)
+    out = analyze(answers, ["a", "a", "a", "b", "b", "b"], instrument)
+    warmth = out["scales"]["warmth"]
+    assert warmth["alpha"] is None and warmth["omega_total"] is None
+    assert warmth["icc1"] is None
+    assert out["teams"]["a"]["scales"]["warmth"]["rwg_j"] == 1.0
+    assert out["teams"]["a"]["scales"]["warmth"]["sd"] == 0.0
+
+
+def test_an_all_missing_item_is_left_out_of_reliability(survey, instrument):
+    answers, team = survey
+    x = answers.copy()
+    x[:, 1] = np.nan
+    out = analyze(x, team, instrument)
+    warmth = out["scales"]["warmth"]
+    assert warmth["items"]["w2"]["item_total_r"] is None
+    keyed = x[:, [0, 2, 3]].copy()
+    keyed[:, 1] = 6 - keyed[:, 1]
+    alpha, _ = pg.cronbach_alpha(pd.DataFrame(keyed))
+    assert warmth["alpha"] == pytest.approx(alpha, abs=1e-12)
+    assert any("w2" in w for w in out["warnings"])
+    assert warmth["n_respondents"] == 60  # 3 of 4 answered: at least half
+
+
+def test_integer_team_labels_and_size_keys(survey, instrument):
+    answers, _ = survey
+    team = np.repeat([10, 2, 33], 20)
+    out = analyze(answers, team, instrument, team_size={10: 25, "2": 20})
+    assert set(out["teams"]) == {"2", "10", "33"}
+    assert out["teams"]["10"]["team_size"] == 25
+    assert out["teams"]["2"]["scales"]["warmth"]["ci_low"] == out["teams"]["2"]["scales"][
+        "warmth"]["mean"]
+
+
+def test_the_products_full_and_pulse_instruments_analyse(survey):
+    rng = np.random.default_rng(3)
+    for name in ("full", "pulse"):
+        inst = load_instrument(INSTRUMENTS / f"{name}.toml")
+        x = rng.integers(1, 6, size=(40, len(inst.items))).astype(float)
+        out = analyze(x, np.repeat(["a", "b", "c", "d"], 10), inst)
+        assert set(out["scales"]) == {s.key for s in inst.scales}
+        json.dumps(out, allow_nan=False)
+
+
+def test_bad_arguments_are_named(survey, instrument):
+    answers, team = survey
+    with pytest.raises(ValueError, match="one column per instrument item"):
+        analyze(answers[:, :5], team, instrument)
+    with pytest.raises(ValueError, match="team"):
+        analyze(answers, team[:10], instrument)
+    with pytest.raises(TypeError, match="team_size"):
+        analyze(answers, team, instrument, team_size=[1, 2])
+    with pytest.raises(ValueError, match="team_size"):
+        analyze(answers, team, instrument, team_size={"t1": 0})
+    with pytest.raises(ValueError, match="team_size of team 't1'"):
+        analyze(answers, team, instrument, team_size={"t1": 2})
+    with pytest.raises(TypeError, match="instrument"):
+        analyze(answers, team, "full.toml")
