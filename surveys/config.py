@@ -12,7 +12,10 @@ DEFAULT_K = 5
 
 
 def database_url(instance_path: str) -> str:
-    """DATABASE_URL if set (postgres:// and postgresql:// use psycopg 3), else SQLite in the instance folder."""
+    """DATABASE_URL if set (postgres:// and postgresql:// use psycopg 3), else SQLite.
+
+    The SQLite file lives in the instance folder.
+    """
     url = os.environ.get("DATABASE_URL", "").strip()
     if not url:
         return "sqlite:///" + str(Path(instance_path) / "trustsurvey.sqlite3")

@@ -1,4 +1,7 @@
-"""Languages: zh-Hans and en everywhere; the choice follows ?lang=, then the session, then the browser."""
+"""Languages: zh-Hans and en everywhere.
+
+The choice follows ?lang=, then the session, then the browser.
+"""
 
 from urllib.parse import urlencode
 

@@ -39,7 +39,9 @@ def find(token: str) -> Invitation | None:
     """The invitation a token belongs to, or None (also for malformed tokens)."""
     if not token or len(token) > 64:
         return None
-    return db.session.scalar(db.select(Invitation).where(Invitation.token_hash == hash_token(token)))
+    return db.session.scalar(
+        db.select(Invitation).where(Invitation.token_hash == hash_token(token))
+    )
 
 
 def issue(wave: Wave, members: list[Member]) -> list[tuple[Invitation, str]]:
@@ -59,7 +61,8 @@ def issue(wave: Wave, members: list[Member]) -> list[tuple[Invitation, str]]:
         nonce = random_id()
         token = token_for(nonce)
         invitation = Invitation(
-            wave=wave, team_id=member.team_id, member=member, nonce=nonce, token_hash=hash_token(token)
+            wave=wave, team_id=member.team_id, member=member, nonce=nonce,
+            token_hash=hash_token(token),
         )
         db.session.add(invitation)
         issued.append((invitation, token))

@@ -66,7 +66,9 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     # Rotated on logout and password change so that every earlier session cookie stops working.
     session_token: Mapped[str] = mapped_column(String(32), default=random_id)
-    teams: Mapped[list[Team]] = relationship(secondary=team_facilitator, back_populates="facilitators")
+    teams: Mapped[list[Team]] = relationship(
+        secondary=team_facilitator, back_populates="facilitators"
+    )
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"
@@ -104,7 +106,9 @@ class Team(db.Model):
     parent: Mapped[Team | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Team]] = relationship(back_populates="parent")
     members: Mapped[list[Member]] = relationship(back_populates="team")
-    facilitators: Mapped[list[User]] = relationship(secondary=team_facilitator, back_populates="teams")
+    facilitators: Mapped[list[User]] = relationship(
+        secondary=team_facilitator, back_populates="teams"
+    )
 
 
 class Member(db.Model):

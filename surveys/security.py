@@ -55,7 +55,9 @@ def init_app(app):
         response.headers.setdefault("X-Frame-Options", "DENY")
         # Never send a respondent's link (with its token) to another site.
         response.headers.setdefault("Referrer-Policy", "no-referrer")
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        response.headers.setdefault(
+            "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
+        )
         if response.mimetype == "text/html":
             response.headers.setdefault("Cache-Control", "no-store")
         return response

@@ -96,7 +96,9 @@ def test_bad_instrument_names_file_place_and_problem(tmp_path, change, expected)
 
 
 def test_product_instruments_require_both_languages(tmp_path):
-    text = GOOD.replace("[[scales.items]]\nkey = \"Q2\"", "[[scales.items]]\nkey = \"Q2\"\ntext = { en = \"Hi\" }")
+    text = GOOD.replace(
+        "[[scales.items]]\nkey = \"Q2\"", "[[scales.items]]\nkey = \"Q2\"\ntext = { en = \"Hi\" }"
+    )
     with pytest.raises(InstrumentError, match="the zh text is missing|missing"):
         load_instrument(write(tmp_path, text), require_languages=("en", "zh"))
 
