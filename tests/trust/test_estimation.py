@@ -56,8 +56,8 @@ def test_bootstrap_is_seeded_and_brackets_the_estimate(calibration):
     np.testing.assert_array_equal(one.cognitive.ci_low, two.cognitive.ci_low)
     assert (one.cognitive.ci_low < one.cognitive.weights).all()
     assert (one.cognitive.weights < one.cognitive.ci_high).all()
-    aff = one.affective
-    assert aff.r_squared_ci_low < aff.r_squared < aff.r_squared_ci_high
+    fit = one.affective
+    assert fit.r_squared_ci_low < fit.r_squared < fit.r_squared_ci_high
     other = fit_trust_model(d, cog, aff, names=DRIVERS, n_boot=300, random_state=6)
     assert not np.array_equal(one.cognitive.ci_low, other.cognitive.ci_low)
 
