@@ -8,7 +8,7 @@ import pandas as pd
 import pingouin as pg
 import pytest
 
-from tests.trust.conftest import make_instrument
+from tests.trust.helpers import make_instrument
 from trust import analyze, load_instrument, rwg_j, team_icc, team_summary
 
 INSTRUMENTS = Path(__file__).resolve().parents[2] / "surveys" / "instruments"

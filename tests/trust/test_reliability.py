@@ -6,7 +6,7 @@ import pingouin as pg
 import pytest
 from scipy import optimize, stats
 
-from tests.trust.conftest import with_correlation
+from tests.trust.helpers import with_correlation
 from trust import (
     DegenerateDataWarning,
     cronbach_alpha,

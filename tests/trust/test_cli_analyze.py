@@ -1,0 +1,212 @@
+"""`trustsurvey analyze`: a survey CSV in, JSON or CSV out; a bad CSV exits 2 and writes nothing."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from surveys.cli import main
+
+# An external questionnaire: 0-based 0..4 answers, arbitrary column names, no item texts.
+INSTRUMENT = """
+[instrument]
+key = "ext"
+version = "2.1"
+name = "External"
+
+[response_scales.zero]
+min = 0
+max = 4
+
+[[scales]]
+key = "cohesion"
+response_scale = "zero"
+[[scales.items]]
+key = "Q1 cohesion"
+[[scales.items]]
+key = "Q2"
+reverse = true
+[[scales.items]]
+key = "Q3"
+
+[[scales]]
+key = "voice"
+response_scale = "zero"
+[[scales.items]]
+key = "V1"
+[[scales.items]]
+key = "V2"
+"""
+
+GOOD = (
+    "dept,Q1 cohesion,Q2,Q3,V1,V2,size,comment\n"
+    "A,3,1,3,4,3,4,ok\n"
+    "A,4,0,4,3,3,4,\n"
+    "A,2,2,3,2,,4,\"quoted, comma\"\n"
+    "B,1,3,1,1,2,,\n"
+    "B,0,4,1,2,1,,\n"
+    "B,2,2,,1,1,,\n"
+    "=HYPERLINK(),2,2,2,2,2,,\n"
+)
+
+
+@pytest.fixture
+def files(tmp_path):
+    (tmp_path / "ext.toml").write_text(INSTRUMENT, encoding="utf-8")
+
+    def write(content: bytes | str, name: str = "data.csv") -> Path:
+        path = tmp_path / name
+        path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+        return path
+
+    return tmp_path, write
+
+
+def run(tmp_path, data, *extra):
+    args = ["analyze", str(data), "--instrument", str(tmp_path / "ext.toml"),
+            "--team-column", "dept", *extra]
+    return CliRunner().invoke(main, args)
+
+
+def test_json_output_has_the_documented_shape(files):
+    tmp_path, write = files
+    result = run(tmp_path, write(GOOD), "--team-size-column", "size")
+    assert result.exit_code == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert set(out["scales"]) == {"cohesion", "voice"}
+    cohesion = out["scales"]["cohesion"]
+    for key in ("alpha", "alpha_ci_low", "alpha_ci_high", "omega_total", "icc1", "icc2",
+                "mean_rwg_j", "n_respondents"):
+        assert key in cohesion
+    assert set(cohesion["items"]) == {"Q1 cohesion", "Q2", "Q3"}
+    assert out["scales"]["voice"]["omega_total"] is None  # two items: not identified
+    team_a = out["teams"]["A"]
+    assert team_a["n"] == 3 and team_a["team_size"] == 4
+    # A's cohesion: Q2 reversed on 0..4 (x' = 4 - x): (3+3+3)/3, (4+4+4)/3, (2+2+3)/3
+    assert team_a["scales"]["cohesion"]["mean"] == pytest.approx((3 + 4 + 7 / 3) / 3)
+    assert set(team_a["scales"]["voice"]) >= {"mean", "sd", "ci_low", "ci_high", "rwg_j"}
+
+
+def test_csv_output_has_one_row_per_team_and_scale(files):
+    tmp_path, write = files
+    out_path = tmp_path / "out.csv"
+    result = run(tmp_path, write(GOOD), "--format", "csv", "--output", str(out_path))
+    assert result.exit_code == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(out_path.read_text(encoding="utf-8"))))
+    assert list(rows[0]) == ["team", "team_size", "team_n", "scale", "n", "mean", "sd", "ci_low",
+                             "ci_high", "rwg_j"]
+    assert len(rows) == 3 * 2
+    assert {row["team"] for row in rows} == {"A", "B", "'=HYPERLINK()"}
+    solo = next(r for r in rows if r["team"] == "'=HYPERLINK()" and r["scale"] == "voice")
+    assert solo["mean"] == "2.0" and solo["sd"] == "" and solo["team_size"] == ""
+
+
+def test_json_output_file_is_written_whole(files):
+    tmp_path, write = files
+    out_path = tmp_path / "result.json"
+    result = run(tmp_path, write(GOOD), "--output", str(out_path))
+    assert result.exit_code == 0 and result.stdout == ""
+    assert json.loads(out_path.read_text(encoding="utf-8"))["n_respondents"] == 7
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+BAD = {
+    "missing column": ("dept,Q1 cohesion,Q2,Q3,V1\nA,1,1,1,1\n", "row 1, column 'V2'"),
+    "non-numeric": ("dept,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1,1,1,1\nA,1,two,1,1,1\n",
+                    "row 3, column 'Q2': 'two' is not a number"),
+    "out of range": ("dept,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1,1,1,5\n",
+                     "row 2, column 'V2': 5 is outside the response scale 0..4"),
+    "negative": ("dept,Q1 cohesion,Q2,Q3,V1,V2\nA,-1,1,1,1,1\n",
+                 "row 2, column 'Q1 cohesion': -1 is outside"),
+    "not whole": ("dept,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1,2.5,1,1\n",
+                  "row 2, column 'Q3': 2.5 is not a whole number"),
+    "nan text": ("dept,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1,nan,1,1\n",
+                 "row 2, column 'Q3': 'nan' is not a number"),
+    "empty file": ("", "row 1: the file is empty"),
+    "header only": ("dept,Q1 cohesion,Q2,Q3,V1,V2\n", "row 2: no data rows"),
+    "ragged": ("dept,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1,1,1,1\nA,1,1,1,1\n",
+               "row 3: has 5 cells but the header has 6 columns"),
+    "empty team": ("dept,Q1 cohesion,Q2,Q3,V1,V2\n ,1,1,1,1,1\n",
+                   "row 2, column 'dept': the team label is empty"),
+    "duplicate column": ("dept,Q2,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1,1,1,1,1\n",
+                         "row 1, column 'Q2': appears twice"),
+    "bom": ("\ufeffdept,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1,1,1,1\n",
+            "row 1: file starts with a UTF-8 byte-order mark; save it as UTF-8 without BOM"),
+    "latin-1": ("dept,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1,1,1,1\nZ\u00fcrich,1,1,1,1,1\n".encode(
+        "latin-1"), "row 3, column 'dept': not UTF-8 text"),
+    "utf-16": ("dept,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1,1,1,1\n".encode("utf-16"),
+               "row 1: file is UTF-16"),
+    "bad quoting": ('dept,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1,1,1,"1"x\n', "row 2: not valid CSV"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_csv_exits_2_names_row_and_column_and_writes_nothing(files, case):
+    tmp_path, write = files
+    content, message = BAD[case]
+    out_path = tmp_path / "out.json"
+    result = run(tmp_path, write(content), "--output", str(out_path))
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert result.stderr.count("\n") == 1  # one line
+    assert not out_path.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data.csv", "ext.toml"]
+
+
+SIZE_BAD = {
+    "size varies in a team": ("A,1,1,1,1,1,4\nA,1,1,1,1,1,5\n",
+                              "row 3, column 'size': team 'A' has size 5 here but size 4 on row 2"),
+    "size missing on some rows": ("A,1,1,1,1,1,4\nA,1,1,1,1,1,\n",
+                                  "row 3, column 'size': team 'A' has no size here"),
+    "size below respondents": ("A,1,1,1,1,1,1\nA,1,1,1,1,1,1\n",
+                               "row 2, column 'size': team 'A' has 2 rows but a team size of 1"),
+    "size not a count": ("A,1,1,1,1,1,2.5\n", "row 2, column 'size': '2.5' is not a positive"),
+    "size zero": ("A,1,1,1,1,1,0\n", "row 2, column 'size': '0' is not a positive"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SIZE_BAD))
+def test_bad_team_size_column_exits_2(files, case):
+    tmp_path, write = files
+    body, message = SIZE_BAD[case]
+    result = run(tmp_path, write("dept,Q1 cohesion,Q2,Q3,V1,V2,size\n" + body),
+                 "--team-size-column", "size")
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_missing_team_size_column_is_named(files):
+    tmp_path, write = files
+    result = run(tmp_path, write(GOOD), "--team-size-column", "roster")
+    assert result.exit_code == 2
+    assert "row 1, column 'roster': missing from the header" in result.stderr
+
+
+def test_bad_instrument_exits_2(files):
+    tmp_path, write = files
+    (tmp_path / "ext.toml").write_text("[instrument]\nkey = 'x'\n", encoding="utf-8")
+    result = run(tmp_path, write(GOOD))
+    assert result.exit_code == 2
+    assert "ext.toml" in result.stderr
+
+
+def test_console_script_runs_without_an_app_or_database(files):
+    tmp_path, write = files
+    data = write(GOOD)
+    code = "from surveys.cli import main; main()"
+    proc = subprocess.run(
+        [sys.executable, "-c", code, "analyze", str(data), "--instrument",
+         str(tmp_path / "ext.toml"), "--team-column", "dept", "--format", "csv"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120,
+        env={"PATH": "/usr/bin:/bin", "TRUSTSURVEY_INSTANCE": str(tmp_path / "nowhere")},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("team,team_size,team_n,scale,")
+    assert not (tmp_path / "nowhere").exists()
