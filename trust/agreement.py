@@ -29,6 +29,23 @@ class RwgResult(NamedTuple):
 def uniform_null_variance(n_options):
     """Variance of a uniform answer over ``n_options`` options: (A**2 - 1) / 12.
 
+    Parameters
+    ----------
+    n_options : int or array_like of int
+        Number of response options A (at least 2).
+
+    Returns
+    -------
+    float or ndarray
+        :math:`\\sigma^2_{EU} = (A^2 - 1)/12`, the expected variance when every option is
+        equally likely (no agreement at all) [1]_.
+
+    References
+    ----------
+    .. [1] James, L. R., Demaree, R. G., & Wolf, G. (1984). Estimating within-group
+       interrater reliability with and without response bias. *Journal of Applied
+       Psychology*, 69(1), 85-98. https://doi.org/10.1037/0021-9010.69.1.85
+
     Examples
     --------
     >>> from trust import uniform_null_variance
@@ -38,7 +55,7 @@ def uniform_null_variance(n_options):
     a = np.asarray(n_options)
     if a.dtype.kind not in "iu" or (a < 2).any():
         raise ValueError(f"n_options must be an integer of at least 2, not {n_options!r}")
-    return (a.astype(float) ** 2 - 1) / 12  # ref.[1] eq. (6)
+    return (a.astype(float) ** 2 - 1) / 12  # ref.[1]
 
 
 def rwg_j(answers, team, n_options, *, nan_policy="omit"):
@@ -73,7 +90,7 @@ def rwg_j(answers, team, n_options, *, nan_policy="omit"):
     For a team, let :math:`\\bar s^2` be the mean over the scale's :math:`J` items of
     the observed within-team variance (ddof=1; items answered by fewer than two
     members are left out of :math:`J`), and :math:`\\sigma^2_{EU} = (A^2-1)/12` the
-    variance of the uniform ("no agreement") null [1]_. Then ([1]_, eq. 5):
+    variance of the uniform ("no agreement") null [1]_. Then [1]_:
 
     .. math:: r_{wg(J)} = \\frac{J(1 - \\bar s^2/\\sigma^2_{EU})}
               {J(1 - \\bar s^2/\\sigma^2_{EU}) + \\bar s^2/\\sigma^2_{EU}}
@@ -108,6 +125,7 @@ def rwg_j(answers, team, n_options, *, nan_policy="omit"):
     check_nan(x, "answers", nan_policy)
     labels, inv = team_index(team, x.shape[0])
     t = labels.shape[0]
+    # count, ss: (teams, items) answers and squared deviations; var: their variance (ddof=1)
     count, _, ss = group_moments(x, inv, t)
     var = item_variances(count, ss)
     if nan_policy == "propagate":
@@ -127,6 +145,7 @@ def item_variances(count: np.ndarray, ss: np.ndarray) -> np.ndarray:
 
 def rwg_from_variances(var: np.ndarray, null: float):
     """rwg(j), mean variance and item count per team from (n_teams, n_items) variances."""
+    # n_items: J per team; s2: mean observed item variance; ratio: s2 / sigma_EU^2
     n_items = (~np.isnan(var)).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         s2 = np.nansum(var, axis=1) / n_items

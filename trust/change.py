@@ -48,7 +48,7 @@ def hedges_correction(df):
 
     Notes
     -----
-    :math:`J(m) = \\Gamma(m/2) / (\\sqrt{m/2}\\,\\Gamma((m-1)/2))` ([1]_, eq. 6e), close to
+    :math:`J(m) = \\Gamma(m/2) / (\\sqrt{m/2}\\,\\Gamma((m-1)/2))` [1]_, close to
     :math:`1 - 3/(4m - 1)`.
 
     References
@@ -155,6 +155,7 @@ def team_change(before, team_before, after, team_after, *, confidence=0.95, nan_
         members = np.stack([np.bincount(inv, weights=rows[:, c], minlength=t) for c in (0, 1)],
                            axis=1)
         mean[count < members] = np.nan
+    # nb, na: scores per team before/after; vb, va: squared standard errors; m: pooled df
     nb, na = count[:, 0], count[:, 1]
     with np.errstate(invalid="ignore", divide="ignore"):
         var = ss / (count - 1)
@@ -208,7 +209,7 @@ def difference_in_differences(before, after, treated, *, confidence=0.95, nan_po
     difference in differences [1]_ is
     :math:`\\hat\\delta = \\bar\\Delta_T - \\bar\\Delta_C`. Collapsing to one change per
     team and comparing the two groups of changes is the inference Bertrand, Duflo &
-    Mullainathan recommend for few groups ([2]_, section IV.C): the interval is the
+    Mullainathan recommend for few groups [2]_: the interval is the
     pooled-variance two-sample t interval on the changes,
 
     .. math:: \\hat\\delta \\pm t_{1-\\gamma/2,\\,m_T+m_C-2}\\, s_p
@@ -249,12 +250,13 @@ def difference_in_differences(before, after, treated, *, confidence=0.95, nan_po
     if has_nan and nan_policy == "propagate":
         return DiDResult(np.nan, np.nan, np.nan, np.nan, np.nan, int(tr.sum()), int((~tr).sum()))
     keep = ~np.isnan(delta)
+    # d_t, d_c: changes of treated and comparison teams; m_t, m_c: how many of each
     d_t, d_c = delta[keep & tr], delta[keep & ~tr]
     m_t, m_c = d_t.size, d_c.size
     if m_t == 0 or m_c == 0:
         warn_degenerate("difference in differences needs a treated and a comparison team")
         return DiDResult(np.nan, np.nan, np.nan, np.nan, np.nan, m_t, m_c)
-    effect = d_t.mean() - d_c.mean()  # ref.[1] eq. (5.2.3)
+    effect = d_t.mean() - d_c.mean()  # ref.[1]
     df = m_t + m_c - 2
     ss = ((d_t - d_t.mean()) ** 2).sum() + ((d_c - d_c.mean()) ** 2).sum()
     se = np.sqrt(ss / df * (1 / m_t + 1 / m_c)) if df > 0 else np.nan

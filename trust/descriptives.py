@@ -90,7 +90,7 @@ def team_summary(scores, team, *, team_size=None, confidence=0.95, nan_policy="o
     Notes
     -----
     For a team with :math:`n` scores, mean :math:`\\bar x` and SD :math:`s`, and
-    roster size :math:`N` ([1]_, eqs. 2.15-2.19):
+    roster size :math:`N` [1]_:
 
     .. math:: \\bar x \\pm t_{1-\\gamma/2,\\,n-1}\\,\\frac{s}{\\sqrt n}
               \\sqrt{\\frac{N-n}{N-1}}
@@ -126,7 +126,7 @@ def team_summary(scores, team, *, team_size=None, confidence=0.95, nan_policy="o
         incomplete = count < members
         mean[incomplete] = np.nan
         ss[incomplete] = np.nan
-    big_n = size[:, None]
+    big_n = size[:, None]  # roster size N of every team (NaN: unknown)
     if (count > big_n).any():
         bad = int(np.argmax((count > big_n).any(axis=1)))
         raise ValueError(f"team_size of team {str(labels[bad])!r} ({int(size[bad])}) is smaller "
@@ -134,7 +134,7 @@ def team_summary(scores, team, *, team_size=None, confidence=0.95, nan_policy="o
     with np.errstate(invalid="ignore", divide="ignore"):
         sd = np.sqrt(ss / (count - 1))
         fpc = np.where(np.isnan(big_n), 1.0, np.sqrt((big_n - count) / (big_n - 1)))
-        se = sd / np.sqrt(count) * fpc  # ref.[1] eq. (2.19)
+        se = sd / np.sqrt(count) * fpc  # ref.[1]
         half = stats.t.ppf(0.5 + confidence / 2, count - 1) * se
     sd[count < 2] = np.nan
     complete = count == big_n  # a census: no sampling error

@@ -157,7 +157,7 @@ def _standardised_ols(corr, n_pred):
     """Standardised weights and R^2 of the last-but-target regression, batched over corr."""
     rxx = corr[..., :n_pred, :n_pred]
     rxy = corr[..., :n_pred, n_pred]
-    beta = np.linalg.solve(rxx, rxy[..., None])[..., 0]  # ref.[2] eq. (3.5.2)
+    beta = np.linalg.solve(rxx, rxy[..., None])[..., 0]  # ref.[2]
     return beta, (beta * rxy).sum(axis=-1)
 
 
@@ -239,7 +239,7 @@ def fit_trust_model(drivers, cognitive, affective, *, names=None, team=None, n_b
     -----
     All variables are standardised, so with :math:`R_{xx}` the predictors'
     correlation matrix and :math:`r_{xy}` their correlations with the outcome, the
-    least-squares weights and fit are ([2]_, eqs. 3.5.2, 3.5.3)
+    least-squares weights and fit are [2]_
 
     .. math:: \\beta = R_{xx}^{-1} r_{xy}, \\qquad R^2 = r_{xy}^T \\beta
 

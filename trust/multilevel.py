@@ -61,7 +61,7 @@ def team_icc(scores, team, *, nan_policy="omit"):
     -----
     With :math:`N` respondents in :math:`J` teams of sizes :math:`n_j`, the one-way
     ANOVA gives :math:`MSB = SSB/(J-1)` and :math:`MSW = SSW/(N-J)`. Following
-    Bliese ([1]_, eqs. 1 and 2) and the ``ICC1``/``ICC2`` functions of R's
+    Bliese [1]_ and the ``ICC1``/``ICC2`` functions of R's
     ``multilevel`` package [2]_, with the mean team size :math:`k = N/J`:
 
     .. math:: ICC(1) = \\frac{MSB - MSW}{MSB + (k-1)\\,MSW}, \\qquad
@@ -69,7 +69,7 @@ def team_icc(scores, team, *, nan_policy="omit"):
 
     ICC(1) can be negative when teams differ less than chance would make them.
     ``icc1_adjusted`` replaces :math:`k` by the adjusted team size of unbalanced
-    one-way designs ([3]_, eq. 3.6):
+    one-way designs [3]_:
 
     .. math:: k_0 = \\frac{N - \\sum_j n_j^2 / N}{J - 1}
 
@@ -99,6 +99,8 @@ def team_icc(scores, team, *, nan_policy="omit"):
     x = as_float_2d(scores, "scores")
     has_nan = check_nan(x, "scores", nan_policy)
     labels, inv = team_index(team, x.shape[0])
+    # count, mean, ssw: per team and scale; n: respondents N, j: teams J; msb/msw: mean
+    # squares between/within; k: mean team size; k0: adjusted team size
     count, mean, ssw = group_moments(x, inv, labels.shape[0])
     n = count.sum(axis=0)
     j = (count > 0).sum(axis=0)
@@ -110,10 +112,10 @@ def team_icc(scores, team, *, nan_policy="omit"):
         msb = ssb / df_b
         msw = ssw.sum(axis=0) / df_w
         k = n / j  # ref.[2] GSIZE
-        k0 = (n - (count**2).sum(axis=0) / n) / df_b  # ref.[3] eq. (3.6)
-        icc1 = (msb - msw) / (msb + (k - 1) * msw)  # ref.[1] eq. (1)
+        k0 = (n - (count**2).sum(axis=0) / n) / df_b  # ref.[3]
+        icc1 = (msb - msw) / (msb + (k - 1) * msw)  # ref.[1]
         icc1_adj = (msb - msw) / (msb + (k0 - 1) * msw)
-        icc2 = (msb - msw) / msb  # ref.[1] eq. (2)
+        icc2 = (msb - msw) / msb  # ref.[1]
     bad = (j < 2) | (df_w < 1) | ~(msb + msw > 0)
     if has_nan and nan_policy == "propagate":
         bad |= np.isnan(x).any(axis=0)

@@ -92,11 +92,11 @@ def alpha_from_cov(cov: np.ndarray, n: int, confidence: float = 0.95) -> AlphaRe
     if total <= 0:
         warn_degenerate("Cronbach's alpha is undefined: the total score has no variance")
         return AlphaResult(np.nan, np.nan, np.nan, n)
-    alpha = k / (k - 1) * (1 - np.trace(cov) / total)  # ref.[1] eq. (2)
+    alpha = k / (k - 1) * (1 - np.trace(cov) / total)  # ref.[1]
     df1 = n - 1
     df2 = df1 * (k - 1)
     tail = (1 - confidence) / 2
-    low = 1 - (1 - alpha) * stats.f.isf(tail, df1, df2)  # ref.[2] eq. (3)
+    low = 1 - (1 - alpha) * stats.f.isf(tail, df1, df2)  # ref.[2]
     high = 1 - (1 - alpha) * stats.f.isf(1 - tail, df1, df2)
     return AlphaResult(float(alpha), float(low), float(high), int(n))
 
@@ -130,7 +130,7 @@ def cronbach_alpha(answers, *, confidence=0.95, nan_policy="pairwise"):
 
     Notes
     -----
-    With :math:`k` items, item covariance matrix :math:`C` ([1]_, eq. 2):
+    With :math:`k` items, item covariance matrix :math:`C` [1]_:
 
     .. math:: \\alpha = \\frac{k}{k-1}\\left(1 -
               \\frac{\\operatorname{tr} C}{\\mathbf 1^T C \\mathbf 1}\\right)
@@ -170,7 +170,7 @@ def item_rest_from_cov(cov: np.ndarray) -> np.ndarray:
     cov_rest = row - diag  # cov(x_i, sum of the other items)
     var_rest = cov.sum() - 2 * row + diag
     with np.errstate(invalid="ignore", divide="ignore"):
-        r = cov_rest / np.sqrt(diag * var_rest)  # ref.[1] p. 200
+        r = cov_rest / np.sqrt(diag * var_rest)  # ref.[1]
     r[~np.isfinite(r)] = np.nan
     return r
 
@@ -197,7 +197,7 @@ def item_total_correlations(answers, *, nan_policy="pairwise"):
     Notes
     -----
     For item :math:`i` and rest score :math:`R_i = \\sum_{j \\ne i} x_j`, with item
-    covariance matrix :math:`C` ([1]_, p. 200):
+    covariance matrix :math:`C` [1]_:
 
     .. math:: r_{i,R_i} = \\frac{\\sum_{j\\ne i} C_{ij}}
               {\\sqrt{C_{ii}\\,\\sum_{j\\ne i}\\sum_{l \\ne i} C_{jl}}}
@@ -234,7 +234,7 @@ def _one_factor_minres(corr: np.ndarray) -> np.ndarray:
     start = np.clip(eigvec[:, -1] * np.sqrt(max(eigval[-1], 1e-6)), -0.95, 0.95)
 
     def residuals(lam):
-        return corr[iu] - (lam[:, None] * lam[None, :])[iu]  # ref.[3] eq. (4)
+        return corr[iu] - (lam[:, None] * lam[None, :])[iu]  # ref.[3]
 
     def jacobian(lam):
         jac = np.zeros((iu[0].size, k))
@@ -266,7 +266,7 @@ def omega_from_cov(cov: np.ndarray) -> OmegaResult:
     lam = _one_factor_minres(corr)
     psi = 1 - lam**2
     common = lam.sum() ** 2
-    omega = common / (common + psi.sum())  # ref.[1] eq. (6.20b)
+    omega = common / (common + psi.sum())  # ref.[1]
     return OmegaResult(float(omega), lam, psi)
 
 
@@ -301,7 +301,7 @@ def mcdonald_omega(answers, *, nan_policy="pairwise"):
     :math:`\\lambda \\in [-1, 1]^k` minimise :math:`\\sum_{i<j}(r_{ij} -
     \\lambda_i\\lambda_j)^2` (scipy's trust-region least squares with an analytic
     Jacobian), and :math:`\\psi_i = 1 - \\lambda_i^2`. Omega total is then
-    ([1]_, eq. 6.20b; [2]_):
+    [1]_ [2]_:
 
     .. math:: \\omega_t = \\frac{(\\sum_i \\lambda_i)^2}{(\\sum_i \\lambda_i)^2 + \\sum_i \\psi_i}
 
