@@ -314,3 +314,29 @@ def test_facilitator_sees_own_team_page(app, world):
     response = client.get(f"/admin/teams/{world.team_a}")
     assert response.status_code == 200
     assert "Alpha-Visible" in response.get_data(as_text=True)
+
+
+def test_every_form_post_needs_a_csrf_token(make_app):
+    """With CSRF on (as in production) every POST outside the respondent pages is refused
+    without a token, before any access check or change: a view exempted from CSRF fails here."""
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    with app.app_context():
+        login_as(client, make_user("admin"))
+    nowhere = {
+        name: NOWHERE for name in ("team_id", "wave_id", "member_id", "invitation_id", "user_id")
+    }
+    posts = [
+        r
+        for r in app.url_map.iter_rules()
+        if "POST" in r.methods and r.endpoint.split(".")[0] not in PUBLIC_BLUEPRINTS
+    ]
+    assert any(r.endpoint == "auth.login" for r in posts)
+    problems = []
+    for rule in posts:
+        path = url(app, rule, nowhere)
+        response = client.post(path, data={})
+        if response.status_code != 400:
+            problems.append(f"POST {path} ({rule.endpoint}): {response.status_code}")
+    assert problems == []
+    assert client.get("/auth/").status_code == 200  # the logout attempt was refused too
