@@ -26,11 +26,15 @@ def user_new():
     """Create an account with a first password (the user can change it)."""
     form = UserCreateForm()
     if form.validate_on_submit():
-        user = accounts.create_user(
-            form.email.data, form.password.data, form.role.data, name=form.name.data or ""
-        )
-        flash(_("User %(email)s created.", email=user.email), "success")
-        return redirect(url_for("admin.users"))
+        try:
+            user = accounts.create_user(
+                form.email.data, form.password.data, form.role.data, name=form.name.data or ""
+            )
+        except accounts.AccountError:  # taken between validation and insert
+            form.email.errors.append(_("A user with this email already exists."))
+        else:
+            flash(_("User %(email)s created.", email=user.email), "success")
+            return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=None)
 
 

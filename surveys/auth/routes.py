@@ -116,11 +116,12 @@ def password():
     """Change one's own password; every other session of the user ends."""
     form = PasswordForm()
     if form.validate_on_submit():
-        if current_user.check_password(form.current_password.data):
-            current_user.set_password(form.new_password.data)
-            current_user.rotate_session()
+        user = current_user._get_current_object()
+        if user.check_password(form.current_password.data):
+            user.set_password(form.new_password.data)
+            user.rotate_session()
             db.session.commit()
-            login_user(current_user)
+            login_user(user)  # the new token, so this session goes on
             flash(_("Your password is changed."), "success")
             return redirect(url_for("auth.account"))
         form.current_password.errors.append(_("The current password is wrong."))
