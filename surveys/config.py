@@ -62,4 +62,5 @@ def defaults(instance_path: str) -> dict:
         "RATELIMIT_SUBMIT": os.environ.get("TRUSTSURVEY_RATELIMIT_SUBMIT", "30 per minute"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "WTF_CSRF_TIME_LIMIT": None,
+        "PROXY_FIX": os.environ.get("TRUSTSURVEY_PROXY_FIX", "") == "1",
     }

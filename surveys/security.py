@@ -42,6 +42,12 @@ def neutralise_csv_cell(value):
 
 
 def init_app(app):
+    if app.config.get("PROXY_FIX"):
+        # Behind a load balancer: take the client address and scheme from its headers, so
+        # rate limits count clients, not the balancer.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     csrf.init_app(app)
     limiter.init_app(app)
     log_filter = RespondentLogFilter()
@@ -53,8 +59,9 @@ def init_app(app):
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
-        # Never send a respondent's link (with its token) to another site.
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        # Never send a page's address (a respondent's link holds its token) to another site;
+        # same-origin keeps Flask-WTF's HTTPS referrer check working on our own forms.
+        response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault(
             "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
         )

@@ -24,6 +24,6 @@ def test_stylesheet_is_served_from_static(client):
 def test_security_headers_on_every_page(client):
     response = client.get("/")
     assert response.headers["X-Frame-Options"] == "DENY"
-    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Referrer-Policy"] == "same-origin"
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"

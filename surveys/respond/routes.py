@@ -69,7 +69,7 @@ def survey(token: str):
         language=instrument_language(),
         closes=format_date(wave.closes_at, "long"),
         comment_max=COMMENT_MAX,
-    ), 422 if posted else 200, {"Referrer-Policy": "same-origin"}
+    ), 422 if posted else 200
 
 
 @bp.get("/s/thanks")

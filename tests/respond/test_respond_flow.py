@@ -266,4 +266,4 @@ def test_survey_page_sends_its_address_only_to_this_site(client, survey):
     # no other site ever receives the link.
     assert survey_page.headers["Referrer-Policy"] == "same-origin"
     assert survey_page.headers["Cache-Control"] == "no-store"
-    assert client.get("/s/thanks").headers["Referrer-Policy"] == "no-referrer"
+    assert client.get("/s/thanks").headers["Referrer-Policy"] == "same-origin"
