@@ -31,6 +31,16 @@ class World:
 
 @pytest.fixture
 def world(app) -> World:
+    return build_world(app)
+
+
+@pytest.fixture
+def world_factory():
+    """``build_world`` for a test that makes its own app (another database backend)."""
+    return build_world
+
+
+def build_world(app) -> World:
     with app.app_context():
         alpha = Team(name="Alpha")
         beta = Team(name="Beta")
@@ -62,12 +72,14 @@ def login(app, client):
 
 @pytest.fixture
 def make_wave(app):
-    return lambda *args, **kwargs: _make_wave(app, *args, **kwargs)
+    """``make_wave(team_ids, state=..., k=..., instrument=..., name=..., app=None)``."""
+    return lambda *args, app=app, **kwargs: _make_wave(app, *args, **kwargs)
 
 
 @pytest.fixture
 def add_responses(app):
-    return lambda *args, **kwargs: _add_responses(app, *args, **kwargs)
+    """``add_responses(wave_id, team_id, n, seed, missing=0.05, app=None)``."""
+    return lambda *args, app=app, **kwargs: _add_responses(app, *args, **kwargs)
 
 
 def _make_wave(app, team_ids: list[int], state: str = "open", k: int = 5,

@@ -296,3 +296,38 @@ def test_dashboard_closes_waves_found_past_their_close_date(app, client, world, 
     page = client.get("/manage/").get_data(as_text=True)
     assert 'badge-closed">closed' in page
     assert _closed_at(app, wave_id) is not None
+
+
+def test_close_that_lost_a_race_stores_nothing(app, world, make_wave, add_responses):
+    """Another process closed the wave after this one loaded it: the conditional UPDATE
+    claims nothing, so no second set of results is computed or stored."""
+    wave_id = make_wave([world.alpha], k=3)
+    add_responses(wave_id, world.alpha, 3, seed=81)
+    with app.app_context():
+        stale = db.session.get(Wave, wave_id)
+        assert stale.closed_at is None
+        with db.engine.begin() as other_process:
+            other_process.execute(db.update(Wave).where(Wave.id == wave_id)
+                                  .values(closed_at=waves.utcnow()))
+        assert waves.close(stale) is False
+        assert stale.closed_at is not None
+        assert db.session.scalars(db.select(TeamScaleResult)).all() == []
+
+
+def test_close_stores_results_on_each_database(make_app, backend, world_factory, make_wave,
+                                               add_responses):
+    """The conditional UPDATE, the JSON answers and the result rows on SQLite and PostgreSQL."""
+    app = make_app(backend)
+    ids = world_factory(app)
+    wave_id = make_wave([ids.alpha, ids.beta], k=4, app=app)
+    add_responses(wave_id, ids.alpha, 5, seed=91, app=app)
+    add_responses(wave_id, ids.beta, 3, seed=92, app=app)
+    with app.app_context():
+        assert waves.close(db.session.get(Wave, wave_id)) is True
+        assert waves.close(db.session.get(Wave, wave_id)) is False
+    expected = _direct_analysis(app, wave_id, {ids.alpha: 6, ids.beta: 4})
+    scales, teams = _stored(app, wave_id)
+    assert scales["openness"]["alpha"] == pytest.approx(expected["scales"]["openness"]["alpha"])
+    assert teams[(ids.alpha, "openness")]["mean"] == pytest.approx(
+        expected["teams"][str(ids.alpha)]["scales"]["openness"]["mean"])
+    assert teams[(ids.beta, "openness")]["mean"] is None

@@ -227,3 +227,50 @@ def test_facilitator_cannot_edit_a_wave_shared_with_another_facilitator(
     assert response.status_code == 302
     with app.app_context():
         assert {t.id for t in db.session.get(Wave, wave_id).teams} == {world.alpha, world.beta}
+
+
+def test_scheduled_wave_edit_refuses_k_below_three(app, client, world, login, make_wave):
+    wave_id = make_wave([world.alpha], state="scheduled", k=5)
+    login(world.admin)
+    response = client.post(f"/manage/waves/{wave_id}/edit", data=_form([world.alpha], k="1"))
+    assert response.status_code == 400
+    assert _wave(app, wave_id).k == 5
+
+
+def test_scheduled_wave_edit_refuses_close_before_open(app, client, world, login, make_wave):
+    wave_id = make_wave([world.alpha], state="scheduled")
+    before = _wave(app, wave_id).closes_at
+    login(world.admin)
+    response = client.post(f"/manage/waves/{wave_id}/edit",
+                           data=_form([world.alpha], opens_at=_when(9), closes_at=_when(3)))
+    assert response.status_code == 400
+    assert _wave(app, wave_id).closes_at == before
+
+
+def test_closed_wave_cannot_be_edited(app, client, world, login, make_wave):
+    wave_id = make_wave([world.alpha], state="due")
+    login(world.admin)
+    response = client.post(f"/manage/waves/{wave_id}/edit",
+                           data={"name": "Reopened", "closes_at": _when(10)})
+    assert response.status_code == 302
+    assert _wave(app, wave_id).name == "Spring"
+
+
+def test_shared_wave_page_offers_a_facilitator_no_edit_or_close(client, world, login, make_wave):
+    wave_id = make_wave([world.alpha, world.beta])
+    login(world.fac_a)
+    page = client.get(f"/manage/waves/{wave_id}").get_data(as_text=True)
+    assert f"/manage/waves/{wave_id}/edit" not in page
+    assert f"/manage/waves/{wave_id}/close" not in page
+    login(world.admin)
+    page = client.get(f"/manage/waves/{wave_id}").get_data(as_text=True)
+    assert f"/manage/waves/{wave_id}/edit" in page and f"/manage/waves/{wave_id}/close" in page
+
+
+def test_wave_pages_speak_chinese(client, world, login, make_wave):
+    wave_id = make_wave([world.alpha])
+    login(world.fac_a)
+    page = client.get(f"/manage/waves/{wave_id}?lang=zh_Hans").get_data(as_text=True)
+    assert "生成邀请" in page and "最低人数 k" in page
+    form = client.get("/manage/waves/new").get_data(as_text=True)
+    assert "新建轮次" in form
