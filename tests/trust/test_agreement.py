@@ -78,7 +78,8 @@ def test_rwg_j_leaves_out_an_item_nobody_answered():
 def test_rwg_j_nan_policies():
     x = np.array([[4, np.nan], [4, 4], [5, 5], [1, 1], [2, 2]])
     team = ["a", "a", "a", "b", "b"]
-    res = rwg_j(x, team, 5, nan_policy="propagate")
+    with pytest.warns(DegenerateDataWarning, match="1 team"):
+        res = rwg_j(x, team, 5, nan_policy="propagate")
     assert np.isnan(res.rwg_j[0]) and np.isfinite(res.rwg_j[1])
     with pytest.raises(ValueError, match="nan_policy='raise'"):
         rwg_j(x, team, 5, nan_policy="raise")

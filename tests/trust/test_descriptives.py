@@ -48,13 +48,15 @@ def test_constant_answers_give_sd_zero_and_a_zero_width_interval():
 
 def test_many_scales_and_missing_scores():
     scores = np.array([[1, 2], [3, np.nan], [5, 4], [2, 2]])
-    res = team_summary(scores, ["a", "a", "a", "b"], team_size=[5, 5, 5, np.nan])
+    with pytest.warns(DegenerateDataWarning, match="single score"):  # team b
+        res = team_summary(scores, ["a", "a", "a", "b"], team_size=[5, 5, 5, np.nan])
     np.testing.assert_array_equal(res.n, [[3, 2], [1, 1]])
     np.testing.assert_allclose(res.mean[0], [3, 3])
     # column 2 of team a: 2, 4 of 5: se = sqrt(2)/sqrt(2) * sqrt(3/4), t(1)
     half = stats.t.ppf(0.975, 1) * np.sqrt(3 / 4)
     assert res.ci_high[0, 1] == pytest.approx(3 + half, abs=1e-12)
-    prop = team_summary(scores, ["a", "a", "a", "b"], nan_policy="propagate")
+    with pytest.warns(DegenerateDataWarning):
+        prop = team_summary(scores, ["a", "a", "a", "b"], nan_policy="propagate")
     assert np.isnan(prop.mean[0, 1]) and prop.mean[0, 0] == 3
 
 

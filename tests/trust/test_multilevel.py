@@ -62,7 +62,8 @@ def test_missing_scores_are_left_out_per_scale(survey):
     msb, msw, n, j, _ = _anova_by_hand(scores[keep, 0], team[keep])
     assert res.icc1[0] == pytest.approx((msb - msw) / (msb + (n / j - 1) * msw), abs=1e-12)
     assert res.icc1[1] == pytest.approx(team_icc(scores[:, 1], team).icc1, abs=1e-12)
-    assert np.isnan(team_icc(scores, team, nan_policy="propagate").icc1[0])
+    with pytest.warns(DegenerateDataWarning, match="1 scale"):
+        assert np.isnan(team_icc(scores, team, nan_policy="propagate").icc1[0])
 
 
 def test_a_team_of_one_counts_between_but_not_within():
