@@ -55,10 +55,14 @@ def close_due_waves_command():
     """Close every wave past its close date and store its results (run it from cron)."""
     from surveys import waves
 
-    closed = waves.close_due()
+    closed, failed = waves.close_due()
     for wave in closed:
         click.echo(f"Closed wave {wave.id} ({wave.name}).")
+    for wave, error in failed:
+        click.echo(f"Could not close wave {wave.id} ({wave.name}): {error}", err=True)
     click.echo(f"{len(closed)} wave(s) closed.")
+    if failed:
+        raise SystemExit(1)
 
 
 def init_app(app):

@@ -21,6 +21,7 @@ from surveys.db import db
 from surveys.models import Invitation, Member, Organisation, Response, Team, Wave, utcnow, wave_team
 
 LOCKED_FIELDS = ("k", "instrument", "teams")
+DEFAULT_DURATION = dt.timedelta(days=14)  # suggested on the new-wave form
 
 
 class WaveLockedError(ValueError):
@@ -254,10 +255,21 @@ def close_if_due(wave: Wave, now: dt.datetime | None = None) -> bool:
     return False
 
 
-def close_due(now: dt.datetime | None = None) -> list[Wave]:
-    """Close every wave past its close date; returns those this call closed."""
+def close_due(now: dt.datetime | None = None) -> tuple[list[Wave], list[tuple[Wave, Exception]]]:
+    """Close every wave past its close date.
+
+    Returns the waves this call closed, and the waves whose closing failed with the error;
+    one failing wave does not keep the others open.
+    """
     now = now or utcnow()
     due = db.session.scalars(
         db.select(Wave).where(Wave.closed_at.is_(None), Wave.closes_at <= now).order_by(Wave.id)
     ).all()
-    return [wave for wave in due if close(wave, now)]
+    closed, failed = [], []
+    for wave in due:
+        try:
+            if close(wave, now):
+                closed.append(wave)
+        except Exception as error:  # reported to the caller; this wave stays open
+            failed.append((wave, error))
+    return closed, failed

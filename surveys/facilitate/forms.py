@@ -62,9 +62,14 @@ class WaveForm(FlaskForm):
     )
     submit = SubmitField(_l("Save"))
 
-    def __init__(self, team_choices: list[tuple[int, str]], *args, **kwargs):
+    def __init__(self, team_choices: list[tuple[int, str]], *args, pinned: str | None = None,
+                 **kwargs):
         super().__init__(*args, **kwargs)
         self.instrument.choices = instrument_choices()
+        if pinned and pinned not in dict(self.instrument.choices):
+            # A scheduled wave keeps an older version it was created with, if asked to.
+            key, version = split_instrument(pinned)
+            self.instrument.choices.append((pinned, f"{key} ({version})"))
         self.teams.choices = team_choices
 
     def validate_teams(self, field):

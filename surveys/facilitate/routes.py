@@ -9,6 +9,7 @@ with teams below k hidden (invariant 2).
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 from flask import (
@@ -29,7 +30,7 @@ from surveys.access import role_required, visible_team_ids, wave_or_404
 from surveys.db import db
 from surveys.facilitate import bp
 from surveys.facilitate.forms import ConfirmForm, OpenWaveForm, WaveForm, split_instrument
-from surveys.models import Team, Wave
+from surveys.models import Team, Wave, utcnow
 from surveys.security import neutralise_csv_cell
 
 MANAGERS = ("admin", "facilitator")
@@ -88,6 +89,9 @@ def new_wave():
         form.k.data = waves.default_k()
         choices = form.instrument.choices
         form.instrument.data = choices[0][0] if choices else None
+        start = utcnow().replace(second=0, microsecond=0) + dt.timedelta(hours=1)
+        form.opens_at.data = start.replace(minute=0)
+        form.closes_at.data = form.opens_at.data + waves.DEFAULT_DURATION
     if form.validate_on_submit():
         key, version = split_instrument(form.instrument.data)
         wave = waves.create(
@@ -138,7 +142,8 @@ def edit_wave(wave_id: int):
         return redirect(url_for("facilitate.wave", wave_id=wave.id))
     if waves.is_locked(wave):
         return _edit_open_wave(wave, visible)
-    form = WaveForm(_team_choices(visible, wave.teams))
+    form = WaveForm(_team_choices(visible, wave.teams),
+                    pinned=f"{wave.instrument_key}:{wave.instrument_version}")
     if request.method == "GET":
         form.name.data = wave.name
         form.instrument.data = f"{wave.instrument_key}:{wave.instrument_version}"

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import trust
-from surveys import instruments, waves
+from surveys import instruments, results, waves
 from surveys.db import db
 from surveys.models import Member, Response, ScaleResult, TeamScaleResult, Wave
 
@@ -331,3 +331,24 @@ def test_close_stores_results_on_each_database(make_app, backend, world_factory,
     assert teams[(ids.alpha, "openness")]["mean"] == pytest.approx(
         expected["teams"][str(ids.alpha)]["scales"]["openness"]["mean"])
     assert teams[(ids.beta, "openness")]["mean"] is None
+
+
+def test_close_due_waves_command_reports_a_failing_wave_and_closes_the_others(
+        app, runner, world, make_wave, monkeypatch):
+    broken = make_wave([world.alpha], state="due", name="Broken")
+    fine = make_wave([world.beta], state="due", name="Fine")
+    real_store = results.store
+
+    def store(wave):
+        if wave.id == broken:
+            raise RuntimeError("analysis failed")
+        real_store(wave)
+
+    monkeypatch.setattr(results, "store", store)
+    result = runner.invoke(args=["close-due-waves"])
+    assert result.exit_code == 1
+    assert "Could not close wave" in result.output and "analysis failed" in result.output
+    assert _closed_at(app, broken) is None and _closed_at(app, fine) is not None
+    with app.app_context():
+        assert db.session.scalars(db.select(TeamScaleResult).where(
+            TeamScaleResult.wave_id == broken)).all() == []

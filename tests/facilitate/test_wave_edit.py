@@ -274,3 +274,30 @@ def test_wave_pages_speak_chinese(client, world, login, make_wave):
     assert "生成邀请" in page and "最低人数 k" in page
     form = client.get("/manage/waves/new").get_data(as_text=True)
     assert "新建轮次" in form
+
+
+def test_new_wave_form_suggests_dates_two_weeks_apart(client, world, login):
+    login(world.admin)
+    page = client.get("/manage/waves/new").get_data(as_text=True)
+    opens = re.search(r'name="opens_at"[^>]*value="([^"]+)"', page).group(1)
+    closes = re.search(r'name="closes_at"[^>]*value="([^"]+)"', page).group(1)
+    opens, closes = (dt.datetime.strptime(v, "%Y-%m-%dT%H:%M") for v in (opens, closes))
+    assert closes - opens == dt.timedelta(days=14)
+    assert opens > utcnow()
+
+
+def test_scheduled_wave_keeps_an_older_instrument_version_on_edit(app, client, world, login,
+                                                                 make_wave, monkeypatch):
+    from surveys import instruments
+
+    wave_id = make_wave([world.alpha], state="scheduled", instrument="full")
+    newer = dict(instruments.shipped())
+    old = newer[("full", "1.0.0")]
+    newer[("full", "2.0.0")] = type(old)(**{**old.__dict__, "version": "2.0.0"})
+    monkeypatch.setattr(instruments, "shipped", lambda: newer)
+    login(world.admin)
+    response = client.post(f"/manage/waves/{wave_id}/edit",
+                           data=_form([world.alpha], instrument="full:1.0.0", name="Kept"))
+    assert response.status_code == 302
+    wave = _wave(app, wave_id)
+    assert (wave.name, wave.instrument_version) == ("Kept", "1.0.0")
