@@ -92,31 +92,35 @@ def group_sums(values: np.ndarray, inv: np.ndarray, n_teams: int) -> np.ndarray:
     sorts them), else one weighted ``np.bincount`` over the flattened array.
     """
     n, k = values.shape
+    dtype = float if values.dtype == bool else None
     if n and n_teams and np.all(inv[1:] >= inv[:-1]):
         # Rows sorted by team: contiguous runs, summed in one pass.
         starts = np.searchsorted(inv, np.arange(n_teams))
         if np.all(np.diff(starts) > 0) and starts[-1] < n:
-            return np.add.reduceat(values, starts, axis=0)
+            return np.add.reduceat(values, starts, axis=0, dtype=dtype)
     flat = (inv[:, None] * k + np.arange(k)).ravel()
-    return np.bincount(flat, weights=values.ravel(), minlength=n_teams * k).reshape(n_teams, k)
+    return np.bincount(flat, weights=values.ravel().astype(float, copy=False),
+                       minlength=n_teams * k).reshape(n_teams, k)
 
 
 def group_moments(x: np.ndarray, inv: np.ndarray, n_teams: int):
     """Answer count, mean and sum of squared deviations of every column within every team.
 
-    NaN entries are left out. The sums are taken around each column's overall mean,
-    so that ``sum(d**2) - (sum d)**2 / n`` stays free of cancellation for survey
-    answers (deviations of a few points).
+    NaN entries are left out. The sums are taken around a shift near each column's
+    centre (the mean of its first answers), so that ``sum(d**2) - (sum d)**2 / n``
+    stays free of cancellation.
     """
-    answered = ~np.isnan(x)
-    weight = answered.astype(float)
-    count_all = weight.sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        shift = np.where(count_all > 0, np.where(answered, x, 0.0).sum(axis=0) / count_all, 0.0)
-    d = np.where(answered, x - shift, 0.0)
-    count = group_sums(weight, inv, n_teams)
+    missing = np.isnan(x)
+    head = x[:256]
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        shift = np.nan_to_num(np.nanmean(head, axis=0)) if head.size else 0.0
+    d = x - shift
+    d[missing] = 0.0
+    count = group_sums(~missing, inv, n_teams)
     total = group_sums(d, inv, n_teams)
-    square = group_sums(d * d, inv, n_teams)
+    d *= d
+    square = group_sums(d, inv, n_teams)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_d = total / count
     ss = square - total * mean_d

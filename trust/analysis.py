@@ -171,21 +171,26 @@ def analyze(answers, team, instrument: Instrument, team_size=None, *, confidence
         count, _, ss = group_moments(xr, inv, n_teams)
         variances = item_variances(count, ss)
         bounds = np.cumsum([0] + [len(s.items) for s in instrument.scales])
+        answered = ~np.isnan(xr)
+        usable_items = answered.sum(axis=0) >= 2
+        # Respondents with at least one usable answer per scale, by one matrix product.
+        member = np.zeros((xr.shape[1], len(instrument.scales)))
+        member[np.flatnonzero(usable_items), scale_of_item[usable_items]] = 1.0
+        n_any_by_scale = (answered.astype(float) @ member > 0).sum(axis=0)
         scales_out = {}
         rwg_by_scale = []
         for s, scale in enumerate(instrument.scales):  # a handful of scales, not teams
-            block = xr[:, bounds[s]:bounds[s + 1]]
-            block_answered = ~np.isnan(block)
             # An item nobody (or one person) answered has no covariance: leave it out of
             # the scale's reliability rather than lose the whole scale.
-            usable = block_answered.sum(axis=0) >= 2
+            cols = slice(bounds[s], bounds[s + 1])
+            usable = usable_items[cols]
             if not usable.all():
                 dropped = [it.key for it, ok in zip(scale.items, usable, strict=True) if not ok]
                 warnings.warn(f"scale {scale.key!r}: item(s) {', '.join(dropped)} have fewer "
                               "than two answers and are left out of alpha and omega",
                               DegenerateDataWarning, stacklevel=1)
-            cov, _ = pairwise_cov(block[:, usable])
-            n_any = int(block_answered[:, usable].any(axis=1).sum())
+            cov, _ = pairwise_cov(xr[:, cols][:, usable])
+            n_any = int(n_any_by_scale[s])
             alpha = alpha_from_cov(cov, n_any, confidence)
             omega = omega_from_cov(cov)
             item_r = np.full(len(scale.items), np.nan)
@@ -227,20 +232,19 @@ def analyze(answers, team, instrument: Instrument, team_size=None, *, confidence
         "ci_high": summary.ci_high,
         "rwg_j": np.column_stack(rwg_by_scale),
     }
-    cells = {name: _json_cells(values, integer=name == "n") for name, values in columns.items()}
-    names = list(cells)
+    names = list(columns)
+    flat = [_json_cells(columns[name].ravel(), integer=name == "n") for name in names]
+    cells = [dict(zip(names, row, strict=True)) for row in zip(*flat, strict=True)]
     members = np.bincount(inv, minlength=n_teams).tolist()
     roster = _json_cells(summary.team_size, integer=True)
     scale_keys = [scale.key for scale in instrument.scales]
+    n_scales = len(scale_keys)
     # Building the JSON tree is the one walk over teams; every number was computed above.
     teams_out = {
         str(label): {
             "n": members[t],
             "team_size": roster[t],
-            "scales": {
-                key: {name: cells[name][t][s] for name in names}
-                for s, key in enumerate(scale_keys)
-            },
+            "scales": dict(zip(scale_keys, cells[t * n_scales:(t + 1) * n_scales], strict=True)),
         }
         for t, label in enumerate(labels.tolist())
     }

@@ -135,7 +135,10 @@ def team_summary(scores, team, *, team_size=None, confidence=0.95, nan_policy="o
         sd = np.sqrt(ss / (count - 1))
         fpc = np.where(np.isnan(big_n), 1.0, np.sqrt((big_n - count) / (big_n - 1)))
         se = sd / np.sqrt(count) * fpc  # ref.[1]
-        half = stats.t.ppf(0.5 + confidence / 2, count - 1) * se
+        # Team sizes repeat: one quantile per distinct df instead of one per team and scale.
+        df, where = np.unique(count - 1, return_inverse=True)
+        quantile = stats.t.ppf(0.5 + confidence / 2, df)[where.reshape(count.shape)]
+        half = quantile * se
     sd[count < 2] = np.nan
     complete = count == big_n  # a census: no sampling error
     half[complete] = 0.0

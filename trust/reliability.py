@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import NamedTuple
 
 import numpy as np
@@ -54,14 +55,15 @@ def pairwise_cov(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     Equals ``pandas.DataFrame.cov()``: every entry uses the rows where both items
     were answered. Entries with fewer than two such rows are NaN.
     """
-    answered = ~np.isnan(x)
-    m = answered.astype(float)
-    x0 = np.where(answered, x, 0.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        centre = x0.sum(axis=0) / m.sum(axis=0)
+    missing = np.isnan(x)
+    m = (~missing).astype(float)
+    head = x[:256]
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        centre = np.nan_to_num(np.nanmean(head, axis=0)) if head.size else 0.0
     # Centring first keeps the sums of squares small, away from cancellation.
-    x0 -= np.nan_to_num(centre)
-    x0 *= m
+    x0 = x - centre
+    x0[missing] = 0.0
     n_pair = m.T @ m  # rows where both i and j were answered
     s = x0.T @ m  # s[i, j]: sum of item i over the rows where j was answered too
     q = x0.T @ x0

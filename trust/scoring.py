@@ -55,7 +55,9 @@ def reverse_key(answers, reverse, low, high):
     hi = np.broadcast_to(np.asarray(high, dtype=float), rev.shape)
     if (hi <= lo).any():
         raise ValueError("high must be greater than low for every item")
-    return np.where(rev, lo + hi - x, x)
+    out = x.copy()
+    out[:, rev] = (lo + hi)[rev] - x[:, rev]
+    return out
 
 
 def scale_scores(answers, scale_index, *, nan_policy="omit"):
