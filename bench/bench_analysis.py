@@ -101,6 +101,7 @@ def main():
     print(f"data: {answers.shape[0]:,} respondents x {answers.shape[1]} items, "
           f"{len(np.unique(team)):,} teams of {np.bincount(team).min()}-{np.bincount(team).max()}")
 
+    load = os.getloadavg()[0]
     result = trust.analyze(answers, team, instrument, team_size=team_size)
     ours = best_of(args.repeat, lambda: trust.analyze(answers, team, instrument,
                                                       team_size=team_size))
@@ -112,7 +113,7 @@ def main():
         if not (abs(mine["alpha"] - alpha) < 1e-9 and abs(mine["icc1"] - icc1) < 1e-9
                 and abs(mine["icc2"] - icc2) < 1e-9):
             raise SystemExit(f"results differ from pingouin on {key}")
-    print(f"load average before timing: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"load average before timing: {load:.1f} on {os.cpu_count()} cores")
     print(f"trust.analyze (full analysis, no bootstrap): {ours[0]:.3f} s wall, "
           f"{ours[1]:.3f} s CPU (best of {args.repeat})")
     print(f"pingouin (cronbach_alpha per scale + one-way anova ICC per scale): {theirs[0]:.3f} s "
