@@ -51,8 +51,13 @@ def analyze_command(data, instrument_path, team_column, team_size_column, fmt, o
         return
     # Write beside the target, then rename: a reader never sees a half-written file.
     tmp = output.with_name(f".{output.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(output)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(output)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        click.echo(f"Error: cannot write {output} ({exc.strerror})", err=True)
+        sys.exit(1)
 
 
 main.add_command(analyze_command)

@@ -134,7 +134,7 @@ def read_survey_csv(source, instrument: Instrument, team_column: str,
         try:
             source = Path(source).read_bytes()
         except OSError as exc:
-            raise SurveyTableError(f"row 1: cannot read {source} ({exc.strerror})") from exc
+            raise SurveyTableError(f"cannot read {source} ({exc.strerror})") from exc
     if not isinstance(source, (bytes, bytearray)):
         raise TypeError(f"source must be bytes or a path, not {type(source).__name__}")
     text = _decode(bytes(source))

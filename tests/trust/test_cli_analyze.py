@@ -189,6 +189,20 @@ def test_missing_team_size_column_is_named(files):
     assert "row 1, column 'roster': missing from the header" in result.stderr
 
 
+def test_missing_data_file_exits_2(files):
+    tmp_path, _ = files
+    result = run(tmp_path, tmp_path / "nope.csv")
+    assert result.exit_code == 2
+    assert "cannot read" in result.stderr and "nope.csv" in result.stderr
+
+
+def test_unwritable_output_fails_without_a_traceback(files):
+    tmp_path, write = files
+    result = run(tmp_path, write(GOOD), "--output", str(tmp_path / "missing-dir" / "out.json"))
+    assert result.exit_code == 1
+    assert "cannot write" in result.stderr
+
+
 def test_bad_instrument_exits_2(files):
     tmp_path, write = files
     (tmp_path / "ext.toml").write_text("[instrument]\nkey = 'x'\n", encoding="utf-8")
