@@ -147,7 +147,7 @@ def seed_if_empty() -> dict:
 
     pulse = Wave(name="Q4 2026 pulse 2026年第四季度脉搏调查", instrument_key="pulse",
                  instrument_version="1.0.0", opens_at=now - dt.timedelta(days=3),
-                 closes_at=now + dt.timedelta(days=11), k=K, teams=list(teams))
+                 closes_at=now + dt.timedelta(days=28), k=K, teams=list(teams))
     _answer(pulse, teams, OPEN_RESPONSE_RATE, rng, comments=False)
     db.session.commit()
     return {"created": True, "organisation": ORGANISATION, "accounts": ACCOUNTS}
