@@ -224,3 +224,16 @@ def test_console_script_runs_without_an_app_or_database(files):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("team,team_size,team_n,scale,")
     assert not (tmp_path / "nowhere").exists()
+
+
+def test_windows_line_ends_quotes_and_blank_lines_are_read(files):
+    tmp_path, write = files
+    content = ('dept,"Q1 cohesion",Q2,Q3,V1,V2\r\n"A",1,2,3,4,0\r\n\r\nA, 2 ,1,3,,0\r\n'
+               "B,4,0,4,4,4\r\n")
+    result = run(tmp_path, write(content), "--format", "csv")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.count("\n") == 1 + 2 * 2
+    # blank line 3 still counts: an error on the next record names row 4
+    bad = content.replace("A, 2 ,1,3,,0", "A,2,1,3,,9")
+    result = run(tmp_path, write(bad))
+    assert result.exit_code == 2 and "row 4, column 'V2'" in result.stderr
