@@ -78,7 +78,7 @@ def analyze(answers, team, instrument: Instrument, team_size=None, *, confidence
     ----------
     answers : array_like, shape (n_respondents, n_items)
         Raw answers (not reverse-keyed) in ``instrument.items`` order; NaN marks a
-        missing answer. Values are assumed validated against the response scales.
+        missing answer.
     team : array_like, shape (n_respondents,)
         Team label of every respondent.
     instrument : Instrument
@@ -108,7 +108,8 @@ def analyze(answers, team, instrument: Instrument, team_size=None, *, confidence
     Raises
     ------
     ValueError
-        ``answers`` does not have one column per instrument item, ``team`` does not
+        ``answers`` does not have one column per instrument item or holds a value
+        outside an item's response scale, ``team`` does not
         have one label per respondent, or ``team_size`` is smaller than a team's
         number of respondents.
 
@@ -159,6 +160,11 @@ def analyze(answers, team, instrument: Instrument, team_size=None, *, confidence
     x = x[order]
     sizes = None if sizes is None else sizes[order]
     low, high = instrument.bounds()
+    outside = (x < low) | (x > high)
+    if outside.any():
+        r, c = np.argwhere(outside)[0]
+        raise ValueError(f"answers row {r}, item {items[c].key!r}: {x[r, c]:g} is outside "
+                         f"the response scale {low[c]:g}..{high[c]:g}")
     xr = reverse_key(x, instrument.reverse_mask(), low, high)
     scale_of_item = instrument.item_scale_index()
 

@@ -174,6 +174,10 @@ def test_bad_arguments_are_named(survey, instrument):
         analyze(answers[:, :5], team, instrument)
     with pytest.raises(ValueError, match="team"):
         analyze(answers, team[:10], instrument)
+    wrong = answers.copy()
+    wrong[3, 5] = 6
+    with pytest.raises(ValueError, match="answers row 3, item 'rc2': 6 is outside"):
+        analyze(wrong, team, instrument)
     with pytest.raises(TypeError, match="team_size"):
         analyze(answers, team, instrument, team_size=[1, 2])
     with pytest.raises(ValueError, match="team_size"):
