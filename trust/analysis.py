@@ -160,9 +160,10 @@ def analyze(answers, team, instrument: Instrument, team_size=None, *, confidence
     x = x[order]
     sizes = None if sizes is None else sizes[order]
     low, high = instrument.bounds()
-    outside = (x < low) | (x > high)
-    if outside.any():
-        r, c = np.argwhere(outside)[0]
+    # fmin/fmax skip NaN: two passes without temporaries; the culprit is found only on error.
+    if x.shape[0] and ((np.fmin.reduce(x, axis=0) < low).any()
+                       or (np.fmax.reduce(x, axis=0) > high).any()):
+        r, c = np.argwhere((x < low) | (x > high))[0]
         raise ValueError(f"answers row {r}, item {items[c].key!r}: {x[r, c]:g} is outside "
                          f"the response scale {low[c]:g}..{high[c]:g}")
     xr = reverse_key(x, instrument.reverse_mask(), low, high)
@@ -240,7 +241,10 @@ def analyze(answers, team, instrument: Instrument, team_size=None, *, confidence
     }
     names = list(columns)
     flat = [_json_cells(columns[name].ravel(), integer=name == "n") for name in names]
-    cells = [dict(zip(names, row, strict=True)) for row in zip(*flat, strict=True)]
+    cells = [
+        {"n": n, "mean": mean, "sd": sd, "ci_low": low, "ci_high": high, "rwg_j": rwg}
+        for n, mean, sd, low, high, rwg in zip(*flat, strict=True)
+    ]
     members = np.bincount(inv, minlength=n_teams).tolist()
     roster = _json_cells(summary.team_size, integer=True)
     scale_keys = [scale.key for scale in instrument.scales]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from trust._common import NAN_POLICIES, as_float_2d, check_choice, check_nan
+from trust._common import NAN_POLICIES, as_float_2d, check_choice
 
 __all__ = ["reverse_key", "scale_scores"]
 
@@ -109,17 +109,18 @@ def scale_scores(answers, scale_index, *, nan_policy="omit"):
         raise ValueError(f"scale_index must be {x.shape[1]} integers, one per item")
     if idx.size and idx.min() < 0:
         raise ValueError("scale_index must not be negative")
-    check_nan(x, "answers", nan_policy)
+    missing = np.isnan(x)
+    if nan_policy == "raise" and missing.any():
+        raise ValueError("answers contains NaN (nan_policy='raise')")
     n_scales = int(idx.max()) + 1 if idx.size else 0
     k = np.bincount(idx, minlength=n_scales)
     if (k == 0).any():
         raise ValueError("scale_index leaves a scale without items")
-    answered = ~np.isnan(x)
     # A scale-membership matrix turns per-item sums into per-scale sums in one product.
     member = np.zeros((x.shape[1], n_scales))
     member[np.arange(x.shape[1]), idx] = 1.0
-    m = answered.astype(float) @ member  # answered items per respondent and scale
-    total = np.where(answered, x, 0.0) @ member
+    m = k - missing.astype(float) @ member  # answered items per respondent and scale
+    total = np.where(missing, 0.0, x) @ member
     with np.errstate(invalid="ignore", divide="ignore"):
         score = total / m
     if nan_policy == "propagate":
