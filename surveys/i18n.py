@@ -47,6 +47,7 @@ def switch_url(lang: str) -> str:
 
 def init_app(app):
     babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals.update(
         LANGUAGES=LANGUAGES, switch_url=switch_url, instrument_language=instrument_language
     )

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func
 
-from surveys import invitations, results
+from surveys import anonymity, invitations, results
 from surveys.config import DEFAULT_K, MIN_K
 from surveys.db import db
 from surveys.models import Invitation, Member, Organisation, Response, Team, Wave, utcnow, wave_team
@@ -240,6 +240,7 @@ def close(wave: Wave, now: dt.datetime | None = None) -> bool:
     db.session.refresh(wave)
     try:
         results.store(wave)
+        anonymity.blur_transaction_ids(wave.id)
         db.session.commit()
     except Exception:
         db.session.rollback()

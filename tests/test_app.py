@@ -27,3 +27,11 @@ def test_security_headers_on_every_page(client):
     assert response.headers["Referrer-Policy"] == "same-origin"
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_form_fields_carry_aria_attributes_only_when_invalid(client):
+    page = client.post("/auth/login", data={"email": "", "password": ""}).get_data(as_text=True)
+    assert 'aria-invalid="None"' not in page and 'aria-describedby="None"' not in page
+    assert 'aria-invalid="true"' in page
+    fresh = client.get("/auth/login").get_data(as_text=True)
+    assert "aria-invalid" not in fresh

@@ -38,8 +38,15 @@ CSV_COLUMNS = ("member", "email", "team", "link")
 
 
 def _team_choices(visible: set[int] | None, also: list[Team] = ()) -> list[tuple[int, str]]:
-    """Visible teams that are not archived, plus ``also`` (the wave's own teams)."""
-    query = db.select(Team).where(Team.archived.is_(False)).order_by(Team.name)
+    """Visible teams that are not archived and not departments, plus ``also`` (the wave's own).
+
+    A department has no roster of its own, so it would get no invitations.
+    """
+    query = (
+        db.select(Team)
+        .where(Team.archived.is_(False), ~Team.children.any())
+        .order_by(Team.name)
+    )
     if visible is not None:
         query = query.where(Team.id.in_(visible))
     teams = {t.id: t for t in db.session.scalars(query)}
