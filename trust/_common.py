@@ -117,7 +117,11 @@ def group_moments(x: np.ndarray, inv: np.ndarray, n_teams: int):
         shift = np.nan_to_num(np.nanmean(head, axis=0)) if head.size else 0.0
     d = x - shift
     d[missing] = 0.0
-    count = group_sums(~missing, inv, n_teams)
+    # Answers are mostly present: count what is missing, from the NaN positions alone.
+    rows, cols = np.divmod(np.flatnonzero(missing), missing.shape[1])
+    k = x.shape[1]
+    absent = np.bincount(inv[rows] * k + cols, minlength=n_teams * k).reshape(n_teams, k)
+    count = np.bincount(inv, minlength=n_teams)[:, None] - absent.astype(float)
     total = group_sums(d, inv, n_teams)
     d *= d
     square = group_sums(d, inv, n_teams)

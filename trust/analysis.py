@@ -178,12 +178,17 @@ def analyze(answers, team, instrument: Instrument, team_size=None, *, confidence
         count, _, ss = group_moments(xr, inv, n_teams)
         variances = item_variances(count, ss)
         bounds = np.cumsum([0] + [len(s.items) for s in instrument.scales])
-        answered = ~np.isnan(xr)
-        usable_items = answered.sum(axis=0) >= 2
-        # Respondents with at least one usable answer per scale, by one matrix product.
-        member = np.zeros((xr.shape[1], len(instrument.scales)))
-        member[np.flatnonzero(usable_items), scale_of_item[usable_items]] = 1.0
-        n_any_by_scale = (answered.astype(float) @ member > 0).sum(axis=0)
+        # Answers are mostly present: work from the positions of the missing ones.
+        rows, cols = np.divmod(np.flatnonzero(np.isnan(xr)), xr.shape[1])
+        n_items = xr.shape[1]
+        usable_items = xr.shape[0] - np.bincount(cols, minlength=n_items) >= 2
+        n_scales = len(instrument.scales)
+        keep = usable_items[cols]
+        absent = np.bincount(rows[keep] * n_scales + scale_of_item[cols[keep]],
+                             minlength=xr.shape[0] * n_scales).reshape(-1, n_scales)
+        usable_per_scale = np.bincount(scale_of_item[usable_items], minlength=n_scales)
+        # respondents with at least one usable answer, per scale
+        n_any_by_scale = (absent < usable_per_scale).sum(axis=0)
         scales_out = {}
         rwg_by_scale = []
         for s, scale in enumerate(instrument.scales):  # a handful of scales, not teams

@@ -55,18 +55,22 @@ def pairwise_cov(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     Equals ``pandas.DataFrame.cov()``: every entry uses the rows where both items
     were answered. Entries with fewer than two such rows are NaN.
     """
+    n, k = x.shape
     missing = np.isnan(x)
-    m = (~missing).astype(float)
     head = x[:256]
     with np.errstate(invalid="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         centre = np.nan_to_num(np.nanmean(head, axis=0)) if head.size else 0.0
-    # Centring first keeps the sums of squares small, away from cancellation.
-    x0 = x - centre
-    x0[missing] = 0.0
-    n_pair = m.T @ m  # rows where both i and j were answered
-    s = x0.T @ m  # s[i, j]: sum of item i over the rows where j was answered too
-    q = x0.T @ x0
+    # z = [x0, m]: answers centred (which keeps the sums of squares away from cancellation)
+    # with 0 for missing, and the answered indicator; one Gram matrix z'z holds all sums.
+    z = np.empty((n, 2 * k))
+    np.subtract(x, centre, out=z[:, :k])
+    z[:, :k][missing] = 0.0
+    np.logical_not(missing, out=z[:, k:], casting="unsafe")
+    gram = z.T @ z
+    q = gram[:k, :k]  # sums of products over the rows where both were answered
+    s = gram[:k, k:]  # s[i, j]: sum of item i over the rows where j was answered too
+    n_pair = gram[k:, k:]  # rows where both i and j were answered
     with np.errstate(invalid="ignore", divide="ignore"):
         cov = (q - s * s.T / n_pair) / (n_pair - 1)
     cov[n_pair < 2] = np.nan

@@ -119,7 +119,10 @@ def scale_scores(answers, scale_index, *, nan_policy="omit"):
     # A scale-membership matrix turns per-item sums into per-scale sums in one product.
     member = np.zeros((x.shape[1], n_scales))
     member[np.arange(x.shape[1]), idx] = 1.0
-    m = k - missing.astype(float) @ member  # answered items per respondent and scale
+    # answered items per respondent and scale, counting the (few) missing ones by position
+    rows, cols = np.divmod(np.flatnonzero(missing), missing.shape[1])
+    absent = np.bincount(rows * n_scales + idx[cols], minlength=x.shape[0] * n_scales)
+    m = k - absent.reshape(x.shape[0], n_scales)
     total = np.where(missing, 0.0, x) @ member
     with np.errstate(invalid="ignore", divide="ignore"):
         score = total / m
