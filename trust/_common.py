@@ -103,14 +103,16 @@ def group_sums(values: np.ndarray, inv: np.ndarray, n_teams: int) -> np.ndarray:
                        minlength=n_teams * k).reshape(n_teams, k)
 
 
-def group_moments(x: np.ndarray, inv: np.ndarray, n_teams: int):
+def group_moments(x: np.ndarray, inv: np.ndarray, n_teams: int, missing=None, positions=None):
     """Answer count, mean and sum of squared deviations of every column within every team.
 
     NaN entries are left out. The sums are taken around a shift near each column's
     centre (the mean of its first answers), so that ``sum(d**2) - (sum d)**2 / n``
-    stays free of cancellation.
+    stays free of cancellation. ``missing`` (``np.isnan(x)``) and ``positions`` (its
+    rows and columns) may be passed when the caller has them already.
     """
-    missing = np.isnan(x)
+    if missing is None:
+        missing = np.isnan(x)
     head = x[:256]
     with np.errstate(invalid="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -118,7 +120,9 @@ def group_moments(x: np.ndarray, inv: np.ndarray, n_teams: int):
     d = x - shift
     d[missing] = 0.0
     # Answers are mostly present: count what is missing, from the NaN positions alone.
-    rows, cols = np.divmod(np.flatnonzero(missing), missing.shape[1])
+    if positions is None:
+        positions = np.divmod(np.flatnonzero(missing), missing.shape[1])
+    rows, cols = positions
     k = x.shape[1]
     absent = np.bincount(inv[rows] * k + cols, minlength=n_teams * k).reshape(n_teams, k)
     count = np.bincount(inv, minlength=n_teams)[:, None] - absent.astype(float)

@@ -20,7 +20,7 @@ from trust.descriptives import team_summary
 from trust.instrument import Instrument
 from trust.multilevel import team_icc
 from trust.reliability import alpha_from_cov, item_rest_from_cov, omega_from_cov, pairwise_cov
-from trust.scoring import reverse_key, scale_scores
+from trust.scoring import scores_from_answers
 
 __all__ = ["analyze"]
 
@@ -164,22 +164,28 @@ def analyze(answers, team, instrument: Instrument, team_size=None, *, confidence
     if x.shape[0] and ((np.fmin.reduce(x, axis=0) < low).any()
                        or (np.fmax.reduce(x, axis=0) > high).any()):
         r, c = np.argwhere((x < low) | (x > high))[0]
-        raise ValueError(f"answers row {r}, item {items[c].key!r}: {x[r, c]:g} is outside "
+        value = x[r, c]
+        r = int(order[r])  # the caller's row, not the sorted one
+        raise ValueError(f"answers row {r}, item {items[c].key!r}: {value:g} is outside "
                          f"the response scale {low[c]:g}..{high[c]:g}")
-    xr = reverse_key(x, instrument.reverse_mask(), low, high)
+    # The sorted copy is reverse-keyed in place, as trust.reverse_key does: x' = min + max - x.
+    xr = x
+    rev = instrument.reverse_mask()
+    xr[:, rev] = (low + high)[rev] - xr[:, rev]
     scale_of_item = instrument.item_scale_index()
+    missing = np.isnan(xr)
+    # Answers are mostly present: several steps work from the positions of the missing ones.
+    rows, cols = np.divmod(np.flatnonzero(missing), xr.shape[1])
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DegenerateDataWarning)
-        scores = scale_scores(xr, scale_of_item)
+        scores = scores_from_answers(xr, missing, scale_of_item, positions=(rows, cols))
         # Integer team codes: the labels were sorted once above, not again per statistic.
         icc = team_icc(scores, inv)
         summary = team_summary(scores, inv, team_size=sizes, confidence=confidence)
-        count, _, ss = group_moments(xr, inv, n_teams)
+        count, _, ss = group_moments(xr, inv, n_teams, missing=missing, positions=(rows, cols))
         variances = item_variances(count, ss)
         bounds = np.cumsum([0] + [len(s.items) for s in instrument.scales])
-        # Answers are mostly present: work from the positions of the missing ones.
-        rows, cols = np.divmod(np.flatnonzero(np.isnan(xr)), xr.shape[1])
         n_items = xr.shape[1]
         usable_items = xr.shape[0] - np.bincount(cols, minlength=n_items) >= 2
         n_scales = len(instrument.scales)
@@ -194,14 +200,14 @@ def analyze(answers, team, instrument: Instrument, team_size=None, *, confidence
         for s, scale in enumerate(instrument.scales):  # a handful of scales, not teams
             # An item nobody (or one person) answered has no covariance: leave it out of
             # the scale's reliability rather than lose the whole scale.
-            cols = slice(bounds[s], bounds[s + 1])
-            usable = usable_items[cols]
+            block = slice(bounds[s], bounds[s + 1])
+            usable = usable_items[block]
             if not usable.all():
                 dropped = [it.key for it, ok in zip(scale.items, usable, strict=True) if not ok]
                 warnings.warn(f"scale {scale.key!r}: item(s) {', '.join(dropped)} have fewer "
                               "than two answers and are left out of alpha and omega",
                               DegenerateDataWarning, stacklevel=1)
-            cov, _ = pairwise_cov(xr[:, cols][:, usable])
+            cov, _ = pairwise_cov(xr[:, block][:, usable], missing[:, block][:, usable])
             n_any = int(n_any_by_scale[s])
             alpha = alpha_from_cov(cov, n_any, confidence)
             omega = omega_from_cov(cov)
@@ -211,7 +217,7 @@ def analyze(answers, team, instrument: Instrument, team_size=None, *, confidence
                 item_r[usable] = item_rest_from_cov(cov)
             loadings[usable] = omega.loadings
             null = float(uniform_null_variance(scale.response_scale.n_options))
-            rwg, _, _ = rwg_from_variances(variances[:, bounds[s]:bounds[s + 1]], null)
+            rwg, _, _ = rwg_from_variances(variances[:, block], null)
             rwg_by_scale.append(rwg)
             scales_out[scale.key] = {
                 "role": scale.role,

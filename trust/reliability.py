@@ -49,14 +49,15 @@ def _prepare(answers, nan_policy):
     return x
 
 
-def pairwise_cov(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def pairwise_cov(x: np.ndarray, missing=None) -> tuple[np.ndarray, np.ndarray]:
     """Pairwise-complete covariance matrix (ddof=1) and pair counts, by matrix products.
 
     Equals ``pandas.DataFrame.cov()``: every entry uses the rows where both items
     were answered. Entries with fewer than two such rows are NaN.
     """
     n, k = x.shape
-    missing = np.isnan(x)
+    if missing is None:
+        missing = np.isnan(x)
     head = x[:256]
     with np.errstate(invalid="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)

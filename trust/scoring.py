@@ -113,20 +113,28 @@ def scale_scores(answers, scale_index, *, nan_policy="omit"):
     if nan_policy == "raise" and missing.any():
         raise ValueError("answers contains NaN (nan_policy='raise')")
     n_scales = int(idx.max()) + 1 if idx.size else 0
-    k = np.bincount(idx, minlength=n_scales)
-    if (k == 0).any():
+    if (np.bincount(idx, minlength=n_scales) == 0).any():
         raise ValueError("scale_index leaves a scale without items")
+    return scores_from_answers(x, missing, idx, propagate=nan_policy == "propagate")
+
+
+def scores_from_answers(x, missing, idx, *, propagate=False, positions=None):
+    """Half-rule scale scores of checked input; ``positions`` are (rows, cols) of NaNs."""
+    n_scales = int(idx.max()) + 1 if idx.size else 0
+    k = np.bincount(idx, minlength=n_scales)
     # A scale-membership matrix turns per-item sums into per-scale sums in one product.
     member = np.zeros((x.shape[1], n_scales))
     member[np.arange(x.shape[1]), idx] = 1.0
     # answered items per respondent and scale, counting the (few) missing ones by position
-    rows, cols = np.divmod(np.flatnonzero(missing), missing.shape[1])
+    if positions is None:
+        positions = np.divmod(np.flatnonzero(missing), missing.shape[1])
+    rows, cols = positions
     absent = np.bincount(rows * n_scales + idx[cols], minlength=x.shape[0] * n_scales)
     m = k - absent.reshape(x.shape[0], n_scales)
     total = np.where(missing, 0.0, x) @ member
     with np.errstate(invalid="ignore", divide="ignore"):
         score = total / m
-    if nan_policy == "propagate":
+    if propagate:
         score[m < k] = np.nan
     else:
         score[2 * m < k] = np.nan

@@ -175,9 +175,9 @@ def test_bad_arguments_are_named(survey, instrument):
     with pytest.raises(ValueError, match="team"):
         analyze(answers, team[:10], instrument)
     wrong = answers.copy()
-    wrong[3, 5] = 6
-    with pytest.raises(ValueError, match="answers row 3, item 'rc2': 6 is outside"):
-        analyze(wrong, team, instrument)
+    wrong[23, 5] = 6
+    with pytest.raises(ValueError, match="answers row 23, item 'rc2': 6 is outside"):
+        analyze(wrong, team[::-1], instrument)  # rows sorted by team differ from the input
     with pytest.raises(TypeError, match="team_size"):
         analyze(answers, team, instrument, team_size=[1, 2])
     with pytest.raises(ValueError, match="team_size"):
