@@ -186,3 +186,10 @@ def test_bad_arguments_are_named(survey, instrument):
         analyze(answers, team, instrument, team_size={"t1": 2})
     with pytest.raises(TypeError, match="instrument"):
         analyze(answers, team, "full.toml")
+
+
+def test_the_callers_answers_are_left_untouched(survey, instrument):
+    answers, team = survey
+    before = answers.copy()
+    analyze(answers, team, instrument)
+    np.testing.assert_array_equal(answers, before)
