@@ -117,8 +117,8 @@ def group_moments(x: np.ndarray, inv: np.ndarray, n_teams: int, missing=None, po
     with np.errstate(invalid="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         shift = np.nan_to_num(np.nanmean(head, axis=0)) if head.size else 0.0
-    d = x - shift
-    d[missing] = 0.0
+    d = np.zeros(x.shape)
+    np.subtract(x, shift, out=d, where=~missing)
     # Answers are mostly present: count what is missing, from the NaN positions alone.
     if positions is None:
         positions = np.divmod(np.flatnonzero(missing), missing.shape[1])

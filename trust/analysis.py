@@ -207,7 +207,10 @@ def analyze(answers, team, instrument: Instrument, team_size=None, *, confidence
                 warnings.warn(f"scale {scale.key!r}: item(s) {', '.join(dropped)} have fewer "
                               "than two answers and are left out of alpha and omega",
                               DegenerateDataWarning, stacklevel=1)
-            cov, _ = pairwise_cov(xr[:, block][:, usable], missing[:, block][:, usable])
+            if usable.all():
+                cov, _ = pairwise_cov(xr[:, block], missing[:, block])
+            else:
+                cov, _ = pairwise_cov(xr[:, block][:, usable], missing[:, block][:, usable])
             n_any = int(n_any_by_scale[s])
             alpha = alpha_from_cov(cov, n_any, confidence)
             omega = omega_from_cov(cov)

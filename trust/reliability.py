@@ -64,10 +64,10 @@ def pairwise_cov(x: np.ndarray, missing=None) -> tuple[np.ndarray, np.ndarray]:
         centre = np.nan_to_num(np.nanmean(head, axis=0)) if head.size else 0.0
     # z = [x0, m]: answers centred (which keeps the sums of squares away from cancellation)
     # with 0 for missing, and the answered indicator; one Gram matrix z'z holds all sums.
-    z = np.empty((n, 2 * k))
-    np.subtract(x, centre, out=z[:, :k])
-    z[:, :k][missing] = 0.0
-    np.logical_not(missing, out=z[:, k:], casting="unsafe")
+    answered = ~missing
+    z = np.zeros((n, 2 * k))
+    np.subtract(x, centre, out=z[:, :k], where=answered)
+    z[:, k:] = answered
     gram = z.T @ z
     q = gram[:k, :k]  # sums of products over the rows where both were answered
     s = gram[:k, k:]  # s[i, j]: sum of item i over the rows where j was answered too
