@@ -10,6 +10,7 @@ active roster sizes, for the finite-population correction) and writes ``ScaleRes
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,7 +19,15 @@ from sqlalchemy import func
 import trust
 from surveys import instruments
 from surveys.db import db
-from surveys.models import Member, Response, ScaleResult, Team, TeamScaleResult, Wave
+from surveys.models import (
+    Comment,
+    Member,
+    Response,
+    ScaleResult,
+    Team,
+    TeamScaleResult,
+    Wave,
+)
 
 SCALE_FIELDS = ("alpha", "alpha_ci_low", "alpha_ci_high", "omega_total", "icc1", "icc2",
                 "mean_rwg_j")
@@ -151,3 +160,34 @@ def scale_table(wave: Wave) -> dict[str, ScaleResult]:
     """Stored scale-level results of a closed wave, by scale key."""
     rows = db.session.scalars(db.select(ScaleResult).where(ScaleResult.wave_id == wave.id))
     return {row.scale: row for row in rows}
+
+
+def team_comments(wave: Wave, visible: set[int] | None) -> list[tuple[str, list[str]]]:
+    """Comments of a closed wave's visible teams that had at least k responses, by team name.
+
+    Anonymity invariant 4: never for an open wave or a team below k; undated (comments have
+    no date to show); shuffled on every call, so neither storage nor page order says anything.
+    """
+    if wave.closed_at is None:
+        return []
+    counts = dict(
+        db.session.execute(
+            db.select(Response.team_id, func.count())
+            .where(Response.wave_id == wave.id)
+            .group_by(Response.team_id)
+        ).all()
+    )
+    shown = {team_id for team_id, n in counts.items()
+             if n >= wave.k and (visible is None or team_id in visible)}
+    by_team: dict[str, list[str]] = {}
+    rows = db.session.execute(
+        db.select(Team.name, Comment.text)
+        .join(Team, Comment.team_id == Team.id)
+        .where(Comment.wave_id == wave.id, Comment.team_id.in_(shown))
+    ).all()
+    for name, text in rows:
+        by_team.setdefault(name, []).append(text)
+    shuffle = secrets.SystemRandom().shuffle
+    for texts in by_team.values():
+        shuffle(texts)
+    return sorted(by_team.items())

@@ -136,6 +136,7 @@ def wave(wave_id: int):
     else:
         context["rows"] = results.team_table(wave, visible)
         context["scale_results"] = results.scale_table(wave)
+        context["comments"] = results.team_comments(wave, visible)
     return render_template("facilitate/wave.html", **context)
 
 
