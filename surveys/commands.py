@@ -1,6 +1,8 @@
-"""App commands (thin wrappers over plain functions): demo, create-user."""
+"""App commands (thin wrappers over plain functions): demo, create-user, close-due-waves."""
 
 from __future__ import annotations
+
+import sys
 
 import click
 from flask import current_app
@@ -39,7 +41,7 @@ def create_user_command(email: str, role: str, name: str, password_stdin: bool):
     from surveys import accounts
 
     if password_stdin:
-        password = click.get_text_stream("stdin").readline().rstrip("\r\n")
+        password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
