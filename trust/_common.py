@@ -103,6 +103,17 @@ def group_sums(values: np.ndarray, inv: np.ndarray, n_teams: int) -> np.ndarray:
                        minlength=n_teams * k).reshape(n_teams, k)
 
 
+def column_centre(x: np.ndarray):
+    """A point near each column's centre: the mean of its first answers (0 if none).
+
+    Sums of squares taken around it stay free of cancellation.
+    """
+    head = x[:256]
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nan_to_num(np.nanmean(head, axis=0)) if head.size else 0.0
+
+
 def group_moments(x: np.ndarray, inv: np.ndarray, n_teams: int, missing=None, positions=None):
     """Answer count, mean and sum of squared deviations of every column within every team.
 
@@ -113,10 +124,7 @@ def group_moments(x: np.ndarray, inv: np.ndarray, n_teams: int, missing=None, po
     """
     if missing is None:
         missing = np.isnan(x)
-    head = x[:256]
-    with np.errstate(invalid="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        shift = np.nan_to_num(np.nanmean(head, axis=0)) if head.size else 0.0
+    shift = column_centre(x)
     d = np.zeros(x.shape)
     np.subtract(x, shift, out=d, where=~missing)
     # Answers are mostly present: count what is missing, from the NaN positions alone.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from typing import NamedTuple
 
 import numpy as np
@@ -13,6 +12,7 @@ from trust._common import (
     check_choice,
     check_confidence,
     check_nan,
+    column_centre,
     warn_degenerate,
 )
 
@@ -58,10 +58,7 @@ def pairwise_cov(x: np.ndarray, missing=None) -> tuple[np.ndarray, np.ndarray]:
     n, k = x.shape
     if missing is None:
         missing = np.isnan(x)
-    head = x[:256]
-    with np.errstate(invalid="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        centre = np.nan_to_num(np.nanmean(head, axis=0)) if head.size else 0.0
+    centre = column_centre(x)
     # z = [x0, m]: answers centred (which keeps the sums of squares away from cancellation)
     # with 0 for missing, and the answered indicator; one Gram matrix z'z holds all sums.
     answered = ~missing
