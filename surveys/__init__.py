@@ -6,8 +6,20 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from surveys import config
+
+# The largest id an integer column holds on every supported database (PostgreSQL's integer).
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in URLs: a number too large for any row id is not found (404), not a 500."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def _static_folder() -> str:
@@ -26,6 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(config.defaults(app.instance_path))
+    app.url_map.converters["int"] = IdConverter
     if test_config is not None:
         app.config.from_mapping(test_config)
 
