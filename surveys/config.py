@@ -9,6 +9,9 @@ from pathlib import Path
 LANGUAGES = {"en": "English", "zh_Hans": "简体中文"}
 MIN_K = 3
 DEFAULT_K = 5
+# A group minimum above any team's size would hide everything; this also keeps k in range
+# of every database's integer column.
+MAX_K = 1000
 
 
 def database_url(instance_path: str) -> str:

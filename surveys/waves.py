@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import func
 
 from surveys import anonymity, invitations, results
-from surveys.config import DEFAULT_K, MIN_K
+from surveys.config import DEFAULT_K, MAX_K, MIN_K
 from surveys.db import db
 from surveys.models import Invitation, Member, Organisation, Response, Team, Wave, utcnow, wave_team
 
@@ -32,7 +32,7 @@ def default_k() -> int:
     """The organisation's default group minimum, never below the floor of 3."""
     org = db.session.scalar(db.select(Organisation).order_by(Organisation.id).limit(1))
     k = org.default_k if org is not None and org.default_k else DEFAULT_K
-    return max(k, MIN_K)
+    return min(max(k, MIN_K), MAX_K)
 
 
 def is_locked(wave: Wave, now: dt.datetime | None = None) -> bool:
@@ -123,6 +123,8 @@ def _check_dates(opens_at: dt.datetime, closes_at: dt.datetime) -> None:
 def _check_k(k: int) -> None:
     if k < MIN_K:
         raise ValueError(f"k must be at least {MIN_K}")
+    if k > MAX_K:
+        raise ValueError(f"k can be at most {MAX_K}")
 
 
 def wave_team_ids(wave: Wave, visible: set[int] | None) -> list[int]:

@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from surveys import instruments, waves
-from surveys.config import MIN_K
+from surveys.config import MAX_K, MIN_K
 from surveys.models import utcnow
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
@@ -57,8 +57,12 @@ class WaveForm(FlaskForm):
                                    validators=[InputRequired()])
     k = IntegerField(
         _l("Group minimum k"),
-        validators=[InputRequired(), NumberRange(min=MIN_K, message=_l(
-            "k must be at least %(min)s: smaller groups cannot stay anonymous."))],
+        validators=[
+            InputRequired(),
+            NumberRange(min=MIN_K, message=_l(
+                "k must be at least %(min)s: smaller groups cannot stay anonymous.")),
+            NumberRange(max=MAX_K, message=_l("k can be at most %(max)s.")),
+        ],
     )
     submit = SubmitField(_l("Save"))
 

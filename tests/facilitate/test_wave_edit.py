@@ -3,6 +3,8 @@
 import datetime as dt
 import re
 
+import pytest
+
 from surveys.db import db
 from surveys.models import Organisation, Wave, utcnow
 
@@ -83,6 +85,15 @@ def test_k_below_three_is_refused(app, client, world, login):
     response = client.post("/manage/waves/new", data=_form([world.alpha], k="2"))
     assert response.status_code == 400
     assert "k must be at least 3" in response.get_data(as_text=True)
+    assert _waves(app) == []
+
+
+@pytest.mark.parametrize("k", ["1001", "9" * 30])
+def test_k_above_the_maximum_is_refused_with_a_message(app, client, world, login, k):
+    login(world.admin)
+    response = client.post("/manage/waves/new", data=_form([world.alpha], k=k))
+    assert response.status_code == 400
+    assert "k can be at most 1000" in response.get_data(as_text=True)
     assert _waves(app) == []
 
 
