@@ -42,9 +42,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config is not None:
         app.config.from_mapping(test_config)
 
-    from surveys import access, db, i18n, models, security  # noqa: F401  (models: the tables)
+    from surveys import access, db, errors, i18n, models, security  # noqa: F401  (models)
 
     db.init_app(app)
+    errors.init_app(app)
     access.init_app(app)
     i18n.init_app(app)
     security.init_app(app)

@@ -1,0 +1,46 @@
+"""Error pages in the user's language, styled like the rest, for every part of the app.
+
+Blueprints with pages of their own (the respondent's problems, the sign-in limit) keep
+them: Flask asks a blueprint's handlers first.
+"""
+
+from __future__ import annotations
+
+from flask import render_template
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+PAGES = {
+    400: (_l("Bad request"),
+          _l("The request could not be understood, so nothing was changed.")),
+    403: (_l("Not allowed"), _l("You may not do this.")),
+    404: (_l("Page not found"),
+          _l("There is no page at this address. Check the address, or go back and follow a "
+             "link.")),
+    405: (_l("Not allowed"), _l("This page cannot be used that way.")),
+    413: (_l("Too much data"),
+          _l("The request was larger than this page accepts, so nothing was saved.")),
+    429: (_l("Too many attempts"), _l("Please wait a minute, then try again.")),
+    500: (_l("Something went wrong"),
+          _l("The server could not finish the request. Please try again later; if it keeps "
+             "happening, tell your administrator.")),
+}
+
+
+def http_error(error: HTTPException):
+    page = PAGES.get(error.code or 0)
+    if page is None:
+        return error
+    title, message = page
+    return render_template("error.html", title=title, message=message), error.code
+
+
+def form_expired(error):
+    """A form without a valid CSRF token: say so in the user's language, change nothing."""
+    return render_template("auth/form_expired.html"), 400
+
+
+def init_app(app):
+    app.register_error_handler(CSRFError, form_expired)
+    app.register_error_handler(HTTPException, http_error)
