@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from surveys import instruments
@@ -118,3 +120,15 @@ def test_unreadable_and_non_toml_files_are_named(tmp_path):
     bad.write_bytes("name = 'caf\xe9'".encode("latin-1"))
     with pytest.raises(InstrumentError, match="not UTF-8"):
         load_instrument(bad)
+
+
+def test_latest_compares_versions_with_text_parts_without_crashing(monkeypatch):
+    pulse = instruments.get("pulse", "1.0.0")
+    beta = dataclasses.replace(pulse, version="1.0.beta")
+    two = dataclasses.replace(pulse, version="1.1")
+    monkeypatch.setattr(instruments, "shipped", lambda: {
+        ("pulse", "1.0.0"): pulse, ("pulse", "1.0.beta"): beta, ("pulse", "1.1"): two})
+    assert [i.version for i in instruments.latest()] == ["1.1"]
+    monkeypatch.setattr(instruments, "shipped", lambda: {
+        ("pulse", "1.0.beta"): beta, ("pulse", "1.0.0"): pulse})
+    assert [i.version for i in instruments.latest()] == ["1.0.0"]

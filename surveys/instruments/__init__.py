@@ -35,4 +35,8 @@ def latest() -> list[Instrument]:
 
 
 def _version(text: str) -> tuple:
-    return tuple(int(p) if p.isdigit() else p for p in text.split("."))
+    """A sort key: numeric parts as numbers; any other part (``0b1``) sorts before them.
+
+    Every part is an (int, str) pair, so "1.0.0" and "1.0.0b1" compare instead of raising.
+    """
+    return tuple((int(p), "") if p.isdigit() else (-1, p) for p in text.split("."))
