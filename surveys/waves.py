@@ -87,6 +87,14 @@ def update(wave: Wave, *, name: str, closes_at: dt.datetime, opens_at: dt.dateti
         if instrument is not None:
             wave.instrument_key, wave.instrument_version = instrument
         if teams is not None:
+            # Links issued to a team that leaves the wave would take answers that the wave's
+            # counts and results never include; the wave has not opened, so none is used.
+            kept = [t.id for t in teams]
+            db.session.execute(
+                db.delete(Invitation)
+                .where(Invitation.wave_id == wave.id, Invitation.team_id.not_in(kept))
+                .execution_options(synchronize_session=False)
+            )
             wave.teams = list(teams)
         if opens_at is not None:
             wave.opens_at = opens_at

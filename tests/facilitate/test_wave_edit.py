@@ -6,7 +6,7 @@ import re
 import pytest
 
 from surveys.db import db
-from surveys.models import Organisation, Wave, utcnow
+from surveys.models import Invitation, Organisation, Wave, utcnow
 
 
 def _when(days: float) -> str:
@@ -312,3 +312,22 @@ def test_scheduled_wave_keeps_an_older_instrument_version_on_edit(app, client, w
     assert response.status_code == 302
     wave = _wave(app, wave_id)
     assert (wave.name, wave.instrument_version) == ("Kept", "1.0.0")
+
+
+def test_removing_a_team_from_a_scheduled_wave_voids_its_invitations(
+        app, client, world, login, make_wave):
+    wave_id = make_wave([world.alpha, world.beta], state="scheduled", k=5)
+    login(world.admin)
+    client.post(f"/manage/waves/{wave_id}/invitations")
+    with app.app_context():
+        issued = db.session.scalars(db.select(Invitation.team_id)).all()
+    assert world.beta in issued and world.alpha in issued
+    wave = _wave(app, wave_id)
+    response = client.post(f"/manage/waves/{wave_id}/edit", data=_form(
+        [world.alpha], instrument=f"{wave.instrument_key}:{wave.instrument_version}"))
+    assert response.status_code == 302
+    with app.app_context():
+        left = set(db.session.scalars(
+            db.select(Invitation.team_id).where(Invitation.wave_id == wave_id)).all())
+    # A link of a team no longer in the wave must not take answers the wave never counts.
+    assert left == {world.alpha}
