@@ -19,6 +19,8 @@ from trust.instrument import Instrument
 
 __all__ = ["CSV_COLUMNS", "SurveyTable", "SurveyTableError", "analysis_csv", "read_survey_csv"]
 
+# Past 2**53 a float no longer tells whole numbers apart; no team is that large anyway.
+MAX_TEAM_SIZE = 2**53
 # Columns of analysis_csv, one row per team x scale.
 CSV_COLUMNS = ("team", "team_size", "team_n", "scale", "n", "mean", "sd", "ci_low", "ci_high",
                "rwg_j")
@@ -195,6 +197,10 @@ def _team_sizes(column: np.ndarray, team: np.ndarray, rows: np.ndarray, name: st
     if bad.any():
         r = np.argmax(bad)
         _fail(rows[r], f"{str(column[r]).strip()!r} is not a positive whole number", name)
+    huge = known & (size > MAX_TEAM_SIZE)
+    if huge.any():
+        r = np.argmax(huge)
+        _fail(rows[r], f"{str(column[r]).strip()!r} is too large for a team size", name)
     labels, inv = team_index(team, team.shape[0])
     first = np.full(labels.shape[0], -1)
     first[inv[::-1]] = np.arange(team.shape[0])[::-1]  # first row of every team

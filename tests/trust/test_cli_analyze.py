@@ -169,6 +169,8 @@ SIZE_BAD = {
                                "row 2, column 'size': team 'A' has 2 rows but a team size of 1"),
     "size not a count": ("A,1,1,1,1,1,2.5\n", "row 2, column 'size': '2.5' is not a positive"),
     "size zero": ("A,1,1,1,1,1,0\n", "row 2, column 'size': '0' is not a positive"),
+    "size beyond any count": ("A,1,1,1,1,1,99999999999999999999999\n",
+                              "row 2, column 'size': '99999999999999999999999' is too large"),
 }
 
 
