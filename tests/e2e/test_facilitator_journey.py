@@ -247,7 +247,7 @@ def test_facilitator_goes_from_empty_install_to_closed_wave_with_stored_aggregat
     assert page.get_by_role("heading", name="Scale reliability").is_visible()
     page.get_by_role("navigation", name="Language").get_by_role("link", name="简体中文").click()
     page.get_by_role("heading", name="结果").wait_for()
-    assert "作答少于 k 人:不显示" in results_row(page, SMALL_TEAM)
+    assert "作答少于 k 人：不显示" in results_row(page, SMALL_TEAM)
 
     with app.app_context():
         wave = db.session.scalars(db.select(Wave)).one()
@@ -291,5 +291,5 @@ def test_admin_sign_in_and_wave_page_read_in_chinese_after_the_language_switch(
     assert page.locator("html").get_attribute("lang") == "zh-Hans"
     main = page.locator("main").inner_text()
     assert "最低人数 k" in main and "问卷" in main
-    assert "作答少于 k 人:不显示" in main  # the demo's small team
+    assert "作答少于 k 人：不显示" in main  # the demo's small team
     assert "Results" not in main and "Group minimum k" not in main

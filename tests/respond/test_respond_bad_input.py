@@ -70,7 +70,7 @@ def test_unknown_field_message_in_chinese(client, survey):
     body = full_answers() | {"age": "3"}
     response = client.post(f"/s/{survey.tokens[0]}", data=body, headers=ZH)
     assert response.status_code == 400
-    assert "本调查没有的字段:age" in response.get_data(as_text=True)
+    assert "本调查没有的字段：age" in response.get_data(as_text=True)
 
 
 def test_answer_sent_twice_is_refused(client, survey):
