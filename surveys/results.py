@@ -73,7 +73,8 @@ def store(wave: Wave) -> None:
 
     A TeamScaleResult's ``n`` counts the team's respondents with a score on that scale;
     its numbers are stored only when both that ``n`` and the team's number of respondents
-    reach the wave's k. A roster that shrank below the number of respondents since the
+    reach the wave's k; a ScaleResult's ``mean_rwg_j`` averages only those stored rwg(j)
+    values. A roster that shrank below the number of respondents since the
     wave ran tells no population size any more, so that team gets no finite-population
     correction (``team_size`` NULL, wider and safer intervals).
     """
@@ -88,15 +89,7 @@ def store(wave: Wave) -> None:
     else:
         analysis = {"scales": {}, "teams": {}}
 
-    for scale in instrument.scales:
-        found = analysis["scales"].get(scale.key, {})
-        db.session.add(ScaleResult(
-            wave_id=wave.id,
-            scale=scale.key,
-            n_respondents=int(found.get("n_respondents") or 0),
-            **{name: _number(found.get(name)) for name in SCALE_FIELDS},
-        ))
-
+    shown_rwg: dict[str, list[float]] = {scale.key: [] for scale in instrument.scales}
     for team_id in team_ids:
         found = analysis["teams"].get(str(team_id), {})
         team_n = int(found.get("n") or 0)
@@ -104,6 +97,9 @@ def store(wave: Wave) -> None:
             values = found.get("scales", {}).get(scale.key, {})
             n = int(values.get("n", team_n) or 0)
             shown = team_n >= wave.k and n >= wave.k
+            rwg = _number(values.get("rwg_j")) if shown else None
+            if rwg is not None:
+                shown_rwg[scale.key].append(rwg)
             db.session.add(TeamScaleResult(
                 wave_id=wave.id,
                 team_id=team_id,
@@ -112,6 +108,20 @@ def store(wave: Wave) -> None:
                 team_size=sizes.get(team_id),
                 **{name: _number(values.get(name)) if shown else None for name in TEAM_FIELDS},
             ))
+
+    for scale in instrument.scales:
+        found = dict(analysis["scales"].get(scale.key, {}))
+        # The mean agreement is taken over the teams whose rwg(j) is shown: averaged with a
+        # hidden team's, it would give that team's value away to anyone who sees the others
+        # (anonymity invariant 2, complementary suppression).
+        rwgs = shown_rwg[scale.key]
+        found["mean_rwg_j"] = float(np.mean(rwgs)) if rwgs else None
+        db.session.add(ScaleResult(
+            wave_id=wave.id,
+            scale=scale.key,
+            n_respondents=int(found.get("n_respondents") or 0),
+            **{name: _number(found.get(name)) for name in SCALE_FIELDS},
+        ))
 
 
 def _number(value) -> float | None:

@@ -67,6 +67,8 @@ def test_stored_aggregates_match_a_direct_trust_analysis(app, world, closed_wave
     scales, teams = _stored(app, closed_wave)
     for scale in FULL.scales:
         for field in (*SCALE_FIELDS, "n_respondents"):
+            if field == "mean_rwg_j":
+                continue  # over shown teams only: see the next test
             assert scales[scale.key][field] == pytest.approx(
                 expected["scales"][scale.key][field], rel=1e-9, abs=1e-12), (scale.key, field)
         got = teams[(world.alpha, scale.key)]
@@ -86,6 +88,23 @@ def test_stored_aggregates_match_a_direct_trust_analysis(app, world, closed_wave
             if len(vals) >= 2.5:
                 person_scores.append(np.mean(vals))
     assert teams[(world.alpha, "familiarity")]["mean"] == pytest.approx(np.mean(person_scores))
+
+
+def test_mean_rwg_j_leaves_out_teams_below_k(app, world, closed_wave):
+    # Beta (4 answers, k = 5) is hidden. Averaged in, its rwg(j) would follow from the mean
+    # and Alpha's shown value: 2 * mean - alpha (complementary suppression, invariant 2).
+    expected = _direct_analysis(app, closed_wave, {world.alpha: 6, world.beta: 4})
+    scales, teams = _stored(app, closed_wave)
+    checked = 0
+    for scale in FULL.scales:
+        alpha_rwg = expected["teams"][str(world.alpha)]["scales"][scale.key]["rwg_j"]
+        if alpha_rwg is None:
+            assert scales[scale.key]["mean_rwg_j"] is None
+            continue
+        assert scales[scale.key]["mean_rwg_j"] == pytest.approx(alpha_rwg, rel=1e-12)
+        assert teams[(world.alpha, scale.key)]["rwg_j"] == pytest.approx(alpha_rwg, rel=1e-12)
+        checked += 1
+    assert checked > 0
 
 
 def test_team_below_k_is_stored_with_n_and_no_numbers(app, world, closed_wave):
