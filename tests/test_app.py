@@ -35,3 +35,36 @@ def test_form_fields_carry_aria_attributes_only_when_invalid(client):
     assert 'aria-invalid="true"' in page
     fresh = client.get("/auth/login").get_data(as_text=True)
     assert "aria-invalid" not in fresh
+
+
+def test_templates_use_no_inline_styles_or_scripts_the_csp_would_block():
+    # The CSP says style-src 'self' and script-src 'self': a browser ignores style="..."
+    # attributes, <style> blocks and inline handlers, so a page relying on them breaks.
+    import re
+    from pathlib import Path
+
+    import surveys
+
+    blocked = re.compile(r"\sstyle=|<style|\son[a-z]+=|<script(?![^>]*\bsrc=)")
+    found = [
+        f"{path.name}: {line.strip()[:60]}"
+        for path in (Path(surveys.__file__).parent / "templates").rglob("*.html")
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if blocked.search(line)
+    ]
+    assert found == []
+
+
+def test_team_tree_indents_departments_with_classes(app, client):
+    from surveys.db import db
+    from surveys.models import Team
+    from tests.helpers import login_as, make_user
+
+    with app.app_context():
+        department = Team(name="Dept")
+        db.session.add_all([department, Team(name="Child", parent=department)])
+        db.session.commit()
+        login_as(client, make_user("admin"))
+    page = client.get("/admin/teams").get_data(as_text=True)
+    assert 'class="tree-depth-0"' in page and 'class="tree-depth-1"' in page
+    assert "style=" not in page
