@@ -16,6 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
 from surveys.accounts import EMAIL, MIN_PASSWORD_LENGTH, normalise_email
+from surveys.auth.forms import NEW_PASSWORD
 from surveys.db import db
 from surveys.models import User
 
@@ -64,10 +65,12 @@ def _password_pair(required: bool):
                 message=_l("Use at least %(n)s characters.", n=MIN_PASSWORD_LENGTH),
             ),
         ],
+        render_kw=NEW_PASSWORD,
     )
     again = PasswordField(
         _l("Password again"),
         validators=[EqualTo("password", message=_l("The passwords differ."))],
+        render_kw=NEW_PASSWORD,
     )
     return new, again
 

@@ -28,6 +28,11 @@ class LogoutForm(FlaskForm):
     submit = SubmitField(_l("Sign out"))
 
 
+# A browser must not fill a saved password into a field that sets a new one (on an admin's
+# page for another user, saving would give that user the admin's password).
+NEW_PASSWORD = {"autocomplete": "new-password"}
+
+
 def new_password_fields():
     new = PasswordField(
         _l("New password"),
@@ -39,15 +44,18 @@ def new_password_fields():
                 message=_l("Use at least %(n)s characters.", n=MIN_PASSWORD_LENGTH),
             ),
         ],
+        render_kw=NEW_PASSWORD,
     )
     again = PasswordField(
         _l("New password again"),
         validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords differ."))],
+        render_kw=NEW_PASSWORD,
     )
     return new, again
 
 
 class PasswordForm(FlaskForm):
-    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()],
+                                     render_kw={"autocomplete": "current-password"})
     new_password, new_password_again = new_password_fields()
     submit = SubmitField(_l("Change password"))

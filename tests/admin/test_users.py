@@ -127,3 +127,23 @@ def test_admin_cannot_demote_or_deactivate_themselves(app, admin_client):
 
 def test_unknown_user_is_404(admin_client):
     assert admin_client.get("/admin/users/12345").status_code == 404
+
+
+def test_password_fields_that_set_a_password_ask_browsers_not_to_autofill(app, client):
+    # A saved password filled into "new password" on another user's page would become theirs.
+    import re
+
+    from tests.helpers import login_as, make_user
+
+    with app.app_context():
+        admin = make_user("admin")
+        other = make_user("facilitator", email="other@example.org")
+        login_as(client, admin)
+        other_id = other.id
+    for url in ("/admin/users/new", f"/admin/users/{other_id}", "/auth/password"):
+        page = client.get(url).get_data(as_text=True)
+        fields = re.findall(r'<input[^>]*type="password"[^>]*>', page)
+        assert fields, url
+        for field in fields:
+            wanted = "current-password" if 'name="current_password"' in field else "new-password"
+            assert f'autocomplete="{wanted}"' in field, (url, field)
