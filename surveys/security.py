@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 
+from flask import current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
@@ -41,7 +42,20 @@ def neutralise_csv_cell(value):
     return value
 
 
+# Endpoints that take a file upload, with the config key of their largest file. Form parsing
+# starts before the view (the CSRF check reads the form), so the limit is set before that.
+UPLOAD_LIMITS = {"admin.roster_import": "MAX_ROSTER_BYTES"}
+
+
+def upload_body_limit():
+    """Raise this request's body limit on an upload endpoint: its file plus the form around it."""
+    key = UPLOAD_LIMITS.get(request.endpoint or "")
+    if key is not None:
+        request.max_content_length = current_app.config[key] + 64 * 1024
+
+
 def init_app(app):
+    app.before_request(upload_body_limit)  # before CSRFProtect's own hook, which parses the form
     if app.config.get("PROXY_FIX"):
         # Behind a load balancer: take the client address and scheme from its headers, so
         # rate limits count clients, not the balancer.

@@ -152,8 +152,8 @@ def team_facilitators(team_id: int):
 def roster_import():
     """Import a roster CSV: all rows or none; every bad row is listed."""
     max_bytes = current_app.config["MAX_ROSTER_BYTES"]
-    # Room for the file and the form around it; the file's own size is checked below.
-    request.max_content_length = max_bytes + 64 * 1024
+    # The request body may hold the file and the form around it (security.UPLOAD_LIMITS);
+    # the file's own size is checked below.
     form = RosterForm()
     errors = []
     if form.validate_on_submit():
