@@ -16,6 +16,7 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 # The respondent's link carries the token; a log line with it and an address and a time
 # would tie a person's request to an invitation.
 _RESPONDENT_PATH = re.compile(r"/s/[^\s/?\"]+")
+_ASSET_PATHS = (" /static/", " /favicon.ico")
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -28,7 +29,9 @@ class RespondentLogFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if "/s/" in message:
+        # Assets a respondent's browser fetches around its survey request lose the address
+        # and time too, or they would give them back to the cleaned line beside them.
+        if "/s/" in message or any(path in message for path in _ASSET_PATHS):
             message = _RESPONDENT_PATH.sub("/s/[token]", message)
             message = re.sub(r"^\S+ - - \[[^\]]*\] ", "- - - [-] ", message)
             record.msg, record.args = message, None

@@ -150,3 +150,18 @@ def test_werkzeug_request_line_loses_token_and_address_through_the_filter():
     assert "AbCdEf0123456789_-XyZ" not in message
     assert "203.0.113.9" not in message and "18:00:00" not in message
     assert "POST /s/[token]" in message
+
+
+@pytest.mark.parametrize("path", ["/static/style.css", "/static/survey.js", "/favicon.ico"])
+def test_asset_request_lines_lose_address_and_time(path):
+    # A respondent's browser fetches these right around its /s/ request: with an address and
+    # a time they would stand next to the cleaned line and give both back.
+    record = logging.LogRecord(
+        "werkzeug", logging.INFO, __file__, 1,
+        '203.0.113.9 - - [23/Nov/2026 18:00:00] "%s" %s %s',
+        (f"GET {path} HTTP/1.1", "200", "-"), None,
+    )
+    assert RespondentLogFilter().filter(record)
+    message = record.getMessage()
+    assert "203.0.113.9" not in message and "18:00:00" not in message
+    assert path in message
