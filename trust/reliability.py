@@ -102,6 +102,9 @@ def alpha_from_cov(cov: np.ndarray, n: int, confidence: float = 0.95) -> AlphaRe
     tail = (1 - confidence) / 2
     low = 1 - (1 - alpha) * stats.f.isf(tail, df1, df2)  # ref.[2]
     high = 1 - (1 - alpha) * stats.f.isf(1 - tail, df1, df2)
+    # Pairwise-complete covariances can give alpha > 1, where 1 - alpha changes sign and the
+    # two ends swap; the interval is reported low to high either way.
+    low, high = min(low, high), max(low, high)
     return AlphaResult(float(alpha), float(low), float(high), int(n))
 
 

@@ -200,3 +200,14 @@ def test_omega_needs_three_items_and_variance():
     x[:, 0] = 2
     with pytest.warns(DegenerateDataWarning, match="no variance"):
         assert np.isnan(mcdonald_omega(x).omega_total)
+
+
+def test_alpha_interval_runs_low_to_high_when_pairwise_alpha_exceeds_one():
+    # Pairwise covariances of these answers give alpha = 1.01 (pingouin.cronbach_alpha on the
+    # same frame: 1.01, interval printed as [1.042, 1.002]); the ends must come out ordered.
+    x = np.array([[0, 0, 1], [1, 1, 2], [2, 2, np.nan], [4, 4, 4], [3, 3, 3], [4, 3, 4]], float)
+    result = cronbach_alpha(x)
+    assert result.alpha == pytest.approx(1.01, abs=5e-3)
+    assert result.ci_low <= result.ci_high
+    assert result.ci_low == pytest.approx(1.0015, abs=5e-4)
+    assert result.ci_high == pytest.approx(1.0424, abs=5e-4)
