@@ -93,7 +93,14 @@ def team_summary(scores, team, *, team_size=None, confidence=0.95, nan_policy="o
     roster size :math:`N` [1]_:
 
     .. math:: \\bar x \\pm t_{1-\\gamma/2,\\,n-1}\\,\\frac{s}{\\sqrt n}
-              \\sqrt{\\frac{N-n}{N-1}}
+              \\sqrt{1 - \\frac{n}{N}}
+
+    The variance of a mean of :math:`n` drawn without replacement from :math:`N` is
+    :math:`(S^2/n)(1 - n/N)`, where :math:`S^2` is the population variance with
+    divisor :math:`N - 1`, which the sample variance :math:`s^2` (divisor
+    :math:`n - 1`) estimates without bias [1]_. (The factor
+    :math:`(N-n)/(N-1)` belongs with the divisor-:math:`N` variance, not with
+    :math:`s^2`.)
 
     The correction factor is 1 when :math:`N` is unknown. When everyone answered
     (:math:`n = N`) the mean is the team's true mean and the interval has zero
@@ -110,7 +117,7 @@ def team_summary(scores, team, *, team_size=None, confidence=0.95, nan_policy="o
     >>> from trust import team_summary
     >>> res = team_summary([3, 4, 5, 2, 4], ["a", "a", "a", "b", "b"], team_size=[10] * 3 + [2] * 2)
     >>> res.mean, res.ci_low.round(3), res.ci_high.round(3)
-    (array([4., 3.]), array([1.809, 3.   ]), array([6.191, 3.   ]))
+    (array([4., 3.]), array([1.922, 3.   ]), array([6.078, 3.   ]))
     """
     check_choice(nan_policy, "nan_policy", NAN_POLICIES)
     confidence = check_confidence(confidence)
@@ -133,7 +140,7 @@ def team_summary(scores, team, *, team_size=None, confidence=0.95, nan_policy="o
                          f"than its {int(count[bad].max())} respondents")
     with np.errstate(invalid="ignore", divide="ignore"):
         sd = np.sqrt(ss / (count - 1))
-        fpc = np.where(np.isnan(big_n), 1.0, np.sqrt((big_n - count) / (big_n - 1)))
+        fpc = np.where(np.isnan(big_n), 1.0, np.sqrt(1 - count / big_n))
         se = sd / np.sqrt(count) * fpc  # ref.[1]
         # Team sizes repeat: one quantile per distinct df instead of one per team and scale.
         df, where = np.unique(count - 1, return_inverse=True)

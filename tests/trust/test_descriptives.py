@@ -1,5 +1,7 @@
 """Team mean, SD and t interval, with the finite-population correction (scipy.stats)."""
 
+import itertools
+
 import numpy as np
 import pytest
 from scipy import stats
@@ -20,12 +22,26 @@ def test_t_interval_matches_scipy_without_a_roster_size(survey):
 
 
 def test_finite_population_correction_hand_worked():
-    # 3, 4, 5 from a team of 10: sd 1, se = 1/sqrt(3) * sqrt(7/9) = 0.509175
-    # t(0.975, 2) = 4.302653; half width = 2.190804
+    # 3, 4, 5 from a team of 10: sd 1, se = 1/sqrt(3) * sqrt(1 - 3/10) = 0.483046
+    # t(0.975, 2) = 4.302653; half width = 2.078379 (Cochran 1977, ch. 2: (s^2/n)(1 - n/N))
     res = team_summary([3, 4, 5], ["a"] * 3, team_size=[10, 10, 10])
-    half = stats.t.ppf(0.975, 2) / np.sqrt(3) * np.sqrt(7 / 9)
-    assert half == pytest.approx(2.190804, abs=1e-6)
+    half = stats.t.ppf(0.975, 2) / np.sqrt(3) * np.sqrt(7 / 10)
+    assert half == pytest.approx(2.078379, abs=1e-6)
     assert (res.ci_low[0], res.ci_high[0]) == pytest.approx((4 - half, 4 + half), abs=1e-12)
+
+
+def test_corrected_standard_error_is_unbiased_over_every_possible_sample():
+    # Independent check by enumeration: draw every one of the C(6, 3) = 20 samples of 3 from
+    # a team of 6 and compare the exact variance of the sample mean with the average squared
+    # standard error the interval uses. Unbiasedness holds for sqrt(1 - n/N) and fails for
+    # sqrt((N - n)/(N - 1)) (too wide by sqrt(N/(N - 1))).
+    population = np.array([1.0, 2.0, 2.0, 3.0, 5.0, 5.0])
+    samples = np.array(list(itertools.combinations(population, 3)))
+    n = samples.shape[1]
+    team = np.repeat(np.arange(len(samples)), n)
+    res = team_summary(samples.ravel(), team, team_size=np.full(samples.size, 6))
+    se = (res.ci_high - res.mean) / stats.t.ppf(0.975, n - 1)
+    assert np.mean(se**2) == pytest.approx(samples.mean(axis=1).var(ddof=0), rel=1e-12)
 
 
 def test_everyone_answered_gives_a_zero_width_interval_even_for_one():
@@ -52,8 +68,8 @@ def test_many_scales_and_missing_scores():
         res = team_summary(scores, ["a", "a", "a", "b"], team_size=[5, 5, 5, np.nan])
     np.testing.assert_array_equal(res.n, [[3, 2], [1, 1]])
     np.testing.assert_allclose(res.mean[0], [3, 3])
-    # column 2 of team a: 2, 4 of 5: se = sqrt(2)/sqrt(2) * sqrt(3/4), t(1)
-    half = stats.t.ppf(0.975, 1) * np.sqrt(3 / 4)
+    # column 2 of team a: 2, 4 of 5: se = sqrt(2)/sqrt(2) * sqrt(1 - 2/5), t(1)
+    half = stats.t.ppf(0.975, 1) * np.sqrt(3 / 5)
     assert res.ci_high[0, 1] == pytest.approx(3 + half, abs=1e-12)
     with pytest.warns(DegenerateDataWarning):
         prop = team_summary(scores, ["a", "a", "a", "b"], nan_policy="propagate")
