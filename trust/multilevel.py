@@ -55,7 +55,8 @@ def team_icc(scores, team, *, nan_policy="omit"):
     -----
     DegenerateDataWarning
         Fewer than two teams, no team with two respondents, or no variance at all;
-        those scales get NaN.
+        those scales get NaN. Identical team means leave ICC(2) NaN (ICC(1) is then
+        :math:`-1/(k-1)`).
 
     Notes
     -----
@@ -125,5 +126,12 @@ def team_icc(scores, team, *, nan_policy="omit"):
     icc1, icc2, icc1_adj, msb, msw, k, k0 = (
         np.where(bad, np.nan, v) for v in (icc1, icc2, icc1_adj, msb, msw, k, k0)
     )
+    # Identical team means: MSB is 0 up to rounding and 1 - MSW/MSB runs off to minus
+    # infinity, or to a huge negative number made of rounding error.
+    flat = ~bad & (msb <= 1e-12 * msw)
+    if flat.any():
+        warn_degenerate(f"ICC(2) is undefined for {flat.sum()} scale(s): the team means are "
+                        "identical")
+        icc2 = np.where(flat, np.nan, icc2)
     fields = (icc1, icc2, icc1_adj, msb, msw, df_b, df_w, k, k0)
     return ICCResult(*(float(v[0]) if one_scale else v for v in fields))

@@ -87,3 +87,16 @@ def test_one_team_or_constant_scores_give_nan_with_a_warning():
 def test_identical_answers_within_teams_give_icc_one():
     res = team_icc([2, 2, 4, 4, 5, 5], ["a", "a", "b", "b", "c", "c"])
     assert res.icc1 == pytest.approx(1.0) and res.icc2 == pytest.approx(1.0)
+
+
+def test_identical_team_means_leave_icc2_undefined_and_icc1_at_its_floor():
+    # Both teams average 2 (MSB = 0, MSW = 1): ICC(2) = 1 - MSW/MSB has no finite value;
+    # ICC(1) = -MSW / ((k - 1) MSW) = -1/2 with k = 3. The second pair of teams has equal means
+    # too, but their sums in another order leave MSB a rounding residue (about 1e-30) rather
+    # than an exact 0, which must not turn into a huge negative ICC(2).
+    with pytest.warns(DegenerateDataWarning, match="team means are identical"):
+        res = team_icc([1, 2, 3, 2, 1, 3], ["a"] * 3 + ["b"] * 3)
+    assert np.isnan(res.icc2) and res.icc1 == pytest.approx(-0.5, abs=1e-12)
+    with pytest.warns(DegenerateDataWarning, match="team means are identical"):
+        res = team_icc([0.8, 4.9, 2.1, 1.3, 5.1, 1.3, 4.9, 2.1, 5.1, 0.8], ["a"] * 5 + ["b"] * 5)
+    assert np.isnan(res.icc2) and res.ms_between < 1e-20
