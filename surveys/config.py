@@ -62,7 +62,9 @@ def defaults(instance_path: str) -> dict:
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
         "RATELIMIT_STORAGE_URI": os.environ.get("TRUSTSURVEY_RATELIMIT_STORAGE", "memory://"),
         "RATELIMIT_LOGIN": os.environ.get("TRUSTSURVEY_RATELIMIT_LOGIN", "10 per minute"),
-        "RATELIMIT_SUBMIT": os.environ.get("TRUSTSURVEY_RATELIMIT_SUBMIT", "30 per minute"),
+        # Per address: a whole office behind one NAT address may answer on launch morning, and
+        # a link's token (about 144 random bits) cannot be guessed at any rate.
+        "RATELIMIT_SUBMIT": os.environ.get("TRUSTSURVEY_RATELIMIT_SUBMIT", "300 per minute"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "WTF_CSRF_TIME_LIMIT": None,
         "PROXY_FIX": os.environ.get("TRUSTSURVEY_PROXY_FIX", "") == "1",
