@@ -40,3 +40,19 @@ def test_anonymous_visitors_get_no_navigation(client):
     page = client.get("/auth/login").get_data(as_text=True)
     assert nav_links(page) == []
     assert "/auth/logout" not in page
+
+
+@pytest.mark.parametrize(
+    "lang, text", [("en", "What researchers can do"), ("zh_Hans", "研究人员可以做什么")]
+)
+def test_a_researcher_lands_on_a_page_that_says_what_the_role_can_do(app, client, lang, text):
+    with app.app_context():
+        login_as(client, make_user("researcher"))
+    page = client.get(f"/auth/?lang={lang}").get_data(as_text=True)
+    assert text in page and "trustsurvey analyze" in page
+
+
+def test_other_roles_do_not_get_the_researcher_note(app, client):
+    with app.app_context():
+        login_as(client, make_user("facilitator"))
+    assert "What researchers can do" not in client.get("/auth/?lang=en").get_data(as_text=True)
