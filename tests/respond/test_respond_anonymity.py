@@ -2,7 +2,8 @@
 
 Checked three ways: the table schemas (no column could hold a link), the logs written while
 a response is recorded (no line holds the token, the address or the answers), and the
-ordering (ids are random and the SQLite tables keep no arrival order).
+ordering (ids are random and the SQLite tables are read in random-id order; the order rows are
+stored in is checked in tests/test_anonymity_db.py).
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def test_sqlite_tables_are_without_rowid(app):
             db.session.rollback()
 
 
-def test_response_ids_are_random_and_storage_order_is_not_arrival_order(make_app):
+def test_response_ids_are_random_and_reads_come_in_id_order_not_arrival_order(make_app):
     app = make_app()
     survey = create_survey(app, members=10)
     client = app.test_client()
@@ -89,7 +90,8 @@ def test_response_ids_are_random_and_storage_order_is_not_arrival_order(make_app
     assert arrival != sorted(arrival)
     with app.app_context():
         stored = list(db.session.scalars(sa.text("SELECT id FROM response")))
-    # A WITHOUT ROWID table is stored in primary-key order: the random id, not arrival.
+    # A WITHOUT ROWID table is read in primary-key order: the random id, not arrival. (The
+    # file still holds arrival order until the wave closes; see tests/test_anonymity_db.py.)
     assert stored == sorted(arrival)
     assert {r.id for r in responses(app)} == set(arrival)
 
