@@ -2,8 +2,9 @@
 
 Anonymity invariant 1 shapes two tables: ``Response`` and ``Comment`` hold a random id, the
 wave, the team and the answer, and nothing else: no invitation, person, time, IP or user agent.
-Both are SQLite WITHOUT ROWID tables keyed by a random id, so their physical order says nothing
-about the order of arrival; views order them by that random id.
+Both are SQLite WITHOUT ROWID tables keyed by a random id, so that reads come in random-id
+order, and views order them by that id too. Their physical storage keeps the order of arrival
+until the wave closes (:func:`surveys.anonymity.rewrite_storage_order`).
 """
 
 from __future__ import annotations

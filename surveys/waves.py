@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import func
 
 from surveys import anonymity, invitations, results
@@ -234,12 +235,15 @@ def close(wave: Wave, now: dt.datetime | None = None) -> bool:
 
     The conditional UPDATE makes closing safe against a second process doing the same at
     the same moment: only the one whose UPDATE changes the row computes and stores results,
-    in the same transaction. Commits.
+    in the same transaction. Commits, then rewrites the anonymous tables' storage order
+    (:func:`surveys.anonymity.rewrite_storage_order`); if that fails the wave stays closed
+    and the error is logged.
     """
     now = now or utcnow()
+    wave_id = wave.id
     claimed = db.session.execute(
         db.update(Wave)
-        .where(Wave.id == wave.id, Wave.closed_at.is_(None))
+        .where(Wave.id == wave_id, Wave.closed_at.is_(None))
         .values(closed_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -250,11 +254,20 @@ def close(wave: Wave, now: dt.datetime | None = None) -> bool:
     db.session.refresh(wave)
     try:
         results.store(wave)
-        anonymity.blur_transaction_ids(wave.id)
+        anonymity.blur_transaction_ids(wave_id)
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
+    # After the commit: VACUUM cannot run inside a transaction, and CLUSTER drops the row
+    # versions that the blur replaced only once the blur has committed.
+    try:
+        anonymity.rewrite_storage_order()
+    except Exception:
+        # The results are stored and the wave must stay closed; the next close retries the
+        # rewrite, which covers every wave's rows.
+        current_app.logger.exception("wave %s closed, but rewriting storage order failed",
+                                     wave_id)
     return True
 
 

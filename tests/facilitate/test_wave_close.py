@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import trust
-from surveys import instruments, results, waves
+from surveys import anonymity, instruments, results, waves
 from surveys.db import db
 from surveys.models import Member, Response, ScaleResult, TeamScaleResult, Wave
 
@@ -371,3 +371,48 @@ def test_close_due_waves_command_reports_a_failing_wave_and_closes_the_others(
     with app.app_context():
         assert db.session.scalars(db.select(TeamScaleResult).where(
             TeamScaleResult.wave_id == broken)).all() == []
+
+
+CLOSE_PATHS = {
+    "by hand": lambda client, runner, wave_id: client.post(f"/manage/waves/{wave_id}/close"),
+    "close-due-waves": lambda client, runner, wave_id: runner.invoke(args=["close-due-waves"]),
+    "wave page": lambda client, runner, wave_id: client.get(f"/manage/waves/{wave_id}"),
+    "dashboard": lambda client, runner, wave_id: client.get("/manage/"),
+}
+
+
+@pytest.mark.parametrize("path", sorted(CLOSE_PATHS))
+def test_every_way_of_closing_rewrites_storage_order_after_the_close_commits(
+        app, client, runner, world, login, make_wave, monkeypatch, path):
+    wave_id = make_wave([world.alpha], state="due", k=3)
+    seen = []
+
+    def rewrite():
+        # A connection of its own sees only what is committed.
+        with db.engine.connect() as conn:
+            seen.append(conn.scalar(db.select(Wave.closed_at).where(Wave.id == wave_id)))
+
+    monkeypatch.setattr(anonymity, "rewrite_storage_order", rewrite)
+    login(world.admin)
+    CLOSE_PATHS[path](client, runner, wave_id)
+    assert len(seen) == 1 and seen[0] is not None
+    assert seen[0] == _closed_at(app, wave_id)
+
+
+def test_a_failed_storage_rewrite_leaves_the_wave_closed_and_is_logged(
+        app, client, world, login, make_wave, add_responses, monkeypatch, caplog):
+    wave_id = make_wave([world.alpha], state="due", k=3)
+    add_responses(wave_id, world.alpha, 3, seed=101)
+
+    def rewrite():
+        raise RuntimeError("database is locked")
+
+    monkeypatch.setattr(anonymity, "rewrite_storage_order", rewrite)
+    login(world.admin)
+    response = client.post(f"/manage/waves/{wave_id}/close", follow_redirects=True)
+    assert response.status_code == 200
+    assert "Wave closed" in response.get_data(as_text=True)
+    assert _closed_at(app, wave_id) is not None
+    assert _stored(app, wave_id)[1][(world.alpha, "familiarity")]["mean"] is not None
+    assert any("rewriting storage order failed" in r.getMessage() and r.exc_info
+               for r in caplog.records)

@@ -1,8 +1,9 @@
 """Anonymity invariant 1: nothing links a response to an invitation, a person, a time or an address.
 
-Checked three ways: the table schemas (no column could hold a link), the logs written while
-a response is recorded (no line holds the token, the address or the answers), and the
-ordering (ids are random and the SQLite tables keep no arrival order).
+Checked four ways: the table schemas (no column could hold a link), the logs written while
+a response is recorded (no line holds the token, the address or the answers), the ids (random,
+not derived from the invitation), and the ordering (the SQLite tables are read in random-id
+order; tests/test_anonymity_db.py checks the order rows are stored in).
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.serving import make_server
 
+from surveys import invitations
 from surveys.db import db
+from surveys.models import Comment, Invitation, Response
 from surveys.security import RespondentLogFilter
 from tests.respond.survey_setup import create_survey, full_answers, responses
 
@@ -71,7 +74,7 @@ def test_sqlite_tables_are_without_rowid(app):
             db.session.rollback()
 
 
-def test_response_ids_are_random_and_storage_order_is_not_arrival_order(make_app):
+def test_response_ids_are_random_and_reads_come_in_id_order_not_arrival_order(make_app):
     app = make_app()
     survey = create_survey(app, members=10)
     client = app.test_client()
@@ -89,9 +92,41 @@ def test_response_ids_are_random_and_storage_order_is_not_arrival_order(make_app
     assert arrival != sorted(arrival)
     with app.app_context():
         stored = list(db.session.scalars(sa.text("SELECT id FROM response")))
-    # A WITHOUT ROWID table is stored in primary-key order: the random id, not arrival.
+    # A WITHOUT ROWID table is read in primary-key order: the random id, not arrival. (The
+    # file still holds arrival order until the wave closes; see tests/test_anonymity_db.py.)
     assert stored == sorted(arrival)
     assert {r.id for r in responses(app)} == set(arrival)
+
+
+def test_response_and_comment_ids_cannot_be_derived_from_the_invitation(make_app):
+    """The same invitation answered the same way in two fresh databases gives other ids.
+
+    Everything a derivation could start from is identical in both: the invitation's id,
+    nonce, token and hash, the secret key, the wave, the team, the answers and the comment.
+    """
+    nonce = "0123456789abcdef0123456789abcdef"
+    stored = []
+    for _ in range(2):
+        app = make_app()  # a fresh database file, the same SECRET_KEY
+        create_survey(app, members=6)
+        with app.app_context():
+            invitation = db.session.scalar(sa.select(Invitation).order_by(Invitation.id))
+            token = invitations.token_for(nonce)
+            invitation.nonce, invitation.token_hash = nonce, invitations.hash_token(token)
+            db.session.commit()
+            invitation_row = (invitation.id, invitation.wave_id, invitation.team_id,
+                              invitation.member_id, invitation.nonce, invitation.token_hash)
+        sent = app.test_client().post(f"/s/{token}", data=full_answers(3) | {"comment": "Same."})
+        assert sent.status_code == 303
+        with app.app_context():
+            (response_id,) = db.session.scalars(sa.select(Response.id)).all()
+            (comment_id,) = db.session.scalars(sa.select(Comment.id)).all()
+        stored.append((invitation_row, response_id, comment_id))
+    (first, response_1, comment_1), (second, response_2, comment_2) = stored
+    assert first == second
+    assert response_1 != response_2
+    assert comment_1 != comment_2
+    assert comment_1 != response_1 and comment_2 != response_2
 
 
 @pytest.fixture
