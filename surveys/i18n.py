@@ -1,12 +1,13 @@
 """Languages: zh-Hans and en everywhere.
 
-The choice follows ?lang=, then the session, then the browser.
+The choice follows ?lang=, then the session, then the browser. The survey page's switch
+posts the form instead of following a ?lang= link, and sets the session itself.
 """
 
 from urllib.parse import urlencode
 
 from flask import request, session, url_for
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale, refresh
 
 from surveys.config import LANGUAGES
 
@@ -27,6 +28,17 @@ def select_locale() -> str:
         if tag.startswith("en"):
             return "en"
     return "en"
+
+
+def choose_language(lang: str) -> None:
+    """Switch to ``lang`` for the rest of this request and, like ?lang=, for later ones.
+
+    For the survey page's switch, which posts the form rather than follow a ?lang= link.
+    An unknown value changes nothing, as with ?lang=.
+    """
+    if lang in LANGUAGES:
+        session["lang"] = lang
+        refresh()  # Flask-Babel keeps the locale it already chose for this request
 
 
 def instrument_language() -> str:

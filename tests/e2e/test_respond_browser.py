@@ -35,7 +35,7 @@ def test_respondent_answers_in_chinese_with_a_chinese_browser(live_server, new_p
 def test_respondent_switches_to_english_and_answers(live_server, new_page):
     page = new_page(locale="zh-CN")
     page.goto(live_server.fresh_link())
-    page.locator("nav.lang a[hreflang=en]").click()
+    page.locator("nav.lang button[lang=en]").click()
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.get_by_text(PULSE.item("fam1").text["en"], exact=True).is_visible()
@@ -85,7 +85,7 @@ def test_whole_survey_can_be_completed_with_the_keyboard_alone(live_server, new_
             page.keyboard.press("Space")  # choose the first option
             page.keyboard.press("ArrowRight")  # and move the choice one option on
             groups_answered.add(focused["name"])
-        elif focused["tag"] == "BUTTON" and focused["type"] == "submit":
+        elif focused["tag"] == "BUTTON" and focused["name"] == "submit":  # not the switch
             page.keyboard.press("Enter")
             break
     else:
