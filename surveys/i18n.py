@@ -4,10 +4,12 @@ The choice follows ?lang=, then the session, then the browser. The survey page's
 posts the form instead of following a ?lang= link, and sets the session itself.
 """
 
+import datetime as dt
 from urllib.parse import urlencode
 
+from babel.dates import get_datetime_format
 from flask import request, session, url_for
-from flask_babel import Babel, get_locale, refresh
+from flask_babel import Babel, format_date, format_time, get_locale, refresh
 
 from surveys.config import LANGUAGES
 
@@ -44,6 +46,19 @@ def choose_language(lang: str) -> None:
 def instrument_language() -> str:
     """The key instruments use for the current language ('zh' or 'en')."""
     return "zh" if str(get_locale()).startswith("zh") else "en"
+
+
+def format_date_time(value: dt.datetime) -> str:
+    """A stored (UTC) time as a long date and hours and minutes, in the current language.
+
+    Babel's datetime formats show seconds and a zone at every length that spells the month
+    out; respondents read a long date, as elsewhere on their pages, and a minute is precise
+    enough. The two parts are joined the way the locale joins a date and a time.
+    """
+    joined = get_datetime_format("long", locale=get_locale()).replace("'", "")
+    # rebase=False: the value is already UTC, which the pages say; no other zone applies.
+    time = format_time(value, "short", rebase=False)
+    return joined.replace("{0}", time).replace("{1}", format_date(value, "long"))
 
 
 def switch_url(lang: str) -> str:

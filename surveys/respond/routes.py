@@ -5,13 +5,13 @@ tie a person to an answer. The token appears in no page but the survey form's ow
 """
 
 from flask import current_app, redirect, render_template, request, url_for
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import RequestEntityTooLarge, TooManyRequests
 
 from surveys import instruments, invitations
-from surveys.i18n import choose_language, instrument_language
+from surveys.i18n import choose_language, format_date_time, instrument_language
 from surveys.respond import bp
 from surveys.respond.forms import (
     COMMENT_MAX,
@@ -113,7 +113,7 @@ def _closed_door(invitation, posted: bool):
     wave = invitation.wave
     state = wave.status()
     if state == "scheduled":
-        opens = format_datetime(wave.opens_at, "medium")
+        opens = format_date_time(wave.opens_at)
         return render_template("respond/not_open.html", opens=opens), status
     if state == "closed":
         return render_template("respond/closed.html"), status
