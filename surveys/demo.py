@@ -22,6 +22,7 @@ The passwords below are for the demo only.
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -257,6 +258,33 @@ def respondent_links(base_url: str, n: int = 6) -> list[tuple[Team, int, str]]:
     base = base_url.rstrip("/")
     return [(teams[i], len(teams[i].members),
              f"{base}/s/{invitations.token_of(first[teams[i].id])}") for i in picks]
+
+
+def _address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return None  # a name, such as localhost
+
+
+def listens_everywhere(host: str) -> bool:
+    """Whether a server bound to ``host`` listens on every address (0.0.0.0, ::, or empty)."""
+    address = _address(host)
+    return not host or (address is not None and address.is_unspecified)
+
+
+def link_base(host: str, port: int) -> str:
+    """The base URL to print for a server listening on ``host``: one a browser can open.
+
+    A server takes 0.0.0.0 and :: to mean every address of this machine, but a browser
+    cannot go there; 127.0.0.1 reaches the server from this machine. IPv6 needs brackets.
+    """
+    address = _address(host)
+    if listens_everywhere(host):
+        host = "127.0.0.1"
+    elif address is not None and address.version == 6:
+        host = f"[{address}]"
+    return f"http://{host}:{port}"
 
 
 def database_location() -> str:

@@ -217,6 +217,37 @@ def test_demo_command_serves_the_app_on_the_given_host_and_port(runner, app, mon
     assert served == [("127.0.0.2", 5077, app)]
 
 
+@pytest.mark.parametrize(
+    ("host", "base"),
+    [
+        ("0.0.0.0", "http://127.0.0.1:5000"),
+        ("::", "http://127.0.0.1:5000"),
+        ("", "http://127.0.0.1:5000"),
+        ("127.0.0.1", "http://127.0.0.1:5000"),
+        ("192.168.1.20", "http://192.168.1.20:5000"),
+        ("::1", "http://[::1]:5000"),
+        ("localhost", "http://localhost:5000"),
+        ("survey.example.org", "http://survey.example.org:5000"),
+    ],
+)
+def test_printed_address_is_one_a_browser_can_open(host, base):
+    assert demo.link_base(host, 5000) == base
+
+
+def test_demo_on_every_address_serves_there_and_prints_loopback_links(runner, app, monkeypatch):
+    served = []
+    monkeypatch.setattr("werkzeug.serving.run_simple",
+                        lambda host, port, wsgi, **kw: served.append((host, port, wsgi)))
+    result = runner.invoke(args=["demo", "--host", "0.0.0.0", "--port", "5078"])
+    assert result.exit_code == 0, result.output
+    assert served == [("0.0.0.0", 5078, app)]
+    assert "http://0.0.0.0" not in result.output
+    assert "Sign in at http://127.0.0.1:5078/auth/login" in result.output
+    links = [w for w in result.output.split() if w.startswith("http://127.0.0.1:5078/s/")]
+    assert len(links) >= 5
+    assert "in place of 127.0.0.1" in result.output
+
+
 def test_stored_aggregates_show_the_patterns_and_hide_small_teams(app, seeded):
     """The aggregates stored at close (not only the raw answers) carry the demo's story."""
     with app.app_context():
