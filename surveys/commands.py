@@ -21,8 +21,11 @@ def demo_command(host: str, port: int, no_serve: bool):
 
     database.upgrade()
     info = demo.seed_if_empty()
-    base = f"http://{host}:{port}"
+    base = demo.link_base(host, port)
     click.echo(demo.describe(info, base))
+    if demo.listens_everywhere(host):
+        click.echo("\nServing on every address of this machine. From another device, put this"
+                   " machine's address in place of 127.0.0.1 in the links.")
     if not no_serve:
         # app.run() refuses to serve inside a Flask CLI command; Werkzeug's server does not.
         from werkzeug.serving import run_simple

@@ -3,7 +3,8 @@
 Songhe Technology 松禾科技 has three departments and fifteen teams of 3 to 14 people (four of them
 below the group minimum k = 5), an admin, a facilitator for two departments and a researcher,
 one closed full-instrument wave with synthetic answers, and one open pulse wave whose
-invitation links are printed.
+invitation links are printed. The pulse wave stays open four weeks; a demo reused after that
+opens a new pulse wave for the same teams, without answers, so that the printed links work.
 
 The closed wave's answers come from the trust model stated in :mod:`surveys.synthetic`, with
 team shifts chosen so that teams differ in ways a facilitator should notice:
@@ -22,6 +23,7 @@ The passwords below are for the demo only.
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -108,6 +110,7 @@ DEPARTMENTS: dict[str, tuple[TeamPlan, ...]] = {
 
 CLOSED_RESPONSE_RATE = 0.85
 OPEN_RESPONSE_RATE = 0.35
+OPEN_FOR = dt.timedelta(days=28)
 
 SURNAMES = [("王", "Wang"), ("李", "Li"), ("张", "Zhang"), ("刘", "Liu"), ("陈", "Chen"),
             ("杨", "Yang"), ("黄", "Huang"), ("赵", "Zhao"), ("吴", "Wu"), ("周", "Zhou"),
@@ -126,11 +129,17 @@ def seed_if_empty() -> dict:
     """Seed the demo organisation unless the database already holds an organisation.
 
     Returns what :func:`describe` prints: ``created`` (False when an existing organisation
-    was reused), the organisation's name and the demo logins.
+    was reused), the organisation's name, the demo logins and, when a reused demo had no open
+    wave left, ``new_wave``: the name of the pulse wave opened for it.
     """
     org = db.session.scalar(db.select(Organisation).limit(1))
     if org is not None:
-        return {"created": False, "organisation": org.name, "accounts": ACCOUNTS}
+        info = {"created": False, "organisation": org.name, "accounts": ACCOUNTS}
+        if org.name == ORGANISATION and _open_wave() is None:
+            new_wave = _open_new_pulse_wave()
+            if new_wave is not None:
+                info["new_wave"] = new_wave.name
+        return info
     rng = np.random.default_rng(SEED)
     now = utcnow().replace(microsecond=0)
     db.session.add(Organisation(name=ORGANISATION, default_k=K))
@@ -147,10 +156,31 @@ def seed_if_empty() -> dict:
 
     pulse = Wave(name="Q4 2026 pulse 2026年第四季度脉搏调查", instrument_key="pulse",
                  instrument_version="1.0.0", opens_at=now - dt.timedelta(days=3),
-                 closes_at=now + dt.timedelta(days=28), k=K, teams=list(teams))
+                 closes_at=now + OPEN_FOR, k=K, teams=list(teams))
     _answer(pulse, teams, OPEN_RESPONSE_RATE, rng, comments=False)
     db.session.commit()
     return {"created": True, "organisation": ORGANISATION, "accounts": ACCOUNTS}
+
+
+def _open_new_pulse_wave() -> Wave | None:
+    """A pulse wave open from now for the teams of the latest wave, its invitations issued.
+
+    Used when a reused demo's open wave has passed its close date. A closed wave is never
+    reopened (its results may have been read); this is the next round, as a facilitator
+    would start it, so it has no answers yet. None when the latest wave has no teams left.
+    """
+    latest = db.session.scalar(db.select(Wave).order_by(Wave.opens_at.desc(), Wave.id.desc()))
+    teams = [t for t in latest.teams if not t.archived] if latest is not None else []
+    if not teams:
+        return None
+    now = utcnow().replace(microsecond=0)
+    wave = waves.create(name=f"Pulse {now:%Y-%m-%d} 脉搏调查", instrument_key="pulse",
+                        instrument_version="1.0.0", teams=teams, opens_at=now,
+                        closes_at=now + OPEN_FOR, k=waves.default_k())
+    db.session.flush()
+    waves.generate_invitations(wave, None)
+    db.session.commit()
+    return wave
 
 
 def _teams(rng: np.random.Generator) -> tuple[list[Team], dict[str, Team]]:
@@ -259,6 +289,33 @@ def respondent_links(base_url: str, n: int = 6) -> list[tuple[Team, int, str]]:
              f"{base}/s/{invitations.token_of(first[teams[i].id])}") for i in picks]
 
 
+def _address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return None  # a name, such as localhost
+
+
+def listens_everywhere(host: str) -> bool:
+    """Whether a server bound to ``host`` listens on every address (0.0.0.0, ::, or empty)."""
+    address = _address(host)
+    return not host or (address is not None and address.is_unspecified)
+
+
+def link_base(host: str, port: int) -> str:
+    """The base URL to print for a server listening on ``host``: one a browser can open.
+
+    A server takes 0.0.0.0 and :: to mean every address of this machine, but a browser
+    cannot go there; 127.0.0.1 reaches the server from this machine. IPv6 needs brackets.
+    """
+    address = _address(host)
+    if listens_everywhere(host):
+        host = "127.0.0.1"
+    elif address is not None and address.version == 6:
+        host = f"[{address}]"
+    return f"http://{host}:{port}"
+
+
 def database_location() -> str:
     url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
     if url.get_backend_name() == "sqlite":
@@ -285,6 +342,9 @@ def describe(info: dict, base_url: str) -> str:
     links = respondent_links(base)
     wave = _open_wave()
     lines.append("")
+    if info.get("new_wave"):
+        lines.append(f"The demo's open wave had closed, so a new pulse wave '{info['new_wave']}'"
+                     " was opened for the same teams (no answers yet).")
     if links:
         lines.append(f"Respondent links of the open wave '{wave.name}'"
                      " (one-time; each answers once):")

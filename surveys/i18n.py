@@ -1,12 +1,15 @@
 """Languages: zh-Hans and en everywhere.
 
-The choice follows ?lang=, then the session, then the browser.
+The choice follows ?lang=, then the session, then the browser. The survey page's switch
+posts the form instead of following a ?lang= link, and sets the session itself.
 """
 
+import datetime as dt
 from urllib.parse import urlencode
 
+from babel.dates import get_datetime_format
 from flask import request, session, url_for
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, format_date, format_time, get_locale, refresh
 
 from surveys.config import LANGUAGES
 
@@ -29,9 +32,33 @@ def select_locale() -> str:
     return "en"
 
 
+def choose_language(lang: str) -> None:
+    """Switch to ``lang`` for the rest of this request and, like ?lang=, for later ones.
+
+    For the survey page's switch, which posts the form rather than follow a ?lang= link.
+    An unknown value changes nothing, as with ?lang=.
+    """
+    if lang in LANGUAGES:
+        session["lang"] = lang
+        refresh()  # Flask-Babel keeps the locale it already chose for this request
+
+
 def instrument_language() -> str:
     """The key instruments use for the current language ('zh' or 'en')."""
     return "zh" if str(get_locale()).startswith("zh") else "en"
+
+
+def format_date_time(value: dt.datetime) -> str:
+    """A stored (UTC) time as a long date and hours and minutes, in the current language.
+
+    Babel's datetime formats show seconds and a zone at every length that spells the month
+    out; respondents read a long date, as elsewhere on their pages, and a minute is precise
+    enough. The two parts are joined the way the locale joins a date and a time.
+    """
+    joined = get_datetime_format("long", locale=get_locale()).replace("'", "")
+    # rebase=False: the value is already UTC, which the pages say; no other zone applies.
+    time = format_time(value, "short", rebase=False)
+    return joined.replace("{0}", time).replace("{1}", format_date(value, "long"))
 
 
 def switch_url(lang: str) -> str:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pytest
 
-from surveys import demo, instruments, invitations
+from surveys import demo, instruments, invitations, waves
 from surveys.db import db
 from surveys.models import (
     Comment,
@@ -16,6 +18,7 @@ from surveys.models import (
     TeamScaleResult,
     User,
     Wave,
+    utcnow,
 )
 
 
@@ -215,6 +218,89 @@ def test_demo_command_serves_the_app_on_the_given_host_and_port(runner, app, mon
     result = runner.invoke(args=["demo", "--host", "127.0.0.2", "--port", "5077"])
     assert result.exit_code == 0, result.output
     assert served == [("127.0.0.2", 5077, app)]
+
+
+@pytest.mark.parametrize(
+    ("host", "base"),
+    [
+        ("0.0.0.0", "http://127.0.0.1:5000"),
+        ("::", "http://127.0.0.1:5000"),
+        ("", "http://127.0.0.1:5000"),
+        ("127.0.0.1", "http://127.0.0.1:5000"),
+        ("192.168.1.20", "http://192.168.1.20:5000"),
+        ("::1", "http://[::1]:5000"),
+        ("localhost", "http://localhost:5000"),
+        ("survey.example.org", "http://survey.example.org:5000"),
+    ],
+)
+def test_printed_address_is_one_a_browser_can_open(host, base):
+    assert demo.link_base(host, 5000) == base
+
+
+def test_demo_on_every_address_serves_there_and_prints_loopback_links(runner, app, monkeypatch):
+    served = []
+    monkeypatch.setattr("werkzeug.serving.run_simple",
+                        lambda host, port, wsgi, **kw: served.append((host, port, wsgi)))
+    result = runner.invoke(args=["demo", "--host", "0.0.0.0", "--port", "5078"])
+    assert result.exit_code == 0, result.output
+    assert served == [("0.0.0.0", 5078, app)]
+    assert "http://0.0.0.0" not in result.output
+    assert "Sign in at http://127.0.0.1:5078/auth/login" in result.output
+    links = [w for w in result.output.split() if w.startswith("http://127.0.0.1:5078/s/")]
+    assert len(links) >= 5
+    assert "in place of 127.0.0.1" in result.output
+
+
+def _pulse_wave() -> Wave:
+    return db.session.scalar(db.select(Wave).where(Wave.instrument_key == "pulse"))
+
+
+@pytest.mark.parametrize("how", ["past its close date", "closed by hand"])
+def test_reused_demo_whose_open_wave_closed_opens_a_new_pulse_wave(app, seeded, how):
+    with app.app_context():
+        old = _pulse_wave()
+        if how == "closed by hand":
+            waves.close(old)
+        else:  # as four weeks after the first run
+            old.closes_at = utcnow() - dt.timedelta(days=1)
+            db.session.commit()
+        old_id, old_closes, old_teams = old.id, old.closes_at, {t.id for t in old.teams}
+        assert demo._open_wave() is None
+
+        info = demo.seed_if_empty()
+        assert info["created"] is False and info["new_wave"].startswith("Pulse ")
+        new = demo._open_wave()
+        assert new is not None and new.id != old_id
+        assert (new.instrument_key, new.instrument_version, new.k) == ("pulse", "1.0.0", demo.K)
+        assert {t.id for t in new.teams} == old_teams
+        assert new.closes_at - new.opens_at == dt.timedelta(days=28)
+        old = db.session.get(Wave, old_id)
+        assert old.status() == "closed" and old.closes_at == old_closes  # never reopened
+        assert not db.session.scalar(
+            db.select(db.func.count()).select_from(Response).where(Response.wave_id == new.id))
+
+        text = demo.describe(info, "http://127.0.0.1:5000")
+        assert f"a new pulse wave '{info['new_wave']}' was opened" in text
+        links = [w for w in text.split() if w.startswith("http://127.0.0.1:5000/s/")]
+        assert len(links) >= 5
+        for link in links:
+            invitation = invitations.find(link.rsplit("/", 1)[1])
+            assert invitation.wave_id == new.id and not invitation.used
+
+        again = demo.seed_if_empty()  # the new wave is open: nothing more to do
+        assert "new_wave" not in again
+        assert db.session.scalar(db.select(db.func.count()).select_from(Wave)) == 3
+
+
+def test_reused_database_of_another_organisation_gets_no_new_wave(app, seeded):
+    with app.app_context():
+        db.session.scalar(db.select(Organisation)).name = "Real company"
+        _pulse_wave().closes_at = utcnow() - dt.timedelta(days=1)
+        db.session.commit()
+        info = demo.seed_if_empty()
+        assert "new_wave" not in info
+        assert db.session.scalar(db.select(db.func.count()).select_from(Wave)) == 2
+        assert "No open wave with unused invitations." in demo.describe(info, "http://h:1")
 
 
 def test_stored_aggregates_show_the_patterns_and_hide_small_teams(app, seeded):

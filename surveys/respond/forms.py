@@ -19,8 +19,10 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from trust.instrument import Instrument
 
 COMMENT_MAX = 2000
+# The language switch's buttons on the survey page post the form under this name.
+LANGUAGE_FIELD = "lang"
 # Form fields that are not items; every other posted name must be an item of the instrument.
-OTHER_FIELDS = ("comment", "csrf_token", "submit")
+OTHER_FIELDS = ("comment", "csrf_token", "submit", LANGUAGE_FIELD)
 FORM_ENCODING = "application/x-www-form-urlencoded"
 
 
@@ -129,7 +131,7 @@ def survey_form(instrument: Instrument, language: str, **kwargs) -> SurveyFormBa
 
 
 def unknown_fields(form: SurveyFormBase, formdata) -> list[str]:
-    """Posted names that are neither an item, the comment, the CSRF token nor the button."""
+    """Posted names that are neither an item, the comment, the CSRF token nor a button."""
     allowed = set(OTHER_FIELDS) | {field.name for field in form.item_fields()}
     return sorted(name for name in formdata if name not in allowed)
 

@@ -5,16 +5,17 @@ tie a person to an answer. The token appears in no page but the survey form's ow
 """
 
 from flask import current_app, redirect, render_template, request, url_for
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import RequestEntityTooLarge, TooManyRequests
 
 from surveys import instruments, invitations
-from surveys.i18n import instrument_language
+from surveys.i18n import choose_language, format_date_time, instrument_language
 from surveys.respond import bp
 from surveys.respond.forms import (
     COMMENT_MAX,
+    LANGUAGE_FIELD,
     body_problem,
     repeated_fields,
     survey_form,
@@ -38,7 +39,11 @@ def submit_limit() -> str:
 @limiter.limit(submit_limit, methods=["POST"])
 @csrf.exempt  # checked in _refused_post, once the body is known to be readable text
 def survey(token: str):
-    """The survey behind one invitation link; a valid POST records exactly one response."""
+    """The survey behind one invitation link; a valid POST records exactly one response.
+
+    A POST from the language switch stores nothing and validates no answer: it shows the
+    posted answers again in the chosen language, so switching loses none and flags none.
+    """
     posted = request.method == "POST"
     refusal = _refused_post() if posted else None
     if refusal is not None:
@@ -51,14 +56,20 @@ def survey(token: str):
     wave = invitation.wave
     instrument = instruments.get(wave.instrument_key, wave.instrument_version)
     form = survey_form(instrument, instrument_language())
+    status = 200
     if posted:
         refusal = _refused_fields(form)
         if refusal is not None:
             return refusal
-        if form.validate():
+        if LANGUAGE_FIELD in request.form:
+            choose_language(request.form[LANGUAGE_FIELD])
+            form = survey_form(instrument, instrument_language())
+        elif form.validate():
             if record_response(invitation, form.answers(), form.comment.data or None):
                 return redirect(url_for("respond.thanks"), code=303)
             return render_template("respond/already_answered.html"), 409
+        else:
+            status = 422
     return render_template(
         "respond/survey.html",
         form=form,
@@ -69,7 +80,7 @@ def survey(token: str):
         language=instrument_language(),
         closes=format_date(wave.closes_at, "long"),
         comment_max=COMMENT_MAX,
-    ), 422 if posted else 200
+    ), status
 
 
 @bp.get("/s/thanks")
@@ -102,7 +113,7 @@ def _closed_door(invitation, posted: bool):
     wave = invitation.wave
     state = wave.status()
     if state == "scheduled":
-        opens = format_datetime(wave.opens_at, "medium")
+        opens = format_date_time(wave.opens_at)
         return render_template("respond/not_open.html", opens=opens), status
     if state == "closed":
         return render_template("respond/closed.html"), status

@@ -35,7 +35,7 @@ def test_respondent_answers_in_chinese_with_a_chinese_browser(live_server, new_p
 def test_respondent_switches_to_english_and_answers(live_server, new_page):
     page = new_page(locale="zh-CN")
     page.goto(live_server.fresh_link())
-    page.locator("nav.lang a[hreflang=en]").click()
+    page.locator("nav.lang button[lang=en]").click()
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.get_by_text(PULSE.item("fam1").text["en"], exact=True).is_visible()
@@ -45,6 +45,66 @@ def test_respondent_switches_to_english_and_answers(live_server, new_page):
     page.click(SUBMIT)
     page.wait_for_url("**/s/thanks")
     assert page.locator("html").get_attribute("lang") == "en"
+    assert live_server.responses() == before + 1
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
+def test_switching_language_keeps_the_answers_and_the_comment(live_server, new_page, javascript):
+    page = new_page(locale="zh-CN", java_script_enabled=javascript)
+    page.goto(live_server.fresh_link())
+    chosen = {"fam1": 5, "sim1": 1, "opn4": 2}  # 1-based option per item
+    for key, option in chosen.items():
+        page.locator(f"input[type=radio][name='{key}']").nth(option - 1).check()
+    comment = "复盘很有用。\nReviews help."
+    page.fill("textarea[name=comment]", comment)
+    before = live_server.responses()
+    with page.expect_navigation():
+        page.locator("nav.lang button[lang=en]").click()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.get_by_text(PULSE.item("fam1").text["en"], exact=True).is_visible()
+    assert page.get_by_text(PULSE.item("fam1").text["zh"], exact=True).count() == 0
+    assert page.locator(".error-summary, .error").count() == 0
+    checked = page.eval_on_selector_all(
+        "input[type=radio]:checked", "inputs => inputs.map(i => [i.name, i.value])")
+    options = {key: page.locator(f"input[type=radio][name='{key}']").nth(option - 1)
+               .get_attribute("value") for key, option in chosen.items()}
+    assert dict(checked) == options
+    assert page.input_value("textarea[name=comment]") == comment
+    assert live_server.responses() == before  # switching records nothing
+
+    for item in PULSE.items:
+        if item.key not in chosen:
+            page.locator(f"input[type=radio][name='{item.key}']").nth(2).check()
+    page.click(SUBMIT)
+    page.wait_for_url("**/s/thanks")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert live_server.responses() == before + 1
+
+
+def test_language_switch_works_from_the_keyboard(live_server, new_page):
+    page = new_page(locale="en-US")
+    page.goto(live_server.fresh_link())
+    page.locator("input[type=radio][name='fam1']").nth(3).check()
+    for _ in range(5):
+        page.keyboard.press("Shift+Tab")  # back from the answer, towards the page header
+        if page.evaluate("document.activeElement.name") == "lang":
+            break
+    else:
+        pytest.fail("the language switch was never reached with the keyboard")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.locator("html").get_attribute("lang") == "zh-Hans"
+    assert page.locator("input[type=radio][name='fam1']").nth(3).is_checked()
+
+
+def test_enter_on_an_answer_sends_the_form_rather_than_switching_language(live_server, new_page):
+    page = new_page(locale="en-US")
+    page.goto(live_server.fresh_link())
+    before = live_server.responses()
+    answer_every_question(page)
+    with page.expect_navigation():
+        page.locator("input[type=radio][name='fam1']").nth(2).press("Enter")
+    page.wait_for_url("**/s/thanks")
     assert live_server.responses() == before + 1
 
 
@@ -85,7 +145,7 @@ def test_whole_survey_can_be_completed_with_the_keyboard_alone(live_server, new_
             page.keyboard.press("Space")  # choose the first option
             page.keyboard.press("ArrowRight")  # and move the choice one option on
             groups_answered.add(focused["name"])
-        elif focused["tag"] == "BUTTON" and focused["type"] == "submit":
+        elif focused["tag"] == "BUTTON" and focused["name"] == "submit":  # not the switch
             page.keyboard.press("Enter")
             break
     else:

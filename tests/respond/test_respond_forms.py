@@ -35,7 +35,7 @@ def test_zero_based_response_scale_accepts_zero(app):
         assert form.answers() == {"q1": 0}
 
 
-@pytest.mark.parametrize("key", ["comment", "submit", "csrf_token", "data", "validate"])
+@pytest.mark.parametrize("key", ["comment", "submit", "csrf_token", "lang", "data", "validate"])
 def test_item_key_that_the_form_needs_is_refused_by_name(app, key):
     with app.test_request_context(), pytest.raises(ValueError, match=f"item '{key}'"):
         survey_form(instrument_with_item(key), "en")
