@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import re
+from pathlib import Path
 
 import pytest
 
@@ -83,9 +85,10 @@ def test_external_instrument_needs_no_texts_and_may_start_at_zero(tmp_path):
         (("max = 6", "max = 0"), "response scale 'zero': max (0) must be greater than min (0)"),
         (("min = 0", "min = 0.5"), "response scale 'zero': min must be an integer"),
         (('[[scales.items]]\nkey = "Q2"', '[[scales.items]]\nkey = "Q2"\ncolour = 1'),
-         "item 'Q2': unknown field(s): colour"),
+         "item 'Q2': unknown key 'colour'; allowed: key, text, reverse"),
         (('name = { en = "External" }', 'name = { fr = "Externe" }'), "unknown language 'fr'"),
-        (("[instrument]", "[instrumentx]"), "[instrument]: missing or not a table"),
+        (("[instrument]", "[instrumentx]"),
+         "top level: unknown key 'instrumentx' (did you mean 'instrument'?)"),
     ],
 )
 def test_bad_instrument_names_file_place_and_problem(tmp_path, change, expected):
@@ -95,6 +98,50 @@ def test_bad_instrument_names_file_place_and_problem(tmp_path, change, expected)
     message = str(info.value)
     assert message.startswith(str(path) + ": ")
     assert expected in message
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (("reverse = true", "revers = true"),
+         "item 'Q2': unknown key 'revers' (did you mean 'reverse'?)"),
+        (('response_scale = "zero"', 'response_scale = "zero"\nrol = "outcome"'),
+         "scale 's1': unknown key 'rol' (did you mean 'role'?)"),
+        (("max = 6", "max = 6\nlables = {}"),
+         "response scale 'zero': unknown key 'lables' (did you mean 'labels'?)"),
+        (('version = "2"', 'verison = "2"'),
+         "[instrument]: unknown key 'verison' (did you mean 'version'?)"),
+        (("[[scales]]", "[[scale]]"), "top level: unknown key 'scale' (did you mean 'scales'?)"),
+        (('key = "s1"', 'kye = "s1"'), "scale #1: unknown key 'kye' (did you mean 'key'?)"),
+        (("reverse = true", "reverse = true\nweight = 2\nnotes = 'x'"),
+         "item 'Q2': unknown keys 'weight', 'notes'"),
+    ],
+)
+def test_unknown_key_is_refused_with_the_nearest_known_one(tmp_path, change, expected):
+    # A typo such as ``revers = true`` would otherwise score a reverse-keyed item as plain.
+    path = write(tmp_path, GOOD.replace(*change))
+    with pytest.raises(InstrumentError) as info:
+        load_instrument(path)
+    assert str(info.value).startswith(f"{path}: {expected}")
+
+
+def test_error_keeps_file_place_and_problem_apart(tmp_path):
+    path = write(tmp_path, GOOD.replace("reverse = true", 'reverse = "yes"'))
+    with pytest.raises(InstrumentError) as info:
+        load_instrument(path)
+    error = info.value
+    assert (error.source, error.where) == (str(path), "item 'Q2'")
+    assert error.detail == "item 'Q2': reverse must be true or false, not 'yes'"
+    assert str(error) == f"{path}: {error.detail}"
+
+
+def test_readme_external_instrument_example_loads(tmp_path):
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Analyse a CSV from another tool", 1)[1]
+    example = re.search(r"```toml\n(.*?)```", section, re.S).group(1)
+    inst = load_instrument(write(tmp_path, example))
+    assert inst.item_keys == ("Q1", "Q2", "Q3")
+    assert inst.reverse_mask().tolist() == [False, True, False]
 
 
 def test_product_instruments_require_both_languages(tmp_path):
