@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from surveys import instruments
+from tests.helpers import pulse_copy
 from trust.instrument import InstrumentError, load_instrument
 
 DRIVERS = {"familiarity", "similarity", "interaction", "openness", "reliability"}
@@ -169,13 +170,64 @@ def test_unreadable_and_non_toml_files_are_named(tmp_path):
         load_instrument(bad)
 
 
-def test_latest_compares_versions_with_text_parts_without_crashing(monkeypatch):
+def test_latest_compares_versions_with_text_parts_without_crashing():
     pulse = instruments.get("pulse", "1.0.0")
     beta = dataclasses.replace(pulse, version="1.0.beta")
     two = dataclasses.replace(pulse, version="1.1")
-    monkeypatch.setattr(instruments, "shipped", lambda: {
+    catalogue = instruments.Catalogue({
         ("pulse", "1.0.0"): pulse, ("pulse", "1.0.beta"): beta, ("pulse", "1.1"): two})
-    assert [i.version for i in instruments.latest()] == ["1.1"]
-    monkeypatch.setattr(instruments, "shipped", lambda: {
-        ("pulse", "1.0.beta"): beta, ("pulse", "1.0.0"): pulse})
-    assert [i.version for i in instruments.latest()] == ["1.0.0"]
+    assert [i.version for i in catalogue.latest()] == ["1.1"]
+    catalogue = instruments.Catalogue({("pulse", "1.0.beta"): beta, ("pulse", "1.0.0"): pulse})
+    assert [i.version for i in catalogue.latest()] == ["1.0.0"]
+
+
+def test_a_bad_file_is_refused_with_its_problem_and_the_others_still_load(tmp_path):
+    own = tmp_path / "instruments"
+    good = pulse_copy(own, "a_good.toml", key="team_pulse")
+    bad = pulse_copy(own, "b_bad.toml", key="typo_pulse",
+                     change=('key = "sim4"\n', 'key = "sim4"\nrevers = true\n'))
+    catalogue = instruments.load([instruments.FOLDER, own])
+    assert set(catalogue.instruments) == {
+        ("full", "1.0.0"), ("pulse", "1.0.0"), ("team_pulse", "1.0.0")}
+    assert catalogue.get("team_pulse", "1.0.0").source == str(good)
+    [refusal] = catalogue.refused
+    assert refusal.path == bad and refusal.duplicate_of is None
+    assert refusal.detail.startswith("item 'sim4': unknown key 'revers' (did you mean 'reverse'?)")
+    assert refusal.message() == f"{bad}: {refusal.detail}"
+
+
+def test_a_copy_with_a_shipped_key_and_version_is_refused_naming_both_files(tmp_path):
+    own = tmp_path / "instruments"
+    copy = pulse_copy(own, "pulse.toml", change=("两道题", "三道题"))
+    catalogue = instruments.load([instruments.FOLDER, own])
+    assert catalogue.get("pulse", "1.0.0").source == str(instruments.FOLDER / "pulse.toml")
+    [refusal] = catalogue.refused
+    assert (refusal.path, refusal.duplicate_of) == (copy, instruments.FOLDER / "pulse.toml")
+    assert refusal.duplicates_shipped
+    assert str(copy) in refusal.message()
+    assert str(instruments.FOLDER / "pulse.toml") in refusal.message()
+
+
+def test_of_two_own_files_with_one_key_and_version_the_first_by_name_wins(tmp_path):
+    own = tmp_path / "instruments"
+    first = pulse_copy(own, "a.toml", key="mine")
+    second = pulse_copy(own, "b.toml", key="mine")
+    catalogue = instruments.load([instruments.FOLDER, own])
+    assert catalogue.get("mine", "1.0.0").source == str(first)
+    [refusal] = catalogue.refused
+    assert (refusal.path, refusal.duplicate_of, refusal.duplicates_shipped) == (
+        second, first, False)
+    assert "'mine' version '1.0.0' is already defined in" in refusal.detail
+
+
+def test_a_missing_instance_folder_is_no_problem(tmp_path):
+    catalogue = instruments.load([instruments.FOLDER, tmp_path / "nowhere"])
+    assert set(catalogue.instruments) == set(instruments.shipped())
+    assert catalogue.refused == ()
+
+
+def test_an_unknown_instrument_is_a_named_lookup_error():
+    with pytest.raises(instruments.InstrumentUnavailableError) as info:
+        instruments.get("full", "9.9")
+    assert (info.value.key, info.value.version) == ("full", "9.9")
+    assert isinstance(info.value, KeyError)
