@@ -90,6 +90,46 @@ def test_a_wave_whose_instrument_is_not_loaded_says_so_instead_of_failing(make_a
     assert "(retired, version 0.9) is not available" in response.get_data(as_text=True)
 
 
+def test_check_instrument_accepts_a_good_file_and_says_where_it_goes(make_app, own, tmp_path):
+    path = pulse_copy(tmp_path / "drafts", "mine.toml", key="mine")
+    result = make_app().test_cli_runner().invoke(args=["check-instrument", str(path)])
+    assert result.exit_code == 0, result.output
+    assert f"OK: {path}: instrument mine version 1.0.0, 5 scales, 10 items." in result.output
+    assert f"copy it to {own}/ and restart the app" in result.output
+
+
+def test_check_instrument_passes_a_file_the_app_loaded_from_its_folder(make_app, own):
+    path = pulse_copy(own, "mine.toml", key="mine")
+    result = make_app().test_cli_runner().invoke(args=["check-instrument", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "copy it to" not in result.output
+
+
+def test_check_instrument_refuses_a_bad_file_naming_file_item_and_problem(make_app, tmp_path):
+    path = pulse_copy(tmp_path / "drafts", "typo.toml", key="typo", change=TYPO)
+    result = make_app().test_cli_runner().invoke(args=["check-instrument", str(path)])
+    assert result.exit_code == 2
+    assert (f"Error: {path}: item 'sim4': unknown key 'revers' (did you mean 'reverse'?)"
+            in result.output)
+
+
+def test_check_instrument_refuses_a_key_and_version_already_in_use(make_app, tmp_path):
+    drafts = tmp_path / "drafts"
+    copy = pulse_copy(drafts, "copy.toml")
+    first, second = pulse_copy(drafts, "a.toml", key="mine"), pulse_copy(drafts, "b.toml",
+                                                                         key="mine")
+    runner = make_app().test_cli_runner()
+    result = runner.invoke(args=["check-instrument", str(copy)])
+    assert result.exit_code == 2
+    assert f"Error: {copy}: instrument 'pulse' version '1.0.0' is already defined in " \
+           f"{instruments.FOLDER / 'pulse.toml'}" in result.output
+    result = runner.invoke(args=["check-instrument", str(first), str(second)])
+    assert result.exit_code == 2
+    assert f"OK: {first}" in result.output
+    assert f"Error: {second}: instrument 'mine' version '1.0.0' is already defined in " \
+           f"{first}" in result.output
+
+
 def test_instruments_are_read_once_when_the_app_is_created(make_app, own):
     app = make_app()
     pulse_copy(own, "later.toml", key="later")
