@@ -57,6 +57,16 @@ def test_full_instrument_has_every_scale_of_the_model_in_both_languages():
     assert full.reverse_mask().sum() >= 5
 
 
+def test_response_labels_mean_the_same_in_both_languages():
+    # 说不清 ("can't say") is a non-answer, not the agreement scale's neutral middle.
+    for inst in instruments.shipped().values():
+        agree = inst.response_scales["agree"].labels
+        assert agree["en"][2] == "Neither agree nor disagree"
+        assert agree["zh"] == ("非常不同意", "不同意", "既不同意也不反对", "同意", "非常同意")
+        assert inst.response_scales["frequency"].labels["zh"] == (
+            "从不", "每年几次", "大约每月一次", "大约每周一次", "几乎每天")
+
+
 def test_pulse_instrument_carries_drivers_only_with_full_item_keys():
     pulse = instruments.get("pulse", "1.0.0")
     full = instruments.get("full", "1.0.0")
