@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import re
 from pathlib import Path
 
@@ -55,6 +56,73 @@ def test_full_instrument_has_every_scale_of_the_model_in_both_languages():
     for item in full.items:
         assert item.text["en"].strip() and item.text["zh"].strip()
     assert full.reverse_mask().sum() >= 5
+
+
+# The shipped 1.0.0 structure: waves pin key and version, so a published version keeps
+# its item keys and which items are reverse-keyed.
+FULL_1_0_0_ITEMS = {
+    "familiarity": ["fam1", "fam2", "fam3", "fam4", "fam5"],
+    "similarity": ["sim1", "sim2", "sim3", "sim4", "sim5"],
+    "interaction": ["int1", "int2", "int3", "int4", "int5"],
+    "openness": ["opn1", "opn2", "opn3", "opn4", "opn5"],
+    "reliability": ["rel1", "rel2", "rel3", "rel4", "rel5"],
+    "propensity": ["pro1", "pro2", "pro3", "pro4"],
+    "cognitive_trust": ["cog1", "cog2", "cog3", "cog4", "cog5"],
+    "affective_trust": ["aff1", "aff2", "aff3", "aff4", "aff5"],
+}
+FULL_1_0_0_REVERSED = {"fam4", "sim4", "opn4", "rel3", "pro3", "cog3", "aff4"}
+
+# McAllister (1995), Academy of Management Journal 38(1), 24-59: the published items of the
+# two outcome constructs, quoted only to check that no item of ours rewords them.
+MCALLISTER_1995 = [
+    "We have a sharing relationship. We can both freely share our ideas, feelings, and hopes.",
+    "I can talk freely to this individual about difficulties I am having at work and know "
+    "that (s)he will want to listen.",
+    "We would both feel a sense of loss if one of us was transferred and we could no longer "
+    "work together.",
+    "If I shared my problems with this person, I know (s)he would respond constructively and "
+    "caringly.",
+    "I would have to say that we have both made considerable emotional investments in our "
+    "working relationship.",
+    "This person approaches his/her job with professionalism and dedication.",
+    "Given this person's track record, I see no reason to doubt his/her competence and "
+    "preparation for the job.",
+    "I can rely on this person not to make my job more difficult by careless work.",
+    "Most people, even those who aren't close friends of this individual, trust and respect "
+    "him/her as a coworker.",
+    "Other work associates of mine who must interact with this individual consider him/her to "
+    "be trustworthy.",
+    "If people knew more about this individual and his/her background, they would be more "
+    "concerned and monitor his/her performance more closely.",
+]
+FUNCTION_WORDS = {
+    "i", "a", "an", "the", "to", "of", "and", "or", "my", "me", "we", "us", "our", "this",
+    "that", "is", "are", "be", "would", "can", "if", "with", "for", "in", "on", "at", "about",
+    "have", "has", "it", "they", "their", "them", "he", "she", "his", "her", "s", "who", "what",
+    "when", "not", "no",
+}
+
+
+def _content_words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z']+", text.lower())) - FUNCTION_WORDS
+
+
+def test_full_1_0_0_keeps_its_item_keys_and_reverse_keys():
+    full = instruments.get("full", "1.0.0")
+    assert {s.key: [i.key for i in s.items] for s in full.scales} == FULL_1_0_0_ITEMS
+    assert {i.key for i in full.items if i.reverse} == FULL_1_0_0_REVERSED
+
+
+def test_no_item_rewords_a_published_mcallister_item():
+    # A tripwire, not a proof: the close paraphrases once shipped (aff1, aff2, aff3, cog5)
+    # reached 0.5 on one of these measures; the items that replaced them stay below 0.45.
+    for item in instruments.get("full", "1.0.0").items:
+        ours = item.text["en"]
+        for published in MCALLISTER_1995:
+            shared = _content_words(ours) & _content_words(published)
+            overlap = len(shared) / min(len(_content_words(ours)), len(_content_words(published)))
+            similarity = difflib.SequenceMatcher(None, ours.lower(), published.lower()).ratio()
+            assert overlap < 0.5 and similarity < 0.5, (item.key, ours, published)
 
 
 def test_response_labels_mean_the_same_in_both_languages():
