@@ -80,22 +80,18 @@ def check_instrument_command(files: tuple[Path, ...]):
     """
     from surveys import instruments
 
-    loaded = dict(instruments.current().instruments)
-    read_at_start = {folder.resolve() for folder in instruments.folders(current_app)}
-    target = instruments.folders(current_app)[1]
-    refused = 0
-    for path in files:
-        inst, refusal = instruments.check(path, loaded)
+    shipped, own = instruments.folders(current_app)
+    read_at_start = {shipped.resolve(), own.resolve()}
+    results = instruments.check_files(files, instruments.current())
+    for path, inst, refusal in results:
         if refusal is not None:
             click.echo(f"Error: {refusal.message()}", err=True)
-            refused += 1
             continue
-        loaded[(inst.key, inst.version)] = inst
         click.echo(f"OK: {path}: instrument {inst.key} version {inst.version}, "
                    f"{len(inst.scales)} scales, {len(inst.items)} items.")
         if path.resolve().parent not in read_at_start:
-            click.echo(f"To offer it for new waves, copy it to {target}/ and restart the app.")
-    if refused:
+            click.echo(f"To offer it for new waves, copy it to {own}/ and restart the app.")
+    if any(refusal is not None for _path, _inst, refusal in results):
         sys.exit(2)
 
 

@@ -84,18 +84,12 @@ def load(folders: Iterable[Path]) -> Catalogue:
     A file that fails validation, or whose key and version an earlier file already has, is
     refused; the first file of a key and version wins.
     """
-    found: dict[tuple[str, str], Instrument] = {}
-    refused: list[Refusal] = []
-    for folder in folders:
-        if not folder.is_dir():
-            continue
-        for path in sorted(folder.glob("*.toml")):
-            inst, refusal = check(path, found)
-            if refusal is not None:
-                refused.append(refusal)
-            else:
-                found[(inst.key, inst.version)] = inst
-    return Catalogue(MappingProxyType(found), tuple(refused))
+    paths = [path for folder in folders if folder.is_dir()
+             for path in sorted(folder.glob("*.toml"))]
+    results = check_files(paths, Catalogue(MappingProxyType({})))
+    found = {(inst.key, inst.version): inst for _path, inst, refusal in results if refusal is None}
+    refused = tuple(refusal for _path, _inst, refusal in results if refusal is not None)
+    return Catalogue(MappingProxyType(found), refused)
 
 
 def check(path: Path, loaded: Mapping[tuple[str, str], Instrument]
@@ -118,6 +112,19 @@ def check(path: Path, loaded: Mapping[tuple[str, str], Instrument]
         f"{earlier.source}, so this file is not used; give it a new key or version",
         inst.key, inst.version, Path(earlier.source),
     )
+
+
+def check_files(paths: Iterable[Path], catalogue: Catalogue
+                ) -> list[tuple[Path, Instrument | None, Refusal | None]]:
+    """:func:`check` each file against the catalogue and the good files before it."""
+    loaded = dict(catalogue.instruments)
+    results = []
+    for path in paths:
+        inst, refusal = check(path, loaded)
+        if refusal is None:
+            loaded[(inst.key, inst.version)] = inst
+        results.append((path, inst, refusal))
+    return results
 
 
 def folders(app) -> tuple[Path, Path]:
