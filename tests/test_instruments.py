@@ -308,4 +308,5 @@ def test_an_unknown_instrument_is_a_named_lookup_error():
     with pytest.raises(instruments.InstrumentUnavailableError) as info:
         instruments.get("full", "9.9")
     assert (info.value.key, info.value.version) == ("full", "9.9")
+    assert str(info.value) == "instrument 'full' version '9.9' is not loaded"
     assert isinstance(info.value, KeyError)

@@ -32,6 +32,10 @@ class InstrumentUnavailableError(KeyError):
         super().__init__(key, version)
         self.key, self.version = key, version
 
+    def __str__(self) -> str:
+        # KeyError would show the bare tuple; close-due-waves prints this to the operator.
+        return f"instrument {self.key!r} version {self.version!r} is not loaded"
+
 
 @dataclass(frozen=True)
 class Refusal:
