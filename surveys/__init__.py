@@ -42,8 +42,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config is not None:
         app.config.from_mapping(test_config)
 
-    from surveys import access, db, errors, i18n, models, security  # noqa: F401  (models)
+    from surveys import access, db, errors, i18n, instruments, models, security  # noqa: F401
 
+    # Read and check every instrument file now, not on a request: a bad file is refused
+    # and logged at start-up, and no page depends on it loading.
+    instruments.init_app(app)
     db.init_app(app)
     errors.init_app(app)
     access.init_app(app)

@@ -1,8 +1,9 @@
-"""App commands (thin wrappers over plain functions): demo, create-user, close-due-waves."""
+"""App commands (thin wrappers over plain functions): demo, users, waves, instrument checks."""
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -70,7 +71,35 @@ def close_due_waves_command():
         raise SystemExit(1)
 
 
+@click.command("check-instrument")
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def check_instrument_command(files: tuple[Path, ...]):
+    """Check instrument files as the app would load them; exit status 2 if any is refused.
+
+    Each file is checked against the instruments this app loaded and the files before it, so
+    a copy that keeps a key and version already in use is refused here as at start-up.
+    """
+    from surveys import instruments
+
+    shipped, own = instruments.folders(current_app)
+    read_at_start = {shipped.resolve(), own.resolve()}
+    results = instruments.check_files(files, instruments.current())
+    for path, inst, refusal in results:
+        if refusal is not None:
+            click.echo(f"Error: {refusal.message()}", err=True)
+            continue
+        click.echo(f"OK: {path}: instrument {inst.key} version {inst.version}, "
+                   f"{len(inst.scales)} scales, {len(inst.items)} items.")
+        if path.resolve().parent not in read_at_start:
+            click.echo(f"To offer it for new waves, copy it to {own}/ and restart the app.")
+    if any(refusal is not None for _path, _inst, refusal in results):
+        sys.exit(2)
+
+
 def init_app(app):
     app.cli.add_command(demo_command)
     app.cli.add_command(close_due_waves_command)
     app.cli.add_command(create_user_command)
+    app.cli.add_command(check_instrument_command)

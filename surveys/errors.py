@@ -7,9 +7,12 @@ them: Flask asks a blueprint's handlers first.
 from __future__ import annotations
 
 from flask import render_template
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+
+from surveys.instruments import InstrumentUnavailableError
 
 PAGES = {
     400: (_l("Bad request"),
@@ -41,6 +44,19 @@ def form_expired(error):
     return render_template("auth/form_expired.html"), 400
 
 
+def instrument_unavailable(error):
+    """A wave whose instrument file is gone or was refused at start-up: say so, not a 500.
+
+    The start-up log names the file and its problem; the page names the instrument only.
+    """
+    message = _("The questionnaire of this survey (%(key)s, version %(version)s) is not "
+                "available on the server. Please tell your administrator.",
+                key=error.key, version=error.version)
+    return render_template("error.html", title=_("Questionnaire not available"),
+                           message=message), 503
+
+
 def init_app(app):
     app.register_error_handler(CSRFError, form_expired)
+    app.register_error_handler(InstrumentUnavailableError, instrument_unavailable)
     app.register_error_handler(HTTPException, http_error)

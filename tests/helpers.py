@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from argon2 import PasswordHasher
 
+from surveys import instruments
 from surveys.db import db
 from surveys.models import Team, User
 
@@ -28,3 +31,14 @@ def login_as(client, user: User) -> None:
     with client.session_transaction() as session:
         session["_user_id"] = user.get_id()
         session["_fresh"] = True
+
+
+def pulse_copy(folder: Path, name: str, key: str = "pulse", version: str = "1.0.0",
+               change: tuple[str, str] | None = None) -> Path:
+    """A copy of the shipped pulse file in ``folder`` with a new key, version and one edit."""
+    text = (instruments.FOLDER / "pulse.toml").read_text(encoding="utf-8")
+    text = text.replace('key = "pulse"\nversion = "1.0.0"', f'key = "{key}"\nversion = "{version}"')
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(text.replace(*change) if change else text, encoding="utf-8")
+    return path

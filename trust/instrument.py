@@ -25,11 +25,14 @@ instruments and any external questionnaire given to ``trustsurvey analyze``::
     reverse = false                     # optional, default false
 
 :func:`load_instrument` validates everything and raises :class:`InstrumentError`
-naming the file, the item (or section) and the problem.
+naming the file, the item (or section) and the problem. A key that the format does not
+know (``rol`` for ``role``, ``revers`` for ``reverse``) is refused rather than ignored, so
+that a typo cannot silently turn a reverse-keyed item into a plain one.
 """
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,10 +55,30 @@ __all__ = [
 
 LANGUAGES = ("en", "zh")
 ROLES = ("driver", "outcome", "control")
+# The keys each kind of table may hold; anything else is refused as a likely typo.
+TOP_KEYS = ("instrument", "response_scales", "scales")
+INSTRUMENT_KEYS = ("key", "version", "name", "description")
+RESPONSE_SCALE_KEYS = ("min", "max", "labels")
+SCALE_KEYS = ("key", "role", "response_scale", "name", "items")
+ITEM_KEYS = ("key", "text", "reverse")
 
 
 class InstrumentError(ValueError):
-    """An instrument file is malformed; the message names the file, the place and the problem."""
+    """An instrument file is malformed; the message names the file, the place and the problem.
+
+    The parts are kept as attributes too: ``source`` (the file), ``where`` (the item or
+    section, empty when the whole file is at fault) and ``problem``, so that a caller can
+    show them without the full path.
+    """
+
+    def __init__(self, source: str, where: str, problem: str):
+        self.source, self.where, self.problem = source, where, problem
+        super().__init__(f"{source}: {where}: {problem}" if where else f"{source}: {problem}")
+
+    @property
+    def detail(self) -> str:
+        """The message without the file: ``where: problem``."""
+        return f"{self.where}: {self.problem}" if self.where else self.problem
 
 
 @dataclass(frozen=True)
@@ -154,13 +177,15 @@ def load_instrument(path: str | Path, *, require_languages: tuple[str, ...] = ()
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise InstrumentError(f"{path}: cannot read the instrument file ({exc.strerror})") from exc
+        raise InstrumentError(
+            str(path), "", f"cannot read the instrument file ({exc.strerror})"
+        ) from exc
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
-        raise InstrumentError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
+        raise InstrumentError(str(path), "", f"not UTF-8 text (byte {exc.start})") from exc
     except tomllib.TOMLDecodeError as exc:
-        raise InstrumentError(f"{path}: not valid TOML: {exc}") from exc
+        raise InstrumentError(str(path), "", f"not valid TOML: {exc}") from exc
     return parse_instrument(data, source=str(path), require_languages=require_languages)
 
 
@@ -169,7 +194,9 @@ def parse_instrument(
 ) -> Instrument:
     """Validate an already-parsed instrument table; see :func:`load_instrument`."""
     v = _Validator(source, require_languages)
+    v.known_keys(data, TOP_KEYS, "top level")
     head = v.table(data.get("instrument"), "[instrument]")
+    v.known_keys(head, INSTRUMENT_KEYS, "[instrument]")
     key = v.identifier(head.get("key"), "[instrument] key")
     version = v.string(head.get("version"), "[instrument] version")
     name = v.texts(head.get("name"), "[instrument] name", required=True)
@@ -190,6 +217,8 @@ def parse_instrument(
     for i, sc in enumerate(scale_list, start=1):
         where = f"scale #{i}"
         sc = v.table(sc, where)
+        # Typos are reported first, so a mistyped key is named as such, not as a missing one.
+        v.known_keys(sc, SCALE_KEYS, _place("scale", sc, where))
         skey = v.identifier(sc.get("key"), f"{where} key")
         where = f"scale {skey!r}"
         if skey in seen_scales:
@@ -208,6 +237,7 @@ def parse_instrument(
         for j, it in enumerate(items_raw, start=1):
             iwhere = f"{where} item #{j}"
             it = v.table(it, iwhere)
+            v.known_keys(it, ITEM_KEYS, _place("item", it, iwhere))
             ikey = v.identifier(it.get("key"), f"{iwhere} key", allow_any=True)
             iwhere = f"item {ikey!r}"
             if ikey in seen_items:
@@ -216,9 +246,6 @@ def parse_instrument(
             reverse = it.get("reverse", False)
             if not isinstance(reverse, bool):
                 v.fail(iwhere, f"reverse must be true or false, not {reverse!r}")
-            unknown = set(it) - {"key", "text", "reverse"}
-            if unknown:
-                v.fail(iwhere, f"unknown field(s): {', '.join(sorted(unknown))}")
             text = v.texts(it.get("text"), f"{iwhere} text", required=False)
             items.append(Item(ikey, skey, text, reverse))
         scale_name = v.texts(sc.get("name"), f"{where} name", required=False)
@@ -235,6 +262,12 @@ def parse_instrument(
     )
 
 
+def _place(kind: str, table: dict, fallback: str) -> str:
+    """``scale 'key'`` when the table has a usable key, else ``fallback`` (``scale #2``)."""
+    key = table.get("key")
+    return f"{kind} {key!r}" if isinstance(key, str) and key.strip() else fallback
+
+
 class _Validator:
     """Small checks that all fail with one message format: ``source: where: problem``."""
 
@@ -243,7 +276,22 @@ class _Validator:
         self.require_languages = require_languages
 
     def fail(self, where: str, problem: str):
-        raise InstrumentError(f"{self.source}: {where}: {problem}")
+        raise InstrumentError(self.source, where, problem)
+
+    def known_keys(self, value, known: tuple[str, ...], where: str) -> None:
+        """Refuse keys the format does not have, suggesting the nearest known one."""
+        if not isinstance(value, dict):
+            return  # the caller's own check names what is wrong with a non-table
+        unknown = [key for key in value if key not in known]
+        if not unknown:
+            return
+        named = []
+        for key in unknown:
+            near = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+            named.append(f"{key!r} (did you mean {near[0]!r}?)" if near else repr(key))
+        allowed = ", ".join(known)
+        self.fail(where, f"unknown key{'s' if len(named) > 1 else ''} {', '.join(named)}; "
+                         f"allowed: {allowed}")
 
     def table(self, value, where: str) -> dict:
         if not isinstance(value, dict):
@@ -285,6 +333,7 @@ class _Validator:
     def response_scale(self, key: str, value) -> ResponseScale:
         where = f"response scale {key!r}"
         value = self.table(value, where)
+        self.known_keys(value, RESPONSE_SCALE_KEYS, where)
         lo, hi = value.get("min"), value.get("max")
         for bound, name in ((lo, "min"), (hi, "max")):
             if not isinstance(bound, int) or isinstance(bound, bool):

@@ -30,7 +30,7 @@ class CheckboxListField(SelectMultipleField):
 
 
 def instrument_choices() -> list[tuple[str, str]]:
-    """The newest version of every shipped instrument, as "key:version"."""
+    """The newest version of every loaded instrument, as "key:version"."""
     from surveys.i18n import instrument_language
 
     lang = instrument_language()

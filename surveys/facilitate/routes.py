@@ -109,9 +109,8 @@ def new_wave():
         db.session.commit()
         flash(_("Wave created."), "success")
         return redirect(url_for("facilitate.wave", wave_id=wave.id))
-    return render_template("facilitate/wave_form.html", form=form, wave=None), (
-        400 if form.errors else 200
-    )
+    return render_template("facilitate/wave_form.html", form=form, wave=None,
+                           refused=instruments.refused()), 400 if form.errors else 200
 
 
 @bp.get("/waves/<int:wave_id>")
@@ -172,9 +171,8 @@ def edit_wave(wave_id: int):
         db.session.commit()
         flash(_("Wave saved."), "success")
         return redirect(url_for("facilitate.wave", wave_id=wave.id))
-    return render_template("facilitate/wave_form.html", form=form, wave=wave), (
-        400 if form.errors else 200
-    )
+    return render_template("facilitate/wave_form.html", form=form, wave=wave,
+                           refused=instruments.refused()), 400 if form.errors else 200
 
 
 def _edit_open_wave(wave: Wave, visible: set[int] | None):

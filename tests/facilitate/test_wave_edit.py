@@ -305,7 +305,7 @@ def test_scheduled_wave_keeps_an_older_instrument_version_on_edit(app, client, w
     newer = dict(instruments.shipped())
     old = newer[("full", "1.0.0")]
     newer[("full", "2.0.0")] = type(old)(**{**old.__dict__, "version": "2.0.0"})
-    monkeypatch.setattr(instruments, "shipped", lambda: newer)
+    monkeypatch.setitem(app.extensions, instruments.EXTENSION, instruments.Catalogue(newer))
     login(world.admin)
     response = client.post(f"/manage/waves/{wave_id}/edit",
                            data=_form([world.alpha], instrument="full:1.0.0", name="Kept"))
