@@ -3,6 +3,11 @@
 A token is an HMAC of the invitation's random nonce under the app's secret key; the
 database stores only a SHA-256 hash of it. Links can therefore be printed again for a
 mail-merge, but a copy of the database alone cannot be used to answer as anyone.
+
+An unused invitation of a member who has left the roster (deactivated, for instance by a
+re-import with "deactivate missing") is *withdrawn*: its link takes no answer and it is
+left out of link lists and response rates. This is decided when invitations are read, from
+``Member.active``, never stored, so reactivating the member makes the same link work again.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import hashlib
 import hmac
 
 from flask import current_app, url_for
+from sqlalchemy import ColumnElement, Select, func, or_
 
 from surveys.db import db
 from surveys.models import Invitation, Member, Wave, random_id
@@ -33,6 +39,28 @@ def token_of(invitation: Invitation) -> str:
 
 def link(token: str) -> str:
     return url_for("respond.survey", token=token, _external=True)
+
+
+def in_force() -> ColumnElement[bool]:
+    """SQL condition: the invitation is used, or can still be used (it is not withdrawn).
+
+    Used invitations stay in force whatever became of the member: their answer exists and
+    counts. Apply it to a query joined with :func:`with_member`.
+    """
+    return or_(Invitation.used.is_(True), Invitation.member_id.is_(None), Member.active.is_(True))
+
+
+def with_member(query: Select) -> Select:
+    """``query`` outer-joined with the invitation's member, as :func:`in_force` needs."""
+    return query.outerjoin(Member, Invitation.member_id == Member.id)
+
+
+def withdrawn(invitation: Invitation) -> bool:
+    """True for an unused invitation whose member is no longer active (see the module doc)."""
+    found = db.session.scalar(
+        with_member(db.select(Invitation.id)).where(Invitation.id == invitation.id, in_force())
+    )
+    return found is None
 
 
 def find(token: str) -> Invitation | None:
@@ -67,3 +95,20 @@ def issue(wave: Wave, members: list[Member]) -> list[tuple[Invitation, str]]:
         db.session.add(invitation)
         issued.append((invitation, token))
     return issued
+
+
+def in_force_per_team(wave_id: int, team_ids: list[int]) -> dict[int, int]:
+    """How many of a wave's invitations are in force (:func:`in_force`), by team id.
+
+    This is the population the wave invited: every response used one of these invitations,
+    so a team's count is never below its number of responses. Teams with none are absent.
+    """
+    if not team_ids:
+        return {}
+    return dict(
+        db.session.execute(
+            with_member(db.select(Invitation.team_id, func.count()))
+            .where(Invitation.wave_id == wave_id, Invitation.team_id.in_(team_ids), in_force())
+            .group_by(Invitation.team_id)
+        ).all()
+    )

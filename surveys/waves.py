@@ -175,7 +175,9 @@ def invitation_rows(wave: Wave, visible: set[int] | None) -> list[InvitationRow]
     """Every invitation of the wave's visible teams with its link, by team and member name.
 
     Whether an invitation was used is left out on purpose: who has answered is not the
-    facilitator's business, and a list of who has not would invite pressure.
+    facilitator's business, and a list of who has not would invite pressure. For the same
+    reason members who left the roster are left out whether or not their invitation was
+    used: listing only the used ones would tell who answered, and an unused one is withdrawn.
     """
     team_ids = wave_team_ids(wave, visible)
     if not team_ids:
@@ -184,7 +186,8 @@ def invitation_rows(wave: Wave, visible: set[int] | None) -> list[InvitationRow]
         db.select(Invitation, Member.name, Member.email, Team.name)
         .join(Member, Invitation.member_id == Member.id)
         .join(Team, Invitation.team_id == Team.id)
-        .where(Invitation.wave_id == wave.id, Invitation.team_id.in_(team_ids))
+        .where(Invitation.wave_id == wave.id, Invitation.team_id.in_(team_ids),
+               Member.active.is_(True))
         .order_by(Team.name, Member.name)
     ).all()
     return [
@@ -203,12 +206,19 @@ class TeamCount:
 
     @property
     def rate(self) -> float | None:
-        """Responses per invitation issued; None before any invitation exists."""
+        """Responses per invitation in force; None before any invitation exists.
+
+        A withdrawn invitation (its member left the roster before answering) is not in the
+        denominator: nobody can answer with it any more.
+        """
         return self.responses / self.invitations if self.invitations else None
 
 
 def response_counts(wave: Wave, visible: set[int] | None) -> list[TeamCount]:
-    """Responses and invitations per visible team of the wave, by COUNT queries (never scores)."""
+    """Responses and invitations in force per visible team of the wave, by COUNT queries.
+
+    Never scores (anonymity invariant 3).
+    """
     team_ids = wave_team_ids(wave, visible)
     if not team_ids:
         return []
@@ -219,13 +229,7 @@ def response_counts(wave: Wave, visible: set[int] | None) -> list[TeamCount]:
             .group_by(Response.team_id)
         ).all()
     )
-    issued = dict(
-        db.session.execute(
-            db.select(Invitation.team_id, func.count())
-            .where(Invitation.wave_id == wave.id, Invitation.team_id.in_(team_ids))
-            .group_by(Invitation.team_id)
-        ).all()
-    )
+    issued = invitations.in_force_per_team(wave.id, team_ids)
     teams = sorted((t for t in wave.teams if t.id in team_ids), key=lambda t: t.name)
     return [TeamCount(t.id, t.name, responses.get(t.id, 0), issued.get(t.id, 0)) for t in teams]
 

@@ -104,12 +104,15 @@ def _refused_post():
 
 
 def _closed_door(invitation, posted: bool):
-    """The page for a link that cannot take an answer now (unknown, used, not open), or None."""
+    """The page for a link that cannot take an answer now (unknown, used, withdrawn, not open),
+    or None."""
     if invitation is None:
         return render_template("respond/unknown.html"), 404
     status = 409 if posted else 200
     if invitation.used:
         return render_template("respond/already_answered.html"), status
+    if invitations.withdrawn(invitation):
+        return render_template("respond/withdrawn.html"), status
     wave = invitation.wave
     state = wave.status()
     if state == "scheduled":
