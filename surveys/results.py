@@ -2,7 +2,7 @@
 
 :func:`store` loads the wave's responses into one array in the instrument's item order,
 calls :func:`trust.analyze` once for all teams (labels are team ids, team sizes are the
-active roster sizes, for the finite-population correction) and writes ``ScaleResult`` and
+invitations in force, for the finite-population correction) and writes ``ScaleResult`` and
 ``TeamScaleResult`` rows. A team with fewer than the wave's k responses gets its row with
 ``n`` and NULL numbers, so no view and no export can show what was never stored
 (anonymity invariant 2).
@@ -17,11 +17,10 @@ import numpy as np
 from sqlalchemy import func
 
 import trust
-from surveys import instruments
+from surveys import instruments, invitations
 from surveys.db import db
 from surveys.models import (
     Comment,
-    Member,
     Response,
     ScaleResult,
     Team,
@@ -55,34 +54,30 @@ def answer_matrix(wave: Wave, item_keys: tuple[str, ...]) -> tuple[np.ndarray, n
     return answers, teams
 
 
-def roster_sizes(team_ids: list[int]) -> dict[int, int]:
-    """Active roster size of each team that has any active member."""
-    if not team_ids:
-        return {}
-    return dict(
-        db.session.execute(
-            db.select(Member.team_id, func.count())
-            .where(Member.team_id.in_(team_ids), Member.active.is_(True))
-            .group_by(Member.team_id)
-        ).all()
-    )
-
-
 def store(wave: Wave) -> None:
     """Compute and add the wave's ScaleResult and TeamScaleResult rows (the caller commits).
 
     A TeamScaleResult's ``n`` counts the team's respondents with a score on that scale;
     its numbers are stored only when both that ``n`` and the team's number of respondents
     reach the wave's k; a ScaleResult's ``mean_rwg_j`` averages only those stored rwg(j)
-    values. A roster that shrank below the number of respondents since the
-    wave ran tells no population size any more, so that team gets no finite-population
-    correction (``team_size`` NULL, wider and safer intervals).
+    values.
+
+    The population of a team, for the finite-population correction of its intervals
+    (``team_size``), is the number of the team's invitations in this wave that were used or
+    could still be used at close (:func:`surveys.invitations.in_force_per_team`): the people
+    the wave actually asked. It is never below the number of responses, since each response
+    used one of them, whereas the active roster at close can be (a member who answered and
+    left the roster since), which would give intervals too narrow, even of zero width.
+    Withdrawn invitations of members who left before answering are not counted: those
+    people could not answer. A team with no invitations (answers that reached the database
+    by other means) gets no correction (``team_size`` NULL, wider and safer intervals).
     """
     instrument = instruments.get(wave.instrument_key, wave.instrument_version)
     team_ids = [t.id for t in wave.teams]
     answers, teams = answer_matrix(wave, instrument.item_keys)
     answered = dict(zip(*np.unique(teams, return_counts=True), strict=True))
-    sizes = {team_id: size for team_id, size in roster_sizes(team_ids).items()
+    sizes = {team_id: size
+             for team_id, size in invitations.in_force_per_team(wave.id, team_ids).items()
              if size >= answered.get(team_id, 0)}
     if len(teams):
         analysis = trust.analyze(answers, teams, instrument, team_size=sizes)

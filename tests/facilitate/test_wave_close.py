@@ -8,7 +8,7 @@ import pytest
 import trust
 from surveys import anonymity, instruments, results, waves
 from surveys.db import db
-from surveys.models import Member, Response, ScaleResult, TeamScaleResult, Wave
+from surveys.models import Invitation, Member, Response, ScaleResult, TeamScaleResult, Wave
 
 FULL = instruments.get("full", "1.0.0")
 SCALE_FIELDS = ("alpha", "alpha_ci_low", "alpha_ci_high", "omega_total", "icc1", "icc2",
@@ -32,23 +32,50 @@ def _closed_at(app, wave_id):
         return db.session.get(Wave, wave_id).closed_at
 
 
-def _direct_analysis(app, wave_id, team_size):
-    """trust.analyze on the wave's answers, built here independently of surveys.results."""
+def _direct_analysis(app, wave_id, team_size, teams=None):
+    """trust.analyze on the wave's answers (of ``teams``, default all), built here
+    independently of surveys.results."""
     with app.app_context():
-        rows = db.session.scalars(db.select(Response).where(Response.wave_id == wave_id)).all()
+        query = db.select(Response).where(Response.wave_id == wave_id)
+        if teams is not None:
+            query = query.where(Response.team_id.in_(teams))
+        rows = db.session.scalars(query).all()
         answers = np.array([[r.answers.get(k, np.nan) for k in FULL.item_keys] for r in rows],
                            dtype=float)
         teams = [r.team_id for r in rows]
     return trust.analyze(answers, teams, FULL, team_size=team_size)
 
 
+def _use_invitations(app, wave_id, team_id, n):
+    """Mark ``n`` of the team's invitations used, as ``n`` answers through them would."""
+    with app.app_context():
+        found = db.session.scalars(db.select(Invitation).where(
+            Invitation.wave_id == wave_id, Invitation.team_id == team_id,
+            Invitation.used.is_(False)).order_by(Invitation.id).limit(n)).all()
+        assert len(found) == n
+        for invitation in found:
+            invitation.used = True
+        db.session.commit()
+
+
+def _set_active(app, team_id, names, active):
+    with app.app_context():
+        for member in db.session.scalars(db.select(Member).where(
+                Member.team_id == team_id, Member.name.in_(names))):
+            member.active = active
+        db.session.commit()
+
+
 @pytest.fixture
 def closed_wave(app, client, world, login, make_wave, add_responses):
-    """Alpha (roster 6) with 6 responses and Beta (roster 4) with 4, k = 5, closed by hand."""
+    """Alpha (6 invited) with 6 responses and Beta (4 invited) with 4, k = 5, closed by hand."""
     wave_id = make_wave([world.alpha, world.beta], k=5)
+    login(world.admin)
+    client.post(f"/manage/waves/{wave_id}/invitations")
     add_responses(wave_id, world.alpha, 6, seed=11)
     add_responses(wave_id, world.beta, 4, seed=12)
-    login(world.admin)
+    _use_invitations(app, wave_id, world.alpha, 6)
+    _use_invitations(app, wave_id, world.beta, 4)
     response = client.post(f"/manage/waves/{wave_id}/close")
     assert response.status_code == 302
     return wave_id
@@ -263,14 +290,74 @@ def test_wave_without_responses_closes_with_empty_rows(app, client, world, login
     assert "fewer than k responses: hidden" in page
 
 
-def test_roster_that_shrank_below_the_responses_gets_no_population_correction(
+def test_population_is_the_invitations_in_force_not_the_roster_at_close(
         app, client, world, login, make_wave, add_responses):
-    wave_id = make_wave([world.beta], k=3)
-    add_responses(wave_id, world.beta, 4, seed=51)
+    # Six invited, five answered; one who answered has left the roster since. The roster at
+    # close (5) would equal n and give every interval zero width: a census that never was.
+    wave_id = make_wave([world.alpha], k=3)
+    login(world.admin)
+    client.post(f"/manage/waves/{wave_id}/invitations")
+    add_responses(wave_id, world.alpha, 5, seed=51, missing=0)
+    _use_invitations(app, wave_id, world.alpha, 5)
     with app.app_context():
-        for member in db.session.scalars(db.select(Member).where(Member.team_id == world.beta)):
-            member.active = member.name != "Bo 0"  # 3 left on the roster, 4 answered
+        answered = db.session.scalars(db.select(Member.name).join(
+            Invitation, Invitation.member_id == Member.id).where(
+            Invitation.wave_id == wave_id, Invitation.used.is_(True))).first()
+    _set_active(app, world.alpha, [answered], False)
+    client.post(f"/manage/waves/{wave_id}/close")
+    _, teams = _stored(app, wave_id)
+    expected = _direct_analysis(app, wave_id, {world.alpha: 6})
+    for scale in FULL.scales:
+        row = teams[(world.alpha, scale.key)]
+        want = expected["teams"][str(world.alpha)]["scales"][scale.key]
+        assert row["team_size"] == 6 and row["n"] == 5
+        assert row["ci_low"] == pytest.approx(want["ci_low"], rel=1e-9)
+        assert row["ci_high"] == pytest.approx(want["ci_high"], rel=1e-9)
+        if row["sd"]:
+            assert row["ci_high"] - row["ci_low"] > 0, scale.key
+
+
+def test_population_leaves_out_withdrawn_invitations(app, client, world, login, make_wave,
+                                                     add_responses):
+    # One of six left the roster before answering: their link was withdrawn, so the five
+    # who answered are everyone who could, and the team size is 5.
+    wave_id = make_wave([world.alpha], k=3)
+    login(world.admin)
+    client.post(f"/manage/waves/{wave_id}/invitations")
+    _set_active(app, world.alpha, ["Ann 5"], False)
+    add_responses(wave_id, world.alpha, 5, seed=52, missing=0)
+    with app.app_context():
+        for invitation in db.session.scalars(db.select(Invitation).join(Member).where(
+                Invitation.wave_id == wave_id, Member.name != "Ann 5")):
+            invitation.used = True
         db.session.commit()
+    client.post(f"/manage/waves/{wave_id}/close")
+    _, teams = _stored(app, wave_id)
+    row = teams[(world.alpha, "familiarity")]
+    assert row["team_size"] == 5 and row["n"] == 5
+    assert row["ci_low"] == pytest.approx(row["mean"])
+    assert row["ci_high"] == pytest.approx(row["mean"])
+
+
+def test_population_counts_a_used_invitation_of_a_member_who_left(
+        app, client, world, login, make_wave, add_responses):
+    # Beta: four invited, four answered, then one left the roster (three active at close).
+    wave_id = make_wave([world.beta], k=3)
+    login(world.admin)
+    client.post(f"/manage/waves/{wave_id}/invitations")
+    add_responses(wave_id, world.beta, 4, seed=53)
+    _use_invitations(app, wave_id, world.beta, 4)
+    _set_active(app, world.beta, ["Bo 0"], False)
+    client.post(f"/manage/waves/{wave_id}/close")
+    _, teams = _stored(app, wave_id)
+    assert {teams[(world.beta, s.key)]["team_size"] for s in FULL.scales} == {4}
+
+
+def test_team_without_invitations_gets_no_population_correction(
+        app, client, world, login, make_wave, add_responses):
+    # Answers that reached the database without invitations tell no population size.
+    wave_id = make_wave([world.beta], k=3)
+    add_responses(wave_id, world.beta, 4, seed=54)
     login(world.admin)
     client.post(f"/manage/waves/{wave_id}/close")
     _, teams = _stored(app, wave_id)
@@ -344,7 +431,7 @@ def test_close_stores_results_on_each_database(make_app, backend, world_factory,
     with app.app_context():
         assert waves.close(db.session.get(Wave, wave_id)) is True
         assert waves.close(db.session.get(Wave, wave_id)) is False
-    expected = _direct_analysis(app, wave_id, {ids.alpha: 6, ids.beta: 4})
+    expected = _direct_analysis(app, wave_id, None)
     scales, teams = _stored(app, wave_id)
     assert scales["openness"]["alpha"] == pytest.approx(expected["scales"]["openness"]["alpha"])
     assert teams[(ids.alpha, "openness")]["mean"] == pytest.approx(
