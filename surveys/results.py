@@ -2,10 +2,11 @@
 
 :func:`store` loads the wave's responses into one array in the instrument's item order,
 calls :func:`trust.analyze` once for all teams (labels are team ids, team sizes are the
-invitations in force, for the finite-population correction) and writes ``ScaleResult`` and
+invitations in force, for the finite-population correction) and once more over the teams
+that reached k for the scale-level statistics, and writes ``ScaleResult`` and
 ``TeamScaleResult`` rows. A team with fewer than the wave's k responses gets its row with
-``n`` and NULL numbers, so no view and no export can show what was never stored
-(anonymity invariant 2).
+``n`` and NULL numbers, and adds nothing to any scale-level number, so no view and no
+export can show what was never stored (anonymity invariant 2).
 """
 
 from __future__ import annotations
@@ -59,8 +60,14 @@ def store(wave: Wave) -> None:
 
     A TeamScaleResult's ``n`` counts the team's respondents with a score on that scale;
     its numbers are stored only when both that ``n`` and the team's number of respondents
-    reach the wave's k; a ScaleResult's ``mean_rwg_j`` averages only those stored rwg(j)
-    values.
+    reach the wave's k (the team is *shown* on that scale).
+
+    A ScaleResult (alpha and its interval, omega, ICC(1), ICC(2), mean rwg(j), and
+    ``n_respondents``) is computed over the respondents of the teams shown on that scale
+    only. Computed over everyone, these numbers would constrain a hidden team's mean and
+    spread: with few teams, ICC(1) and the shown team means pin down the hidden team's
+    mean, and alpha its variance (anonymity invariant 2, complementary suppression). With
+    no team shown, a scale stores ``n_respondents`` 0 and no numbers.
 
     The population of a team, for the finite-population correction of its intervals
     (``team_size``), is the number of the team's invitations in this wave that were used or
@@ -84,7 +91,7 @@ def store(wave: Wave) -> None:
     else:
         analysis = {"scales": {}, "teams": {}}
 
-    shown_rwg: dict[str, list[float]] = {scale.key: [] for scale in instrument.scales}
+    shown_teams: dict[str, set[int]] = {scale.key: set() for scale in instrument.scales}
     for team_id in team_ids:
         found = analysis["teams"].get(str(team_id), {})
         team_n = int(found.get("n") or 0)
@@ -92,9 +99,8 @@ def store(wave: Wave) -> None:
             values = found.get("scales", {}).get(scale.key, {})
             n = int(values.get("n", team_n) or 0)
             shown = team_n >= wave.k and n >= wave.k
-            rwg = _number(values.get("rwg_j")) if shown else None
-            if rwg is not None:
-                shown_rwg[scale.key].append(rwg)
+            if shown:
+                shown_teams[scale.key].add(team_id)
             db.session.add(TeamScaleResult(
                 wave_id=wave.id,
                 team_id=team_id,
@@ -104,19 +110,33 @@ def store(wave: Wave) -> None:
                 **{name: _number(values.get(name)) if shown else None for name in TEAM_FIELDS},
             ))
 
-    for scale in instrument.scales:
-        found = dict(analysis["scales"].get(scale.key, {}))
-        # The mean agreement is taken over the teams whose rwg(j) is shown: averaged with a
-        # hidden team's, it would give that team's value away to anyone who sees the others
-        # (anonymity invariant 2, complementary suppression).
-        rwgs = shown_rwg[scale.key]
-        found["mean_rwg_j"] = float(np.mean(rwgs)) if rwgs else None
+    for scale_key, found in _shown_scale_statistics(answers, teams, instrument,
+                                                    shown_teams).items():
         db.session.add(ScaleResult(
             wave_id=wave.id,
-            scale=scale.key,
+            scale=scale_key,
             n_respondents=int(found.get("n_respondents") or 0),
             **{name: _number(found.get(name)) for name in SCALE_FIELDS},
         ))
+
+
+def _shown_scale_statistics(answers: np.ndarray, teams: np.ndarray, instrument: trust.Instrument,
+                            shown_teams: dict[str, set[int]]) -> dict[str, dict]:
+    """Scale-level statistics of each scale over the respondents of its shown teams only.
+
+    Scales that share a set of shown teams (usually all of them) share one analysis, so a
+    wave costs one more call of :func:`trust.analyze`, rarely a few.
+    """
+    by_set: dict[frozenset[int], list[str]] = {}
+    for scale_key, shown in shown_teams.items():
+        by_set.setdefault(frozenset(shown), []).append(scale_key)
+    out: dict[str, dict] = {}
+    for shown, scale_keys in by_set.items():
+        rows = np.isin(teams, list(shown))
+        found = trust.analyze(answers[rows], teams[rows], instrument)["scales"] if shown else {}
+        for scale_key in scale_keys:
+            out[scale_key] = found.get(scale_key, {})
+    return out
 
 
 def _number(value) -> float | None:
