@@ -70,13 +70,13 @@ def update(wave: Wave, *, name: str, closes_at: dt.datetime, opens_at: dt.dateti
     Arguments left as None are not changed. The caller commits.
     """
     now = now or utcnow()
+    # Checked here and not only by the form: the wave may open between the form being shown
+    # (scheduled, every field editable) and being submitted.
     if is_locked(wave, now):
-        changed = locked_changes(wave, k=k, instrument=instrument,
+        changed = locked_changes(wave, k=k, instrument=instrument, opens_at=opens_at,
                                  team_ids=None if teams is None else {t.id for t in teams})
         if changed:
             raise WaveLockedError(", ".join(changed))
-        if opens_at is not None and opens_at != wave.opens_at:
-            raise WaveLockedError("opens_at")
         if closes_at < now:
             raise ValueError("closes_at is in the past")
         _check_dates(wave.opens_at, closes_at)
@@ -104,12 +104,16 @@ def update(wave: Wave, *, name: str, closes_at: dt.datetime, opens_at: dt.dateti
 
 
 def locked_changes(wave: Wave, *, k: int | None = None, instrument: tuple[str, str] | None = None,
-                   team_ids: set[int] | None = None, visible: set[int] | None = None) -> list[str]:
-    """Names of the locked fields whose given value differs from the wave's.
+                   team_ids: set[int] | None = None, opens_at: dt.datetime | None = None,
+                   visible: set[int] | None = None) -> list[str]:
+    """Names of the locked fields (and ``opens_at``) whose given value differs from the wave's.
 
     ``visible`` limits the comparison of teams to the teams the user can see (None: all).
+    Open dates are compared to the minute, the precision of the form that sends them.
     """
     changed = []
+    if opens_at is not None and _minute(opens_at) != _minute(wave.opens_at):
+        changed.append("opens_at")
     if k is not None and k != wave.k:
         changed.append("k")
     pinned = (wave.instrument_key, wave.instrument_version)
@@ -122,6 +126,10 @@ def locked_changes(wave: Wave, *, k: int | None = None, instrument: tuple[str, s
         if set(team_ids) != current:
             changed.append("teams")
     return changed
+
+
+def _minute(when: dt.datetime) -> dt.datetime:
+    return when.replace(second=0, microsecond=0)
 
 
 def _check_dates(opens_at: dt.datetime, closes_at: dt.datetime) -> None:

@@ -97,14 +97,16 @@ class WaveForm(FlaskForm):
 class OpenWaveForm(FlaskForm):
     """A wave that has opened: only its name and close date may change.
 
-    k, instrument and teams are locked. They are not rendered as inputs, but a POST that
-    carries them anyway (an old form, a hand-made request) is refused with a message
-    instead of being silently ignored.
+    k, instrument, teams and the open date are locked. They are not rendered as inputs, but
+    a POST that carries a different value anyway (the scheduled wave's form, submitted after
+    the wave opened, or a hand-made request) is refused with a message instead of being
+    silently ignored.
     """
 
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     closes_at = DateTimeLocalField(_l("Closes (UTC)"), format=DATETIME_FORMATS,
                                    validators=[InputRequired()])
+    opens_at = DateTimeLocalField(_l("Opens (UTC)"), format=DATETIME_FORMATS)
     k = IntegerField(_l("Group minimum k"))
     instrument = StringField(_l("Instrument"))
     teams = SelectMultipleField(_l("Teams"), coerce=int, validate_choice=False)
@@ -126,14 +128,18 @@ class OpenWaveForm(FlaskForm):
             k=self.k.data if self.k.raw_data else None,
             instrument=split_instrument(self.instrument.data) if self.instrument.data else None,
             team_ids=set(self.teams.data) if self.teams.raw_data else None,
+            opens_at=self.opens_at.data,
             visible=self.visible,
         )
         for name in changed:
-            getattr(self, name).errors = [*getattr(self, name).errors, LOCKED_MESSAGE]
+            message = OPENS_LOCKED_MESSAGE if name == "opens_at" else LOCKED_MESSAGE
+            getattr(self, name).errors = [*getattr(self, name).errors, message]
         return ok and not changed
 
 
 LOCKED_MESSAGE = _l("This wave has opened: k, the instrument and the teams can no longer change.")
+OPENS_LOCKED_MESSAGE = _l("This wave has opened: its open date can no longer change. Nothing "
+                          "was saved.")
 
 
 class ConfirmForm(FlaskForm):

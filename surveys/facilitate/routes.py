@@ -187,6 +187,8 @@ def _edit_open_wave(wave: Wave, visible: set[int] | None):
     if any(getattr(form, name).errors for name in waves.LOCKED_FIELDS):
         flash(_("This wave has opened: k, the instrument and the teams can no longer change."),
               "error")
+    if form.opens_at.errors:
+        flash(" ".join(str(error) for error in form.opens_at.errors), "error")
     instrument = instruments.get(wave.instrument_key, wave.instrument_version)
     return render_template(
         "facilitate/wave_open_form.html", form=form, wave=wave, instrument=instrument,

@@ -5,8 +5,9 @@ import re
 
 import pytest
 
+from surveys import waves
 from surveys.db import db
-from surveys.models import Invitation, Organisation, Wave, utcnow
+from surveys.models import Invitation, Organisation, Team, Wave, utcnow
 
 
 def _when(days: float) -> str:
@@ -331,3 +332,73 @@ def test_removing_a_team_from_a_scheduled_wave_voids_its_invitations(
             db.select(Invitation.team_id).where(Invitation.wave_id == wave_id)).all())
     # A link of a team no longer in the wave must not take answers the wave never counts.
     assert left == {world.alpha}
+
+
+@pytest.mark.parametrize("field", ["k", "instrument", "teams", "opens_at"])
+def test_update_refuses_locked_changes_once_the_wave_opened_after_the_form_was_shown(
+        app, client, world, login, make_wave, field):
+    # The form was shown while the wave was scheduled; by the time it is submitted the wave
+    # has opened. The service must refuse on its own: the view checked before it opened.
+    wave_id = make_wave([world.alpha], state="scheduled", k=5, instrument="full")
+    login(world.admin)
+    client.post(f"/manage/waves/{wave_id}/invitations")
+    with app.app_context():
+        wave = db.session.get(Wave, wave_id)
+        before = (wave.name, wave.k, wave.instrument_key, wave.opens_at, wave.closes_at)
+        changes = {
+            "k": {"k": 3},
+            "instrument": {"instrument": ("pulse", "1.0.0")},
+            "teams": {"teams": [db.session.get(Team, world.beta)]},
+            "opens_at": {"opens_at": wave.opens_at + dt.timedelta(days=2)},
+        }[field]
+        after_opening = wave.opens_at + dt.timedelta(minutes=1)
+        with pytest.raises(waves.WaveLockedError, match=field):
+            waves.update(wave, name="Changed", closes_at=wave.closes_at + dt.timedelta(days=1),
+                         now=after_opening, **changes)
+        db.session.rollback()
+        wave = db.session.get(Wave, wave_id)
+        assert (wave.name, wave.k, wave.instrument_key, wave.opens_at, wave.closes_at) == before
+        assert [t.id for t in wave.teams] == [world.alpha]
+        assert db.session.scalar(db.select(db.func.count()).select_from(Invitation)) == 6
+
+
+def test_update_of_an_open_wave_accepts_unchanged_locked_values(app, world, make_wave):
+    wave_id = make_wave([world.alpha], state="open", k=5, instrument="full")
+    with app.app_context():
+        wave = db.session.get(Wave, wave_id)
+        waves.update(wave, name="Renamed", closes_at=wave.closes_at, opens_at=wave.opens_at,
+                     k=5, instrument=("full", "1.0.0"), teams=list(wave.teams))
+        db.session.commit()
+        assert db.session.get(Wave, wave_id).name == "Renamed"
+
+
+def test_open_wave_refuses_a_posted_open_date_with_a_message(app, client, world, login,
+                                                              make_wave):
+    wave_id = make_wave([world.alpha], state="open")
+    before = _wave(app, wave_id)
+    login(world.admin)
+    response = client.post(f"/manage/waves/{wave_id}/edit",
+                           data={"name": "Moved", "closes_at": _when(10),
+                                 "opens_at": _when(1)})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "its open date can no longer change" in page
+    assert "Wave saved." not in page
+    after = _wave(app, wave_id)
+    assert (after.name, after.opens_at, after.closes_at) == (
+        before.name, before.opens_at, before.closes_at)
+    zh = client.post(f"/manage/waves/{wave_id}/edit?lang=zh_Hans",
+                     data={"name": "Moved", "closes_at": _when(10), "opens_at": _when(1)})
+    assert "开始时间" in zh.get_data(as_text=True)
+
+
+def test_scheduled_form_submitted_after_opening_saves_name_with_unchanged_values(
+        app, client, world, login, make_wave):
+    wave_id = make_wave([world.alpha], state="open", k=5, instrument="full")
+    wave = _wave(app, wave_id)
+    login(world.admin)
+    response = client.post(f"/manage/waves/{wave_id}/edit", data={
+        "name": "Renamed", "instrument": "full:1.0.0", "teams": [str(world.alpha)], "k": "5",
+        "opens_at": wave.opens_at.strftime("%Y-%m-%dT%H:%M"), "closes_at": _when(10)})
+    assert response.status_code == 302
+    assert _wave(app, wave_id).name == "Renamed"
