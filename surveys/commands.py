@@ -22,9 +22,11 @@ def demo_command(host: str, port: int, no_serve: bool):
 
     database.upgrade()
     info = demo.seed_if_empty()
-    base = demo.link_base(host, port)
+    # The printed links are for other people's browsers: the public address when one is set.
+    public = current_app.config.get("BASE_URL")
+    base = public or demo.link_base(host, port)
     click.echo(demo.describe(info, base))
-    if demo.listens_everywhere(host):
+    if demo.listens_everywhere(host) and not public:
         click.echo("\nServing on every address of this machine. From another device, put this"
                    " machine's address in place of 127.0.0.1 in the links.")
     if not no_serve:

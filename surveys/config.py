@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 LANGUAGES = {"en": "English", "zh_Hans": "简体中文"}
 MIN_K = 3
@@ -45,6 +46,24 @@ def secret_key(instance_path: str) -> str:
     return path.read_text().strip()
 
 
+def base_url() -> str | None:
+    """TRUSTSURVEY_BASE_URL without its trailing slash, or None when unset.
+
+    The public address of the application's root (scheme, host and any path prefix), used
+    for invitation links instead of whatever host the facilitator happened to use. A value
+    that is not an http(s) address with a host stops the app from starting: every link
+    printed from it would be broken.
+    """
+    value = os.environ.get("TRUSTSURVEY_BASE_URL", "").strip().rstrip("/")
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ValueError("TRUSTSURVEY_BASE_URL must be an address such as "
+                         f"https://trust.example.com, not {value!r}")
+    return value
+
+
 def defaults(instance_path: str) -> dict:
     return {
         "SECRET_KEY": secret_key(instance_path),
@@ -68,4 +87,5 @@ def defaults(instance_path: str) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         "WTF_CSRF_TIME_LIMIT": None,
         "PROXY_FIX": os.environ.get("TRUSTSURVEY_PROXY_FIX", "") == "1",
+        "BASE_URL": base_url(),
     }

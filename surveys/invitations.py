@@ -16,7 +16,10 @@ import base64
 import hashlib
 import hmac
 
+import segno
 from flask import current_app, url_for
+from flask_babel import force_locale, format_date, format_time, gettext
+from markupsafe import Markup
 from sqlalchemy import ColumnElement, Select, func, or_
 
 from surveys.db import db
@@ -38,7 +41,30 @@ def token_of(invitation: Invitation) -> str:
 
 
 def link(token: str) -> str:
-    return url_for("respond.survey", token=token, _external=True)
+    """The survey address of a token, under TRUSTSURVEY_BASE_URL when it is set.
+
+    Without it the link uses the host of the current request, which is whatever address the
+    facilitator happened to open (an internal name, a port-forward) and may not work for
+    the people the link is printed for.
+    """
+    base = current_app.config.get("BASE_URL")
+    if not base:
+        return url_for("respond.survey", token=token, _external=True)
+    # The route's path from the application root; the base URL carries any prefix.
+    return base + current_app.url_map.bind("").build("respond.survey", {"token": token})
+
+
+def qr_svg(text: str) -> Markup:
+    """A QR code of ``text`` as an inline SVG element, made here: nothing is fetched.
+
+    A full QR code (phone cameras do not all read Micro QR) at error correction level M
+    (segno raises it when the version has room), the standard quiet zone of four modules,
+    and no size, so the style sheet sizes it. segno draws with presentation attributes
+    only, which the page's CSP allows (it forbids style attributes).
+    """
+    code = segno.make(text, error="m", micro=False)
+    svg = code.svg_inline(scale=1, border=4, omitsize=True, svgclass="qr", lineclass=None)
+    return Markup(svg)  # noqa: S704  (segno's markup: the text becomes path data, never copied)
 
 
 def in_force() -> ColumnElement[bool]:
@@ -61,6 +87,28 @@ def withdrawn(invitation: Invitation) -> bool:
         with_member(db.select(Invitation.id)).where(Invitation.id == invitation.id, in_force())
     )
     return found is None
+
+
+# Every language a printed card speaks, as (locale, HTML lang tag).
+CARD_LANGUAGES = (("zh_Hans", "zh-Hans"), ("en", "en"))
+
+
+def card_lines(wave: Wave) -> list[tuple[str, str]]:
+    """The invitation text of a printed card in every language, as (HTML lang tag, text).
+
+    A card is handed out before anyone knows which language its holder reads, so it says
+    everything in both, whatever language the facilitator printed it in.
+    """
+    lines = []
+    for locale, tag in CARD_LANGUAGES:
+        with force_locale(locale):
+            closes = (f"{format_date(wave.closes_at, 'long')} "
+                      f"{format_time(wave.closes_at, 'HH:mm')}")
+            lines.append((tag, gettext(
+                "You are invited to an anonymous survey about trust in your team. Scan the "
+                "code or type the link below; it works once, until %(closes)s (UTC). Your "
+                "answers are never linked to you.", closes=closes)))
+    return lines
 
 
 def find(token: str) -> Invitation | None:

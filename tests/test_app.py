@@ -1,5 +1,7 @@
 """The app factory, static files, security headers and languages."""
 
+import pytest
+
 
 def test_landing_page_follows_browser_language(client):
     zh = client.get("/", headers={"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"})
@@ -68,3 +70,18 @@ def test_team_tree_indents_departments_with_classes(app, client):
     page = client.get("/admin/teams").get_data(as_text=True)
     assert 'class="tree-depth-0"' in page and 'class="tree-depth-1"' in page
     assert "style=" not in page
+
+
+def test_base_url_comes_from_the_environment_without_its_trailing_slash(make_app, monkeypatch):
+    monkeypatch.setenv("TRUSTSURVEY_BASE_URL", " https://trust.example.com/ ")
+    assert make_app().config["BASE_URL"] == "https://trust.example.com"
+    monkeypatch.delenv("TRUSTSURVEY_BASE_URL")
+    assert make_app().config["BASE_URL"] is None
+
+
+@pytest.mark.parametrize("value", ["trust.example.com", "ftp://trust.example.com",
+                                   "https://", "https://trust.example.com/?x=1"])
+def test_a_base_url_that_would_print_broken_links_stops_the_app(make_app, monkeypatch, value):
+    monkeypatch.setenv("TRUSTSURVEY_BASE_URL", value)
+    with pytest.raises(ValueError, match="TRUSTSURVEY_BASE_URL"):
+        make_app()

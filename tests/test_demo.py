@@ -331,3 +331,11 @@ def test_stored_aggregates_show_the_patterns_and_hide_small_teams(app, seeded):
         least = min(agreement, key=lambda name: np.mean(agreement[name]))
         assert least.startswith("East China Sales")
         assert np.mean(agreement[least]) < 0.7
+
+
+def test_demo_prints_links_under_the_base_url_when_one_is_set(runner, app):
+    app.config["BASE_URL"] = "https://trust.example.com"
+    result = runner.invoke(args=["demo", "--no-serve"])
+    assert result.exit_code == 0, result.output
+    assert "https://trust.example.com/s/" in result.output
+    assert "127.0.0.1" not in result.output

@@ -25,7 +25,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from surveys import instruments, results, waves
+from surveys import instruments, invitations, results, waves
 from surveys.access import role_required, visible_team_ids, wave_or_404
 from surveys.db import db
 from surveys.facilitate import bp
@@ -241,10 +241,12 @@ def invitations_csv(wave_id: int):
 @bp.get("/waves/<int:wave_id>/invitations/print")
 @role_required(*MANAGERS)
 def invitations_print(wave_id: int):
-    """A printable page: one card per member with their name, team and link."""
+    """A printable page: one bilingual card per member with the link and its QR code."""
     wave, visible = _managed_wave_or_404(wave_id)
     return render_template(
-        "facilitate/invitations_print.html", wave=wave, rows=waves.invitation_rows(wave, visible)
+        "facilitate/invitations_print.html", wave=wave,
+        rows=waves.invitation_rows(wave, visible), lines=invitations.card_lines(wave),
+        qr_svg=invitations.qr_svg,
     )
 
 

@@ -2,10 +2,13 @@
 
 import csv
 import io
+import re
+
+import segno
 
 from surveys import invitations
 from surveys.db import db
-from surveys.models import Invitation, Member, Team
+from surveys.models import Invitation, Member, Team, Wave
 
 
 def _invitations(app, wave_id):
@@ -151,3 +154,103 @@ def test_printable_page_of_a_shared_wave_shows_only_own_teams(client, world, log
     page = client.get(f"/manage/waves/{wave_id}/invitations/print").get_data(as_text=True)
     assert page.count('class="card invitation-card"') == 6
     assert "Bo 0" not in page
+
+
+def _cards(page: str) -> list[str]:
+    return re.findall(r'<section class="card invitation-card">(.*?)</section>', page, re.S)
+
+
+def _qr_modules(svg: str) -> set[tuple[int, int]]:
+    """Dark modules (row, column) of a QR code drawn as segno's one-path inline SVG.
+
+    The path draws each run of dark modules as a horizontal stroke through the middle of
+    its row: ``M x y`` or ``m dx dy`` moves, ``h n`` draws n modules.
+    """
+    d = re.search(r'<path[^>]* d="([^"]+)"', svg).group(1)
+    dark, x, y = set(), 0.0, 0.0
+    for op, a, b in re.findall(r"([Mmh])(-?[\d.]+)(?: (-?[\d.]+))?", d):
+        if op == "M":
+            x, y = float(a), float(b)
+        elif op == "m":
+            x, y = x + float(a), y + float(b)
+        else:
+            dark.update((int(y), int(x) + i) for i in range(int(float(a))))
+            x += float(a)
+    return dark
+
+
+def _expected_modules(link: str, border: int = 4) -> set[tuple[int, int]]:
+    """The dark modules of a QR code of ``link``, encoded here by segno directly."""
+    matrix = segno.make(link, error="m", micro=False).matrix
+    return {(r + border, c + border) for r, row in enumerate(matrix)
+            for c, v in enumerate(row) if v}
+
+
+def test_printed_card_shows_wave_team_close_date_and_link_in_both_languages(
+        app, client, world, login, make_wave):
+    wave_id = make_wave([world.alpha], name="Spring 2026")
+    with app.app_context():
+        closes = db.session.get(Wave, wave_id).closes_at
+    login(world.fac_a)
+    client.post(f"/manage/waves/{wave_id}/invitations")
+    links = client.get(f"/manage/waves/{wave_id}/invitations.csv").data.decode("utf-8-sig")
+    link_of = {row[0]: row[3] for row in list(csv.reader(io.StringIO(links)))[1:]}
+    for lang in ("en", "zh_Hans"):  # the facilitator's language does not change the cards
+        page = client.get(f"/manage/waves/{wave_id}/invitations/print?lang={lang}")
+        cards = _cards(page.get_data(as_text=True))
+        assert len(cards) == 6
+        card = next(c for c in cards if "Ann 0" in c)
+        assert "<strong>Spring 2026</strong> · Alpha" in card
+        assert f'<a href="{link_of["Ann 0"]}">{link_of["Ann 0"]}</a>' in card
+        assert '<p lang="en">You are invited to an anonymous survey' in card
+        assert '<p lang="zh-Hans">诚邀你参加一项关于团队信任的匿名调查' in card
+        assert f"{closes:%B} {closes.day}, {closes.year} {closes:%H:%M}" in card
+        assert f"{closes.year}年{closes.month}月{closes.day}日 {closes:%H:%M}" in card
+
+
+def test_printed_card_has_a_qr_code_of_its_own_link_made_on_the_server(
+        client, world, login, make_wave):
+    wave_id = make_wave([world.alpha])
+    login(world.admin)
+    client.post(f"/manage/waves/{wave_id}/invitations")
+    response = client.get(f"/manage/waves/{wave_id}/invitations/print")
+    page = response.get_data(as_text=True)
+    codes = set()
+    for card in _cards(page):
+        link = re.search(r'<a href="([^"]+)">', card).group(1)
+        svg = re.search(r"<svg.*?</svg>", card, re.S).group(0)
+        assert _qr_modules(svg) == _expected_modules(link)
+        codes.add(svg)
+    assert len(codes) == 6, "every card carries its own code"
+    # Inline SVG with presentation attributes only: nothing fetched, nothing the CSP blocks.
+    assert "<img" not in page and "<script" not in page and " style=" not in page
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_base_url_setting_builds_the_links_of_csv_and_cards(app, client, world, login,
+                                                            make_wave):
+    app.config["BASE_URL"] = "https://trust.example.com/team"
+    wave_id = make_wave([world.alpha])
+    login(world.admin)
+    client.post(f"/manage/waves/{wave_id}/invitations")
+    rows = _csv(client.get(f"/manage/waves/{wave_id}/invitations.csv"))
+    links = [row[3] for row in rows[1:]]
+    assert len(links) == 6
+    assert all(re.fullmatch(r"https://trust\.example\.com/team/s/[\w-]{24}", x) for x in links)
+    with app.app_context():
+        assert all(invitations.find(x.rsplit("/s/", 1)[1]) is not None for x in links)
+    page = client.get(f"/manage/waves/{wave_id}/invitations/print").get_data(as_text=True)
+    assert "localhost" not in page  # the host the facilitator used
+    card = _cards(page)[0]
+    link = re.search(r'<a href="([^"]+)">', card).group(1)
+    assert link in links
+    assert _qr_modules(re.search(r"<svg.*?</svg>", card, re.S).group(0)) == _expected_modules(
+        link)
+
+
+def test_links_follow_the_request_host_only_without_a_base_url(app):
+    # The host a facilitator might have opened the app by: an internal address.
+    with app.test_request_context("/", base_url="http://10.1.2.3:8000"):
+        assert invitations.link("abc") == "http://10.1.2.3:8000/s/abc"
+        app.config["BASE_URL"] = "https://trust.example.com"
+        assert invitations.link("abc") == "https://trust.example.com/s/abc"
