@@ -165,8 +165,8 @@ def edit_wave(wave_id: int):
             )
         except waves.WaveLockedError:
             db.session.rollback()
-            flash(_("This wave opened meanwhile: k, the instrument and the teams can no "
-                    "longer change."), "error")
+            flash(_("This wave opened meanwhile: its open date, k, the instrument and the "
+                    "teams can no longer change. Nothing was saved."), "error")
             return redirect(url_for("facilitate.edit_wave", wave_id=wave.id))
         db.session.commit()
         flash(_("Wave saved."), "success")

@@ -402,3 +402,25 @@ def test_scheduled_form_submitted_after_opening_saves_name_with_unchanged_values
         "opens_at": wave.opens_at.strftime("%Y-%m-%dT%H:%M"), "closes_at": _when(10)})
     assert response.status_code == 302
     assert _wave(app, wave_id).name == "Renamed"
+
+
+def test_wave_that_opens_while_its_scheduled_form_is_saved_keeps_its_locked_fields(
+        app, client, world, login, make_wave, monkeypatch):
+    # The view still finds the wave scheduled; the service, a moment later, finds it open.
+    wave_id = make_wave([world.alpha], state="open", k=5, instrument="full")
+    real_is_locked = waves.is_locked
+    checks = []
+
+    def opens_after_the_views_check(wave, now=None):
+        checks.append(wave.id)
+        return len(checks) > 1 and real_is_locked(wave, now)
+
+    monkeypatch.setattr(waves, "is_locked", opens_after_the_views_check)
+    login(world.admin)
+    response = client.post(f"/manage/waves/{wave_id}/edit", data=_form(
+        [world.alpha], name="Changed", k="3", instrument="full:1.0.0"), follow_redirects=True)
+    assert len(checks) >= 2
+    assert "This wave opened meanwhile: its open date, k, the instrument and the teams can no " \
+        "longer change. Nothing was saved." in response.get_data(as_text=True)
+    wave = _wave(app, wave_id)
+    assert (wave.name, wave.k) == ("Spring", 5)
