@@ -6,8 +6,9 @@ mail-merge, but a copy of the database alone cannot be used to answer as anyone.
 
 An unused invitation of a member who has left the roster (deactivated, for instance by a
 re-import with "deactivate missing") is *withdrawn*: its link takes no answer and it is
-left out of link lists and response rates. This is decided when invitations are read, from
-``Member.active``, never stored, so reactivating the member makes the same link work again.
+left out of link lists. This is decided when invitations are read, from ``Member.active``,
+never stored, so reactivating the member makes the same link work again. Response rates and
+team sizes still count it (:func:`issued_per_team`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import segno
 from flask import current_app, url_for
 from flask_babel import force_locale, format_date, format_time, gettext
 from markupsafe import Markup
-from sqlalchemy import ColumnElement, Select, func, or_
+from sqlalchemy import func
 
 from surveys.db import db
 from surveys.models import Invitation, Member, Wave, random_id
@@ -67,26 +68,10 @@ def qr_svg(text: str) -> Markup:
     return Markup(svg)  # noqa: S704  (segno's markup: the text becomes path data, never copied)
 
 
-def in_force() -> ColumnElement[bool]:
-    """SQL condition: the invitation is used, or can still be used (it is not withdrawn).
-
-    Used invitations stay in force whatever became of the member: their answer exists and
-    counts. Apply it to a query joined with :func:`with_member`.
-    """
-    return or_(Invitation.used.is_(True), Invitation.member_id.is_(None), Member.active.is_(True))
-
-
-def with_member(query: Select) -> Select:
-    """``query`` outer-joined with the invitation's member, as :func:`in_force` needs."""
-    return query.outerjoin(Member, Invitation.member_id == Member.id)
-
-
 def withdrawn(invitation: Invitation) -> bool:
     """True for an unused invitation whose member is no longer active (see the module doc)."""
-    found = db.session.scalar(
-        with_member(db.select(Invitation.id)).where(Invitation.id == invitation.id, in_force())
-    )
-    return found is None
+    member = invitation.member
+    return not invitation.used and member is not None and not member.active
 
 
 # Every language a printed card speaks, as (locale, HTML lang tag).
@@ -145,18 +130,20 @@ def issue(wave: Wave, members: list[Member]) -> list[tuple[Invitation, str]]:
     return issued
 
 
-def in_force_per_team(wave_id: int, team_ids: list[int]) -> dict[int, int]:
-    """How many of a wave's invitations are in force (:func:`in_force`), by team id.
+def issued_per_team(wave_id: int, team_ids: list[int]) -> dict[int, int]:
+    """How many invitations the wave issued, by team id (teams with none are absent).
 
     This is the population the wave invited: every response used one of these invitations,
-    so a team's count is never below its number of responses. Teams with none are absent.
+    so a team's count is never below its number of responses. Withdrawn invitations count
+    too: if a member's leaving took their invitation out only when it was unused, the count
+    would drop or stay put with the member's leaving and so tell whether they had answered.
     """
     if not team_ids:
         return {}
     return dict(
         db.session.execute(
-            with_member(db.select(Invitation.team_id, func.count()))
-            .where(Invitation.wave_id == wave_id, Invitation.team_id.in_(team_ids), in_force())
+            db.select(Invitation.team_id, func.count())
+            .where(Invitation.wave_id == wave_id, Invitation.team_id.in_(team_ids))
             .group_by(Invitation.team_id)
         ).all()
     )

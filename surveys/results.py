@@ -2,7 +2,7 @@
 
 :func:`store` loads the wave's responses into one array in the instrument's item order,
 calls :func:`trust.analyze` once for all teams (labels are team ids, team sizes are the
-invitations in force, for the finite-population correction) and once more over the teams
+invitations issued, for the finite-population correction) and once more over the teams
 that reached k for the scale-level statistics, and writes ``ScaleResult`` and
 ``TeamScaleResult`` rows. A team with fewer than the wave's k responses gets its row with
 ``n`` and NULL numbers, and adds nothing to any scale-level number, so no view and no
@@ -70,21 +70,20 @@ def store(wave: Wave) -> None:
     no team shown, a scale stores ``n_respondents`` 0 and no numbers.
 
     The population of a team, for the finite-population correction of its intervals
-    (``team_size``), is the number of the team's invitations in this wave that were used or
-    could still be used at close (:func:`surveys.invitations.in_force_per_team`): the people
-    the wave actually asked. It is never below the number of responses, since each response
-    used one of them, whereas the active roster at close can be (a member who answered and
-    left the roster since), which would give intervals too narrow, even of zero width.
-    Withdrawn invitations of members who left before answering are not counted: those
-    people could not answer. A team with no invitations (answers that reached the database
-    by other means) gets no correction (``team_size`` NULL, wider and safer intervals).
+    (``team_size``), is the number of invitations the wave issued to the team
+    (:func:`surveys.invitations.issued_per_team`): the people the wave asked. It is never
+    below the number of responses, since each response used one of them, whereas the active
+    roster at close can be (a member who answered and left the roster since), which would
+    give intervals too narrow, even of zero width. A team with no invitations (answers that
+    reached the database by other means) gets no correction (``team_size`` NULL, wider and
+    safer intervals).
     """
     instrument = instruments.get(wave.instrument_key, wave.instrument_version)
     team_ids = [t.id for t in wave.teams]
     answers, teams = answer_matrix(wave, instrument.item_keys)
     answered = dict(zip(*np.unique(teams, return_counts=True), strict=True))
     sizes = {team_id: size
-             for team_id, size in invitations.in_force_per_team(wave.id, team_ids).items()
+             for team_id, size in invitations.issued_per_team(wave.id, team_ids).items()
              if size >= answered.get(team_id, 0)}
     if len(teams):
         analysis = trust.analyze(answers, teams, instrument, team_size=sizes)

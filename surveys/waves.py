@@ -214,16 +214,16 @@ class TeamCount:
 
     @property
     def rate(self) -> float | None:
-        """Responses per invitation in force; None before any invitation exists.
+        """Responses per invitation issued; None before any invitation exists.
 
-        A withdrawn invitation (its member left the roster before answering) is not in the
-        denominator: nobody can answer with it any more.
+        Withdrawn invitations (their member left the roster before answering) stay in the
+        denominator, so that a member's leaving does not show whether they had answered.
         """
         return self.responses / self.invitations if self.invitations else None
 
 
 def response_counts(wave: Wave, visible: set[int] | None) -> list[TeamCount]:
-    """Responses and invitations in force per visible team of the wave, by COUNT queries.
+    """Responses and invitations issued per visible team of the wave, by COUNT queries.
 
     Never scores (anonymity invariant 3).
     """
@@ -237,7 +237,7 @@ def response_counts(wave: Wave, visible: set[int] | None) -> list[TeamCount]:
             .group_by(Response.team_id)
         ).all()
     )
-    issued = invitations.in_force_per_team(wave.id, team_ids)
+    issued = invitations.issued_per_team(wave.id, team_ids)
     teams = sorted((t for t in wave.teams if t.id in team_ids), key=lambda t: t.name)
     return [TeamCount(t.id, t.name, responses.get(t.id, 0), issued.get(t.id, 0)) for t in teams]
 

@@ -292,7 +292,7 @@ def test_wave_without_responses_closes_with_empty_rows(app, client, world, login
     assert "fewer than k responses: hidden" in page
 
 
-def test_population_is_the_invitations_in_force_not_the_roster_at_close(
+def test_population_is_the_invitations_issued_not_the_roster_at_close(
         app, client, world, login, make_wave, add_responses):
     # Six invited, five answered; one who answered has left the roster since. The roster at
     # close (5) would equal n and give every interval zero width: a census that never was.
@@ -319,10 +319,11 @@ def test_population_is_the_invitations_in_force_not_the_roster_at_close(
             assert row["ci_high"] - row["ci_low"] > 0, scale.key
 
 
-def test_population_leaves_out_withdrawn_invitations(app, client, world, login, make_wave,
-                                                     add_responses):
-    # One of six left the roster before answering: their link was withdrawn, so the five
-    # who answered are everyone who could, and the team size is 5.
+def test_population_counts_withdrawn_invitations(app, client, world, login, make_wave,
+                                                 add_responses):
+    # One of six left the roster before answering, the five others answered: the team size
+    # stays 6, as it would had the leaver answered, so it does not tell who answered; and the
+    # interval keeps a width, being no census of the six who were asked.
     wave_id = make_wave([world.alpha], k=3)
     login(world.admin)
     client.post(f"/manage/waves/{wave_id}/invitations")
@@ -336,9 +337,11 @@ def test_population_leaves_out_withdrawn_invitations(app, client, world, login, 
     client.post(f"/manage/waves/{wave_id}/close")
     _, teams = _stored(app, wave_id)
     row = teams[(world.alpha, "familiarity")]
-    assert row["team_size"] == 5 and row["n"] == 5
-    assert row["ci_low"] == pytest.approx(row["mean"])
-    assert row["ci_high"] == pytest.approx(row["mean"])
+    assert row["team_size"] == 6 and row["n"] == 5
+    expected = _direct_analysis(app, wave_id, {world.alpha: 6})
+    want = expected["teams"][str(world.alpha)]["scales"]["familiarity"]
+    assert row["ci_low"] == pytest.approx(want["ci_low"], rel=1e-9)
+    assert row["ci_high"] == pytest.approx(want["ci_high"], rel=1e-9)
 
 
 def test_population_counts_a_used_invitation_of_a_member_who_left(

@@ -1,4 +1,5 @@
-"""Invitations of members who left the roster: withdrawn while unused, restored on return."""
+"""Invitations of members who left the roster: withdrawn while unused, restored on return,
+counted in response rates either way (so a leaving never tells who answered)."""
 
 import csv
 import io
@@ -81,7 +82,7 @@ def test_link_of_a_member_deactivated_by_a_reimport_no_longer_works(app, client,
     assert 'id="survey"' in client.get(links["Ann 0"]).get_data(as_text=True)
 
 
-def test_withdrawn_invitation_leaves_the_csv_the_print_page_and_the_rate(client, invited):
+def test_withdrawn_invitation_leaves_the_csv_and_the_print_page_not_the_rate(client, invited):
     wave_id, _links_before = invited
     assert _counts_row(client, wave_id) == ["0", "6", "0%"]
     _deactivate_leaver(client)
@@ -89,7 +90,8 @@ def test_withdrawn_invitation_leaves_the_csv_the_print_page_and_the_rate(client,
     page = client.get(f"/manage/waves/{wave_id}/invitations/print").get_data(as_text=True)
     assert page.count('class="card invitation-card"') == 5
     assert LEAVER not in page
-    assert _counts_row(client, wave_id) == ["0", "5", "0%"]
+    # Still 6 issued: had the leaver answered, the count would be 6 too, so it says nothing.
+    assert _counts_row(client, wave_id) == ["0", "6", "0%"]
     client.post(f"/manage/waves/{wave_id}/invitations")  # no new link for the leaver either
     assert len(_links(client, wave_id)) == 5
 
@@ -108,7 +110,8 @@ def test_used_invitation_of_a_member_who_left_still_counts(app, client, invited)
     wave_id, links = invited
     assert client.post(links[LEAVER], data=_answers()).status_code == 303
     _deactivate_leaver(client)
-    # The answer exists, so its invitation stays in the denominator: 1 of 6, not 1 of 5.
+    # 1 of 6, as it would be had the leaver not answered (then 0 of 6 before, and the
+    # count of invitations the same): the leaving says nothing about who answered.
     assert _counts_row(client, wave_id) == ["1", "6", "17%"]
     # Listed only while the member is active: a list of leavers' used links would say
     # who answered.
@@ -117,11 +120,11 @@ def test_used_invitation_of_a_member_who_left_still_counts(app, client, invited)
         as_text=True)
 
 
-def test_dashboard_total_leaves_out_withdrawn_invitations(app, client, invited):
+def test_dashboard_total_keeps_withdrawn_invitations(app, client, invited):
     wave_id, _ = invited
     with app.app_context():
         member = db.session.scalars(db.select(Member).where(Member.name == LEAVER)).one()
         member.active = False
         db.session.commit()
     page = client.get("/manage/").get_data(as_text=True)
-    assert re.findall(r'<td class="num">(\d+)</td>', page) == ["0", "5"]
+    assert re.findall(r'<td class="num">(\d+)</td>', page) == ["0", "6"]
