@@ -242,3 +242,12 @@ def import_roster(
                 report.deactivated += 1
     db.session.commit()
     return report
+
+
+def deactivate_members(team: Team) -> int:
+    """Deactivate every active member of ``team``; how many were active."""
+    active = [m for m in team.members if m.active]
+    for member in active:
+        member.active = False
+    db.session.commit()
+    return len(active)

@@ -5,40 +5,9 @@ import io
 import pytest
 
 from surveys.db import db
-from surveys.models import Member, Team
+from surveys.models import Team
+from tests.admin.rosters import error_rows, members, upload
 from tests.helpers import login_as, make_user
-
-
-def upload(client, data: bytes | str, deactivate=False, **headers):
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    form = {"file": (io.BytesIO(data), "roster.csv")}
-    if deactivate:
-        form["deactivate_missing"] = "y"
-    return client.post(
-        "/admin/roster", data=form, content_type="multipart/form-data", headers=headers
-    )
-
-
-def members(app):
-    with app.app_context():
-        rows = db.session.execute(
-            db.select(Team.name, Member.name, Member.email, Member.active).join(Member.team)
-        ).all()
-        return sorted(tuple(r) for r in rows)
-
-
-def error_rows(response) -> list[tuple[str, str, str]]:
-    """(row, column, problem) of each row of the error table."""
-    import re
-
-    page = response.get_data(as_text=True)
-    cells = re.findall(
-        r'<tr class="roster-error"><td class="num">(.*?)</td><td>(.*?)</td><td>(.*?)</td></tr>',
-        page,
-    )
-    return [(r, c, p.replace("&#34;", '"')) for r, c, p in cells]
-
 
 GOOD = "team,name,email\nEast,Ann Li,ann@example.org\nEast,Bo Chen,\nWest,Cai Wu,cai@example.org\n"
 
