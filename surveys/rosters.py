@@ -1,8 +1,11 @@
 """Roster CSV import: all or nothing, every bad row named, re-imports update in place.
 
 The file has a header row naming its columns ``team``, ``name`` and optionally ``email``
-(``团队``, ``姓名``, ``邮箱`` work too), in any order, and is UTF-8 (with or without the byte
-order mark Excel writes). Rows are numbered as a spreadsheet shows them: the header is row 1.
+(``团队``, ``姓名``, ``邮箱`` work too), in any order. It is UTF-8 (with or without the byte
+order mark Excel writes) or else GB18030, which Excel on Chinese Windows writes for
+"CSV (逗号分隔)" (GB18030 is a superset of GBK and GB2312). Rows are numbered as a spreadsheet
+shows them: the header is row 1. A row may stop before a trailing email column, as a
+spreadsheet writes a row whose last cell is empty.
 
 Members are matched by (team, name). A re-import adds the new ones, updates the email of the
 known ones (an empty email cell clears it; a file with no email column leaves emails alone),
@@ -31,7 +34,10 @@ HEADERS = {
     "email": "email",
     "邮箱": "email",
 }
+REQUIRED = ("team", "name")
 MAX_NAME = 200
+UTF8 = "UTF-8"
+GB18030 = "GB18030 (GBK)"
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,7 @@ class ImportReport:
     unchanged: int = 0
     deactivated: int = 0
     teams: set[int] = field(default_factory=set)
+    encoding: str = ""
 
 
 class RosterRejectedError(ValueError):
@@ -68,20 +75,28 @@ class RosterRejectedError(ValueError):
         self.errors = errors
 
 
-def _decode(data: bytes) -> str:
+def _decode(data: bytes) -> tuple[str, str]:
+    """The text and the name of its encoding."""
+    encodings = [("utf-8", UTF8)]
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    errors = []
-    for number, line in enumerate(data.split(b"\n"), start=1):
-        try:
-            line.decode("utf-8")
-        except UnicodeDecodeError:
-            errors.append(RowError(number, "", _l("not UTF-8 text; save the file as “CSV UTF-8”")))
-    raise RosterRejectedError(errors)
+    else:
+        # Only without the byte order mark: with it, the file says it is UTF-8, and reading
+        # a broken one as GB18030 would turn the broken part into wrong names.
+        encodings.append(("gb18030", GB18030))
+    # Both decode NUL bytes, but a file with any is UTF-16 (Excel's "Unicode text") or a
+    # workbook, not CSV text.
+    if b"\0" not in data:
+        for codec, name in encodings:
+            try:
+                return data.decode(codec), name
+            except UnicodeDecodeError:
+                continue
+    message = _l(
+        "this is not CSV text in UTF-8 or GB18030 (GBK); "
+        "save the file as “CSV UTF-8” and import it again"
+    )
+    raise RosterRejectedError([RowError(0, "", message)])
 
 
 def _header(cells: list[str]) -> list[str]:
@@ -95,7 +110,7 @@ def _header(cells: list[str]) -> list[str]:
     ]
     problems += [
         RowError(1, needed, _l("the header row has no “%(column)s” column", column=needed))
-        for needed in ("team", "name")
+        for needed in REQUIRED
         if needed not in columns
     ]
     problems += [
@@ -105,6 +120,38 @@ def _header(cells: list[str]) -> list[str]:
     if problems:
         raise RosterRejectedError(problems)
     return columns
+
+
+def _column_letter(index: int) -> str:
+    """A spreadsheet's name for the column at 0-based ``index``: A, ..., Z, AA, ..."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _cells(number: int, cells: list[str], columns: list[str]) -> dict[str, str] | RowError:
+    """The row's values by column, or what is wrong with its length."""
+    while len(cells) > len(columns) and not cells[-1].strip():
+        cells = cells[:-1]
+    if len(cells) > len(columns):
+        return RowError(
+            number,
+            _column_letter(len(columns)),
+            _l(
+                "%(found)s columns where the header has %(expected)s",
+                found=len(cells),
+                expected=len(columns),
+            ),
+        )
+    missing = [c for c in columns[len(cells) :] if c in REQUIRED]
+    if missing:
+        return RowError(
+            number, missing[0], _l("the row ends before the “%(column)s” column", column=missing[0])
+        )
+    return {c: v.strip() for c, v in zip(columns, cells, strict=False)}
 
 
 def _check_row(number: int, values: dict[str, str], teams: dict[str, Team]) -> list[RowError]:
@@ -141,13 +188,14 @@ def _check_row(number: int, values: dict[str, str], teams: dict[str, Team]) -> l
     return errors
 
 
-def read_roster(data: bytes, teams: dict[str, Team]) -> tuple[list[RosterRow], bool]:
-    """Validated rows of a roster file and whether it has an email column.
+def read_roster(data: bytes, teams: dict[str, Team]) -> tuple[list[RosterRow], bool, str]:
+    """Validated rows of a roster file, whether it has an email column, and its encoding.
 
     ``teams`` maps the names the importing user may use to their teams; any other name is
     an unknown team, whether or not it exists. Raises RosterRejectedError listing every problem.
     """
-    reader = csv.reader(io.StringIO(_decode(data), newline=""))
+    text, encoding = _decode(data)
+    reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader, None)
         if header is None:
@@ -161,22 +209,10 @@ def read_roster(data: bytes, teams: dict[str, Team]) -> tuple[list[RosterRow], b
             number, line = line + 1, reader.line_num
             if not any(c.strip() for c in cells):
                 continue
-            while len(cells) > len(columns) and not cells[-1].strip():
-                cells = cells[:-1]
-            if len(cells) != len(columns):
-                errors.append(
-                    RowError(
-                        number,
-                        "",
-                        _l(
-                            "%(found)s columns where the header has %(expected)s",
-                            found=len(cells),
-                            expected=len(columns),
-                        ),
-                    )
-                )
+            values = _cells(number, cells, columns)
+            if isinstance(values, RowError):
+                errors.append(values)
                 continue
-            values = {c: v.strip() for c, v in zip(columns, cells, strict=True)}
             row_errors = _check_row(number, values, teams)
             key = (values["team"], values["name"])
             if key in first_row and values["name"]:
@@ -197,7 +233,7 @@ def read_roster(data: bytes, teams: dict[str, Team]) -> tuple[list[RosterRow], b
         raise RosterRejectedError(errors)
     if not rows:
         raise RosterRejectedError([RowError(0, "", _l("the file has no members"))])
-    return rows, "email" in columns
+    return rows, "email" in columns, encoding
 
 
 def import_roster(
@@ -212,8 +248,8 @@ def import_roster(
         raise RosterRejectedError(
             [RowError(0, "", _l("the file is larger than %(kb)s KB", kb=max_bytes // 1024))]
         )
-    rows, has_email = read_roster(data, {t.name: t for t in teams})
-    report = ImportReport(teams={r.team.id for r in rows})
+    rows, has_email, encoding = read_roster(data, {t.name: t for t in teams})
+    report = ImportReport(teams={r.team.id for r in rows}, encoding=encoding)
     known = {
         (m.team_id, m.name): m
         for m in db.session.scalars(db.select(Member).where(Member.team_id.in_(report.teams)))

@@ -193,8 +193,9 @@ def roster_import():
         else:
             flash(
                 _(
-                    "Roster imported: %(added)s added, %(updated)s updated, %(unchanged)s "
-                    "unchanged, %(deactivated)s deactivated.",
+                    "Roster imported (read as %(encoding)s): %(added)s added, %(updated)s "
+                    "updated, %(unchanged)s unchanged, %(deactivated)s deactivated.",
+                    encoding=report.encoding,
                     added=report.added,
                     updated=report.updated,
                     unchanged=report.unchanged,
