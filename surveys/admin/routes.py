@@ -203,5 +203,16 @@ def roster_import():
                 ),
                 "success",
             )
+            if report.namesakes:
+                flash(
+                    _(
+                        "Added as new members because their email differs from that of a "
+                        "member with the same name: %(names)s. If one is the same person with "
+                        "a new email, import the team's whole roster again with “Deactivate "
+                        "members of the teams in this file who are not in it” ticked.",
+                        names=", ".join(report.namesakes),
+                    ),
+                    "info",
+                )
             return redirect(url_for("admin.roster_import"))
     return render_template("admin/roster.html", form=form, errors=errors, max_kb=max_bytes // 1024)

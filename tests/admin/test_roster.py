@@ -26,13 +26,15 @@ def test_import_adds_members_and_reports_counts(app, admin_client, tree):
 
 def test_reimport_updates_instead_of_duplicating(app, admin_client, tree):
     upload(admin_client, GOOD)
-    again = "name,team,email\nAnn Li,East,ann.li@example.org\nBo Chen,East,\nDi Xu,West,\n"
+    again = (
+        "name,team,email\nAnn Li,East,ann@example.org\nBo Chen,East,bo@example.org\nDi Xu,West,\n"
+    )
     assert upload(admin_client, again).status_code == 302
     page = admin_client.get("/admin/roster").get_data(as_text=True)
     assert "1 added, 1 updated, 1 unchanged, 0 deactivated" in page
     assert members(app) == [
-        ("East", "Ann Li", "ann.li@example.org", True),
-        ("East", "Bo Chen", None, True),
+        ("East", "Ann Li", "ann@example.org", True),
+        ("East", "Bo Chen", "bo@example.org", True),
         ("West", "Cai Wu", "cai@example.org", True),  # missing from the file: kept, active
         ("West", "Di Xu", None, True),
     ]
@@ -68,13 +70,14 @@ def test_every_bad_row_is_named_and_nothing_is_stored(app, admin_client, tree):
         "Nowhere,Bo Chen,\n"  # row 3: unknown team
         "East,,\n"  # row 4: empty name
         "East,Cai Wu,not-an-email\n"  # row 5: bad email
-        "East,Ann Li,\n"  # row 6: duplicate of row 2
+        "East,ann  li,\n"  # row 6: the same name as row 2, and no email to tell them apart
         "Support,Di Xu,\n"  # row 7: archived team
         "East\n"  # row 8: stops before the name
         ",Fu Yi,\n"  # row 9: empty team
         "Sales,Gao Lin,\n"  # row 10: a department
         "\n"  # row 11: blank, skipped
         "West,He Qi,he@example.org,extra\n"  # row 12: four columns
+        "East,Hu Bin,ANN@example.org\n"  # row 13: the same email as row 2
     )
     response = upload(admin_client, csv_text)
     assert response.status_code == 200
@@ -82,14 +85,20 @@ def test_every_bad_row_is_named_and_nothing_is_stored(app, admin_client, tree):
         ("3", "team", "unknown team “Nowhere”"),
         ("4", "name", "the name is empty"),
         ("5", "email", "“not-an-email” is not an email address"),
-        ("6", "name", "duplicate of row 2"),
+        (
+            "6",
+            "name",
+            "“ann li” is also on row 2: if they are two people, give each their own email; "
+            "if one, remove a row",
+        ),
         ("7", "team", "the team “Support” is archived"),
         ("8", "name", "the row ends before the “name” column"),
         ("9", "team", "the team is empty"),
         ("10", "team", "“Sales” is a department; name one of its teams"),
         ("12", "D", "4 columns where the header has 3"),
+        ("13", "email", "the same email as row 2: one email is one member"),
     ]
-    assert "Nothing was imported: 9 problem(s) to fix" in response.get_data(as_text=True)
+    assert "Nothing was imported: 10 problem(s) to fix" in response.get_data(as_text=True)
     assert members(app) == []
 
 
@@ -321,8 +330,18 @@ def test_all_or_nothing_and_reimport_on_both_databases(make_app, backend):
     assert (
         upload(client, "team,name,email\nEast,Ann,ann@example.org\nWest,Bo,\n").status_code == 302
     )
-    assert upload(client, "team,name,email\nEast,Ann,a@example.org\nWest,Bo,\n").status_code == 302
-    assert members(app) == [("East", "Ann", "a@example.org", True), ("West", "Bo", None, True)]
+    # Bo's email is added; a second Ann with her own email joins East.
+    again = (
+        "team,name,email\n"
+        "East,Ann,ann@example.org\nEast,Ann,ann.b@example.org\nWest,Bo,bo@example.org\n"
+    )
+    assert upload(client, again).status_code == 302
+    assert upload(client, again).status_code == 302
+    assert members(app) == [
+        ("East", "Ann", "ann.b@example.org", True),
+        ("East", "Ann", "ann@example.org", True),
+        ("West", "Bo", "bo@example.org", True),
+    ]
 
 
 def test_large_roster_is_accepted_with_csrf_protection_on(make_app):
