@@ -61,3 +61,7 @@ def analyze_command(data, instrument_path, team_column, team_size_column, fmt, o
 
 
 main.add_command(analyze_command)
+
+
+if __name__ == "__main__":
+    main()

@@ -10,6 +10,19 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 
+def _require_schema() -> None:
+    """Stop with one line, not a "no such table" traceback, before the schema is created.
+
+    Upgrading here instead would change a production schema from a cron job, unannounced
+    and without a backup, possibly while a deployment upgrades it too.
+    """
+    from surveys import db as database
+
+    problem = database.schema_problem()
+    if problem is not None:
+        raise click.ClickException(f"{problem}: run `trustsurvey db upgrade` first")
+
+
 @click.command("demo")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to serve on.")
 @click.option("--port", default=5000, show_default=True, type=int, help="Port to serve on.")
@@ -46,6 +59,7 @@ def create_user_command(email: str, role: str, name: str, password_stdin: bool):
     """Create a user (the first admin, for instance); asks for the password twice."""
     from surveys import accounts
 
+    _require_schema()
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -63,6 +77,7 @@ def close_due_waves_command():
     """Close every wave past its close date and store its results (run it from cron)."""
     from surveys import waves
 
+    _require_schema()
     closed, failed = waves.close_due()
     for wave in closed:
         click.echo(f"Closed wave {wave.id} ({wave.name}).")

@@ -27,3 +27,21 @@ def upgrade():
     from flask_migrate import upgrade as alembic_upgrade
 
     alembic_upgrade(directory=MIGRATIONS)
+
+
+def schema_problem() -> str | None:
+    """Why the database schema is not the newest migration, or None (inside an app context)."""
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    with db.engine.connect() as conn:
+        current = set(MigrationContext.configure(conn).get_current_heads())
+    newest = set(ScriptDirectory(MIGRATIONS).get_heads())
+    if not current:
+        return "the database has no tables yet"
+    if current != newest:
+        return (
+            f"the database schema is at migration {', '.join(sorted(current))}, "
+            f"this version of trustsurvey needs {', '.join(sorted(newest))}"
+        )
+    return None

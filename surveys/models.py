@@ -113,9 +113,14 @@ class Team(db.Model):
 
 
 class Member(db.Model):
-    """A roster entry: someone who gets an invitation. Never linked to an answer."""
+    """A roster entry: someone who gets an invitation. Never linked to an answer.
 
-    __table_args__ = (UniqueConstraint("team_id", "name"),)
+    A team may have two members of the same name. Who is who (the email when there is one,
+    else the name) is decided by the roster import (``surveys.rosters``), not by a unique
+    constraint: it depends on whether an email is given, and rosters stored before may hold
+    emails that differ only in case.
+    """
+
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("team.id"))
     name: Mapped[str] = mapped_column(String(200))

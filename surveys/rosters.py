@@ -1,54 +1,54 @@
-"""Roster CSV import: all or nothing, every bad row named, re-imports update in place.
+"""Roster import: all or nothing, every bad row named, re-imports update in place.
 
-The file has a header row naming its columns ``team``, ``name`` and optionally ``email``
-(``团队``, ``姓名``, ``邮箱`` work too), in any order, and is UTF-8 (with or without the byte
-order mark Excel writes). Rows are numbered as a spreadsheet shows them: the header is row 1.
+Who is who: within a team, a member is the same person as a row by the email when the row has
+one (case does not count), else by the name (whitespace runs count as one space, spaces between
+Chinese characters as none, and case does not count). A row is matched with a known member of
+its team, active or not, in this order:
 
-Members are matched by (team, name). A re-import adds the new ones, updates the email of the
-known ones (an empty email cell clears it; a file with no email column leaves emails alone),
-reactivates known members that were deactivated, and never deletes anyone: members of the
-file's teams who are missing from it are deactivated only when asked to.
+1. a row with an email: the member with that email; else the member of that name who has no
+   email yet (the email was added later); else nobody, and it is a new member, even where a
+   member of that name has another email (two 王伟 in one team);
+2. a row without an email (an empty cell, or no email column): the member of that name.
+
+Where several members fit, the one whose name is spelled exactly as in the row is taken, then
+an active one; if several still fit, the row is refused as ambiguous. Two rows that fit one
+member are refused too. The file itself may not hold one email twice in a team, nor one name
+twice in a team unless both rows have (different) emails (see ``roster_file``).
+
+A re-import adds the new members, updates the name and email of the known ones (an empty email
+cell clears it; a file with no email column leaves emails alone), reactivates known members
+that were deactivated, and never deletes anyone: members of the file's teams who are missing
+from it are deactivated only when asked to.
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 
-from surveys.accounts import EMAIL
 from surveys.db import db
 from surveys.models import Member, Team
+from surveys.roster_file import (
+    RosterRejectedError,
+    RosterRow,
+    RowError,
+    email_key,
+    name_key,
+    read_roster,
+)
 
-HEADERS = {
-    "team": "team",
-    "团队": "team",
-    "name": "name",
-    "姓名": "name",
-    "email": "email",
-    "邮箱": "email",
-}
-MAX_NAME = 200
+__all__ = [
+    "ImportReport",
+    "RosterRejectedError",
+    "RowError",
+    "deactivate_members",
+    "import_roster",
+]
 
-
-@dataclass(frozen=True)
-class RowError:
-    """What is wrong with one row: ``row`` 1 is the header, 0 the file as a whole."""
-
-    row: int
-    column: str
-    problem: str
-
-
-@dataclass(frozen=True)
-class RosterRow:
-    row: int
-    team: Team
-    name: str
-    email: str | None
+# How a row found its member; a member two rows fit goes to the row with the surer match.
+_BY_EMAIL, _EMAIL_ADDED, _BY_NAME = range(3)
 
 
 @dataclass
@@ -58,146 +58,107 @@ class ImportReport:
     unchanged: int = 0
     deactivated: int = 0
     teams: set[int] = field(default_factory=set)
+    encoding: str = ""
+    # "name (team)" of members added beside a known member of that name with another email:
+    # a second 王伟, or the same person with a new email, which only the importer can tell.
+    namesakes: list[str] = field(default_factory=list)
 
 
-class RosterRejectedError(ValueError):
-    """The file was not imported; ``errors`` names every bad row and why."""
-
-    def __init__(self, errors: list[RowError]):
-        super().__init__(f"{len(errors)} problem(s) in the roster")
-        self.errors = errors
-
-
-def _decode(data: bytes) -> str:
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8) :]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    errors = []
-    for number, line in enumerate(data.split(b"\n"), start=1):
-        try:
-            line.decode("utf-8")
-        except UnicodeDecodeError:
-            errors.append(RowError(number, "", _l("not UTF-8 text; save the file as “CSV UTF-8”")))
-    raise RosterRejectedError(errors)
+def _pick(row: RosterRow, candidates: list[Member]) -> list[Member]:
+    """The candidates left after preferring the exact spelling of the name, then active ones."""
+    for prefer in (lambda m: m.name == row.name, lambda m: m.active):
+        if len(candidates) > 1:
+            candidates = [m for m in candidates if prefer(m)] or candidates
+    return candidates
 
 
-def _header(cells: list[str]) -> list[str]:
-    while cells and not cells[-1].strip():
-        cells = cells[:-1]
-    columns = [HEADERS.get(c.strip().lower(), "") for c in cells]
-    problems = [
-        RowError(1, cell.strip(), _l("unknown column “%(column)s”", column=cell.strip()))
-        for cell, column in zip(cells, columns, strict=True)
-        if not column
-    ]
-    problems += [
-        RowError(1, needed, _l("the header row has no “%(column)s” column", column=needed))
-        for needed in ("team", "name")
-        if needed not in columns
-    ]
-    problems += [
-        RowError(1, column, _l("the column “%(column)s” appears twice", column=column))
-        for column in sorted({c for c in columns if c and columns.count(c) > 1})
-    ]
-    if problems:
-        raise RosterRejectedError(problems)
-    return columns
+def _match(rows: list[RosterRow], known: list[Member]) -> dict[int, Member]:
+    """The known member each row is (by row number); rows of new members are left out."""
+    by_email: dict[tuple[int, str], list[Member]] = defaultdict(list)
+    by_name: dict[tuple[int, str], list[Member]] = defaultdict(list)
+    for member in known:
+        if member.email:
+            by_email[member.team_id, email_key(member.email)].append(member)
+        by_name[member.team_id, name_key(member.name)].append(member)
 
+    errors: list[RowError] = []
+    fits: list[tuple[int, RosterRow, Member]] = []
+    for row in rows:
+        same_name = by_name[row.team.id, name_key(row.name)]
+        if row.email and by_email[row.team.id, email_key(row.email)]:
+            how, candidates = _BY_EMAIL, by_email[row.team.id, email_key(row.email)]
+        elif row.email:
+            how, candidates = _EMAIL_ADDED, [m for m in same_name if not m.email]
+        else:
+            how, candidates = _BY_NAME, same_name
+        candidates = _pick(row, candidates)
+        if len(candidates) == 1:
+            fits.append((how, row, candidates[0]))
+        elif len(candidates) > 1:
+            errors.append(_ambiguous(row, how, candidates))
 
-def _check_row(number: int, values: dict[str, str], teams: dict[str, Team]) -> list[RowError]:
-    errors = []
-    team_name = values["team"]
-    team = teams.get(team_name)
-    if not team_name:
-        errors.append(RowError(number, "team", _l("the team is empty")))
-    elif team is None:
-        errors.append(RowError(number, "team", _l("unknown team “%(team)s”", team=team_name)))
-    elif team.archived:
-        errors.append(
-            RowError(number, "team", _l("the team “%(team)s” is archived", team=team_name))
-        )
-    elif team.children:
-        errors.append(
-            RowError(
-                number,
-                "team",
-                _l("“%(team)s” is a department; name one of its teams", team=team_name),
+    matched: dict[int, Member] = {}
+    first_row: dict[int, RosterRow] = {}
+    for how, row, member in sorted(fits, key=lambda f: (f[0], f[1].row)):
+        other = first_row.setdefault(member.id, row)
+        if other is row:
+            matched[row.row] = member
+        elif how == _EMAIL_ADDED:
+            errors.append(
+                RowError(
+                    row.row,
+                    "email",
+                    _l(
+                        "this row and row %(row)s could both be “%(name)s”, who has no email "
+                        "yet: import that member's row on its own first, then this row adds "
+                        "someone new",
+                        row=other.row,
+                        name=member.name,
+                    ),
+                )
             )
-        )
-    if not values["name"]:
-        errors.append(RowError(number, "name", _l("the name is empty")))
-    elif len(values["name"]) > MAX_NAME:
-        errors.append(
-            RowError(number, "name", _l("the name is longer than %(n)s characters", n=MAX_NAME))
-        )
-    email = values.get("email", "")
-    if email and (len(email) > 254 or not EMAIL.match(email)):
-        errors.append(
-            RowError(number, "email", _l("“%(email)s” is not an email address", email=email))
-        )
-    return errors
-
-
-def read_roster(data: bytes, teams: dict[str, Team]) -> tuple[list[RosterRow], bool]:
-    """Validated rows of a roster file and whether it has an email column.
-
-    ``teams`` maps the names the importing user may use to their teams; any other name is
-    an unknown team, whether or not it exists. Raises RosterRejectedError listing every problem.
-    """
-    reader = csv.reader(io.StringIO(_decode(data), newline=""))
-    try:
-        header = next(reader, None)
-        if header is None:
-            raise RosterRejectedError([RowError(0, "", _l("the file is empty"))])
-        columns = _header(header)
-        errors: list[RowError] = []
-        rows: list[RosterRow] = []
-        first_row: dict[tuple[str, str], int] = {}
-        line = reader.line_num
-        for cells in reader:
-            number, line = line + 1, reader.line_num
-            if not any(c.strip() for c in cells):
-                continue
-            while len(cells) > len(columns) and not cells[-1].strip():
-                cells = cells[:-1]
-            if len(cells) != len(columns):
-                errors.append(
-                    RowError(
-                        number,
-                        "",
-                        _l(
-                            "%(found)s columns where the header has %(expected)s",
-                            found=len(cells),
-                            expected=len(columns),
-                        ),
-                    )
+        else:
+            errors.append(
+                RowError(
+                    row.row,
+                    "name",
+                    _l(
+                        "row %(row)s is already the member “%(name)s”; if this row is someone "
+                        "else, give them their own email",
+                        row=other.row,
+                        name=member.name,
+                    ),
                 )
-                continue
-            values = {c: v.strip() for c, v in zip(columns, cells, strict=True)}
-            row_errors = _check_row(number, values, teams)
-            key = (values["team"], values["name"])
-            if key in first_row and values["name"]:
-                row_errors.append(
-                    RowError(number, "name", _l("duplicate of row %(row)s", row=first_row[key]))
-                )
-            first_row.setdefault(key, number)
-            errors += row_errors
-            if not row_errors:
-                rows.append(
-                    RosterRow(
-                        number, teams[values["team"]], values["name"], values.get("email") or None
-                    )
-                )
-    except csv.Error as error:
-        raise RosterRejectedError([RowError(reader.line_num, "", str(error))]) from None
+            )
     if errors:
         raise RosterRejectedError(errors)
-    if not rows:
-        raise RosterRejectedError([RowError(0, "", _l("the file has no members"))])
-    return rows, "email" in columns
+    return matched
+
+
+def _ambiguous(row: RosterRow, how: int, candidates: list[Member]) -> RowError:
+    if how == _BY_NAME:
+        return RowError(
+            row.row,
+            "name",
+            _l(
+                "%(n)s members of “%(team)s” are called “%(name)s”; give the email of the one "
+                "this row is",
+                n=len(candidates),
+                team=row.team.name,
+                name=row.name,
+            ),
+        )
+    # Only rosters stored before member identity was the email can get here.
+    return RowError(
+        row.row,
+        "email",
+        _l(
+            "%(n)s members of “%(team)s” fit this row; spell the name as the team page shows "
+            "the one this row is",
+            n=len(candidates),
+            team=row.team.name,
+        ),
+    )
 
 
 def import_roster(
@@ -212,33 +173,47 @@ def import_roster(
         raise RosterRejectedError(
             [RowError(0, "", _l("the file is larger than %(kb)s KB", kb=max_bytes // 1024))]
         )
-    rows, has_email = read_roster(data, {t.name: t for t in teams})
-    report = ImportReport(teams={r.team.id for r in rows})
-    known = {
-        (m.team_id, m.name): m
-        for m in db.session.scalars(db.select(Member).where(Member.team_id.in_(report.teams)))
-    }
-    seen = set()
-    for row in rows:
-        key = (row.team.id, row.name)
-        seen.add(key)
-        member = known.get(key)
+    roster = read_roster(data, {t.name: t for t in teams})
+    report = ImportReport(teams={r.team.id for r in roster.rows}, encoding=roster.encoding)
+    # No unique constraint can say who is who (that depends on whether an email is given), so
+    # two imports into one team at once must not both add the same person: on PostgreSQL
+    # this waits for the other import's commit before reading the members.
+    db.session.execute(db.select(Team.id).where(Team.id.in_(report.teams)).with_for_update())
+    known = list(db.session.scalars(db.select(Member).where(Member.team_id.in_(report.teams))))
+    try:
+        matched = _match(roster.rows, known)
+    except RosterRejectedError:
+        db.session.rollback()
+        raise
+    known_names = {(m.team_id, name_key(m.name)) for m in known}
+    for row in roster.rows:
+        member = matched.get(row.row)
         if member is None:
             db.session.add(Member(team=row.team, name=row.name, email=row.email, active=True))
             report.added += 1
+            if (row.team.id, name_key(row.name)) in known_names:
+                report.namesakes.append(f"{row.name} ({row.team.name})")
             continue
-        changed = not member.active or (has_email and member.email != row.email)
-        member.active = True
-        if has_email:
-            member.email = row.email
-        if changed:
-            report.updated += 1
-        else:
+        email = row.email if roster.has_email else member.email
+        if member.active and member.name == row.name and member.email == email:
             report.unchanged += 1
+        else:
+            report.updated += 1
+        member.active, member.name, member.email = True, row.name, email
     if deactivate_missing:
-        for key, member in known.items():
-            if key not in seen and member.active:
+        found = {m.id for m in matched.values()}
+        for member in known:
+            if member.id not in found and member.active:
                 member.active = False
                 report.deactivated += 1
     db.session.commit()
     return report
+
+
+def deactivate_members(team: Team) -> int:
+    """Deactivate every active member of ``team``; how many were active."""
+    active = [m for m in team.members if m.active]
+    for member in active:
+        member.active = False
+    db.session.commit()
+    return len(active)

@@ -19,13 +19,23 @@ def _visible_teams() -> list[Team]:
 
 
 def _parent_choices(team: Team | None = None):
-    """Active teams as possible parents, indented as a tree; a team's own subtree is disabled
-    (still a valid choice, so that a stale form gets the loop explained, not a bare refusal)."""
+    """Active teams as possible parents, indented as a tree. Disabled, but still valid choices
+    so that a stale form gets the reason explained rather than a bare refusal: the team's own
+    subtree (a loop) and teams with active members (they would become departments)."""
     excluded = teams.subtree_ids(team) if team is not None else set()
+    members = teams.active_member_counts()
+    current_parent = team.parent_id if team is not None else None
     choices = [(0, _("— none (top level) —"), {})]
     for other, depth in teams.tree([t for t in teams.all_teams() if not t.archived]):
-        disabled = {"disabled": True} if other.id in excluded else {}
-        choices.append((other.id, "\u00a0\u00a0" * depth + other.name, disabled))
+        # The current parent stays enabled: browsers do not send a disabled selected option,
+        # so the team would silently move to the top level on save.
+        has_members = members.get(other.id, 0) and other.id != current_parent
+        name = other.name
+        if has_members:
+            name = _("%(team)s (%(n)s active members)", team=name, n=members[other.id])
+        label = "\u00a0\u00a0" * depth + name
+        disabled = {"disabled": True} if other.id in excluded or has_members else {}
+        choices.append((other.id, label, disabled))
     return choices
 
 
@@ -48,7 +58,7 @@ def team_new():
         try:
             team = teams.create_team(form.name.data, parent)
         except teams.TeamError as error:
-            form.name.errors.append(str(error))
+            form[error.field].errors.append(str(error))
         else:
             flash(_("Team “%(name)s” created.", name=team.name), "success")
             return redirect(url_for("admin.team", team_id=team.id))
@@ -89,7 +99,7 @@ def team_edit(team_id: int):
         try:
             teams.update_team(team, form.name.data, parent)
         except teams.TeamError as error:
-            form.parent.errors.append(str(error))
+            form[error.field].errors.append(str(error))
         else:
             flash(_("Team “%(name)s” saved.", name=team.name), "success")
             return redirect(url_for("admin.team", team_id=team.id))
@@ -110,6 +120,19 @@ def team_unarchive(team_id: int):
     return _set_archived(
         team_or_404(team_id), teams.unarchive, _("Team “%(name)s” is active again.")
     )
+
+
+@bp.post("/teams/<int:team_id>/deactivate-members")
+@role_required("admin")
+def team_deactivate_members(team_id: int):
+    """Deactivate every member of a team, say before it becomes a department."""
+    team = team_or_404(team_id)
+    if ConfirmForm().validate_on_submit():
+        count = rosters.deactivate_members(team)
+        flash(
+            _("%(n)s member(s) of “%(name)s” deactivated.", n=count, name=team.name), "success"
+        )
+    return redirect(url_for("admin.team", team_id=team.id))
 
 
 def _set_archived(team: Team, change, done: str):
@@ -170,8 +193,9 @@ def roster_import():
         else:
             flash(
                 _(
-                    "Roster imported: %(added)s added, %(updated)s updated, %(unchanged)s "
-                    "unchanged, %(deactivated)s deactivated.",
+                    "Roster imported (read as %(encoding)s): %(added)s added, %(updated)s "
+                    "updated, %(unchanged)s unchanged, %(deactivated)s deactivated.",
+                    encoding=report.encoding,
                     added=report.added,
                     updated=report.updated,
                     unchanged=report.unchanged,
@@ -179,5 +203,16 @@ def roster_import():
                 ),
                 "success",
             )
+            if report.namesakes:
+                flash(
+                    _(
+                        "Added as new members because their email differs from that of a "
+                        "member with the same name: %(names)s. If one is the same person with "
+                        "a new email, import the team's whole roster again with “Deactivate "
+                        "members of the teams in this file who are not in it” ticked.",
+                        names=", ".join(report.namesakes),
+                    ),
+                    "info",
+                )
             return redirect(url_for("admin.roster_import"))
     return render_template("admin/roster.html", form=form, errors=errors, max_kb=max_bytes // 1024)

@@ -5,11 +5,18 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from surveys.db import db
-from surveys.models import Team
+from surveys.models import Member, Team
 
 
 class TeamError(ValueError):
-    """A change to the tree that is refused; the message (translated) says why."""
+    """A change to the tree that is refused; the message (translated) says why.
+
+    ``field`` is the form field the refusal is about: ``name`` or ``parent``.
+    """
+
+    def __init__(self, message, field: str = "name"):
+        super().__init__(message)
+        self.field = field
 
 
 def all_teams() -> list[Team]:
@@ -44,6 +51,17 @@ def subtree_ids(team: Team) -> set[int]:
     return ids
 
 
+def active_member_counts() -> dict[int, int]:
+    """Active roster members per team id (teams without any are left out)."""
+    return dict(
+        db.session.execute(
+            db.select(Member.team_id, db.func.count())
+            .where(Member.active.is_(True))
+            .group_by(Member.team_id)
+        ).all()
+    )
+
+
 def _check_name(name: str, team: Team | None = None) -> str:
     name = name.strip()
     if not name:
@@ -60,7 +78,9 @@ def _check_parent(team: Team | None, parent: Team | None) -> None:
     if parent is None:
         return
     if parent.archived:
-        raise TeamError(_l("“%(name)s” is archived; unarchive it first.", name=parent.name))
+        raise TeamError(
+            _l("“%(name)s” is archived; unarchive it first.", name=parent.name), "parent"
+        )
     if team is not None and team.id is not None and parent.id in subtree_ids(team):
         raise TeamError(
             _l(
@@ -68,7 +88,22 @@ def _check_parent(team: Team | None, parent: Team | None) -> None:
                 "of its own teams, which would make a loop.",
                 team=team.name,
                 parent=parent.name,
-            )
+            ),
+            "parent",
+        )
+    # A team with teams under it is a department, and a department's own members can no
+    # longer be imported, deactivated or invited: they would be stranded.
+    members = active_member_counts().get(parent.id, 0)
+    if members:
+        raise TeamError(
+            _l(
+                "“%(parent)s” has %(n)s active member(s), so it cannot have teams under it: a "
+                "department has no members of its own. Import them into the team they belong "
+                "to and deactivate them on the page of “%(parent)s” first.",
+                parent=parent.name,
+                n=members,
+            ),
+            "parent",
         )
 
 

@@ -5,40 +5,9 @@ import io
 import pytest
 
 from surveys.db import db
-from surveys.models import Member, Team
+from surveys.models import Team
+from tests.admin.rosters import error_rows, flashes, members, upload
 from tests.helpers import login_as, make_user
-
-
-def upload(client, data: bytes | str, deactivate=False, **headers):
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    form = {"file": (io.BytesIO(data), "roster.csv")}
-    if deactivate:
-        form["deactivate_missing"] = "y"
-    return client.post(
-        "/admin/roster", data=form, content_type="multipart/form-data", headers=headers
-    )
-
-
-def members(app):
-    with app.app_context():
-        rows = db.session.execute(
-            db.select(Team.name, Member.name, Member.email, Member.active).join(Member.team)
-        ).all()
-        return sorted(tuple(r) for r in rows)
-
-
-def error_rows(response) -> list[tuple[str, str, str]]:
-    """(row, column, problem) of each row of the error table."""
-    import re
-
-    page = response.get_data(as_text=True)
-    cells = re.findall(
-        r'<tr class="roster-error"><td class="num">(.*?)</td><td>(.*?)</td><td>(.*?)</td></tr>',
-        page,
-    )
-    return [(r, c, p.replace("&#34;", '"')) for r, c, p in cells]
-
 
 GOOD = "team,name,email\nEast,Ann Li,ann@example.org\nEast,Bo Chen,\nWest,Cai Wu,cai@example.org\n"
 
@@ -57,13 +26,15 @@ def test_import_adds_members_and_reports_counts(app, admin_client, tree):
 
 def test_reimport_updates_instead_of_duplicating(app, admin_client, tree):
     upload(admin_client, GOOD)
-    again = "name,team,email\nAnn Li,East,ann.li@example.org\nBo Chen,East,\nDi Xu,West,\n"
+    again = (
+        "name,team,email\nAnn Li,East,ann@example.org\nBo Chen,East,bo@example.org\nDi Xu,West,\n"
+    )
     assert upload(admin_client, again).status_code == 302
     page = admin_client.get("/admin/roster").get_data(as_text=True)
     assert "1 added, 1 updated, 1 unchanged, 0 deactivated" in page
     assert members(app) == [
-        ("East", "Ann Li", "ann.li@example.org", True),
-        ("East", "Bo Chen", None, True),
+        ("East", "Ann Li", "ann@example.org", True),
+        ("East", "Bo Chen", "bo@example.org", True),
         ("West", "Cai Wu", "cai@example.org", True),  # missing from the file: kept, active
         ("West", "Di Xu", None, True),
     ]
@@ -99,13 +70,14 @@ def test_every_bad_row_is_named_and_nothing_is_stored(app, admin_client, tree):
         "Nowhere,Bo Chen,\n"  # row 3: unknown team
         "East,,\n"  # row 4: empty name
         "East,Cai Wu,not-an-email\n"  # row 5: bad email
-        "East,Ann Li,\n"  # row 6: duplicate of row 2
+        "East,ann  li,\n"  # row 6: the same name as row 2, and no email to tell them apart
         "Support,Di Xu,\n"  # row 7: archived team
-        "East,Eva Ma\n"  # row 8: two columns, header has three
+        "East\n"  # row 8: stops before the name
         ",Fu Yi,\n"  # row 9: empty team
         "Sales,Gao Lin,\n"  # row 10: a department
         "\n"  # row 11: blank, skipped
         "West,He Qi,he@example.org,extra\n"  # row 12: four columns
+        "East,Hu Bin,ANN@example.org\n"  # row 13: the same email as row 2
     )
     response = upload(admin_client, csv_text)
     assert response.status_code == 200
@@ -113,14 +85,20 @@ def test_every_bad_row_is_named_and_nothing_is_stored(app, admin_client, tree):
         ("3", "team", "unknown team “Nowhere”"),
         ("4", "name", "the name is empty"),
         ("5", "email", "“not-an-email” is not an email address"),
-        ("6", "name", "duplicate of row 2"),
+        (
+            "6",
+            "name",
+            "“ann li” is also on row 2: if they are two people, give each their own email; "
+            "if one, remove a row",
+        ),
         ("7", "team", "the team “Support” is archived"),
-        ("8", "", "2 columns where the header has 3"),
+        ("8", "name", "the row ends before the “name” column"),
         ("9", "team", "the team is empty"),
         ("10", "team", "“Sales” is a department; name one of its teams"),
-        ("12", "", "4 columns where the header has 3"),
+        ("12", "D", "4 columns where the header has 3"),
+        ("13", "email", "the same email as row 2: one email is one member"),
     ]
-    assert "Nothing was imported: 9 problem(s) to fix" in response.get_data(as_text=True)
+    assert "Nothing was imported: 10 problem(s) to fix" in response.get_data(as_text=True)
     assert members(app) == []
 
 
@@ -143,16 +121,103 @@ def test_excel_byte_order_mark_and_crlf_are_accepted(app, admin_client, tree):
     assert members(app) == [("East", "李雷", "li@example.org", True)]
 
 
+def test_gbk_file_from_excel_on_chinese_windows_is_read_as_gb18030(app, admin_client, tree):
+    data = "团队,姓名,邮箱\r\nEast,李雷,li@example.org\r\nWest,韩梅梅,\r\n".encode("gbk")
+    assert upload(admin_client, data).status_code == 302
+    assert "Roster imported (read as GB18030 (GBK)): 2 added" in flashes(admin_client)
+    assert members(app) == [
+        ("East", "李雷", "li@example.org", True),
+        ("West", "韩梅梅", None, True),
+    ]
+
+
+def test_gb18030_characters_beyond_gbk_are_read(app, admin_client, tree):
+    data = "team,name\nEast,王䶮\n".encode("gb18030")  # 䶮 (U+4DAE) is not in GBK
+    assert upload(admin_client, data).status_code == 302
+    assert members(app) == [("East", "王䶮", None, True)]
+
+
+def test_success_message_names_the_encoding_in_chinese(app, admin_client, tree):
+    zh = {"Accept-Language": "zh-CN"}
+    upload(admin_client, "team,name\nEast,李雷\n".encode("gbk"), **zh)
+    page = admin_client.get("/admin/roster", headers=zh).get_data(as_text=True)
+    assert "名单已导入（按 GB18030 (GBK) 编码读取）：新增 1 人" in page
+    upload(admin_client, "team,name\nEast,韩梅梅\n", **zh)
+    page = admin_client.get("/admin/roster", headers=zh).get_data(as_text=True)
+    assert "名单已导入（按 UTF-8 编码读取）：新增 1 人" in page
+
+
+def test_utf8_file_says_it_was_read_as_utf8(app, admin_client, tree):
+    upload(admin_client, "team,name\nEast,李雷\n")
+    assert "Roster imported (read as UTF-8): 1 added" in flashes(admin_client)
+
+
+NOT_TEXT = (
+    "this is not CSV text in UTF-8 or GB18030 (GBK); "
+    "save the file as “CSV UTF-8” and import it again"
+)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "team,name\nEast,李雷\n".encode("utf-16"),  # Excel's "Unicode text"
+        b"PK\x03\x04\x14\x00\x06\x00",  # an .xlsx workbook
+        b"team,name\nEast,\x81\x20\n",  # a byte pair that no encoding here allows
+        # Excel's byte order mark says UTF-8, so GBK after it is not guessed at.
+        "\ufeffteam,name\nEast,李雷\n".encode("utf-8")[:-4] + "雷\n".encode("gbk"),
+    ],
+)
+def test_file_that_is_neither_utf8_nor_gb18030_is_refused_with_one_message(
+    app, admin_client, tree, data
+):
+    response = upload(admin_client, data)
+    assert error_rows(response) == [("—", "", NOT_TEXT)]
+    assert members(app) == []
+
+
+def test_undecodable_file_is_refused_in_chinese(app, admin_client, tree):
+    response = upload(admin_client, b"\xff\xfe\x00t", **{"Accept-Language": "zh-CN"})
+    assert error_rows(response) == [
+        ("—", "", "这不是 UTF-8 或 GB18030（GBK）编码的 CSV 文本；"
+         "请另存为“CSV UTF-8”格式后重新导入"),
+    ]
+
+
+def test_row_without_the_trailing_email_cell_has_an_empty_email(app, admin_client, tree):
+    upload(admin_client, "team,name,email\nEast,Sun,sun@example.org\n")
+    data = "team,name,email\nEast,Sun\nWest,Qian\nWest,Zhao,zhao@example.org\n"
+    assert upload(admin_client, data).status_code == 302
+    assert members(app) == [
+        ("East", "Sun", None, True),  # as an empty cell does, the short row clears the email
+        ("West", "Qian", None, True),
+        ("West", "Zhao", "zhao@example.org", True),
+    ]
+
+
+def test_row_that_stops_before_a_required_column_is_refused(app, admin_client, tree):
+    response = upload(admin_client, "team,email,name\nEast,a@example.org\nEast\n")
+    assert error_rows(response) == [
+        ("2", "name", "the row ends before the “name” column"),
+        ("3", "name", "the row ends before the “name” column"),
+    ]
+    assert members(app) == []
+
+
+def test_row_problems_are_named_in_chinese(app, admin_client, tree):
+    data = "team,name,email\nEast\nEast,Ann,a@example.org,x\n"
+    response = upload(admin_client, data, **{"Accept-Language": "zh-CN"})
+    assert error_rows(response) == [
+        ("2", "name", "这一行在“name”列之前就结束了"),
+        ("3", "D", "有 4 列，但标题行有 3 列"),
+    ]
+
+
 def test_chinese_headers_are_accepted(app, admin_client, tree):
     assert upload(admin_client, "团队,姓名,邮箱\nEast,韩梅梅,\n").status_code == 302
     assert members(app) == [("East", "韩梅梅", None, True)]
 
 
-def test_file_that_is_not_utf8_names_its_lines(app, admin_client, tree):
-    data = "team,name\nEast,Ann\nEast,李雷\n".encode("gbk")
-    response = upload(admin_client, data)
-    assert error_rows(response) == [("3", "", "not UTF-8 text; save the file as “CSV UTF-8”")]
-    assert members(app) == []
 
 
 @pytest.mark.parametrize(
@@ -265,8 +330,18 @@ def test_all_or_nothing_and_reimport_on_both_databases(make_app, backend):
     assert (
         upload(client, "team,name,email\nEast,Ann,ann@example.org\nWest,Bo,\n").status_code == 302
     )
-    assert upload(client, "team,name,email\nEast,Ann,a@example.org\nWest,Bo,\n").status_code == 302
-    assert members(app) == [("East", "Ann", "a@example.org", True), ("West", "Bo", None, True)]
+    # Bo's email is added; a second Ann with her own email joins East.
+    again = (
+        "team,name,email\n"
+        "East,Ann,ann@example.org\nEast,Ann,ann.b@example.org\nWest,Bo,bo@example.org\n"
+    )
+    assert upload(client, again).status_code == 302
+    assert upload(client, again).status_code == 302
+    assert members(app) == [
+        ("East", "Ann", "ann.b@example.org", True),
+        ("East", "Ann", "ann@example.org", True),
+        ("West", "Bo", "bo@example.org", True),
+    ]
 
 
 def test_large_roster_is_accepted_with_csrf_protection_on(make_app):

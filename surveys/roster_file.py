@@ -1,0 +1,279 @@
+"""Reading a roster CSV file: its encoding, header and rows, each bad row named.
+
+The file has a header row naming its columns ``team``, ``name`` and optionally ``email``
+(``团队``, ``姓名``, ``邮箱`` work too), in any order. It is UTF-8 (with or without the byte
+order mark Excel writes) or else GB18030, which Excel on Chinese Windows writes for
+"CSV (逗号分隔)" (GB18030 is a superset of GBK and GB2312). Rows are numbered as a spreadsheet
+shows them: the header is row 1. A row may stop before a trailing email column, as a
+spreadsheet writes a row whose last cell is empty.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+from surveys.accounts import EMAIL
+from surveys.models import Team
+
+HEADERS = {
+    "team": "team",
+    "团队": "team",
+    "name": "name",
+    "姓名": "name",
+    "email": "email",
+    "邮箱": "email",
+}
+REQUIRED = ("team", "name")
+MAX_NAME = 200
+UTF8 = "UTF-8"
+GB18030 = "GB18030 (GBK)"
+
+# Chinese rosters pad two-character names to line up with three-character ones (王　伟).
+_HAN_GAP = re.compile(r"(?<=[\u3400-\u9fff\uf900-\ufaff])\s+(?=[\u3400-\u9fff\uf900-\ufaff])")
+
+
+def normalise_name(name: str) -> str:
+    """A name as stored: each run of whitespace (full-width spaces too) as one space."""
+    return " ".join(name.split())
+
+
+def name_key(name: str) -> str:
+    """What makes two names the same person's: no case, no spaces between Chinese characters."""
+    return _HAN_GAP.sub("", normalise_name(name)).casefold()
+
+
+def email_key(email: str) -> str:
+    return email.strip().casefold()
+
+
+@dataclass(frozen=True)
+class RowError:
+    """What is wrong with one row: ``row`` 1 is the header, 0 the file as a whole."""
+
+    row: int
+    column: str
+    problem: str
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    row: int
+    team: Team
+    name: str
+    email: str | None
+
+
+@dataclass(frozen=True)
+class RosterFile:
+    """The valid rows of a file, whether it has an email column, and the encoding it was in."""
+
+    rows: list[RosterRow]
+    has_email: bool
+    encoding: str
+
+
+class RosterRejectedError(ValueError):
+    """The file was not imported; ``errors`` names every bad row and why."""
+
+    def __init__(self, errors: list[RowError]):
+        super().__init__(f"{len(errors)} problem(s) in the roster")
+        self.errors = sorted(errors, key=lambda e: e.row)
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    """The text and the name of its encoding."""
+    encodings = [("utf-8", UTF8)]
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    else:
+        # Only without the byte order mark: with it, the file says it is UTF-8, and reading
+        # a broken one as GB18030 would turn the broken part into wrong names.
+        encodings.append(("gb18030", GB18030))
+    # Both decode NUL bytes, but a file with any is UTF-16 (Excel's "Unicode text") or a
+    # workbook, not CSV text.
+    if b"\0" not in data:
+        for codec, name in encodings:
+            try:
+                return data.decode(codec), name
+            except UnicodeDecodeError:
+                continue
+    message = _l(
+        "this is not CSV text in UTF-8 or GB18030 (GBK); "
+        "save the file as “CSV UTF-8” and import it again"
+    )
+    raise RosterRejectedError([RowError(0, "", message)])
+
+
+def _header(cells: list[str]) -> list[str]:
+    while cells and not cells[-1].strip():
+        cells = cells[:-1]
+    columns = [HEADERS.get(c.strip().lower(), "") for c in cells]
+    problems = [
+        RowError(1, cell.strip(), _l("unknown column “%(column)s”", column=cell.strip()))
+        for cell, column in zip(cells, columns, strict=True)
+        if not column
+    ]
+    problems += [
+        RowError(1, needed, _l("the header row has no “%(column)s” column", column=needed))
+        for needed in REQUIRED
+        if needed not in columns
+    ]
+    problems += [
+        RowError(1, column, _l("the column “%(column)s” appears twice", column=column))
+        for column in sorted({c for c in columns if c and columns.count(c) > 1})
+    ]
+    if problems:
+        raise RosterRejectedError(problems)
+    return columns
+
+
+def _column_letter(index: int) -> str:
+    """A spreadsheet's name for the column at 0-based ``index``: A, ..., Z, AA, ..."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _cells(number: int, cells: list[str], columns: list[str]) -> dict[str, str] | RowError:
+    """The row's values by column, or what is wrong with its length."""
+    while len(cells) > len(columns) and not cells[-1].strip():
+        cells = cells[:-1]
+    if len(cells) > len(columns):
+        return RowError(
+            number,
+            _column_letter(len(columns)),
+            _l(
+                "%(found)s columns where the header has %(expected)s",
+                found=len(cells),
+                expected=len(columns),
+            ),
+        )
+    missing = [c for c in columns[len(cells) :] if c in REQUIRED]
+    if missing:
+        return RowError(
+            number, missing[0], _l("the row ends before the “%(column)s” column", column=missing[0])
+        )
+    values = {c: v.strip() for c, v in zip(columns, cells, strict=False)}
+    values["name"] = normalise_name(values["name"])
+    return values
+
+
+def _check_row(number: int, values: dict[str, str], teams: dict[str, Team]) -> list[RowError]:
+    errors = []
+    team_name = values["team"]
+    team = teams.get(team_name)
+    if not team_name:
+        errors.append(RowError(number, "team", _l("the team is empty")))
+    elif team is None:
+        errors.append(RowError(number, "team", _l("unknown team “%(team)s”", team=team_name)))
+    elif team.archived:
+        errors.append(
+            RowError(number, "team", _l("the team “%(team)s” is archived", team=team_name))
+        )
+    elif team.children:
+        errors.append(
+            RowError(
+                number,
+                "team",
+                _l("“%(team)s” is a department; name one of its teams", team=team_name),
+            )
+        )
+    if not values["name"]:
+        errors.append(RowError(number, "name", _l("the name is empty")))
+    elif len(values["name"]) > MAX_NAME:
+        errors.append(
+            RowError(number, "name", _l("the name is longer than %(n)s characters", n=MAX_NAME))
+        )
+    email = values.get("email", "")
+    if email and (len(email) > 254 or not EMAIL.match(email)):
+        errors.append(
+            RowError(number, "email", _l("“%(email)s” is not an email address", email=email))
+        )
+    return errors
+
+
+class _SameMemberCheck:
+    """Within a team, one email is one member, and a name given twice needs two emails."""
+
+    def __init__(self):
+        self.emails: dict[tuple[str, str], int] = {}
+        self.names: dict[tuple[str, str], tuple[int, bool]] = {}
+
+    def check(self, number: int, values: dict[str, str]) -> list[RowError]:
+        errors = []
+        team, name, email = values["team"], values["name"], values.get("email", "")
+        if email:
+            first = self.emails.setdefault((team, email_key(email)), number)
+            if first != number:
+                errors.append(
+                    RowError(
+                        number,
+                        "email",
+                        _l("the same email as row %(row)s: one email is one member", row=first),
+                    )
+                )
+        if name:
+            key = (team, name_key(name))
+            first, first_has_email = self.names.setdefault(key, (number, bool(email)))
+            if first != number and not (email and first_has_email):
+                errors.append(
+                    RowError(
+                        number,
+                        "name",
+                        _l(
+                            "“%(name)s” is also on row %(row)s: if they are two people, give "
+                            "each their own email; if one, remove a row",
+                            name=name,
+                            row=first,
+                        ),
+                    )
+                )
+        return errors
+
+
+def read_roster(data: bytes, teams: dict[str, Team]) -> RosterFile:
+    """Validated rows of a roster file.
+
+    ``teams`` maps the names the importing user may use to their teams; any other name is
+    an unknown team, whether or not it exists. Raises RosterRejectedError listing every problem.
+    """
+    text, encoding = _decode(data)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise RosterRejectedError([RowError(0, "", _l("the file is empty"))])
+        columns = _header(header)
+        errors: list[RowError] = []
+        rows: list[RosterRow] = []
+        same_member = _SameMemberCheck()
+        line = reader.line_num
+        for cells in reader:
+            number, line = line + 1, reader.line_num
+            if not any(c.strip() for c in cells):
+                continue
+            values = _cells(number, cells, columns)
+            if isinstance(values, RowError):
+                errors.append(values)
+                continue
+            row_errors = _check_row(number, values, teams) + same_member.check(number, values)
+            errors += row_errors
+            if not row_errors:
+                email = values.get("email") or None
+                rows.append(RosterRow(number, teams[values["team"]], values["name"], email))
+    except csv.Error as error:
+        raise RosterRejectedError([RowError(reader.line_num, "", str(error))]) from None
+    if errors:
+        raise RosterRejectedError(errors)
+    if not rows:
+        raise RosterRejectedError([RowError(0, "", _l("the file has no members"))])
+    return RosterFile(rows, "email" in columns, encoding)

@@ -1,0 +1,82 @@
+"""App commands on a database whose schema is missing or old, and the CLI as a module."""
+
+import os
+import subprocess
+import sys
+
+import flask_migrate
+import pytest
+
+from surveys.db import MIGRATIONS
+
+NO_TABLES = "Error: the database has no tables yet: run `trustsurvey db upgrade` first\n"
+
+
+def downgraded(app, revision: str):
+    with app.app_context():
+        flask_migrate.downgrade(directory=MIGRATIONS, revision=revision)
+    return app
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["create-user", "a@example.org", "--role", "admin", "--password-stdin"], ["close-due-waves"]],
+)
+def test_commands_before_db_upgrade_say_to_run_it_in_one_line(make_app, backend, args):
+    app = downgraded(make_app(backend), "base")
+    result = app.test_cli_runner().invoke(args=args, input="long enough pw\n")
+    assert result.exit_code == 1
+    assert result.output == NO_TABLES
+    assert isinstance(result.exception, SystemExit)  # handled, not a traceback
+
+
+def test_commands_on_an_older_schema_say_to_upgrade(make_app):
+    app = downgraded(make_app(), "0001")
+    result = app.test_cli_runner().invoke(args=["close-due-waves"])
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: the database schema is at migration 0001, this version of trustsurvey needs "
+        "0002: run `trustsurvey db upgrade` first\n"
+    )
+
+
+def _cli(tmp_path, *args, stdin=""):
+    env = {**os.environ, "TRUSTSURVEY_INSTANCE": str(tmp_path / "instance")}
+    env.pop("DATABASE_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "surveys.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+
+
+def test_python_dash_m_surveys_cli_runs_the_commands(tmp_path):
+    helped = _cli(tmp_path, "--help")
+    assert helped.returncode == 0, helped.stderr
+    assert "create-user" in helped.stdout and "close-due-waves" in helped.stdout
+    # A fresh SQLite file, before `db upgrade`: one line on stderr, no traceback.
+    created = _cli(
+        tmp_path,
+        "create-user",
+        "a@example.org",
+        "--role",
+        "admin",
+        "--password-stdin",
+        stdin="long enough pw\n",
+    )
+    assert (created.returncode, created.stderr) == (1, NO_TABLES)
+    assert _cli(tmp_path, "db", "upgrade").returncode == 0
+    created = _cli(
+        tmp_path,
+        "create-user",
+        "a@example.org",
+        "--role",
+        "admin",
+        "--password-stdin",
+        stdin="long enough pw\n",
+    )
+    assert created.returncode == 0, created.stderr
+    assert created.stdout == "Created admin a@example.org.\n"
