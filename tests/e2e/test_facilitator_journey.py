@@ -175,7 +175,7 @@ def test_facilitator_goes_from_empty_install_to_closed_wave_with_stored_aggregat
     )
     admin.get_by_role("button", name="Import").click()
     members = sum(len(names) for names in ROSTER.values())
-    expect_flash(admin, f"Roster imported: {members} added, 0 updated")
+    expect_flash(admin, f"Roster imported (read as UTF-8): {members} added, 0 updated")
     admin.get_by_role("navigation", name="Main").get_by_role("link", name="Teams").click()
     for team, names in ROSTER.items():
         row = admin.locator("tbody tr").filter(has=admin.get_by_role("link", name=team))
