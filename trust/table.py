@@ -235,11 +235,20 @@ def _cell(value) -> str:
 def analysis_csv(result: dict) -> str:
     """The per-team part of :func:`trust.analyze`'s result as CSV, one row per team x scale.
 
-    Columns (:data:`CSV_COLUMNS`): ``team``, ``team_size`` (roster size, empty if
-    unknown), ``team_n`` (respondents of the team), ``scale``, ``n`` (respondents
-    with a score on the scale), ``mean``, ``sd``, ``ci_low``, ``ci_high``, ``rwg_j``;
-    an empty cell is an undefined value. Team labels that a spreadsheet would read as
-    a formula get a leading apostrophe.
+    Parameters
+    ----------
+    result : dict
+        What :func:`trust.analyze` returned (only its ``"teams"`` part is read).
+
+    Returns
+    -------
+    str
+        CSV text with ``\\n`` line ends and a header row. Columns
+        (:data:`CSV_COLUMNS`): ``team``, ``team_size`` (roster size, empty if unknown),
+        ``team_n`` (respondents of the team), ``scale``, ``n`` (respondents with a score
+        on the scale), ``mean``, ``sd``, ``ci_low``, ``ci_high``, ``rwg_j``; an empty
+        cell is an undefined value. Team labels that a spreadsheet would read as a
+        formula get a leading apostrophe.
 
     Examples
     --------
