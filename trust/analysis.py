@@ -119,7 +119,9 @@ def analyze(answers, team, instrument: Instrument, team_size=None, *, confidence
     rule (:func:`trust.scale_scores`). Per scale: Cronbach's alpha with Feldt's
     interval, McDonald's omega total and corrected item-total correlations, all from
     the pairwise-complete covariance matrix of its items (``nan_policy='pairwise'``;
-    an item with fewer than two answers is left out of them, with a warning);
+    an item with fewer than two answers is left out of them, with a warning). Such a
+    matrix need not be positive semi-definite: an item-total correlation it would put
+    outside [-1, 1] is None, and an alpha above 1 is kept, each with a warning;
     ICC(1), ICC(2) and the adjusted-size ICC(1) of the scale scores
     (:func:`trust.team_icc`, ``nan_policy='omit'``); ``mean_rwg_j`` is the mean of the
     teams' defined rwg(j). Per team and scale: :func:`trust.team_summary` and
@@ -217,7 +219,8 @@ def analyze(answers, team, instrument: Instrument, team_size=None, *, confidence
             item_r = np.full(len(scale.items), np.nan)
             loadings = np.full(len(scale.items), np.nan)
             if cov.shape[0] > 1:
-                item_r[usable] = item_rest_from_cov(cov)
+                kept = [repr(item.key) for item, ok in zip(scale.items, usable, strict=True) if ok]
+                item_r[usable] = item_rest_from_cov(cov, kept)
             loadings[usable] = omega.loadings
             null = float(uniform_null_variance(scale.response_scale.n_options))
             rwg, _, _ = rwg_from_variances(variances[:, block], null)

@@ -26,6 +26,12 @@ __all__ = [
 
 RELIABILITY_NAN_POLICIES = ("pairwise", "omit", "propagate", "raise")
 
+# Relative size of rounding residue: sums of covariances this close to 0 (against the
+# items' total variance) are 0, and correlations this close past +-1 are +-1.
+ROUNDING = 1e-10
+NOT_PSD = ("the pairwise covariance matrix is not positive semi-definite (its entries come "
+           "from different respondents)")
+
 
 class AlphaResult(NamedTuple):
     alpha: float
@@ -93,10 +99,20 @@ def alpha_from_cov(cov: np.ndarray, n: int, confidence: float = 0.95) -> AlphaRe
     if not np.isfinite(total) or n < 2:
         warn_degenerate("Cronbach's alpha is undefined: an item pair has fewer than two answers")
         return AlphaResult(np.nan, np.nan, np.nan, n)
-    if total <= 0:
+    tol = ROUNDING * np.trace(cov)
+    if total < -tol:
+        warn_degenerate(f"Cronbach's alpha is undefined: the total score's variance comes out "
+                        f"negative ({total:.3g}); {NOT_PSD}")
+        return AlphaResult(np.nan, np.nan, np.nan, n)
+    if total <= tol:
         warn_degenerate("Cronbach's alpha is undefined: the total score has no variance")
         return AlphaResult(np.nan, np.nan, np.nan, n)
     alpha = k / (k - 1) * (1 - np.trace(cov) / total)  # ref.[1]
+    if alpha > 1 + ROUNDING:
+        # A covariance matrix of real scores gives 1'C1 <= k tr C, so alpha <= 1. The value is
+        # kept, as pingouin and psych::alpha report it, but it is no reliability.
+        warn_degenerate(f"Cronbach's alpha is {alpha:.3f}, above 1, which no reliability can be: "
+                        f"{NOT_PSD}")
     df1 = n - 1
     df2 = df1 * (k - 1)
     tail = (1 - confidence) / 2
@@ -132,8 +148,10 @@ def cronbach_alpha(answers, *, confidence=0.95, nan_policy="pairwise"):
     Warns
     -----
     DegenerateDataWarning
-        Fewer than two items or respondents, or a total score without variance;
-        the result is NaN.
+        Fewer than two items or respondents, a total score without variance, or (with
+        ``'pairwise'``) a negative total-score variance; the result is NaN. Also when
+        alpha exceeds 1 (only possible with ``'pairwise'``), which is then returned
+        as computed.
 
     Notes
     -----
@@ -141,6 +159,15 @@ def cronbach_alpha(answers, *, confidence=0.95, nan_policy="pairwise"):
 
     .. math:: \\alpha = \\frac{k}{k-1}\\left(1 -
               \\frac{\\operatorname{tr} C}{\\mathbf 1^T C \\mathbf 1}\\right)
+
+    A covariance matrix of complete answers is positive semi-definite, so
+    :math:`\\mathbf 1^T C \\mathbf 1 \\le k\\,\\lambda_{max} \\le k \\operatorname{tr} C` and
+    :math:`\\alpha \\le 1`. Pairwise-complete covariances come from different
+    respondents and need not form such a matrix: alpha can then exceed 1, or the
+    total score's variance come out negative. Alpha above 1 is returned as computed
+    (as pingouin and R's ``psych::alpha`` do, and its Feldt interval ordered low to
+    high), with a warning that it is not a reliability; a negative total variance
+    gives NaN. ``nan_policy='omit'`` always gives a consistent matrix.
 
     Feldt's interval [2]_ uses :math:`(1-\\alpha)/(1-\\hat\\alpha) \\sim F(n-1, (n-1)(k-1))`:
     the bounds are :math:`1 - (1-\\hat\\alpha) F_{1-\\gamma/2}` and
@@ -170,15 +197,40 @@ def cronbach_alpha(answers, *, confidence=0.95, nan_policy="pairwise"):
     return alpha_from_cov(_covariance(x, nan_policy), n, confidence)
 
 
-def item_rest_from_cov(cov: np.ndarray) -> np.ndarray:
-    """Corrected item-total correlations from an item covariance matrix."""
+def item_rest_from_cov(cov: np.ndarray, names=None) -> np.ndarray:
+    """Corrected item-total correlations from an item covariance matrix.
+
+    NaN, with a :class:`DegenerateDataWarning` that names the items (``names``, by
+    default ``column 0``, ``column 1``, ...), where an item or its rest score has no
+    variance or too few answers, and where the matrix is not positive semi-definite
+    for that item: the correlation would leave [-1, 1] or the rest score's variance
+    come out negative.
+    """
+    k = cov.shape[0]
+    names = [f"column {i}" for i in range(k)] if names is None else list(names)
     row = cov.sum(axis=1)
     diag = np.diag(cov)
     cov_rest = row - diag  # cov(x_i, sum of the other items)
     var_rest = cov.sum() - 2 * row + diag
+    tol = ROUNDING * np.trace(cov)
     with np.errstate(invalid="ignore", divide="ignore"):
         r = cov_rest / np.sqrt(diag * var_rest)  # ref.[1]
-    r[~np.isfinite(r)] = np.nan
+    undefined = ~np.isfinite(cov_rest + var_rest) | ~(diag > tol) | (np.abs(var_rest) <= tol)
+    negative = ~undefined & (var_rest < 0)
+    outside = ~undefined & ~negative & (np.abs(r) > 1 + ROUNDING)
+    if undefined.any():
+        warn_degenerate("item-total correlation is undefined for "
+                        f"{', '.join(np.array(names)[undefined])}: the item or the rest of the "
+                        "scale has no variance or too few answers")
+    if negative.any() or outside.any():
+        found = [f"{name} (rest-score variance {v:.3g})" if neg else f"{name} (r = {x:.3f})"
+                 for name, neg, out, v, x in zip(names, negative, outside, var_rest, r,
+                                                 strict=True) if neg or out]
+        warn_degenerate(f"item-total correlation is undefined for {', '.join(found)}: "
+                        f"{NOT_PSD}")
+    # What is left past +-1 is rounding: a correlation of exactly collinear items.
+    r = np.clip(r, -1.0, 1.0)
+    r[undefined | negative | outside] = np.nan
     return r
 
 
@@ -198,8 +250,16 @@ def item_total_correlations(answers, *, nan_policy="pairwise"):
     Returns
     -------
     ndarray, shape (n_items,)
-        NaN for an item without variance (or when the rest has none), with a
-        :class:`DegenerateDataWarning`.
+        Each item's correlation with the sum of the others, in [-1, 1].
+
+    Warns
+    -----
+    DegenerateDataWarning
+        Naming the items (``column 0``, ``column 1``, ...) whose correlation is NaN:
+        an item without variance, a rest score without variance, too few answers, or
+        (with ``'pairwise'``) a covariance matrix that is not positive
+        semi-definite, where the formula would give a correlation outside [-1, 1]
+        or a negative variance of the rest score.
 
     Notes
     -----
@@ -211,6 +271,9 @@ def item_total_correlations(answers, *, nan_policy="pairwise"):
 
     which, without missing answers, is the Pearson correlation of :math:`x_i` and
     :math:`R_i`. Removing the item from the total avoids the part-whole inflation.
+    Pairwise-complete covariances come from different respondents and need not form
+    a positive semi-definite matrix; the formula can then give values past
+    :math:`\\pm 1`, which are no correlations and come back as NaN.
 
     References
     ----------
@@ -227,10 +290,7 @@ def item_total_correlations(answers, *, nan_policy="pairwise"):
     x = _prepare(answers, nan_policy)
     if nan_policy == "propagate" and np.isnan(x).any():
         return np.full(x.shape[1], np.nan)
-    r = item_rest_from_cov(_covariance(x, nan_policy))
-    if np.isnan(r).any():
-        warn_degenerate("an item-total correlation is undefined (no variance or too few answers)")
-    return r
+    return item_rest_from_cov(_covariance(x, nan_policy))
 
 
 def _one_factor_minres(corr: np.ndarray) -> np.ndarray:

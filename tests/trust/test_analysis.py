@@ -197,3 +197,21 @@ def test_the_callers_answers_are_left_untouched(survey, instrument):
     before = answers.copy()
     analyze(answers, team, instrument)
     np.testing.assert_array_equal(answers, before)
+
+
+def test_item_total_r_past_one_from_pairwise_covariances_is_null_with_a_warning():
+    # The answers of tests/trust/test_reliability.py's HOLES (pandas' pairwise covariance
+    # matrix has eigenvalue -0.737; the rest-score formula gives r = 1.124, 0.955, 1.177 and
+    # pingouin's pairwise alpha is 1.0304), as one scale of an instrument.
+    nan = np.nan
+    x = np.array([[3, nan, nan], [4, nan, 4], [nan, 5, 4], [nan, nan, 4], [5, 4, 4],
+                  [2, 1, 1], [2, nan, nan], [1, 2, 1]])
+    out = analyze(x, ["a"] * 4 + ["b"] * 4, make_instrument({"cohesion": ["q1", "q2", "q3"]}))
+    items = out["scales"]["cohesion"]["items"]
+    assert items["q1"]["item_total_r"] is None and items["q3"]["item_total_r"] is None
+    assert items["q2"]["item_total_r"] == pytest.approx(0.9548151257129417, abs=1e-12)
+    assert out["scales"]["cohesion"]["alpha"] == pytest.approx(1.0303830911492735, abs=1e-12)
+    text = " ".join(out["warnings"])
+    assert "'q1' (r = 1.124), 'q3' (r = 1.177): the pairwise" in text
+    assert "alpha is 1.030, above 1" in text
+    assert text.count("not positive semi-definite") == 2

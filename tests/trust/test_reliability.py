@@ -1,5 +1,7 @@
 """Alpha with Feldt's interval, omega total and item-total r, against pingouin and by hand."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pingouin as pg
@@ -206,8 +208,75 @@ def test_alpha_interval_runs_low_to_high_when_pairwise_alpha_exceeds_one():
     # Pairwise covariances of these answers give alpha = 1.01 (pingouin.cronbach_alpha on the
     # same frame: 1.01, interval printed as [1.042, 1.002]); the ends must come out ordered.
     x = np.array([[0, 0, 1], [1, 1, 2], [2, 2, np.nan], [4, 4, 4], [3, 3, 3], [4, 3, 4]], float)
-    result = cronbach_alpha(x)
+    with pytest.warns(DegenerateDataWarning, match="alpha is 1.010, above 1"):
+        result = cronbach_alpha(x)
     assert result.alpha == pytest.approx(1.01, abs=5e-3)
     assert result.ci_low <= result.ci_high
     assert result.ci_low == pytest.approx(1.0015, abs=5e-4)
     assert result.ci_high == pytest.approx(1.0424, abs=5e-4)
+
+
+# Heavy missing data: every covariance comes from a different handful of respondents, and
+# together they are no covariance matrix of any data. Script behind the numbers below:
+#   c = pandas.DataFrame(HOLES).cov().to_numpy()
+#   numpy.linalg.eigvalsh(c)  -> [-0.7367, 0.1984, 8.4383]: not positive semi-definite
+#   for i: c[i, others].sum() / sqrt(c[i, i] * c[others][:, others].sum())
+#                             -> 1.1238825, 0.9548151, 1.1766968
+#   pingouin.cronbach_alpha(pandas.DataFrame(HOLES)) -> (1.0303830911492735, [1.103, 1.007])
+nan = np.nan
+HOLES = np.array([[3, nan, nan], [4, nan, 4], [nan, 5, 4], [nan, nan, 4], [5, 4, 4], [2, 1, 1],
+                  [2, nan, nan], [1, 2, 1]])
+
+
+def test_item_total_r_outside_minus_one_to_one_is_nan_with_a_warning():
+    assert np.linalg.eigvalsh(pd.DataFrame(HOLES).cov().to_numpy())[0] < 0
+    with pytest.warns(DegenerateDataWarning, match=r"undefined for column 0 \(r = 1.124\), "
+                      r"column 2 \(r = 1.177\): the pairwise covariance matrix is not positive "
+                      "semi-definite"):
+        r = item_total_correlations(HOLES)
+    assert np.isnan(r[0]) and np.isnan(r[2])
+    assert r[1] == pytest.approx(0.9548151257129417, abs=1e-12)
+    # listwise deletion leaves a real covariance matrix: in range and nothing to warn about
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        listwise = item_total_correlations(HOLES, nan_policy="omit")
+    assert (np.abs(listwise) <= 1).all()
+
+
+def test_item_total_r_with_a_negative_rest_variance_is_nan_with_a_warning():
+    # pandas.DataFrame(x).cov(): [[1, 0, -3], [0, 3, 0], [-3, 0, 4.5]]; item 1's rest score
+    # (items 0 and 2) would have variance 1 + 4.5 - 2 * 3 = -0.5; item 0's r would be
+    # -3 / sqrt(1 * 7.5) = -1.095; item 2's is -3 / sqrt(4.5 * 4) = -0.7071.
+    x = np.array([[2, 5, 5], [nan, 2, nan], [2, nan, nan], [4, 5, 2], [2, nan, nan]])
+    with pytest.warns(DegenerateDataWarning, match=r"column 0 \(r = -1.095\), column 1 "
+                      r"\(rest-score variance -0.5\)"):
+        r = item_total_correlations(x)
+    assert np.isnan(r[:2]).all()
+    assert r[2] == pytest.approx(-1 / np.sqrt(2), abs=1e-12)
+
+
+def test_item_total_r_of_collinear_items_is_one_not_past_it():
+    # The formula gives 1 + 2.2e-16 for item 1 here: rounding, not an inconsistent matrix.
+    x = np.array([[1, 2, 3], [2, 3, 4], [3, 4, 5], [5, 6, 7.0]]) * 1.1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = item_total_correlations(x)
+    np.testing.assert_allclose(r, 1.0, atol=1e-15)
+    assert (r <= 1).all()
+
+
+def test_pairwise_alpha_above_one_is_kept_with_a_warning():
+    with pytest.warns(DegenerateDataWarning, match="alpha is 1.030, above 1, which no "
+                      "reliability can be: the pairwise covariance matrix is not positive"):
+        res = cronbach_alpha(HOLES)
+    assert res.alpha == pytest.approx(1.0303830911492735, abs=1e-12)
+
+
+def test_pairwise_alpha_with_a_negative_total_variance_is_nan():
+    # pandas.DataFrame(x).cov().to_numpy().sum() -> -0.9167, where pingouin.cronbach_alpha
+    # reports alpha = 10.36 with the interval [40.665, 2.415].
+    x = np.array([[1, nan, 4], [3, nan, nan], [4, 1, 3], [1, 3, 5], [nan, 1, 3], [nan, 4, nan]])
+    with pytest.warns(DegenerateDataWarning, match=r"total score's variance comes out negative "
+                      r"\(-0.917\); the pairwise covariance matrix is not positive"):
+        res = cronbach_alpha(x)
+    assert np.isnan([res.alpha, res.ci_low, res.ci_high]).all()
