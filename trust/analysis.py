@@ -214,12 +214,12 @@ def analyze(answers, team, instrument: Instrument, team_size=None, *, confidence
             else:
                 cov, _ = pairwise_cov(xr[:, block][:, usable], missing[:, block][:, usable])
             n_any = int(n_any_by_scale[s])
+            kept = [repr(item.key) for item, ok in zip(scale.items, usable, strict=True) if ok]
             alpha = alpha_from_cov(cov, n_any, confidence)
-            omega = omega_from_cov(cov)
+            omega = omega_from_cov(cov, kept)
             item_r = np.full(len(scale.items), np.nan)
             loadings = np.full(len(scale.items), np.nan)
             if cov.shape[0] > 1:
-                kept = [repr(item.key) for item, ok in zip(scale.items, usable, strict=True) if ok]
                 item_r[usable] = item_rest_from_cov(cov, kept)
             loadings[usable] = omega.loadings
             null = float(uniform_null_variance(scale.response_scale.n_options))

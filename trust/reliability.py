@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import stats
 
 from trust._common import (
     as_float_2d,
@@ -293,32 +293,96 @@ def item_total_correlations(answers, *, nan_policy="pairwise"):
     return item_rest_from_cov(_covariance(x, nan_policy))
 
 
-def _one_factor_minres(corr: np.ndarray) -> np.ndarray:
-    """Loadings of one factor minimising the squared off-diagonal residuals."""
+def _minres_objective(corr: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    """Half the sum over i < j of (r_ij - lam_i lam_j)^2, for every row of ``lam`` (m, k)."""
+    resid = corr - lam[:, :, None] * lam[:, None, :]
+    diag = np.diagonal(resid, axis1=1, axis2=2)
+    # Each off-diagonal pair appears twice in the full sum.
+    return 0.25 * ((resid**2).sum(axis=(1, 2)) - (diag**2).sum(axis=1))
+
+
+def _one_factor_starts(corr: np.ndarray) -> np.ndarray:
+    """Starting loadings: principal axes, first principal component, one marker per item."""
     k = corr.shape[0]
-    iu = np.triu_indices(k, 1)
-    eigval, eigvec = np.linalg.eigh(corr)
-    start = np.clip(eigvec[:, -1] * np.sqrt(max(eigval[-1], 1e-6)), -0.95, 0.95)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        try:
+            smc = 1 - 1 / np.diag(np.linalg.inv(corr))
+        except np.linalg.LinAlgError:
+            smc = np.full(k, np.nan)
+    # A singular R (collinear items, fewer respondents than items) has no SMC; the largest
+    # absolute correlation of each item is the classic stand-in.
+    largest = np.abs(corr - np.eye(k)).max(axis=0)
+    smc = np.where(np.isfinite(smc) & (smc >= 0) & (smc <= 1), smc, largest)
+    starts = np.empty((k + 2, k))
+    for row, diag in enumerate((smc, np.ones(k))):  # principal axes, principal component
+        eigval, eigvec = np.linalg.eigh(corr - np.diag(1 - diag))
+        starts[row] = eigvec[:, -1] * np.sqrt(max(eigval[-1], 1e-6))
+    # Item i as a marker (loading 1, so lam_j = r_ij fits its row exactly): the local minima
+    # of a poor fit differ in which item sits at the bound.
+    starts[2:] = corr
+    starts[2:][np.diag_indices(k)] = 1.0
+    return np.clip(starts, -1.0, 1.0)
 
-    def residuals(lam):
-        return corr[iu] - (lam[:, None] * lam[None, :])[iu]  # ref.[3]
 
-    def jacobian(lam):
-        jac = np.zeros((iu[0].size, k))
-        rows = np.arange(iu[0].size)
-        jac[rows, iu[0]] = -lam[iu[1]]
-        jac[rows, iu[1]] = -lam[iu[0]]
-        return jac
+def _one_factor_minres(corr: np.ndarray, max_iter: int = 100) -> np.ndarray:
+    """Loadings in [-1, 1] of one factor minimising the squared off-diagonal residuals.
 
-    fit = optimize.least_squares(
-        residuals, start, jac=jacobian, bounds=(-1.0, 1.0), xtol=1e-12, ftol=1e-12, gtol=1e-12
-    )
-    lam = fit.x
+    Projected Newton (Bertsekas 1982, ref. [4] of :func:`mcdonald_omega`) from every
+    start of :func:`_one_factor_starts` at once, as one batch of small arrays; the
+    lowest objective wins.
+    """
+    k = corr.shape[0]
+    lam = _one_factor_starts(corr)
+    m = lam.shape[0]
+    diag = np.eye(k, dtype=bool)
+    off = np.where(diag, 0.0, corr)
+    steps = 0.5 ** np.arange(24)
+    f = _minres_objective(corr, lam)
+    done = np.zeros(m, dtype=bool)
+    rows = np.arange(m)
+    for _ in range(max_iter):  # Newton iterations of the whole batch, about ten
+        outer = lam[:, :, None] * lam[:, None, :]
+        resid = np.where(diag, 0.0, off - outer)  # E: residuals off the diagonal
+        # F = sum_{i<j} E_ij^2 / 2: gradient -E lam; Hessian lam lam' - E off the diagonal,
+        # sum_{j != i} lam_j^2 on it.
+        grad = -np.einsum("mij,mj->mi", resid, lam)
+        hess = outer - resid
+        hess[:, diag] = (lam**2).sum(axis=1, keepdims=True) - lam**2
+        # A loading at a bound whose gradient points out of the box stays there.
+        held = ((lam >= 1) & (grad < 0)) | ((lam <= -1) & (grad > 0))
+        grad_free = np.where(held, 0.0, grad)
+        done |= np.abs(grad_free).max(axis=1) < 1e-10
+        if done.all():
+            break
+        hess = np.where(held[:, :, None] | held[:, None, :], 0.0, hess)
+        hess[:, diag] += held
+        # Past a saddle or a maximum the Hessian is indefinite: shift it to positive definite.
+        low = np.linalg.eigvalsh(hess)[:, 0]
+        shift = np.where(low < 1e-8, 1e-8 - low + 1e-6 * np.abs(hess).max(axis=(1, 2)), 0.0)
+        hess[:, diag] += shift[:, None]
+        step = -np.linalg.solve(hess, grad_free[:, :, None])[:, :, 0]  # ref.[4]
+        # Armijo backtracking along the projection arc, every step length at once.
+        trial = np.clip(lam[:, None, :] + steps[None, :, None] * step[:, None, :], -1.0, 1.0)
+        f_trial = _minres_objective(corr, trial.reshape(-1, k)).reshape(m, -1)
+        descent = ((trial - lam[:, None, :]) * grad[:, None, :]).sum(axis=2)
+        accept = (f_trial <= f[:, None] + 1e-4 * descent) & (f_trial < f[:, None]) & ~done[:, None]
+        moved = accept.any(axis=1)
+        pick = accept.argmax(axis=1)
+        lam = np.where(moved[:, None], trial[rows, pick], lam)
+        f = np.where(moved, f_trial[rows, pick], f)
+        done |= ~moved  # no step lowers the objective: converged to rounding
+    # Near-ties (the same minimum reached from two starts) go to the earliest start.
+    best = int(np.argmax(f <= f.min() + 1e-12 * (1 + f.min())))
+    lam = lam[best]
     return lam if lam.sum() >= 0 else -lam
 
 
-def omega_from_cov(cov: np.ndarray) -> OmegaResult:
-    """Omega total from an item covariance matrix (the fit uses its correlations)."""
+def omega_from_cov(cov: np.ndarray, names=None) -> OmegaResult:
+    """Omega total from an item covariance matrix (the fit uses its correlations).
+
+    ``names`` label the items in the warning of a Heywood case (default ``column 0``,
+    ``column 1``, ...).
+    """
     k = cov.shape[0]
     nan_result = OmegaResult(np.nan, np.full(k, np.nan), np.full(k, np.nan))
     if k < 3:
@@ -332,6 +396,13 @@ def omega_from_cov(cov: np.ndarray) -> OmegaResult:
     corr = cov / np.outer(sd, sd)
     lam = _one_factor_minres(corr)
     psi = 1 - lam**2
+    heywood = psi <= ROUNDING
+    if heywood.any():
+        names = [f"column {i}" for i in range(k)] if names is None else list(names)
+        warn_degenerate(f"omega and loadings are doubtful: the one-factor fit puts the loading "
+                        f"of {', '.join(np.array(names)[heywood])} at the bound of 1 "
+                        "(uniqueness 0, a Heywood case); too few respondents, or items that "
+                        "do not measure one factor")
     common = lam.sum() ** 2
     omega = common / (common + psi.sum())  # ref.[1]
     return OmegaResult(float(omega), lam, psi)
@@ -359,16 +430,30 @@ def mcdonald_omega(answers, *, nan_policy="pairwise"):
     -----
     DegenerateDataWarning
         Fewer than three items (the one-factor model is not identified), an item
-        without variance, or too few answers; the result is NaN.
+        without variance, or too few answers; the result is NaN. Also a Heywood case,
+        naming the items (``column 0``, ``column 1``, ...) whose loading is at the
+        bound of 1 (uniqueness 0): omega and the loadings are then returned but
+        doubtful.
 
     Notes
     -----
     The one-factor model :math:`R \\approx \\lambda\\lambda^T + \\Psi` is fitted to the
     item correlation matrix :math:`R` by minimum residuals [3]_: the loadings
-    :math:`\\lambda \\in [-1, 1]^k` minimise :math:`\\sum_{i<j}(r_{ij} -
-    \\lambda_i\\lambda_j)^2` (scipy's trust-region least squares with an analytic
-    Jacobian), and :math:`\\psi_i = 1 - \\lambda_i^2`. Omega total is then
-    [1]_ [2]_:
+    :math:`\\lambda \\in [-1, 1]^k` minimise :math:`F(\\lambda) = \\sum_{i<j}(r_{ij} -
+    \\lambda_i\\lambda_j)^2`, and :math:`\\psi_i = 1 - \\lambda_i^2`.
+
+    :math:`F` is not convex: when one factor fits poorly (small samples, items that
+    are not one factor) it has several local minima, which mostly differ in which item
+    sits at the bound. The fit therefore starts from the principal-axis solution
+    (squared multiple correlations as communalities), the first principal component,
+    and each item in turn as a marker (:math:`\\lambda_i = 1`, :math:`\\lambda_j =
+    r_{ij}`), runs a projected Newton method [4]_ (analytic gradient and Hessian, the
+    Hessian shifted to positive definite where needed, Armijo steps along the
+    projection onto the box) from all of them at once, and keeps the lowest
+    :math:`F`. A loading at the bound of 1 (:math:`\\psi_i = 0`) is a Heywood case: an
+    item cannot be measured without error, so the model does not describe the data.
+
+    Omega total is then [1]_ [2]_:
 
     .. math:: \\omega_t = \\frac{(\\sum_i \\lambda_i)^2}{(\\sum_i \\lambda_i)^2 + \\sum_i \\psi_i}
 
@@ -384,6 +469,9 @@ def mcdonald_omega(answers, *, nan_policy="pairwise"):
        https://doi.org/10.1007/s11336-008-9102-z
     .. [3] Harman, H. H., & Jones, W. H. (1966). Factor analysis by minimizing residuals
        (minres). *Psychometrika*, 31(3), 351-368. https://doi.org/10.1007/BF02289468
+    .. [4] Bertsekas, D. P. (1982). Projected Newton methods for optimization problems with
+       simple constraints. *SIAM Journal on Control and Optimization*, 20(2), 221-246.
+       https://doi.org/10.1137/0320018
 
     Examples
     --------

@@ -215,3 +215,18 @@ def test_item_total_r_past_one_from_pairwise_covariances_is_null_with_a_warning(
     assert "'q1' (r = 1.124), 'q3' (r = 1.177): the pairwise" in text
     assert "alpha is 1.030, above 1" in text
     assert text.count("not positive semi-definite") == 2
+
+
+def test_a_heywood_case_is_reported_with_the_item(survey):
+    # Sample "n11_k5" of tests/trust/test_reliability.py: the global minres fit puts item 1's
+    # loading at 1 (omega 0.11144 against 60 random L-BFGS-B starts).
+    x = np.array([[2, 4, 3, 5, 3, 3, 3, 2, 3, 3, 2], [4, 3, 2, 2, 5, 3, 3, 5, 3, 2, 5],
+                  [3, 2, 2, 4, 3, 3, 5, 4, 1, 2, 3], [1, 3, 4, 3, 3, 2, 4, 4, 1, 2, 3],
+                  [4, 3, 1, 3, 1, 3, 2, 3, 2, 5, 2]], dtype=float).T
+    out = analyze(x, ["a"] * 6 + ["b"] * 5, make_instrument({"voice": ["v1", "v2", "v3", "v4",
+                                                                       "v5"]}))
+    voice = out["scales"]["voice"]
+    assert voice["omega_total"] == pytest.approx(0.11144, abs=5e-6)
+    assert abs(voice["items"]["v2"]["loading"]) == 1.0
+    assert any("loading of 'v2' at the bound of 1 (uniqueness 0, a Heywood case)" in w
+               for w in out["warnings"])

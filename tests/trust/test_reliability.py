@@ -154,7 +154,9 @@ def test_omega_recovers_an_exact_one_factor_structure():
     corr = np.outer(lam, lam)
     np.fill_diagonal(corr, 1)
     x = with_correlation(corr, 300)
-    res = mcdonald_omega(x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a good fit: no Heywood case to report
+        res = mcdonald_omega(x)
     np.testing.assert_allclose(res.loadings, lam, atol=1e-6)
     # hand: (0.8+0.7+0.6+0.5)^2 = 6.76; uniquenesses 0.36+0.51+0.64+0.75 = 2.26
     assert res.omega_total == pytest.approx(6.76 / (6.76 + 2.26), abs=1e-6)
@@ -280,3 +282,89 @@ def test_pairwise_alpha_with_a_negative_total_variance_is_nan():
                       r"\(-0.917\); the pairwise covariance matrix is not positive"):
         res = cronbach_alpha(x)
     assert np.isnan([res.alpha, res.ci_low, res.ci_high]).all()
+
+
+# Small samples on which one factor fits poorly, so that minres has local minima (a single
+# start from the first principal component stopped in one of them: omega 0.372, 0.319,
+# 0.360, 0.465 instead of the values below). One list per item; drawn by
+#   rng = numpy.random.default_rng(seed)            # seed 45, 114, 263, 304
+#   n = rng.integers(8, 30); k = rng.integers(3, 7)
+#   load = rng.uniform(-0.3, 0.8, k)
+#   x = rng.normal(size=(n, 1)) * load + rng.normal(size=(n, k))
+#   x = numpy.clip(numpy.round(3 + x), 1, 5)
+# and kept when 30 random starts of scipy's least_squares beat that single start.
+POOR_FIT = {
+    "n28_k5": [[2, 4, 1, 4, 3, 4, 3, 4, 2, 4, 1, 3, 4, 5, 4, 3, 2, 3, 3, 4, 2, 4, 3, 3, 4, 2, 3, 2],
+               [3, 2, 2, 2, 3, 3, 1, 2, 2, 3, 2, 3, 2, 5, 2, 2, 3, 1, 3, 2, 3, 5, 4, 1, 5, 3, 4, 2],
+               [4, 4, 2, 4, 3, 1, 3, 3, 2, 3, 1, 3, 2, 5, 3, 5, 1, 3, 4, 3, 2, 1, 1, 3, 3, 5, 2, 2],
+               [4, 4, 3, 3, 3, 2, 2, 4, 3, 2, 2, 3, 2, 2, 1, 3, 4, 4, 2, 4, 3, 5, 3, 3, 4, 2, 4, 2],
+               [5, 4, 4, 4, 4, 3, 1, 3, 3, 2, 4, 3, 2, 2, 4, 1, 1, 3, 3, 3, 2, 4, 4, 4, 3, 3, 3, 3],
+               ],
+    "n11_k5": [[2, 4, 3, 5, 3, 3, 3, 2, 3, 3, 2], [4, 3, 2, 2, 5, 3, 3, 5, 3, 2, 5],
+               [3, 2, 2, 4, 3, 3, 5, 4, 1, 2, 3], [1, 3, 4, 3, 3, 2, 4, 4, 1, 2, 3],
+               [4, 3, 1, 3, 1, 3, 2, 3, 2, 5, 2]],
+    "n26_k4": [[3, 1, 3, 3, 2, 4, 4, 3, 2, 1, 4, 2, 4, 2, 4, 1, 2, 2, 2, 3, 5, 4, 4, 5, 3, 4],
+               [5, 2, 3, 4, 3, 3, 2, 2, 3, 4, 3, 3, 3, 4, 2, 4, 2, 2, 3, 2, 2, 4, 3, 3, 4, 4],
+               [4, 5, 3, 5, 3, 3, 2, 3, 2, 1, 4, 5, 5, 1, 3, 4, 4, 1, 3, 3, 3, 3, 2, 3, 4, 5],
+               [3, 4, 4, 3, 1, 2, 2, 4, 2, 2, 2, 3, 4, 3, 2, 2, 2, 3, 4, 3, 1, 1, 3, 4, 2, 2]],
+    "n24_k5": [[5, 1, 4, 4, 3, 2, 4, 3, 1, 5, 2, 5, 4, 2, 2, 5, 2, 2, 4, 5, 4, 2, 1, 5],
+               [2, 2, 3, 3, 4, 2, 2, 1, 2, 4, 3, 2, 3, 2, 3, 4, 5, 4, 3, 4, 4, 2, 3, 4],
+               [3, 1, 3, 4, 3, 2, 3, 5, 3, 2, 5, 1, 1, 2, 2, 4, 5, 3, 3, 3, 4, 2, 3, 4],
+               [3, 3, 2, 1, 4, 3, 3, 4, 5, 2, 4, 3, 1, 2, 2, 2, 3, 3, 1, 4, 4, 3, 2, 2],
+               [3, 5, 5, 3, 3, 2, 5, 4, 4, 4, 3, 3, 1, 3, 5, 4, 4, 2, 4, 5, 5, 2, 1, 2]],
+}
+# Global minima by _brute_force_minres (omega total; the item whose loading is at 1):
+#   n28_k5 0.34827, item 0; n11_k5 0.11144, item 1; n26_k4 0.22620, item 3;
+#   n24_k5 0.26340, item 3
+POOR_FIT_OMEGA = {"n28_k5": (0.34827, 0), "n11_k5": (0.11144, 1), "n26_k4": (0.22620, 3),
+                  "n24_k5": (0.26340, 3)}
+
+
+def _minres_fit(corr, lam):
+    iu = np.triu_indices(corr.shape[0], 1)
+    return 0.5 * ((corr - np.outer(lam, lam))[iu] ** 2).sum()
+
+
+def _brute_force_minres(corr, n_starts=60):
+    """Independent minres: L-BFGS-B on the loadings in [-1, 1] from 60 random starts."""
+    k = corr.shape[0]
+
+    def gradient(lam):
+        resid = corr - np.outer(lam, lam)
+        np.fill_diagonal(resid, 0)
+        return -resid @ lam
+
+    starts = np.random.default_rng(0).uniform(-1, 1, size=(n_starts, k))
+    fits = [optimize.minimize(lambda lam: _minres_fit(corr, lam), start, jac=gradient,
+                              method="L-BFGS-B", bounds=[(-1, 1)] * k,
+                              options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 10_000})
+            for start in starts]
+    best = min(fits, key=lambda fit: fit.fun)
+    return best.x * np.sign(best.x.sum()), best.fun
+
+
+@pytest.mark.parametrize("name", sorted(POOR_FIT))
+def test_omega_finds_the_global_minres_fit_on_poorly_fitting_small_samples(name):
+    x = np.array(POOR_FIT[name], dtype=float).T
+    corr = np.corrcoef(x, rowvar=False)
+    lam, objective = _brute_force_minres(corr)
+    with pytest.warns(DegenerateDataWarning, match="Heywood"):
+        res = mcdonald_omega(x)
+    assert _minres_fit(corr, res.loadings) <= objective + 1e-12
+    np.testing.assert_allclose(res.loadings, lam, atol=1e-5)
+    expected = lam.sum() ** 2 / (lam.sum() ** 2 + (1 - lam**2).sum())
+    assert res.omega_total == pytest.approx(expected, abs=1e-6)
+    omega, _ = POOR_FIT_OMEGA[name]
+    assert res.omega_total == pytest.approx(omega, abs=5e-6)
+
+
+@pytest.mark.parametrize("name", sorted(POOR_FIT))
+def test_omega_warns_of_a_heywood_case_and_names_the_item(name):
+    x = np.array(POOR_FIT[name], dtype=float).T
+    _, item = POOR_FIT_OMEGA[name]
+    with pytest.warns(DegenerateDataWarning, match=rf"loading of column {item} at the bound "
+                      r"of 1 \(uniqueness 0, a Heywood case\)") as caught:
+        res = mcdonald_omega(x)
+    assert len(caught) == 1
+    assert abs(res.loadings[item]) == 1.0 and res.uniquenesses[item] == 0.0
+    assert (np.abs(np.delete(res.loadings, item)) < 1).all()
