@@ -7,6 +7,7 @@ and, where there is one, the column.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 from pathlib import Path
@@ -64,20 +65,42 @@ def _decode(raw: bytes) -> str:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+# Characters of a plain number once the cell is stripped: ASCII digits, sign, decimal point,
+# and the NUL that pads numpy's fixed-width strings. float() also takes '1_0', '１', '١',
+# 'nan', '1e3', which no survey tool writes for an answer.
+_PLAIN = np.zeros(128, dtype=bool)
+_PLAIN[[0, ord("+"), ord("-"), ord(".")]] = True
+_PLAIN[ord("0"):ord("9") + 1] = True
+
+
+def _plain(stripped: np.ndarray) -> np.ndarray:
+    """Cells of a stripped str array made only of the characters of a plain number."""
+    if stripped.size == 0:
+        return np.ones(stripped.shape, dtype=bool)
+    codes = np.ascontiguousarray(stripped).view(np.uint32).reshape(*stripped.shape, -1)
+    # Every code past ASCII lands on 127 (DEL), which is not plain.
+    return _PLAIN[np.minimum(codes, 127)].all(axis=-1)
+
+
 def _parse_numbers(cells: np.ndarray, rows: np.ndarray, names: list[str], what: str):
-    """Floats of a string array (empty -> NaN); the first bad cell fails with row and column."""
+    """Floats of a string array (empty -> NaN); the first bad cell fails with row and column.
+
+    A number is plain ASCII: optional sign, digits, optional decimal point (``3``, ``-1``,
+    ``2.5``, ``.5``), with whitespace around it.
+    """
     stripped = np.char.strip(cells)
     empty = stripped == ""
-    try:
-        values = np.where(empty, "nan", stripped).astype(float)
-        bad = ~empty & ~np.isfinite(values)
-    except ValueError:
-        values = None
-        bad = None
-    if values is None or bad.any():
+    plain = _plain(stripped)
+    values = None
+    if plain.all():
+        # ValueError: plain characters in a wrong order, such as '1.2.3' or '-'
+        with contextlib.suppress(ValueError):
+            values = np.where(empty, "nan", stripped).astype(float)
+    # A few hundred digits overflow to inf.
+    if values is None or (~empty & ~np.isfinite(values)).any():
         for r, c in np.argwhere(~empty):  # only on the error path: find the first culprit
             try:
-                if np.isfinite(float(stripped[r, c])):
+                if plain[r, c] and np.isfinite(float(stripped[r, c])):
                     continue
             except ValueError:
                 pass
@@ -95,7 +118,9 @@ def read_survey_csv(source, instrument: Instrument, team_column: str,
         The file's bytes, or its path.
     instrument : Instrument
         Item keys are the column names; answers must be whole numbers in their
-        response scale's range. Empty cells are missing answers.
+        response scale's range, written as plain ASCII numbers (``3``, ``+3``,
+        ``3.0``, whitespace around them allowed; not ``1_0``, full-width or other
+        scripts' digits, ``3e0``, ``nan``). Empty cells are missing answers.
     team_column : str
         Column holding each respondent's team label (never empty).
     team_size_column : str, optional
