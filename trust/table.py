@@ -209,9 +209,9 @@ def read_survey_csv(source, instrument: Instrument, team_column: str,
         column, no data rows, a row with too few or too many cells, non-numeric
         cell, answer outside the response scale, empty team label, bad or
         inconsistent team size. The message is one line naming the row and the
-        column; when a quoted cell with line breaks came before, the row starts on a
-        later line of the file, and the message gives that line too:
-        ``row 5 (line 7), ...``.
+        column (the first missing or extra one of a short or long row); when a
+        quoted cell with line breaks came before, the row starts on a later line of
+        the file, and the message gives that line too: ``row 5 (line 7), ...``.
 
     Examples
     --------
@@ -263,8 +263,12 @@ def _read_records(records, instrument, team_column, team_size_column) -> SurveyT
         _fail(2, "no data rows after the header")
     width = len(header)
     for r, rec in numbered:
-        if len(rec) != width:
-            _fail(r, f"has {len(rec)} cells but the header has {width} columns")
+        if len(rec) < width:
+            _fail(r, f"the row ends before this column ({len(rec)} cells; the header has "
+                  f"{width} columns)", header[len(rec)])
+        if len(rec) > width:
+            _fail(r, f"a cell past the header's {width} columns (the row has {len(rec)} cells)",
+                  width + 1)
     rows = np.array([r for r, _ in numbered])
     cells = np.array([rec for _, rec in numbered], dtype=str).reshape(len(numbered), width)
 

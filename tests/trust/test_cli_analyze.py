@@ -132,7 +132,12 @@ BAD = {
     "empty file": ("", "row 1: the file is empty"),
     "header only": ("dept,Q1 cohesion,Q2,Q3,V1,V2\n", "row 2: no data rows"),
     "ragged": ("dept,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1,1,1,1\nA,1,1,1,1\n",
-               "row 3: has 5 cells but the header has 6 columns"),
+               "row 3, column 'V2': the row ends before this column (5 cells; the header has 6 "
+               "columns)"),
+    "ragged short": ("dept,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1\n",
+                     "row 2, column 'Q3': the row ends before this column (3 cells"),
+    "ragged long": ("dept,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1,1,1,1,,x\n",
+                    "row 2, column 7: a cell past the header's 6 columns (the row has 8 cells)"),
     "underscore digits": ("dept,Q1 cohesion,Q2,Q3,V1,V2\nA,1_0,1,1,1,1\n",
                           "row 2, column 'Q1 cohesion': '1_0' is not a number"),
     "full-width digit": ("dept,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1,1,\uff13,1\n",

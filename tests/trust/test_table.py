@@ -43,6 +43,15 @@ def test_rows_count_records_as_a_spreadsheet_does():
     assert str(caught.value) == "row 2, column 'q2': 7 is outside the response scale 0..4"
 
 
+def test_a_row_of_the_wrong_width_names_its_first_missing_or_extra_column():
+    with pytest.raises(SurveyTableError, match=r"^row 2, column 'q1': the row ends before this "
+                       r"column \(1 cells; the header has 3 columns\)$"):
+        _read("team,q1,q2\nA\n")
+    with pytest.raises(SurveyTableError, match=r"^row 3, column 4: a cell past the header's 3 "
+                       r"columns \(the row has 5 cells\)$"):
+        _read("team,q1,q2\nA,1,2\nA,1,2,x,y\n")
+
+
 def test_a_non_utf8_byte_is_found_in_its_cell_past_quoted_commas_and_line_breaks():
     raw = 'team,q1,q2,note\n"A,B","1",2,"x,\ny"\n"A,B",1,\u00fc,\n'.encode("latin-1")
     with pytest.raises(SurveyTableError, match=r"^row 3 \(line 4\), column 'q2': not UTF-8 "
