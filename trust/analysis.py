@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Mapping
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -37,6 +38,41 @@ def _json_cells(values: np.ndarray, integer: bool = False) -> list:
     out = np.where(finite, values, 0).astype(int if integer else float).astype(object)
     out[~finite] = None
     return out.tolist()
+
+
+@contextmanager
+def _reasons(found: list, scale):
+    """Collect the DegenerateDataWarnings raised inside as ``(scale, message)`` in ``found``.
+
+    Other warnings are passed on.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DegenerateDataWarning)
+        yield
+    for w in caught:
+        if issubclass(w.category, DegenerateDataWarning):
+            found.append((scale, str(w.message)))
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+
+
+def _by_scale(found: list, keys, call, scores: np.ndarray):
+    """``call(scores)`` on every scale's column at once, its warnings put in ``found`` by scale.
+
+    Only when the joint call warns is it repeated on one column at a time, to tell which
+    scales the warnings concern; the joint call's result is returned.
+    """
+    joint = []
+    with _reasons(joint, None):
+        result = call(scores)
+    if joint:
+        before = len(found)
+        for s, key in enumerate(keys):
+            with _reasons(found, key):
+                call(scores[:, s:s + 1])
+        if len(found) == before:  # nothing to attribute: keep the joint reasons as they are
+            found.extend(joint)
+    return result
 
 
 def _sizes_per_respondent(team_size, labels, inv):
@@ -119,15 +155,19 @@ def analyze(answers, team, instrument: Instrument, team_size=None, *, confidence
     rule (:func:`trust.scale_scores`). Per scale: Cronbach's alpha with Feldt's
     interval, McDonald's omega total and corrected item-total correlations, all from
     the pairwise-complete covariance matrix of its items (``nan_policy='pairwise'``;
-    an item with fewer than two answers is left out of them, with a warning);
+    an item with fewer than two answers is left out of them, with a warning). Such a
+    matrix need not be positive semi-definite: an item-total correlation it would put
+    outside [-1, 1] is None, and an alpha above 1 is kept, each with a warning;
     ICC(1), ICC(2) and the adjusted-size ICC(1) of the scale scores
     (:func:`trust.team_icc`, ``nan_policy='omit'``); ``mean_rwg_j`` is the mean of the
     teams' defined rwg(j). Per team and scale: :func:`trust.team_summary` and
     :func:`trust.rwg_j` (``nan_policy='omit'``). ``n_respondents`` of a scale counts
     respondents with a scale score; a team's ``n`` counts its respondents. Degenerate
     statistics (a team of one, a constant item, ...) are None and the reasons are
-    listed under ``"warnings"`` instead of being emitted. Nothing is suppressed for
-    small teams: anonymity thresholds belong to the caller.
+    listed under ``"warnings"`` instead of being emitted, each naming its scale
+    (``"scale 'cohesion': rwg(j) is undefined for 1 team(s) ..."``), sorted, and each
+    once per scale. Nothing is suppressed for small teams: anonymity thresholds belong
+    to the caller.
 
     Examples
     --------
@@ -177,12 +217,15 @@ def analyze(answers, team, instrument: Instrument, team_size=None, *, confidence
     # Answers are mostly present: several steps work from the positions of the missing ones.
     rows, cols = np.divmod(np.flatnonzero(missing), xr.shape[1])
 
+    scale_keys = [scale.key for scale in instrument.scales]
+    found = []  # (scale key or None, reason) of every undefined statistic
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DegenerateDataWarning)
         scores = scores_from_answers(xr, missing, scale_of_item, positions=(rows, cols))
         # Integer team codes: the labels were sorted once above, not again per statistic.
-        icc = team_icc(scores, inv)
-        summary = team_summary(scores, inv, team_size=sizes, confidence=confidence)
+        icc = _by_scale(found, scale_keys, lambda part: team_icc(part, inv), scores)
+        summary = _by_scale(found, scale_keys, lambda part: team_summary(
+            part, inv, team_size=sizes, confidence=confidence), scores)
         count, _, ss = group_moments(xr, inv, n_teams, missing=missing, positions=(rows, cols))
         variances = item_variances(count, ss)
         bounds = np.cumsum([0] + [len(s.items) for s in instrument.scales])
@@ -198,30 +241,33 @@ def analyze(answers, team, instrument: Instrument, team_size=None, *, confidence
         scales_out = {}
         rwg_by_scale = []
         for s, scale in enumerate(instrument.scales):  # a handful of scales, not teams
-            # An item nobody (or one person) answered has no covariance: leave it out of
-            # the scale's reliability rather than lose the whole scale.
-            block = slice(bounds[s], bounds[s + 1])
-            usable = usable_items[block]
-            if not usable.all():
-                dropped = [it.key for it, ok in zip(scale.items, usable, strict=True) if not ok]
-                warnings.warn(f"scale {scale.key!r}: item(s) {', '.join(dropped)} have fewer "
-                              "than two answers and are left out of alpha and omega",
-                              DegenerateDataWarning, stacklevel=1)
-            if usable.all():
-                cov, _ = pairwise_cov(xr[:, block], missing[:, block])
-            else:
-                cov, _ = pairwise_cov(xr[:, block][:, usable], missing[:, block][:, usable])
-            n_any = int(n_any_by_scale[s])
-            alpha = alpha_from_cov(cov, n_any, confidence)
-            omega = omega_from_cov(cov)
-            item_r = np.full(len(scale.items), np.nan)
-            loadings = np.full(len(scale.items), np.nan)
-            if cov.shape[0] > 1:
-                item_r[usable] = item_rest_from_cov(cov)
-            loadings[usable] = omega.loadings
-            null = float(uniform_null_variance(scale.response_scale.n_options))
-            rwg, _, _ = rwg_from_variances(variances[:, block], null)
-            rwg_by_scale.append(rwg)
+            with _reasons(found, scale.key):
+                # An item nobody (or one person) answered has no covariance: leave it out of
+                # the scale's reliability rather than lose the whole scale.
+                block = slice(bounds[s], bounds[s + 1])
+                usable = usable_items[block]
+                if not usable.all():
+                    dropped = [repr(it.key) for it, ok in zip(scale.items, usable, strict=True)
+                               if not ok]
+                    warnings.warn(f"item(s) {', '.join(dropped)} have fewer than two answers "
+                                  "and are left out of alpha and omega",
+                                  DegenerateDataWarning, stacklevel=1)
+                if usable.all():
+                    cov, _ = pairwise_cov(xr[:, block], missing[:, block])
+                else:
+                    cov, _ = pairwise_cov(xr[:, block][:, usable], missing[:, block][:, usable])
+                n_any = int(n_any_by_scale[s])
+                kept = [repr(item.key) for item, ok in zip(scale.items, usable, strict=True) if ok]
+                alpha = alpha_from_cov(cov, n_any, confidence)
+                omega = omega_from_cov(cov, kept)
+                item_r = np.full(len(scale.items), np.nan)
+                loadings = np.full(len(scale.items), np.nan)
+                if cov.shape[0] > 1:
+                    item_r[usable] = item_rest_from_cov(cov, kept)
+                loadings[usable] = omega.loadings
+                null = float(uniform_null_variance(scale.response_scale.n_options))
+                rwg, _, _ = rwg_from_variances(variances[:, block], null)
+                rwg_by_scale.append(rwg)
             scales_out[scale.key] = {
                 "role": scale.role,
                 "n_items": len(scale.items),
@@ -239,11 +285,14 @@ def analyze(answers, team, instrument: Instrument, team_size=None, *, confidence
                     for i, item in enumerate(scale.items)
                 },
             }
-    messages = sorted({str(w.message) for w in caught
-                       if issubclass(w.category, DegenerateDataWarning)})
+    found += [(None, str(w.message)) for w in caught
+              if issubclass(w.category, DegenerateDataWarning)]
     for w in caught:
         if not issubclass(w.category, DegenerateDataWarning):
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    # A statistic run on one scale's column counts "1 scale(s)": the scale is named instead.
+    messages = sorted({m if key is None else f"scale {key!r}: {m.replace(' for 1 scale(s)', '')}"
+                       for key, m in found})
 
     columns = {
         "n": summary.n,
@@ -261,7 +310,6 @@ def analyze(answers, team, instrument: Instrument, team_size=None, *, confidence
     ]
     members = np.bincount(inv, minlength=n_teams).tolist()
     roster = _json_cells(summary.team_size, integer=True)
-    scale_keys = [scale.key for scale in instrument.scales]
     n_scales = len(scale_keys)
     # Building the JSON tree is the one walk over teams; every number was computed above.
     teams_out = {

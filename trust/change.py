@@ -46,10 +46,23 @@ class DiDResult(NamedTuple):
 def hedges_correction(df):
     """Exact small-sample correction J(df) of Hedges' g.
 
+    Parameters
+    ----------
+    df : array_like
+        Degrees of freedom :math:`m` of the pooled SD, :math:`n_1 + n_2 - 2` for two
+        groups; the correction is defined for :math:`m > 1`.
+
+    Returns
+    -------
+    ndarray or float
+        :math:`J(m)`, of the shape of ``df`` (a NumPy float for a scalar): between 0
+        and 1, rising to 1 as :math:`m` grows; NaN where ``df`` is NaN or at most 1.
+
     Notes
     -----
     :math:`J(m) = \\Gamma(m/2) / (\\sqrt{m/2}\\,\\Gamma((m-1)/2))` [1]_, close to
-    :math:`1 - 3/(4m - 1)`.
+    :math:`1 - 3/(4m - 1)`. Multiplying Cohen's d by :math:`J(m)` removes its upward
+    bias in small samples.
 
     References
     ----------
@@ -64,8 +77,11 @@ def hedges_correction(df):
     0.9227
     """
     m = np.asarray(df, dtype=float)
-    with np.errstate(invalid="ignore"):
-        return np.exp(special.gammaln(m / 2) - special.gammaln((m - 1) / 2)) / np.sqrt(m / 2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        j = np.exp(special.gammaln(m / 2) - special.gammaln((m - 1) / 2)) / np.sqrt(m / 2)
+    # gammaln takes log|Gamma|, which gives numbers below m = 1 where J has no meaning;
+    # at m = inf the two gammaln are both inf, while J's limit is 1.
+    return np.where(m > 1, np.where(np.isposinf(m), 1.0, j), np.nan)[()]
 
 
 def team_change(before, team_before, after, team_after, *, confidence=0.95, nan_policy="omit"):

@@ -229,6 +229,16 @@ def fit_trust_model(drivers, cognitive, affective, *, names=None, team=None, n_b
     TrustModel
         ``calibrated=True``; ``level`` is ``'individual'`` or ``'team'``.
 
+    Raises
+    ------
+    TypeError
+        ``n_boot`` is not an integer (a float such as ``2000.0`` or a bool included), or
+        ``confidence`` is not a number.
+    ValueError
+        ``n_boot`` is negative, ``confidence`` is not strictly between 0 and 1,
+        ``nan_policy`` is unknown, the arrays or ``names`` do not match the drivers'
+        rows and columns, or NaN meets ``nan_policy='raise'``.
+
     Warns
     -----
     DegenerateDataWarning
@@ -274,7 +284,9 @@ def fit_trust_model(drivers, cognitive, affective, *, names=None, team=None, n_b
     """
     check_choice(nan_policy, "nan_policy", ("omit", "raise"))
     confidence = check_confidence(confidence)
-    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 0:
+    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)):
+        raise TypeError(f"n_boot must be an integer, not {type(n_boot).__name__}")
+    if n_boot < 0:
         raise ValueError(f"n_boot must be a non-negative integer, not {n_boot!r}")
     d = as_float_2d(drivers, "drivers")
     n, p = d.shape

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import stats
 
 from trust._common import (
     as_float_2d,
@@ -25,6 +25,12 @@ __all__ = [
 ]
 
 RELIABILITY_NAN_POLICIES = ("pairwise", "omit", "propagate", "raise")
+
+# Relative size of rounding residue: sums of covariances this close to 0 (against the
+# items' total variance) are 0, and correlations this close past +-1 are +-1.
+ROUNDING = 1e-10
+NOT_PSD = ("the pairwise covariance matrix is not positive semi-definite (its entries come "
+           "from different respondents)")
 
 
 class AlphaResult(NamedTuple):
@@ -93,10 +99,20 @@ def alpha_from_cov(cov: np.ndarray, n: int, confidence: float = 0.95) -> AlphaRe
     if not np.isfinite(total) or n < 2:
         warn_degenerate("Cronbach's alpha is undefined: an item pair has fewer than two answers")
         return AlphaResult(np.nan, np.nan, np.nan, n)
-    if total <= 0:
+    tol = ROUNDING * np.trace(cov)
+    if total < -tol:
+        warn_degenerate(f"Cronbach's alpha is undefined: the total score's variance comes out "
+                        f"negative ({total:.3g}); {NOT_PSD}")
+        return AlphaResult(np.nan, np.nan, np.nan, n)
+    if total <= tol:
         warn_degenerate("Cronbach's alpha is undefined: the total score has no variance")
         return AlphaResult(np.nan, np.nan, np.nan, n)
     alpha = k / (k - 1) * (1 - np.trace(cov) / total)  # ref.[1]
+    if alpha > 1 + ROUNDING:
+        # A covariance matrix of real scores gives 1'C1 <= k tr C, so alpha <= 1. The value is
+        # kept, as pingouin and psych::alpha report it, but it is no reliability.
+        warn_degenerate(f"Cronbach's alpha is {alpha:.3f}, above 1, which no reliability can be: "
+                        f"{NOT_PSD}")
     df1 = n - 1
     df2 = df1 * (k - 1)
     tail = (1 - confidence) / 2
@@ -132,8 +148,10 @@ def cronbach_alpha(answers, *, confidence=0.95, nan_policy="pairwise"):
     Warns
     -----
     DegenerateDataWarning
-        Fewer than two items or respondents, or a total score without variance;
-        the result is NaN.
+        Fewer than two items or respondents, a total score without variance, or (with
+        ``'pairwise'``) a negative total-score variance; the result is NaN. Also when
+        alpha exceeds 1 (only possible with ``'pairwise'``), which is then returned
+        as computed.
 
     Notes
     -----
@@ -141,6 +159,15 @@ def cronbach_alpha(answers, *, confidence=0.95, nan_policy="pairwise"):
 
     .. math:: \\alpha = \\frac{k}{k-1}\\left(1 -
               \\frac{\\operatorname{tr} C}{\\mathbf 1^T C \\mathbf 1}\\right)
+
+    A covariance matrix of complete answers is positive semi-definite, so
+    :math:`\\mathbf 1^T C \\mathbf 1 \\le k\\,\\lambda_{max} \\le k \\operatorname{tr} C` and
+    :math:`\\alpha \\le 1`. Pairwise-complete covariances come from different
+    respondents and need not form such a matrix: alpha can then exceed 1, or the
+    total score's variance come out negative. Alpha above 1 is returned as computed
+    (as pingouin and R's ``psych::alpha`` do, and its Feldt interval ordered low to
+    high), with a warning that it is not a reliability; a negative total variance
+    gives NaN. ``nan_policy='omit'`` always gives a consistent matrix.
 
     Feldt's interval [2]_ uses :math:`(1-\\alpha)/(1-\\hat\\alpha) \\sim F(n-1, (n-1)(k-1))`:
     the bounds are :math:`1 - (1-\\hat\\alpha) F_{1-\\gamma/2}` and
@@ -170,15 +197,40 @@ def cronbach_alpha(answers, *, confidence=0.95, nan_policy="pairwise"):
     return alpha_from_cov(_covariance(x, nan_policy), n, confidence)
 
 
-def item_rest_from_cov(cov: np.ndarray) -> np.ndarray:
-    """Corrected item-total correlations from an item covariance matrix."""
+def item_rest_from_cov(cov: np.ndarray, names=None) -> np.ndarray:
+    """Corrected item-total correlations from an item covariance matrix.
+
+    NaN, with a :class:`DegenerateDataWarning` that names the items (``names``, by
+    default ``column 0``, ``column 1``, ...), where an item or its rest score has no
+    variance or too few answers, and where the matrix is not positive semi-definite
+    for that item: the correlation would leave [-1, 1] or the rest score's variance
+    come out negative.
+    """
+    k = cov.shape[0]
+    names = [f"column {i}" for i in range(k)] if names is None else list(names)
     row = cov.sum(axis=1)
     diag = np.diag(cov)
     cov_rest = row - diag  # cov(x_i, sum of the other items)
     var_rest = cov.sum() - 2 * row + diag
+    tol = ROUNDING * np.trace(cov)
     with np.errstate(invalid="ignore", divide="ignore"):
         r = cov_rest / np.sqrt(diag * var_rest)  # ref.[1]
-    r[~np.isfinite(r)] = np.nan
+    undefined = ~np.isfinite(cov_rest + var_rest) | ~(diag > tol) | (np.abs(var_rest) <= tol)
+    negative = ~undefined & (var_rest < 0)
+    outside = ~undefined & ~negative & (np.abs(r) > 1 + ROUNDING)
+    if undefined.any():
+        warn_degenerate("item-total correlation is undefined for "
+                        f"{', '.join(np.array(names)[undefined])}: the item or the rest of the "
+                        "scale has no variance or too few answers")
+    if negative.any() or outside.any():
+        found = [f"{name} (rest-score variance {v:.3g})" if neg else f"{name} (r = {x:.3f})"
+                 for name, neg, out, v, x in zip(names, negative, outside, var_rest, r,
+                                                 strict=True) if neg or out]
+        warn_degenerate(f"item-total correlation is undefined for {', '.join(found)}: "
+                        f"{NOT_PSD}")
+    # What is left past +-1 is rounding: a correlation of exactly collinear items.
+    r = np.clip(r, -1.0, 1.0)
+    r[undefined | negative | outside] = np.nan
     return r
 
 
@@ -198,8 +250,16 @@ def item_total_correlations(answers, *, nan_policy="pairwise"):
     Returns
     -------
     ndarray, shape (n_items,)
-        NaN for an item without variance (or when the rest has none), with a
-        :class:`DegenerateDataWarning`.
+        Each item's correlation with the sum of the others, in [-1, 1].
+
+    Warns
+    -----
+    DegenerateDataWarning
+        Naming the items (``column 0``, ``column 1``, ...) whose correlation is NaN:
+        an item without variance, a rest score without variance, too few answers, or
+        (with ``'pairwise'``) a covariance matrix that is not positive
+        semi-definite, where the formula would give a correlation outside [-1, 1]
+        or a negative variance of the rest score.
 
     Notes
     -----
@@ -211,6 +271,9 @@ def item_total_correlations(answers, *, nan_policy="pairwise"):
 
     which, without missing answers, is the Pearson correlation of :math:`x_i` and
     :math:`R_i`. Removing the item from the total avoids the part-whole inflation.
+    Pairwise-complete covariances come from different respondents and need not form
+    a positive semi-definite matrix; the formula can then give values past
+    :math:`\\pm 1`, which are no correlations and come back as NaN.
 
     References
     ----------
@@ -227,38 +290,99 @@ def item_total_correlations(answers, *, nan_policy="pairwise"):
     x = _prepare(answers, nan_policy)
     if nan_policy == "propagate" and np.isnan(x).any():
         return np.full(x.shape[1], np.nan)
-    r = item_rest_from_cov(_covariance(x, nan_policy))
-    if np.isnan(r).any():
-        warn_degenerate("an item-total correlation is undefined (no variance or too few answers)")
-    return r
+    return item_rest_from_cov(_covariance(x, nan_policy))
 
 
-def _one_factor_minres(corr: np.ndarray) -> np.ndarray:
-    """Loadings of one factor minimising the squared off-diagonal residuals."""
+def _minres_objective(corr: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    """Half the sum over i < j of (r_ij - lam_i lam_j)^2, for every row of ``lam`` (m, k)."""
+    resid = corr - lam[:, :, None] * lam[:, None, :]
+    diag = np.diagonal(resid, axis1=1, axis2=2)
+    # Each off-diagonal pair appears twice in the full sum.
+    return 0.25 * ((resid**2).sum(axis=(1, 2)) - (diag**2).sum(axis=1))
+
+
+def _one_factor_starts(corr: np.ndarray) -> np.ndarray:
+    """Starting loadings: principal axes, first principal component, one marker per item."""
     k = corr.shape[0]
-    iu = np.triu_indices(k, 1)
-    eigval, eigvec = np.linalg.eigh(corr)
-    start = np.clip(eigvec[:, -1] * np.sqrt(max(eigval[-1], 1e-6)), -0.95, 0.95)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        try:
+            smc = 1 - 1 / np.diag(np.linalg.inv(corr))
+        except np.linalg.LinAlgError:
+            smc = np.full(k, np.nan)
+    # A singular R (collinear items, fewer respondents than items) has no SMC; the largest
+    # absolute correlation of each item is the classic stand-in.
+    largest = np.abs(corr - np.eye(k)).max(axis=0)
+    smc = np.where(np.isfinite(smc) & (smc >= 0) & (smc <= 1), smc, largest)
+    starts = np.empty((k + 2, k))
+    for row, diag in enumerate((smc, np.ones(k))):  # principal axes, principal component
+        eigval, eigvec = np.linalg.eigh(corr - np.diag(1 - diag))
+        starts[row] = eigvec[:, -1] * np.sqrt(max(eigval[-1], 1e-6))
+    # Item i as a marker (loading 1, so lam_j = r_ij fits its row exactly): the local minima
+    # of a poor fit differ in which item sits at the bound.
+    starts[2:] = corr
+    starts[2:][np.diag_indices(k)] = 1.0
+    return np.clip(starts, -1.0, 1.0)
 
-    def residuals(lam):
-        return corr[iu] - (lam[:, None] * lam[None, :])[iu]  # ref.[3]
 
-    def jacobian(lam):
-        jac = np.zeros((iu[0].size, k))
-        rows = np.arange(iu[0].size)
-        jac[rows, iu[0]] = -lam[iu[1]]
-        jac[rows, iu[1]] = -lam[iu[0]]
-        return jac
+def _one_factor_minres(corr: np.ndarray, max_iter: int = 100) -> np.ndarray:
+    """Loadings in [-1, 1] of one factor minimising the squared off-diagonal residuals.
 
-    fit = optimize.least_squares(
-        residuals, start, jac=jacobian, bounds=(-1.0, 1.0), xtol=1e-12, ftol=1e-12, gtol=1e-12
-    )
-    lam = fit.x
+    Projected Newton (Bertsekas 1982, ref. [4] of :func:`mcdonald_omega`) from every
+    start of :func:`_one_factor_starts` at once, as one batch of small arrays; the
+    lowest objective wins.
+    """
+    k = corr.shape[0]
+    lam = _one_factor_starts(corr)
+    m = lam.shape[0]
+    diag = np.eye(k, dtype=bool)
+    off = np.where(diag, 0.0, corr)
+    steps = 0.5 ** np.arange(24)
+    f = _minres_objective(corr, lam)
+    done = np.zeros(m, dtype=bool)
+    rows = np.arange(m)
+    for _ in range(max_iter):  # Newton iterations of the whole batch, about ten
+        outer = lam[:, :, None] * lam[:, None, :]
+        resid = np.where(diag, 0.0, off - outer)  # E: residuals off the diagonal
+        # F = sum_{i<j} E_ij^2 / 2: gradient -E lam; Hessian lam lam' - E off the diagonal,
+        # sum_{j != i} lam_j^2 on it.
+        grad = -np.einsum("mij,mj->mi", resid, lam)
+        hess = outer - resid
+        hess[:, diag] = (lam**2).sum(axis=1, keepdims=True) - lam**2
+        # A loading at a bound whose gradient points out of the box stays there.
+        held = ((lam >= 1) & (grad < 0)) | ((lam <= -1) & (grad > 0))
+        grad_free = np.where(held, 0.0, grad)
+        done |= np.abs(grad_free).max(axis=1) < 1e-10
+        if done.all():
+            break
+        hess = np.where(held[:, :, None] | held[:, None, :], 0.0, hess)
+        hess[:, diag] += held
+        # Past a saddle or a maximum the Hessian is indefinite: shift it to positive definite.
+        low = np.linalg.eigvalsh(hess)[:, 0]
+        shift = np.where(low < 1e-8, 1e-8 - low + 1e-6 * np.abs(hess).max(axis=(1, 2)), 0.0)
+        hess[:, diag] += shift[:, None]
+        step = -np.linalg.solve(hess, grad_free[:, :, None])[:, :, 0]  # ref.[4]
+        # Armijo backtracking along the projection arc, every step length at once.
+        trial = np.clip(lam[:, None, :] + steps[None, :, None] * step[:, None, :], -1.0, 1.0)
+        f_trial = _minres_objective(corr, trial.reshape(-1, k)).reshape(m, -1)
+        descent = ((trial - lam[:, None, :]) * grad[:, None, :]).sum(axis=2)
+        accept = (f_trial <= f[:, None] + 1e-4 * descent) & (f_trial < f[:, None]) & ~done[:, None]
+        moved = accept.any(axis=1)
+        pick = accept.argmax(axis=1)
+        lam = np.where(moved[:, None], trial[rows, pick], lam)
+        f = np.where(moved, f_trial[rows, pick], f)
+        done |= ~moved  # no step lowers the objective: converged to rounding
+    # Near-ties (the same minimum reached from two starts) go to the earliest start.
+    best = int(np.argmax(f <= f.min() + 1e-12 * (1 + f.min())))
+    lam = lam[best]
     return lam if lam.sum() >= 0 else -lam
 
 
-def omega_from_cov(cov: np.ndarray) -> OmegaResult:
-    """Omega total from an item covariance matrix (the fit uses its correlations)."""
+def omega_from_cov(cov: np.ndarray, names=None) -> OmegaResult:
+    """Omega total from an item covariance matrix (the fit uses its correlations).
+
+    ``names`` label the items in the warning of a Heywood case (default ``column 0``,
+    ``column 1``, ...).
+    """
     k = cov.shape[0]
     nan_result = OmegaResult(np.nan, np.full(k, np.nan), np.full(k, np.nan))
     if k < 3:
@@ -272,6 +396,13 @@ def omega_from_cov(cov: np.ndarray) -> OmegaResult:
     corr = cov / np.outer(sd, sd)
     lam = _one_factor_minres(corr)
     psi = 1 - lam**2
+    heywood = psi <= ROUNDING
+    if heywood.any():
+        names = [f"column {i}" for i in range(k)] if names is None else list(names)
+        warn_degenerate(f"omega and loadings are doubtful: the one-factor fit puts the loading "
+                        f"of {', '.join(np.array(names)[heywood])} at the bound of 1 "
+                        "(uniqueness 0, a Heywood case); too few respondents, or items that "
+                        "do not measure one factor")
     common = lam.sum() ** 2
     omega = common / (common + psi.sum())  # ref.[1]
     return OmegaResult(float(omega), lam, psi)
@@ -299,16 +430,30 @@ def mcdonald_omega(answers, *, nan_policy="pairwise"):
     -----
     DegenerateDataWarning
         Fewer than three items (the one-factor model is not identified), an item
-        without variance, or too few answers; the result is NaN.
+        without variance, or too few answers; the result is NaN. Also a Heywood case,
+        naming the items (``column 0``, ``column 1``, ...) whose loading is at the
+        bound of 1 (uniqueness 0): omega and the loadings are then returned but
+        doubtful.
 
     Notes
     -----
     The one-factor model :math:`R \\approx \\lambda\\lambda^T + \\Psi` is fitted to the
     item correlation matrix :math:`R` by minimum residuals [3]_: the loadings
-    :math:`\\lambda \\in [-1, 1]^k` minimise :math:`\\sum_{i<j}(r_{ij} -
-    \\lambda_i\\lambda_j)^2` (scipy's trust-region least squares with an analytic
-    Jacobian), and :math:`\\psi_i = 1 - \\lambda_i^2`. Omega total is then
-    [1]_ [2]_:
+    :math:`\\lambda \\in [-1, 1]^k` minimise :math:`F(\\lambda) = \\sum_{i<j}(r_{ij} -
+    \\lambda_i\\lambda_j)^2`, and :math:`\\psi_i = 1 - \\lambda_i^2`.
+
+    :math:`F` is not convex: when one factor fits poorly (small samples, items that
+    are not one factor) it has several local minima, which mostly differ in which item
+    sits at the bound. The fit therefore starts from the principal-axis solution
+    (squared multiple correlations as communalities), the first principal component,
+    and each item in turn as a marker (:math:`\\lambda_i = 1`, :math:`\\lambda_j =
+    r_{ij}`), runs a projected Newton method [4]_ (analytic gradient and Hessian, the
+    Hessian shifted to positive definite where needed, Armijo steps along the
+    projection onto the box) from all of them at once, and keeps the lowest
+    :math:`F`. A loading at the bound of 1 (:math:`\\psi_i = 0`) is a Heywood case: an
+    item cannot be measured without error, so the model does not describe the data.
+
+    Omega total is then [1]_ [2]_:
 
     .. math:: \\omega_t = \\frac{(\\sum_i \\lambda_i)^2}{(\\sum_i \\lambda_i)^2 + \\sum_i \\psi_i}
 
@@ -324,6 +469,9 @@ def mcdonald_omega(answers, *, nan_policy="pairwise"):
        https://doi.org/10.1007/s11336-008-9102-z
     .. [3] Harman, H. H., & Jones, W. H. (1966). Factor analysis by minimizing residuals
        (minres). *Psychometrika*, 31(3), 351-368. https://doi.org/10.1007/BF02289468
+    .. [4] Bertsekas, D. P. (1982). Projected Newton methods for optimization problems with
+       simple constraints. *SIAM Journal on Control and Optimization*, 20(2), 221-246.
+       https://doi.org/10.1137/0320018
 
     Examples
     --------

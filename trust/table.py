@@ -1,14 +1,20 @@
 """Survey CSV files: read and validate them into arrays, write the analysis as CSV.
 
 Pure functions over bytes and text, used by ``trustsurvey analyze``. Every error is a
-:class:`SurveyTableError` whose one-line message names the row (the header is row 1)
-and, where there is one, the column.
+:class:`SurveyTableError` whose one-line message names the row and, where there is one,
+the column. Rows are counted as a spreadsheet shows them: the header is row 1 and every
+CSV record is one row, a blank line too, while a quoted cell with line breaks stays in
+its row. Where a row starts on another line of the file, the message gives that line as
+well: ``row 5 (line 7), column 'Q2': ...``. A column is named by its header, or by its
+position (``column 7``) where the header has no name for it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
+import re
 from pathlib import Path
 from typing import NamedTuple
 
@@ -34,50 +40,134 @@ class SurveyTable(NamedTuple):
     answers: np.ndarray  # (n_respondents, n_items) float, instrument item order, NaN missing
     team: np.ndarray  # team label (str) of every respondent
     team_size: dict | None  # {team label: roster size} from the team-size column
-    rows: np.ndarray  # CSV row number of every respondent (header is row 1)
+    rows: np.ndarray  # row (CSV record) number of every respondent; the header is row 1
+
+
+class _RowError(Exception):
+    """A problem in a row; turned into a SurveyTableError once the row's line is known."""
+
+    def __init__(self, row: int, problem: str, column=None):
+        super().__init__(row, problem, column)
+        self.row, self.problem, self.column = row, problem, column
+
+
+def _message(row: int, problem: str, column=None, line: int | None = None) -> str:
+    where = f"row {row}" if line is None or line == row else f"row {row} (line {line})"
+    if isinstance(column, int):  # a position, where the header names no column
+        where += f", column {column}"
+    elif column is not None:
+        where += f", column {column!r}"
+    return f"{where}: {problem}"
 
 
 def _fail(row, problem, column=None):
-    where = f"row {row}" if column is None else f"row {row}, column {column!r}"
-    raise SurveyTableError(f"{where}: {problem}")
+    raise _RowError(int(row), problem, column)
+
+
+def _line_breaks(record: list[str]) -> int:
+    """Line breaks inside a record's quoted cells (\\r\\n, \\n or \\r, as the reader splits)."""
+    return sum(cell.count("\n") + cell.count("\r") - cell.count("\r\n") for cell in record)
+
+
+def _start_line(records: list[list[str]], row: int) -> int:
+    """The file line on which row ``row`` (1-based: records[row - 1]) starts."""
+    return row + sum(_line_breaks(rec) for rec in records[: row - 1])
+
+
+def _records(text: str, strict: bool = True) -> list[list[str]]:
+    """Every CSV record of ``text``; on malformed CSV, a SurveyTableError naming the row."""
+    try:
+        return list(csv.reader(io.StringIO(text, newline=""), strict=strict))
+    except csv.Error as exc:
+        # Only on the error path: read again, one record at a time, to count the good ones.
+        done = []
+        with contextlib.suppress(csv.Error):
+            for record in csv.reader(io.StringIO(text, newline=""), strict=strict):
+                done.append(record)
+        row = len(done) + 1
+        raise SurveyTableError(_message(row, f"not valid CSV ({exc})",
+                                        line=_start_line(done, row))) from None
+
+
+# What errors="surrogateescape" turns an undecodable byte into.
+_SURROGATE = re.compile("[\udc80-\udcff]")
+
+
+def _first_surrogate(records: list[list[str]]) -> tuple[int, int] | None:
+    """Row and 0-based column of the first cell holding an undecodable byte (a surrogate)."""
+    for r, rec in enumerate(records, start=1):  # only on the error path
+        if _SURROGATE.search("".join(rec)):
+            return r, next(c for c, cell in enumerate(rec) if _SURROGATE.search(cell))
+    return None
 
 
 def _decode(raw: bytes) -> str:
     if not raw.strip():
-        _fail(1, "the file is empty; a header row naming the columns is expected")
+        raise SurveyTableError(_message(
+            1, "the file is empty; a header row naming the columns is expected"))
     if raw.startswith(b"\xef\xbb\xbf"):
-        _fail(1, "file starts with a UTF-8 byte-order mark; save it as UTF-8 without BOM")
+        raise SurveyTableError(_message(
+            1, "file starts with a UTF-8 byte-order mark; save it as UTF-8 without BOM"))
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        _fail(1, "file is UTF-16 text; save it as UTF-8 without BOM")
+        raise SurveyTableError(_message(1, "file is UTF-16 text; save it as UTF-8 without BOM"))
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line_start = raw.rfind(b"\n", 0, exc.start) + 1
-        row = raw.count(b"\n", 0, exc.start) + 1
-        header = raw[: raw.find(b"\n")].decode("utf-8", "replace") if row > 1 else ""
-        prefix = raw[line_start:exc.start].decode("utf-8", "replace")
-        col_index = prefix.count(",")
-        names = next(csv.reader([header])) if header else []
-        column = names[col_index].strip() if col_index < len(names) else f"#{col_index + 1}"
-        _fail(row, f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8",
-              column)
-    raise AssertionError("unreachable")  # pragma: no cover
+        problem = f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8"
+        # Undecodable bytes become lone surrogates, so the CSV parses as it will once fixed
+        # (quoted commas and line breaks included) and the first surrogate marks the cell.
+        text = raw.decode("utf-8", "surrogateescape")
+        try:
+            records = _records(text, strict=False)
+        except SurveyTableError:
+            records = []
+        found = _first_surrogate(records)
+        if found is None:  # not even loosely CSV: say where the byte is in the file
+            line = raw.count(b"\n", 0, exc.start) + raw.count(b"\r", 0, exc.start) - raw.count(
+                b"\r\n", 0, exc.start) + 1
+            raise SurveyTableError(f"line {line}: {problem}") from None
+        row, c = found
+        names = records[0] if row > 1 else []
+        column = names[c].strip() if c < len(names) else c + 1
+        raise SurveyTableError(_message(row, problem, column, _start_line(records, row))) from None
+
+
+# Characters of a plain number once the cell is stripped: ASCII digits, sign, decimal point,
+# and the NUL that pads numpy's fixed-width strings. float() also takes '1_0', '１', '١',
+# 'nan', '1e3', which no survey tool writes for an answer.
+_PLAIN = np.zeros(128, dtype=bool)
+_PLAIN[[0, ord("+"), ord("-"), ord(".")]] = True
+_PLAIN[ord("0"):ord("9") + 1] = True
+
+
+def _plain(stripped: np.ndarray) -> np.ndarray:
+    """Cells of a stripped str array made only of the characters of a plain number."""
+    if stripped.size == 0:
+        return np.ones(stripped.shape, dtype=bool)
+    codes = np.ascontiguousarray(stripped).view(np.uint32).reshape(*stripped.shape, -1)
+    # Every code past ASCII lands on 127 (DEL), which is not plain.
+    return _PLAIN[np.minimum(codes, 127)].all(axis=-1)
 
 
 def _parse_numbers(cells: np.ndarray, rows: np.ndarray, names: list[str], what: str):
-    """Floats of a string array (empty -> NaN); the first bad cell fails with row and column."""
+    """Floats of a string array (empty -> NaN); the first bad cell fails with row and column.
+
+    A number is plain ASCII: optional sign, digits, optional decimal point (``3``, ``-1``,
+    ``2.5``, ``.5``), with whitespace around it.
+    """
     stripped = np.char.strip(cells)
     empty = stripped == ""
-    try:
-        values = np.where(empty, "nan", stripped).astype(float)
-        bad = ~empty & ~np.isfinite(values)
-    except ValueError:
-        values = None
-        bad = None
-    if values is None or bad.any():
+    plain = _plain(stripped)
+    values = None
+    if plain.all():
+        # ValueError: plain characters in a wrong order, such as '1.2.3' or '-'
+        with contextlib.suppress(ValueError):
+            values = np.where(empty, "nan", stripped).astype(float)
+    # A few hundred digits overflow to inf.
+    if values is None or (~empty & ~np.isfinite(values)).any():
         for r, c in np.argwhere(~empty):  # only on the error path: find the first culprit
             try:
-                if np.isfinite(float(stripped[r, c])):
+                if plain[r, c] and np.isfinite(float(stripped[r, c])):
                     continue
             except ValueError:
                 pass
@@ -95,7 +185,9 @@ def read_survey_csv(source, instrument: Instrument, team_column: str,
         The file's bytes, or its path.
     instrument : Instrument
         Item keys are the column names; answers must be whole numbers in their
-        response scale's range. Empty cells are missing answers.
+        response scale's range, written as plain ASCII numbers (``3``, ``+3``,
+        ``3.0``, whitespace around them allowed; not ``1_0``, full-width or other
+        scripts' digits, ``3e0``, ``nan``). Empty cells are missing answers.
     team_column : str
         Column holding each respondent's team label (never empty).
     team_size_column : str, optional
@@ -106,14 +198,20 @@ def read_survey_csv(source, instrument: Instrument, team_column: str,
     Returns
     -------
     SurveyTable
+        ``rows`` holds every respondent's row number: the header is row 1, every CSV
+        record a row (blank lines too, which are otherwise skipped), as a spreadsheet
+        numbers them.
 
     Raises
     ------
     SurveyTableError
         Empty file, byte-order mark, not UTF-8, malformed CSV, duplicate or missing
-        column, no data rows, ragged row, non-numeric cell, answer outside the
-        response scale, empty team label, bad or inconsistent team size. The message
-        is one line naming the row and the column.
+        column, no data rows, a row with too few or too many cells, non-numeric
+        cell, answer outside the response scale, empty team label, bad or
+        inconsistent team size. The message is one line naming the row and the
+        column (the first missing or extra one of a short or long row); when a
+        quoted cell with line breaks came before, the row starts on a later line of
+        the file, and the message gives that line too: ``row 5 (line 7), ...``.
 
     Examples
     --------
@@ -139,12 +237,15 @@ def read_survey_csv(source, instrument: Instrument, team_column: str,
             raise SurveyTableError(f"cannot read {source} ({exc.strerror})") from exc
     if not isinstance(source, (bytes, bytearray)):
         raise TypeError(f"source must be bytes or a path, not {type(source).__name__}")
-    text = _decode(bytes(source))
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    records = _records(_decode(bytes(source)))
     try:
-        records = list(reader)
-    except csv.Error as exc:
-        _fail(reader.line_num, f"not valid CSV ({exc})")
+        return _read_records(records, instrument, team_column, team_size_column)
+    except _RowError as exc:
+        line = _start_line(records, exc.row)
+        raise SurveyTableError(_message(exc.row, exc.problem, exc.column, line)) from None
+
+
+def _read_records(records, instrument, team_column, team_size_column) -> SurveyTable:
     header = [name.strip() for name in records[0]]
     seen: dict[str, int] = {}
     for i, name in enumerate(header):
@@ -162,8 +263,12 @@ def read_survey_csv(source, instrument: Instrument, team_column: str,
         _fail(2, "no data rows after the header")
     width = len(header)
     for r, rec in numbered:
-        if len(rec) != width:
-            _fail(r, f"has {len(rec)} cells but the header has {width} columns")
+        if len(rec) < width:
+            _fail(r, f"the row ends before this column ({len(rec)} cells; the header has "
+                  f"{width} columns)", header[len(rec)])
+        if len(rec) > width:
+            _fail(r, f"a cell past the header's {width} columns (the row has {len(rec)} cells)",
+                  width + 1)
     rows = np.array([r for r, _ in numbered])
     cells = np.array([rec for _, rec in numbered], dtype=str).reshape(len(numbered), width)
 
@@ -235,11 +340,20 @@ def _cell(value) -> str:
 def analysis_csv(result: dict) -> str:
     """The per-team part of :func:`trust.analyze`'s result as CSV, one row per team x scale.
 
-    Columns (:data:`CSV_COLUMNS`): ``team``, ``team_size`` (roster size, empty if
-    unknown), ``team_n`` (respondents of the team), ``scale``, ``n`` (respondents
-    with a score on the scale), ``mean``, ``sd``, ``ci_low``, ``ci_high``, ``rwg_j``;
-    an empty cell is an undefined value. Team labels that a spreadsheet would read as
-    a formula get a leading apostrophe.
+    Parameters
+    ----------
+    result : dict
+        What :func:`trust.analyze` returned (only its ``"teams"`` part is read).
+
+    Returns
+    -------
+    str
+        CSV text with ``\\n`` line ends and a header row. Columns
+        (:data:`CSV_COLUMNS`): ``team``, ``team_size`` (roster size, empty if unknown),
+        ``team_n`` (respondents of the team), ``scale``, ``n`` (respondents with a score
+        on the scale), ``mean``, ``sd``, ``ci_low``, ``ci_high``, ``rwg_j``; an empty
+        cell is an undefined value. Team labels that a spreadsheet would read as a
+        formula get a leading apostrophe.
 
     Examples
     --------

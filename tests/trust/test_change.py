@@ -41,6 +41,17 @@ def test_hedges_correction_approaches_the_textbook_approximation():
     np.testing.assert_allclose(hedges_correction(m), 1 - 3 / (4 * m - 1), atol=5e-4)
 
 
+def test_hedges_correction_is_nan_where_undefined_and_one_in_the_limit():
+    # J(m) = Gamma(m/2) / (sqrt(m/2) Gamma((m-1)/2)) needs m > 1; log|Gamma| would give
+    # numbers (1.479 at m = 0.5) for m < 1, where J has no meaning.
+    j = hedges_correction([-1.0, 0.0, 0.5, 1.0, np.nan, 2.0, np.inf])
+    assert np.isnan(j[:5]).all()
+    # J(2) = Gamma(1) / (1 * Gamma(0.5)) = 1 / sqrt(pi)
+    assert j[5] == pytest.approx(1 / np.sqrt(np.pi), abs=1e-15)
+    assert j[6] == 1.0
+    assert isinstance(hedges_correction(10), float)
+
+
 def test_teams_missing_a_wave_or_of_one_get_nan_with_a_warning():
     with pytest.warns(DegenerateDataWarning, match="2 team"):
         res = team_change([3, 4, 2, 5], ["a", "a", "b", "only_before"], [4, 5, 3, 3],

@@ -132,7 +132,31 @@ BAD = {
     "empty file": ("", "row 1: the file is empty"),
     "header only": ("dept,Q1 cohesion,Q2,Q3,V1,V2\n", "row 2: no data rows"),
     "ragged": ("dept,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1,1,1,1\nA,1,1,1,1\n",
-               "row 3: has 5 cells but the header has 6 columns"),
+               "row 3, column 'V2': the row ends before this column (5 cells; the header has 6 "
+               "columns)"),
+    "ragged short": ("dept,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1\n",
+                     "row 2, column 'Q3': the row ends before this column (3 cells"),
+    "ragged long": ("dept,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1,1,1,1,,x\n",
+                    "row 2, column 7: a cell past the header's 6 columns (the row has 8 cells)"),
+    "underscore digits": ("dept,Q1 cohesion,Q2,Q3,V1,V2\nA,1_0,1,1,1,1\n",
+                          "row 2, column 'Q1 cohesion': '1_0' is not a number"),
+    "full-width digit": ("dept,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1,1,\uff13,1\n",
+                         "row 2, column 'V1': '\uff13' is not a number"),
+    "arabic-indic digit": ("dept,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1,1,1,\u0663\n",
+                           "row 2, column 'V2': '\u0663' is not a number"),
+    "exponent": ("dept,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1,3e0,1,1\n",
+                 "row 2, column 'Q3': '3e0' is not a number"),
+    "latin-1 after a quoted comma": (
+        'dept,Q1 cohesion,Q2,Q3,V1,V2\n"A,B",1,\u00fc,3,1,1\n'.encode("latin-1"),
+        "row 2, column 'Q2': not UTF-8 text (byte 0xfc)"),
+    "latin-1 in the header": ("dept,Q1 cohesion,Q\u00fc,Q3,V1,V2\nA,1,1,1,1,1\n".encode(
+        "latin-1"), "row 1, column 3: not UTF-8 text (byte 0xfc)"),
+    "latin-1 after a cell with a line break": (
+        'dept,Q1 cohesion,Q2,Q3,V1,V2\n"A\nB",1,1,1,1,1\nA,1,1,1,1,Z\u00fc\n'.encode("latin-1"),
+        "row 3 (line 4), column 'V2': not UTF-8 text (byte 0xfc)"),
+    "bad quoting after a cell with a line break": (
+        'dept,Q1 cohesion,Q2,Q3,V1,V2\n"A\r\nB",1,1,1,1,1\nA,1,1,1,1,"1"x\n',
+        "row 3 (line 4): not valid CSV"),
     "empty team": ("dept,Q1 cohesion,Q2,Q3,V1,V2\n ,1,1,1,1,1\n",
                    "row 2, column 'dept': the team label is empty"),
     "duplicate column": ("dept,Q2,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1,1,1,1,1\n",
@@ -239,3 +263,17 @@ def test_windows_line_ends_quotes_and_blank_lines_are_read(files):
     bad = content.replace("A, 2 ,1,3,,0", "A,2,1,3,,9")
     result = run(tmp_path, write(bad))
     assert result.exit_code == 2 and "row 4, column 'V2'" in result.stderr
+
+
+def test_rows_are_records_and_a_row_after_a_multi_line_cell_also_gives_its_line(files):
+    tmp_path, write = files
+    # Row 2's comment spans lines 2-4, so row 3 is line 5, as a spreadsheet shows it.
+    content = ('dept,Q1 cohesion,Q2,Q3,V1,V2,comment\n'
+               'A,1,2,3,4,0,"first line\nsecond line\r\nthird"\n'
+               "A,2,1,3,,9,\n")
+    result = run(tmp_path, write(content))
+    assert result.exit_code == 2
+    assert result.stderr == ("Error: row 3 (line 5), column 'V2': 9 is outside the response "
+                             "scale 0..4\n")
+    fixed = run(tmp_path, write(content.replace(",9,", ",4,")), "--format", "csv")
+    assert fixed.exit_code == 0, fixed.stderr

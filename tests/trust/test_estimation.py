@@ -105,6 +105,10 @@ def test_bad_arguments_are_named(calibration):
     d, cog, aff, _ = calibration
     with pytest.raises(ValueError, match="n_boot"):
         fit_trust_model(d, cog, aff, n_boot=-1)
+    # a value of the wrong type is a TypeError, as scipy and numpy raise for one
+    for wrong in (200.0, "200", True, None):
+        with pytest.raises(TypeError, match="n_boot must be an integer"):
+            fit_trust_model(d, cog, aff, n_boot=wrong)
     with pytest.raises(ValueError, match="names"):
         fit_trust_model(d, cog, aff, names=["a"])
     with pytest.raises(ValueError, match="cognitive and affective"):

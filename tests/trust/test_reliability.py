@@ -1,5 +1,7 @@
 """Alpha with Feldt's interval, omega total and item-total r, against pingouin and by hand."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pingouin as pg
@@ -152,7 +154,9 @@ def test_omega_recovers_an_exact_one_factor_structure():
     corr = np.outer(lam, lam)
     np.fill_diagonal(corr, 1)
     x = with_correlation(corr, 300)
-    res = mcdonald_omega(x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a good fit: no Heywood case to report
+        res = mcdonald_omega(x)
     np.testing.assert_allclose(res.loadings, lam, atol=1e-6)
     # hand: (0.8+0.7+0.6+0.5)^2 = 6.76; uniquenesses 0.36+0.51+0.64+0.75 = 2.26
     assert res.omega_total == pytest.approx(6.76 / (6.76 + 2.26), abs=1e-6)
@@ -206,8 +210,161 @@ def test_alpha_interval_runs_low_to_high_when_pairwise_alpha_exceeds_one():
     # Pairwise covariances of these answers give alpha = 1.01 (pingouin.cronbach_alpha on the
     # same frame: 1.01, interval printed as [1.042, 1.002]); the ends must come out ordered.
     x = np.array([[0, 0, 1], [1, 1, 2], [2, 2, np.nan], [4, 4, 4], [3, 3, 3], [4, 3, 4]], float)
-    result = cronbach_alpha(x)
+    with pytest.warns(DegenerateDataWarning, match="alpha is 1.010, above 1"):
+        result = cronbach_alpha(x)
     assert result.alpha == pytest.approx(1.01, abs=5e-3)
     assert result.ci_low <= result.ci_high
     assert result.ci_low == pytest.approx(1.0015, abs=5e-4)
     assert result.ci_high == pytest.approx(1.0424, abs=5e-4)
+
+
+# Heavy missing data: every covariance comes from a different handful of respondents, and
+# together they are no covariance matrix of any data. Script behind the numbers below:
+#   c = pandas.DataFrame(HOLES).cov().to_numpy()
+#   numpy.linalg.eigvalsh(c)  -> [-0.7367, 0.1984, 8.4383]: not positive semi-definite
+#   for i: c[i, others].sum() / sqrt(c[i, i] * c[others][:, others].sum())
+#                             -> 1.1238825, 0.9548151, 1.1766968
+#   pingouin.cronbach_alpha(pandas.DataFrame(HOLES)) -> (1.0303830911492735, [1.103, 1.007])
+nan = np.nan
+HOLES = np.array([[3, nan, nan], [4, nan, 4], [nan, 5, 4], [nan, nan, 4], [5, 4, 4], [2, 1, 1],
+                  [2, nan, nan], [1, 2, 1]])
+
+
+def test_item_total_r_outside_minus_one_to_one_is_nan_with_a_warning():
+    assert np.linalg.eigvalsh(pd.DataFrame(HOLES).cov().to_numpy())[0] < 0
+    with pytest.warns(DegenerateDataWarning, match=r"undefined for column 0 \(r = 1.124\), "
+                      r"column 2 \(r = 1.177\): the pairwise covariance matrix is not positive "
+                      "semi-definite"):
+        r = item_total_correlations(HOLES)
+    assert np.isnan(r[0]) and np.isnan(r[2])
+    assert r[1] == pytest.approx(0.9548151257129417, abs=1e-12)
+    # listwise deletion leaves a real covariance matrix: in range and nothing to warn about
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        listwise = item_total_correlations(HOLES, nan_policy="omit")
+    assert (np.abs(listwise) <= 1).all()
+
+
+def test_item_total_r_with_a_negative_rest_variance_is_nan_with_a_warning():
+    # pandas.DataFrame(x).cov(): [[1, 0, -3], [0, 3, 0], [-3, 0, 4.5]]; item 1's rest score
+    # (items 0 and 2) would have variance 1 + 4.5 - 2 * 3 = -0.5; item 0's r would be
+    # -3 / sqrt(1 * 7.5) = -1.095; item 2's is -3 / sqrt(4.5 * 4) = -0.7071.
+    x = np.array([[2, 5, 5], [nan, 2, nan], [2, nan, nan], [4, 5, 2], [2, nan, nan]])
+    with pytest.warns(DegenerateDataWarning, match=r"column 0 \(r = -1.095\), column 1 "
+                      r"\(rest-score variance -0.5\)"):
+        r = item_total_correlations(x)
+    assert np.isnan(r[:2]).all()
+    assert r[2] == pytest.approx(-1 / np.sqrt(2), abs=1e-12)
+
+
+def test_item_total_r_of_collinear_items_is_one_not_past_it():
+    # The formula gives 1 + 2.2e-16 for item 1 here: rounding, not an inconsistent matrix.
+    x = np.array([[1, 2, 3], [2, 3, 4], [3, 4, 5], [5, 6, 7.0]]) * 1.1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = item_total_correlations(x)
+    np.testing.assert_allclose(r, 1.0, atol=1e-15)
+    assert (r <= 1).all()
+
+
+def test_pairwise_alpha_above_one_is_kept_with_a_warning():
+    with pytest.warns(DegenerateDataWarning, match="alpha is 1.030, above 1, which no "
+                      "reliability can be: the pairwise covariance matrix is not positive"):
+        res = cronbach_alpha(HOLES)
+    assert res.alpha == pytest.approx(1.0303830911492735, abs=1e-12)
+
+
+def test_pairwise_alpha_with_a_negative_total_variance_is_nan():
+    # pandas.DataFrame(x).cov().to_numpy().sum() -> -0.9167, where pingouin.cronbach_alpha
+    # reports alpha = 10.36 with the interval [40.665, 2.415].
+    x = np.array([[1, nan, 4], [3, nan, nan], [4, 1, 3], [1, 3, 5], [nan, 1, 3], [nan, 4, nan]])
+    with pytest.warns(DegenerateDataWarning, match=r"total score's variance comes out negative "
+                      r"\(-0.917\); the pairwise covariance matrix is not positive"):
+        res = cronbach_alpha(x)
+    assert np.isnan([res.alpha, res.ci_low, res.ci_high]).all()
+
+
+# Small samples on which one factor fits poorly, so that minres has local minima (a single
+# start from the first principal component stopped in one of them: omega 0.372, 0.319,
+# 0.360, 0.465 instead of the values below). One list per item; drawn by
+#   rng = numpy.random.default_rng(seed)            # seed 45, 114, 263, 304
+#   n = rng.integers(8, 30); k = rng.integers(3, 7)
+#   load = rng.uniform(-0.3, 0.8, k)
+#   x = rng.normal(size=(n, 1)) * load + rng.normal(size=(n, k))
+#   x = numpy.clip(numpy.round(3 + x), 1, 5)
+# and kept when 30 random starts of scipy's least_squares beat that single start.
+POOR_FIT = {
+    "n28_k5": [[2, 4, 1, 4, 3, 4, 3, 4, 2, 4, 1, 3, 4, 5, 4, 3, 2, 3, 3, 4, 2, 4, 3, 3, 4, 2, 3, 2],
+               [3, 2, 2, 2, 3, 3, 1, 2, 2, 3, 2, 3, 2, 5, 2, 2, 3, 1, 3, 2, 3, 5, 4, 1, 5, 3, 4, 2],
+               [4, 4, 2, 4, 3, 1, 3, 3, 2, 3, 1, 3, 2, 5, 3, 5, 1, 3, 4, 3, 2, 1, 1, 3, 3, 5, 2, 2],
+               [4, 4, 3, 3, 3, 2, 2, 4, 3, 2, 2, 3, 2, 2, 1, 3, 4, 4, 2, 4, 3, 5, 3, 3, 4, 2, 4, 2],
+               [5, 4, 4, 4, 4, 3, 1, 3, 3, 2, 4, 3, 2, 2, 4, 1, 1, 3, 3, 3, 2, 4, 4, 4, 3, 3, 3, 3],
+               ],
+    "n11_k5": [[2, 4, 3, 5, 3, 3, 3, 2, 3, 3, 2], [4, 3, 2, 2, 5, 3, 3, 5, 3, 2, 5],
+               [3, 2, 2, 4, 3, 3, 5, 4, 1, 2, 3], [1, 3, 4, 3, 3, 2, 4, 4, 1, 2, 3],
+               [4, 3, 1, 3, 1, 3, 2, 3, 2, 5, 2]],
+    "n26_k4": [[3, 1, 3, 3, 2, 4, 4, 3, 2, 1, 4, 2, 4, 2, 4, 1, 2, 2, 2, 3, 5, 4, 4, 5, 3, 4],
+               [5, 2, 3, 4, 3, 3, 2, 2, 3, 4, 3, 3, 3, 4, 2, 4, 2, 2, 3, 2, 2, 4, 3, 3, 4, 4],
+               [4, 5, 3, 5, 3, 3, 2, 3, 2, 1, 4, 5, 5, 1, 3, 4, 4, 1, 3, 3, 3, 3, 2, 3, 4, 5],
+               [3, 4, 4, 3, 1, 2, 2, 4, 2, 2, 2, 3, 4, 3, 2, 2, 2, 3, 4, 3, 1, 1, 3, 4, 2, 2]],
+    "n24_k5": [[5, 1, 4, 4, 3, 2, 4, 3, 1, 5, 2, 5, 4, 2, 2, 5, 2, 2, 4, 5, 4, 2, 1, 5],
+               [2, 2, 3, 3, 4, 2, 2, 1, 2, 4, 3, 2, 3, 2, 3, 4, 5, 4, 3, 4, 4, 2, 3, 4],
+               [3, 1, 3, 4, 3, 2, 3, 5, 3, 2, 5, 1, 1, 2, 2, 4, 5, 3, 3, 3, 4, 2, 3, 4],
+               [3, 3, 2, 1, 4, 3, 3, 4, 5, 2, 4, 3, 1, 2, 2, 2, 3, 3, 1, 4, 4, 3, 2, 2],
+               [3, 5, 5, 3, 3, 2, 5, 4, 4, 4, 3, 3, 1, 3, 5, 4, 4, 2, 4, 5, 5, 2, 1, 2]],
+}
+# Global minima by _brute_force_minres (omega total; the item whose loading is at 1):
+#   n28_k5 0.34827, item 0; n11_k5 0.11144, item 1; n26_k4 0.22620, item 3;
+#   n24_k5 0.26340, item 3
+POOR_FIT_OMEGA = {"n28_k5": (0.34827, 0), "n11_k5": (0.11144, 1), "n26_k4": (0.22620, 3),
+                  "n24_k5": (0.26340, 3)}
+
+
+def _minres_fit(corr, lam):
+    iu = np.triu_indices(corr.shape[0], 1)
+    return 0.5 * ((corr - np.outer(lam, lam))[iu] ** 2).sum()
+
+
+def _brute_force_minres(corr, n_starts=60):
+    """Independent minres: L-BFGS-B on the loadings in [-1, 1] from 60 random starts."""
+    k = corr.shape[0]
+
+    def gradient(lam):
+        resid = corr - np.outer(lam, lam)
+        np.fill_diagonal(resid, 0)
+        return -resid @ lam
+
+    starts = np.random.default_rng(0).uniform(-1, 1, size=(n_starts, k))
+    fits = [optimize.minimize(lambda lam: _minres_fit(corr, lam), start, jac=gradient,
+                              method="L-BFGS-B", bounds=[(-1, 1)] * k,
+                              options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 10_000})
+            for start in starts]
+    best = min(fits, key=lambda fit: fit.fun)
+    return best.x * np.sign(best.x.sum()), best.fun
+
+
+@pytest.mark.parametrize("name", sorted(POOR_FIT))
+def test_omega_finds_the_global_minres_fit_on_poorly_fitting_small_samples(name):
+    x = np.array(POOR_FIT[name], dtype=float).T
+    corr = np.corrcoef(x, rowvar=False)
+    lam, objective = _brute_force_minres(corr)
+    with pytest.warns(DegenerateDataWarning, match="Heywood"):
+        res = mcdonald_omega(x)
+    assert _minres_fit(corr, res.loadings) <= objective + 1e-12
+    np.testing.assert_allclose(res.loadings, lam, atol=1e-5)
+    expected = lam.sum() ** 2 / (lam.sum() ** 2 + (1 - lam**2).sum())
+    assert res.omega_total == pytest.approx(expected, abs=1e-6)
+    omega, _ = POOR_FIT_OMEGA[name]
+    assert res.omega_total == pytest.approx(omega, abs=5e-6)
+
+
+@pytest.mark.parametrize("name", sorted(POOR_FIT))
+def test_omega_warns_of_a_heywood_case_and_names_the_item(name):
+    x = np.array(POOR_FIT[name], dtype=float).T
+    _, item = POOR_FIT_OMEGA[name]
+    with pytest.warns(DegenerateDataWarning, match=rf"loading of column {item} at the bound "
+                      r"of 1 \(uniqueness 0, a Heywood case\)") as caught:
+        res = mcdonald_omega(x)
+    assert len(caught) == 1
+    assert abs(res.loadings[item]) == 1.0 and res.uniquenesses[item] == 0.0
+    assert (np.abs(np.delete(res.loadings, item)) < 1).all()
