@@ -125,12 +125,12 @@ def group_moments(x: np.ndarray, inv: np.ndarray, n_teams: int, missing=None, po
     if missing is None:
         missing = np.isnan(x)
     shift = column_centre(x)
-    d = np.zeros(x.shape)
-    np.subtract(x, shift, out=d, where=~missing)
-    # Answers are mostly present: count what is missing, from the NaN positions alone.
+    # Answers are mostly present: zero and count what is missing from the NaN positions alone.
     if positions is None:
         positions = np.divmod(np.flatnonzero(missing), missing.shape[1])
     rows, cols = positions
+    d = x - shift
+    d[rows, cols] = 0.0
     k = x.shape[1]
     absent = np.bincount(inv[rows] * k + cols, minlength=n_teams * k).reshape(n_teams, k)
     count = np.bincount(inv, minlength=n_teams)[:, None] - absent.astype(float)

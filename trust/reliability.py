@@ -67,10 +67,11 @@ def pairwise_cov(x: np.ndarray, missing=None) -> tuple[np.ndarray, np.ndarray]:
     centre = column_centre(x)
     # z = [x0, m]: answers centred (which keeps the sums of squares away from cancellation)
     # with 0 for missing, and the answered indicator; one Gram matrix z'z holds all sums.
-    answered = ~missing
-    z = np.zeros((n, 2 * k))
-    np.subtract(x, centre, out=z[:, :k], where=answered)
-    z[:, k:] = answered
+    z = np.empty((n, 2 * k))
+    # A plain subtraction and then zeros where missing: faster than a masked subtraction.
+    np.subtract(x, centre, out=z[:, :k])
+    np.copyto(z[:, :k], 0.0, where=missing)
+    np.logical_not(missing, out=z[:, k:])
     gram = z.T @ z
     q = gram[:k, :k]  # sums of products over the rows where both were answered
     s = gram[:k, k:]  # s[i, j]: sum of item i over the rows where j was answered too
