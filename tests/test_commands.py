@@ -57,26 +57,11 @@ def test_python_dash_m_surveys_cli_runs_the_commands(tmp_path):
     helped = _cli(tmp_path, "--help")
     assert helped.returncode == 0, helped.stderr
     assert "create-user" in helped.stdout and "close-due-waves" in helped.stdout
+    create_admin = ("create-user", "a@example.org", "--role", "admin", "--password-stdin")
     # A fresh SQLite file, before `db upgrade`: one line on stderr, no traceback.
-    created = _cli(
-        tmp_path,
-        "create-user",
-        "a@example.org",
-        "--role",
-        "admin",
-        "--password-stdin",
-        stdin="long enough pw\n",
-    )
+    created = _cli(tmp_path, *create_admin, stdin="long enough pw\n")
     assert (created.returncode, created.stderr) == (1, NO_TABLES)
     assert _cli(tmp_path, "db", "upgrade").returncode == 0
-    created = _cli(
-        tmp_path,
-        "create-user",
-        "a@example.org",
-        "--role",
-        "admin",
-        "--password-stdin",
-        stdin="long enough pw\n",
-    )
+    created = _cli(tmp_path, *create_admin, stdin="long enough pw\n")
     assert created.returncode == 0, created.stderr
     assert created.stdout == "Created admin a@example.org.\n"
