@@ -52,12 +52,14 @@ def _stored_numbers(app, wave_id, shown_teams):
 
 
 def _assert_same(got: dict, want: dict) -> None:
-    """Equal keys and numbers; rows come in random-id order, so sums may differ in the
-    last bits, never more."""
+    """Equal keys and numbers. Rows come in random-id order, so sums may differ in the last
+    bits, and omega's iterative fit (stopped at a gradient of 1e-10, on a flat objective with
+    eleven respondents) turns that into differences near 1e-8; a hidden team's answers
+    would move these numbers by 1e-3 and more."""
     assert got.keys() == want.keys()
     for key, values in want.items():
         for a, b in zip(got[key], values, strict=True):
-            assert (a is None and b is None) or a == pytest.approx(b, rel=1e-9, abs=1e-12), (
+            assert (a is None and b is None) or a == pytest.approx(b, rel=1e-6, abs=1e-9), (
                 key, a, b)
 
 
