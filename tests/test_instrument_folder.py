@@ -136,3 +136,22 @@ def test_instruments_are_read_once_when_the_app_is_created(make_app, own):
     with app.app_context():
         # A file added while the app runs waits for a restart: pages never read files.
         assert ("later", "1.0.0") not in instruments.current().instruments
+
+
+def test_a_key_or_version_too_long_for_the_database_is_refused_on_every_database(make_app, own):
+    # SQLite would store it; PostgreSQL would fail when a wave is created or closed.
+    pulse_copy(own, "long.toml", key="k" * 65, version="1")
+    pulse_copy(own, "long_version.toml", key="long_version", version="1." + "0" * 31)
+    app = make_app()
+    with app.app_context():
+        messages = sorted(r.message() for r in instruments.refused())
+    assert len(messages) == 2
+    assert "instrument key is 65 characters long; at most 64 fit" in messages[0]
+    assert "version is 33 characters long; at most 32 fit" in messages[1]
+
+
+def test_a_version_with_superscript_digits_sorts_instead_of_failing_the_new_wave_page(
+        make_app, own):
+    pulse_copy(own, "odd.toml", key="pulse", version="1.²")
+    app = make_app()
+    assert 'value="pulse:1.0.0"' in new_wave_page(app)

@@ -107,6 +107,9 @@ def check(path: Path, loaded: Mapping[tuple[str, str], Instrument]
         inst = load_instrument(path, require_languages=REQUIRED_LANGUAGES)
     except InstrumentError as error:
         return None, Refusal(path, error.detail)
+    too_long = _too_long_for_the_database(inst)
+    if too_long:
+        return None, Refusal(path, too_long)
     earlier = loaded.get((inst.key, inst.version))
     if earlier is None or Path(earlier.source).resolve() == path.resolve():
         return inst, None
@@ -116,6 +119,24 @@ def check(path: Path, loaded: Mapping[tuple[str, str], Instrument]
         f"{earlier.source}, so this file is not used; give it a new key or version",
         inst.key, inst.version, Path(earlier.source),
     )
+
+
+# Column sizes of Wave.instrument_key, Wave.instrument_version and the results' scale.
+KEY_MAX, VERSION_MAX, SCALE_KEY_MAX = 64, 32, 64
+
+
+def _too_long_for_the_database(inst: Instrument) -> str | None:
+    """Why the instrument's key, version or a scale key would not fit its column, or None.
+
+    SQLite would store a longer value, PostgreSQL refuses it when a wave is created or
+    closed: refused here, the file fails on every database alike and before any wave.
+    """
+    names = [("instrument key", inst.key, KEY_MAX), ("version", inst.version, VERSION_MAX)]
+    names += [(f"scale {scale.key!r}: key", scale.key, SCALE_KEY_MAX) for scale in inst.scales]
+    for what, value, limit in names:
+        if len(value) > limit:
+            return f"{what} is {len(value)} characters long; at most {limit} fit"
+    return None
 
 
 def check_files(paths: Iterable[Path], catalogue: Catalogue
@@ -180,4 +201,6 @@ def _version(text: str) -> tuple:
 
     Every part is an (int, str) pair, so "1.0.0" and "1.0.0b1" compare instead of raising.
     """
-    return tuple((int(p), "") if p.isdigit() else (-1, p) for p in text.split("."))
+    # isdigit() alone admits "²", which int() refuses.
+    return tuple((int(p), "") if p.isascii() and p.isdigit() else (-1, p)
+                 for p in text.split("."))
