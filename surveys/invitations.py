@@ -19,11 +19,12 @@ import hmac
 
 import segno
 from flask import current_app, url_for
-from flask_babel import force_locale, format_date, format_time, gettext
+from flask_babel import force_locale, gettext
 from markupsafe import Markup
 from sqlalchemy import func
 
 from surveys.db import db
+from surveys.i18n import format_date_time
 from surveys.models import Invitation, Member, Wave, random_id
 
 
@@ -87,8 +88,7 @@ def card_lines(wave: Wave) -> list[tuple[str, str]]:
     lines = []
     for locale, tag in CARD_LANGUAGES:
         with force_locale(locale):
-            closes = (f"{format_date(wave.closes_at, 'long')} "
-                      f"{format_time(wave.closes_at, 'HH:mm')}")
+            closes = format_date_time(wave.closes_at)
             lines.append((tag, gettext(
                 "You are invited to an anonymous survey about trust in your team. Scan the "
                 "code or type the link below; it works once, until %(closes)s (UTC). Your "
