@@ -205,7 +205,7 @@ def test_printed_card_shows_wave_team_close_date_and_link_in_both_languages(
         assert '<p lang="en">You are invited to an anonymous survey' in card
         assert '<p lang="zh-Hans">诚邀你参加一项关于团队信任的匿名调查' in card
         hour = closes.hour % 12 or 12  # English short time: 6:53 AM
-        assert f"{closes:%B} {closes.day}, {closes.year} at {hour}:{closes:%M}" in card
+        assert f"{closes:%B} {closes.day}, {closes.year}, {hour}:{closes:%M}" in card
         assert f"{closes.year}年{closes.month}月{closes.day}日 {closes:%H:%M}" in card
 
 
