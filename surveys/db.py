@@ -17,7 +17,16 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate(directory=MIGRATIONS)
 
 
+# Seconds a SQLite connection waits for another's write lock before "database is locked".
+# Closing a wave rewrites the file (VACUUM) and a roster import locks it while it runs;
+# a respondent's submission waits for them rather than fail after sqlite3's default 5 s.
+SQLITE_BUSY_TIMEOUT = 30
+
+
 def init_app(app):
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+        options.setdefault("connect_args", {}).setdefault("timeout", SQLITE_BUSY_TIMEOUT)
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
 

@@ -2,6 +2,8 @@
 
 import pytest
 
+from surveys.db import db
+
 
 def test_landing_page_follows_browser_language(client):
     zh = client.get("/", headers={"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"})
@@ -85,3 +87,10 @@ def test_a_base_url_that_would_print_broken_links_stops_the_app(make_app, monkey
     monkeypatch.setenv("TRUSTSURVEY_BASE_URL", value)
     with pytest.raises(ValueError, match="TRUSTSURVEY_BASE_URL"):
         make_app()
+
+
+def test_sqlite_connections_wait_30_seconds_for_a_lock(make_app):
+    # Closing a wave rewrites the SQLite file; a submission meanwhile waits, not fails.
+    app = make_app()
+    with app.app_context():
+        assert db.session.execute(db.text("PRAGMA busy_timeout")).scalar() == 30_000
