@@ -128,7 +128,7 @@ def _decode(raw: bytes) -> str:
             raise SurveyTableError(f"line {line}: {problem}") from None
         row, c = found
         names = records[0] if row > 1 else []
-        column = names[c].strip() if c < len(names) else c + 1
+        column = names[c].strip() if c < len(names) and names[c].strip() else c + 1
         raise SurveyTableError(_message(row, problem, column, _start_line(records, row))) from None
 
 
@@ -265,7 +265,7 @@ def _read_records(records, instrument, team_column, team_size_column) -> SurveyT
     for r, rec in numbered:
         if len(rec) < width:
             _fail(r, f"the row ends before this column ({len(rec)} cells; the header has "
-                  f"{width} columns)", header[len(rec)])
+                  f"{width} columns)", header[len(rec)] or len(rec) + 1)
         if len(rec) > width:
             _fail(r, f"a cell past the header's {width} columns (the row has {len(rec)} cells)",
                   width + 1)

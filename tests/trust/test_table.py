@@ -66,3 +66,13 @@ def test_a_non_utf8_byte_in_a_file_that_is_no_csv_at_all_names_its_line():
     raw = b'team,q1,q2\nA,1,"' + b"x" * 200_000 + b'"\nA,\xfc,1\n'
     with pytest.raises(SurveyTableError, match=r"^line 3: not UTF-8 text \(byte 0xfc\)"):
         _read(raw)
+
+
+def test_a_column_without_a_header_name_is_named_by_its_position():
+    # The fourth header cell is blank: a message names "column 4", never "column ''".
+    with pytest.raises(SurveyTableError) as caught:
+        _read("team,q1,q2,\nA,1,2,x\nA,1,2\n")
+    assert str(caught.value).startswith("row 3, column 4: the row ends before this column")
+    with pytest.raises(SurveyTableError) as caught:
+        _read(b"team,q1,q2,\nA,1,2,\xfc\n")
+    assert str(caught.value).startswith("row 2, column 4: ")
