@@ -5,9 +5,11 @@ one (case does not count), else by the name (whitespace runs count as one space,
 Chinese characters as none, and case does not count). A row is matched with a known member of
 its team, active or not, in this order:
 
-1. a row with an email: the member with that email; else the member of that name who has no
-   email yet (the email was added later); else nobody, and it is a new member, even where a
-   member of that name has another email (two 王伟 in one team);
+1. a row with an email: the member with that email; else the active member of that name who
+   has no email yet (the email was added later); else nobody, and it is a new member, even
+   where a member of that name has another email (two 王伟 in one team) or has left: a
+   departed 王伟 without email is not the new 王伟, who gets a record and invitation of
+   their own;
 2. a row without an email (an empty cell, or no email column): the member of that name.
 
 Where several members fit, the one whose name is spelled exactly as in the row is taken, then
@@ -88,7 +90,9 @@ def _match(rows: list[RosterRow], known: list[Member]) -> dict[int, Member]:
         if row.email and by_email[row.team.id, email_key(row.email)]:
             how, candidates = _BY_EMAIL, by_email[row.team.id, email_key(row.email)]
         elif row.email:
-            how, candidates = _EMAIL_ADDED, [m for m in same_name if not m.email]
+            # Only an active member: reactivating a departed namesake would hand the newcomer
+            # the leaver's record, and revive the leaver's invitation link instead of theirs.
+            how, candidates = _EMAIL_ADDED, [m for m in same_name if not m.email and m.active]
         else:
             how, candidates = _BY_NAME, same_name
         candidates = _pick(row, candidates)

@@ -24,7 +24,8 @@ def members(app):
         rows = db.session.execute(
             db.select(Team.name, Member.name, Member.email, Member.active).join(Member.team)
         ).all()
-        return sorted(tuple(r) for r in rows)
+        # No email sorts first (None and a str do not compare: two namesakes, one without).
+        return sorted((tuple(r) for r in rows), key=lambda r: (r[0], r[1], r[2] or "", r[3]))
 
 
 def error_rows(response) -> list[tuple[str, str, str]]:

@@ -220,3 +220,18 @@ def test_of_two_members_of_one_name_the_active_one_is_meant(app, admin_client, t
         ("East", "王伟", "wang.wei@example.org", False),
         ("East", "王伟", "wei.wang@example.org", True),
     ]
+
+
+def test_a_newcomer_with_an_email_does_not_revive_a_departed_namesake(app, admin_client, tree):
+    upload(admin_client, "team,name\nEast,王伟\nEast,Bo\n")
+    upload(admin_client, "team,name\nEast,Bo\n", deactivate=True)
+    assert ("East", "王伟", None, False) in members(app)
+    # A new 王伟 joins with an email: someone new, and the one who left stays gone.
+    data = "team,name,email\nEast,王伟,wang.wei@example.org\n"
+    assert upload(admin_client, data).status_code == 302
+    assert "1 added, 0 updated, 0 unchanged" in flashes(admin_client)
+    assert members(app) == [
+        ("East", "Bo", None, True),
+        ("East", "王伟", None, False),
+        ("East", "王伟", "wang.wei@example.org", True),
+    ]
