@@ -180,9 +180,18 @@ def import_roster(
     roster = read_roster(data, {t.name: t for t in teams})
     report = ImportReport(teams={r.team.id for r in roster.rows}, encoding=roster.encoding)
     # No unique constraint can say who is who (that depends on whether an email is given), so
-    # two imports into one team at once must not both add the same person: on PostgreSQL
-    # this waits for the other import's commit before reading the members.
-    db.session.execute(db.select(Team.id).where(Team.id.in_(report.teams)).with_for_update())
+    # two imports into one team at once must not both add the same person: the second must
+    # read the members only after the first has committed. A no-op write to the teams is the
+    # lock on both databases. SELECT ... FOR UPDATE is not: SQLite ignores it, and pysqlite
+    # begins no transaction for a read. The UPDATE, as the transaction's first statement,
+    # takes SQLite's write lock at once (the other import waits out the busy timeout), and
+    # on PostgreSQL it row-locks the teams until the commit.
+    db.session.execute(
+        db.update(Team)
+        .where(Team.id.in_(report.teams))
+        .values(name=Team.name)
+        .execution_options(synchronize_session=False)
+    )
     known = list(db.session.scalars(db.select(Member).where(Member.team_id.in_(report.teams))))
     try:
         matched = _match(roster.rows, known)

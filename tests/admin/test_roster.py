@@ -1,9 +1,12 @@
 """Roster CSV import: all or nothing, every bad row named, re-imports update in place."""
 
+import contextlib
 import io
+import threading
 
 import pytest
 
+from surveys import rosters
 from surveys.db import db
 from surveys.models import Team
 from tests.admin.rosters import error_rows, flashes, members, upload
@@ -342,6 +345,52 @@ def test_all_or_nothing_and_reimport_on_both_databases(make_app, backend):
         ("East", "Ann", "ann@example.org", True),
         ("West", "Bo", "bo@example.org", True),
     ]
+
+
+def test_two_imports_into_one_team_at_once_add_each_member_once(make_app, backend, monkeypatch):
+    # A double-clicked Import: two requests with one file run together. No unique constraint
+    # stops a second copy of each member, so the second import must read the members only
+    # once the first has committed.
+    app = make_app(backend)
+    clients = [app.test_client(), app.test_client()]
+    with app.app_context():
+        db.session.add(Team(name="East"))
+        db.session.commit()
+        admin = make_user("admin")
+        for client in clients:
+            login_as(client, admin)
+    # Each import, once it has read the members, waits (a little) for the other to read them
+    # too: without a lock both then add everyone; with one, the other is still waiting for it.
+    read = threading.Barrier(2, timeout=2)
+    match = rosters._match
+
+    def match_when_both_have_read(rows, known):
+        with contextlib.suppress(threading.BrokenBarrierError):
+            read.wait()
+        return match(rows, known)
+
+    monkeypatch.setattr(rosters, "_match", match_when_both_have_read)
+    data = "team,name,email\nEast,王伟,wang.wei@example.org\nEast,Bo,\n"
+    start = threading.Barrier(2, timeout=10)
+    statuses = []
+
+    def import_once(client):
+        start.wait()
+        statuses.append(upload(client, data).status_code)
+
+    threads = [threading.Thread(target=import_once, args=(c,)) for c in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert statuses == [302, 302]
+    assert members(app) == [
+        ("East", "Bo", None, True),
+        ("East", "王伟", "wang.wei@example.org", True),
+    ]
+    said = flashes(clients[0]) + flashes(clients[1])
+    assert "2 added, 0 updated, 0 unchanged" in said
+    assert "0 added, 0 updated, 2 unchanged" in said
 
 
 def test_large_roster_is_accepted_with_csrf_protection_on(make_app):
