@@ -1,9 +1,10 @@
 """Reading a roster CSV file: its encoding, header and rows, each bad row named.
 
 The file has a header row naming its columns ``team``, ``name`` and optionally ``email``
-(``团队``, ``姓名``, ``邮箱`` work too), in any order. It is UTF-8 (with or without the byte
-order mark Excel writes) or else GB18030, which Excel on Chinese Windows writes for
-"CSV (逗号分隔)" (GB18030 is a superset of GBK and GB2312). Rows are numbered as a spreadsheet
+(``团队``, ``姓名``, ``邮箱`` work too), in any order. It is in the encoding the importer chose:
+UTF-8, or GB18030, which Excel on Chinese Windows writes for "CSV (逗号分隔)" (GB18030 is a
+superset of GBK and GB2312); a file that starts with the byte order mark Excel writes for
+"CSV UTF-8" is UTF-8 whatever was chosen. Rows are numbered as a spreadsheet
 shows them: the header is row 1. A row may stop before a trailing email column, as a
 spreadsheet writes a row whose last cell is empty.
 """
@@ -33,6 +34,8 @@ REQUIRED = ("team", "name")
 MAX_NAME = 200
 UTF8 = "UTF-8"
 GB18030 = "GB18030 (GBK)"
+# The encodings an importer may choose (the form's values): the codec, and the name shown.
+ENCODINGS = {"utf-8": ("utf-8", UTF8), "gb18030": ("gb18030", GB18030)}
 
 # Chinese rosters pad two-character names to line up with three-character ones (王　伟).
 _HAN_GAP = re.compile(r"(?<=[\u3400-\u9fff\uf900-\ufaff])\s+(?=[\u3400-\u9fff\uf900-\ufaff])")
@@ -86,28 +89,50 @@ class RosterRejectedError(ValueError):
         self.errors = sorted(errors, key=lambda e: e.row)
 
 
-def _decode(data: bytes) -> tuple[str, str]:
-    """The text and the name of its encoding."""
-    encodings = [("utf-8", UTF8)]
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8) :]
-    else:
-        # Only without the byte order mark: with it, the file says it is UTF-8, and reading
-        # a broken one as GB18030 would turn the broken part into wrong names.
-        encodings.append(("gb18030", GB18030))
+def _decode(data: bytes, encoding: str) -> tuple[str, str]:
+    """The text and the name of its encoding; ``encoding`` is a key of ``ENCODINGS``.
+
+    Nothing is guessed and nothing is decoded loosely: GB18030 accepts almost any bytes, so a
+    UTF-8 file with one stray byte, or a cp1252 or Big5 file, read as GB18030 would import
+    garbled names (王伟 as 鐜嬩紵) over the stored ones, or add garbled members.
+    """
     # Both decode NUL bytes, but a file with any is UTF-16 (Excel's "Unicode text") or a
     # workbook, not CSV text.
-    if b"\0" not in data:
-        for codec, name in encodings:
-            try:
-                return data.decode(codec), name
-            except UnicodeDecodeError:
-                continue
-    message = _l(
-        "this is not CSV text in UTF-8 or GB18030 (GBK); "
-        "save the file as “CSV UTF-8” and import it again"
-    )
-    raise RosterRejectedError([RowError(0, "", message)])
+    if b"\0" in data:
+        message = _l(
+            "this is not CSV text in UTF-8 or GB18030 (GBK); "
+            "save the file as “CSV UTF-8” and import it again"
+        )
+        raise RosterRejectedError([RowError(0, "", message)])
+    marked = data.startswith(codecs.BOM_UTF8)
+    if marked:
+        data, encoding = data[len(codecs.BOM_UTF8) :], "utf-8"
+    codec, name = ENCODINGS[encoding]
+    try:
+        return data.decode(codec), name
+    except UnicodeDecodeError as error:
+        # Neither encoding has a line break byte inside a character, so the breaks before the
+        # first bad byte count the rows, as the file's rows are numbered below.
+        row = len(re.findall(rb"\r\n|\r|\n", data[: error.start])) + 1
+    if marked:
+        message = _l(
+            "the file starts with the mark of UTF-8 but is not UTF-8 (first on row %(row)s); "
+            "save it as “CSV UTF-8” and import it again",
+            row=row,
+        )
+    elif codec == "utf-8":
+        message = _l(
+            "the file is not UTF-8 (first on row %(row)s); if it was saved by Excel on Chinese "
+            "Windows, choose the encoding GB18030 (GBK) and import it again",
+            row=row,
+        )
+    else:
+        message = _l(
+            "the file is not GB18030 (GBK) (first on row %(row)s); choose the encoding it was "
+            "saved in (UTF-8 for “CSV UTF-8”) and import it again",
+            row=row,
+        )
+    raise RosterRejectedError([RowError(row, "", message)])
 
 
 def _header(cells: list[str]) -> list[str]:
@@ -240,13 +265,13 @@ class _SameMemberCheck:
         return errors
 
 
-def read_roster(data: bytes, teams: dict[str, Team]) -> RosterFile:
-    """Validated rows of a roster file.
+def read_roster(data: bytes, teams: dict[str, Team], encoding: str = "utf-8") -> RosterFile:
+    """Validated rows of a roster file in ``encoding`` (a key of ``ENCODINGS``).
 
     ``teams`` maps the names the importing user may use to their teams; any other name is
     an unknown team, whether or not it exists. Raises RosterRejectedError listing every problem.
     """
-    text, encoding = _decode(data)
+    text, encoding = _decode(data, encoding)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader, None)

@@ -169,15 +169,19 @@ def import_roster(
     data: bytes,
     teams: list[Team],
     *,
+    encoding: str = "utf-8",
     deactivate_missing: bool = False,
     max_bytes: int | None = None,
 ) -> ImportReport:
-    """Validate every row, then store all of them in one transaction (or nothing)."""
+    """Validate every row, then store all of them in one transaction (or nothing).
+
+    ``encoding`` is the one the importer chose, a key of ``roster_file.ENCODINGS``.
+    """
     if max_bytes is not None and len(data) > max_bytes:
         raise RosterRejectedError(
             [RowError(0, "", _l("the file is larger than %(kb)s KB", kb=max_bytes // 1024))]
         )
-    roster = read_roster(data, {t.name: t for t in teams})
+    roster = read_roster(data, {t.name: t for t in teams}, encoding)
     report = ImportReport(teams={r.team.id for r in roster.rows}, encoding=roster.encoding)
     # No unique constraint can say who is who (that depends on whether an email is given), so
     # two imports into one team at once must not both add the same person: the second must

@@ -13,6 +13,7 @@ from wtforms import (
     SubmitField,
     widgets,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
 from surveys.accounts import EMAIL, MIN_PASSWORD_LENGTH, normalise_email
@@ -100,6 +101,18 @@ class UserEditForm(FlaskForm):
 
 class RosterForm(FlaskForm):
     file = FileField(_l("Roster CSV file"), validators=[FileRequired()])
+    # Chosen, not guessed: GB18030 decodes almost any bytes, so a guess turns a file in any
+    # other encoding into garbled names. A file with UTF-8's byte order mark is UTF-8 anyway.
+    encoding = SelectField(
+        _l("Encoding"),
+        choices=[
+            SelectChoice("utf-8", "UTF-8"),
+            SelectChoice(
+                "gb18030", _l("GB18030 (GBK), as Excel on Chinese Windows saves “CSV (逗号分隔)”")
+            ),
+        ],
+        default="utf-8",
+    )
     deactivate_missing = BooleanField(
         _l("Deactivate members of the teams in this file who are not in it")
     )

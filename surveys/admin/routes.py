@@ -185,6 +185,7 @@ def roster_import():
             report = rosters.import_roster(
                 data,
                 _visible_teams(),
+                encoding=form.encoding.data,
                 deactivate_missing=form.deactivate_missing.data,
                 max_bytes=max_bytes,
             )

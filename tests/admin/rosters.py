@@ -8,10 +8,13 @@ from surveys.db import db
 from surveys.models import Member, Team
 
 
-def upload(client, data: bytes | str, deactivate=False, **headers):
+def upload(client, data: bytes | str, deactivate=False, encoding=None, **headers):
+    """Post ``data`` as the roster file; ``encoding`` is the form's choice (none: its default)."""
     if isinstance(data, str):
         data = data.encode("utf-8")
     form = {"file": (io.BytesIO(data), "roster.csv")}
+    if encoding:
+        form["encoding"] = encoding
     if deactivate:
         form["deactivate_missing"] = "y"
     return client.post(

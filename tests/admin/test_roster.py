@@ -126,7 +126,7 @@ def test_excel_byte_order_mark_and_crlf_are_accepted(app, admin_client, tree):
 
 def test_gbk_file_from_excel_on_chinese_windows_is_read_as_gb18030(app, admin_client, tree):
     data = "团队,姓名,邮箱\r\nEast,李雷,li@example.org\r\nWest,韩梅梅,\r\n".encode("gbk")
-    assert upload(admin_client, data).status_code == 302
+    assert upload(admin_client, data, encoding="gb18030").status_code == 302
     assert "Roster imported (read as GB18030 (GBK)): 2 added" in flashes(admin_client)
     assert members(app) == [
         ("East", "李雷", "li@example.org", True),
@@ -136,13 +136,13 @@ def test_gbk_file_from_excel_on_chinese_windows_is_read_as_gb18030(app, admin_cl
 
 def test_gb18030_characters_beyond_gbk_are_read(app, admin_client, tree):
     data = "team,name\nEast,王䶮\n".encode("gb18030")  # 䶮 (U+4DAE) is not in GBK
-    assert upload(admin_client, data).status_code == 302
+    assert upload(admin_client, data, encoding="gb18030").status_code == 302
     assert members(app) == [("East", "王䶮", None, True)]
 
 
 def test_success_message_names_the_encoding_in_chinese(app, admin_client, tree):
     zh = {"Accept-Language": "zh-CN"}
-    upload(admin_client, "team,name\nEast,李雷\n".encode("gbk"), **zh)
+    upload(admin_client, "team,name\nEast,李雷\n".encode("gbk"), encoding="gb18030", **zh)
     page = admin_client.get("/admin/roster", headers=zh).get_data(as_text=True)
     assert "名单已导入（按 GB18030 (GBK) 编码读取）：新增 1 人" in page
     upload(admin_client, "team,name\nEast,韩梅梅\n", **zh)
@@ -166,12 +166,9 @@ NOT_TEXT = (
     [
         "team,name\nEast,李雷\n".encode("utf-16"),  # Excel's "Unicode text"
         b"PK\x03\x04\x14\x00\x06\x00",  # an .xlsx workbook
-        b"team,name\nEast,\x81\x20\n",  # a byte pair that no encoding here allows
-        # Excel's byte order mark says UTF-8, so GBK after it is not guessed at.
-        "\ufeffteam,name\nEast,李雷\n".encode("utf-8")[:-4] + "雷\n".encode("gbk"),
     ],
 )
-def test_file_that_is_neither_utf8_nor_gb18030_is_refused_with_one_message(
+def test_file_that_is_not_text_is_refused_with_one_message(
     app, admin_client, tree, data
 ):
     response = upload(admin_client, data)
@@ -185,6 +182,81 @@ def test_undecodable_file_is_refused_in_chinese(app, admin_client, tree):
         ("—", "", "这不是 UTF-8 或 GB18030（GBK）编码的 CSV 文本；"
          "请另存为“CSV UTF-8”格式后重新导入"),
     ]
+
+
+def test_encoding_is_chosen_on_the_form_in_both_languages(app, admin_client, tree):
+    page = admin_client.get("/admin/roster").get_data(as_text=True)
+    assert '<option selected value="utf-8">UTF-8</option>' in page
+    assert "GB18030 (GBK), as Excel on Chinese Windows saves “CSV (逗号分隔)”" in page
+    zh = admin_client.get("/admin/roster", headers={"Accept-Language": "zh-CN"})
+    page = zh.get_data(as_text=True)
+    assert ">编码</label>" in page
+    assert "GB18030（GBK），中文 Windows 上的 Excel 另存为“CSV（逗号分隔）”时使用" in page
+
+
+# A UTF-8 roster where one name was typed in a cp1252 program (é as one byte): read as
+# GB18030 it would import as “Ren閑”, and 王伟 as “鐜嬩紵” in a whole cp1252/Big5 mix-up.
+STRAY_BYTE = "team,name,email\nEast,王伟,wang@example.org\n".encode() + b"East,Ren\xe9e,\n"
+NOT_UTF8 = (
+    "the file is not UTF-8 (first on row 3); if it was saved by Excel on Chinese Windows, "
+    "choose the encoding GB18030 (GBK) and import it again"
+)
+
+
+def test_utf8_file_with_a_stray_byte_is_refused_naming_the_row(app, admin_client, tree):
+    upload(admin_client, "team,name,email\nEast,王伟,wang@example.org\nEast,Renée,\n")
+    before = members(app)
+    response = upload(admin_client, STRAY_BYTE)
+    assert error_rows(response) == [("3", "", NOT_UTF8)]
+    zh = upload(admin_client, STRAY_BYTE, **{"Accept-Language": "zh-CN"})
+    assert error_rows(zh) == [
+        ("3", "", "文件不是 UTF-8 编码（第一处在第 3 行）；如果文件是由中文 Windows 上的 Excel "
+         "保存的，请选择编码 GB18030（GBK）后重新导入"),
+    ]
+    assert members(app) == before
+
+
+def test_gbk_file_read_as_utf8_is_refused_until_gb18030_is_chosen(app, admin_client, tree):
+    data = "team,name\nEast,Bo\nEast,李雷\n".encode("gbk")
+    response = upload(admin_client, data)
+    assert error_rows(response) == [("3", "", NOT_UTF8)]
+    assert members(app) == []
+    assert upload(admin_client, data, encoding="gb18030").status_code == 302
+    assert members(app) == [("East", "Bo", None, True), ("East", "李雷", None, True)]
+
+
+def test_file_that_is_not_gb18030_when_chosen_is_refused(app, admin_client, tree):
+    data = b"team,name\nEast,Bo\n\nEast,\x81\x20\n"  # a byte pair GB18030 does not allow
+    response = upload(admin_client, data, encoding="gb18030")
+    assert error_rows(response) == [
+        ("4", "", "the file is not GB18030 (GBK) (first on row 4); choose the encoding it was "
+         "saved in (UTF-8 for “CSV UTF-8”) and import it again"),
+    ]
+    zh = upload(admin_client, data, encoding="gb18030", **{"Accept-Language": "zh-CN"})
+    assert error_rows(zh) == [
+        ("4", "", "文件不是 GB18030（GBK）编码（第一处在第 4 行）；请选择文件保存时所用的编码"
+         "（“CSV UTF-8”为 UTF-8）后重新导入"),
+    ]
+    assert members(app) == []
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+def test_byte_order_mark_means_utf8_whatever_is_chosen(app, admin_client, tree, encoding):
+    good = "\ufeffteam,name\nEast,李雷\n".encode()
+    assert upload(admin_client, good, encoding=encoding).status_code == 302
+    assert "Roster imported (read as UTF-8): 1 added" in flashes(admin_client)
+    bad = "\ufeffteam,name\nEast,韩梅梅\n".encode()[:-10] + "韩梅梅\n".encode("gbk")
+    response = upload(admin_client, bad, encoding=encoding)
+    assert error_rows(response) == [
+        ("2", "", "the file starts with the mark of UTF-8 but is not UTF-8 (first on row 2); "
+         "save it as “CSV UTF-8” and import it again"),
+    ]
+    zh = upload(admin_client, bad, encoding=encoding, **{"Accept-Language": "zh-CN"})
+    assert error_rows(zh) == [
+        ("2", "", "文件以 UTF-8 的标记开头，但不是 UTF-8 编码（第一处在第 2 行）；"
+         "请另存为“CSV UTF-8”格式后重新导入"),
+    ]
+    assert members(app) == [("East", "李雷", None, True)]
 
 
 def test_row_without_the_trailing_email_cell_has_an_empty_email(app, admin_client, tree):
