@@ -33,15 +33,20 @@ ITEMS_PER_SCALE = 5
 
 def make_instrument() -> trust.Instrument:
     scales = [
-        {"key": f"scale{s}", "response_scale": "agree",
-         "items": [{"key": f"s{s}i{i}", "reverse": i in (1, 3)} for i in range(ITEMS_PER_SCALE)]}
+        {
+            "key": f"scale{s}",
+            "response_scale": "agree",
+            "items": [{"key": f"s{s}i{i}", "reverse": i in (1, 3)} for i in range(ITEMS_PER_SCALE)],
+        }
         for s in range(N_SCALES)
     ]
-    return trust.parse_instrument({
-        "instrument": {"key": "bench", "version": "1", "name": "Benchmark"},
-        "response_scales": {"agree": {"min": 1, "max": 5}},
-        "scales": scales,
-    })
+    return trust.parse_instrument(
+        {
+            "instrument": {"key": "bench", "version": "1", "name": "Benchmark"},
+            "response_scales": {"agree": {"min": 1, "max": 5}},
+            "scales": scales,
+        }
+    )
 
 
 def make_data(seed: int = 2026):
@@ -104,29 +109,42 @@ def main():
     args = parser.parse_args()
     instrument = make_instrument()
     answers, team, team_size = make_data()
-    print(f"data: {answers.shape[0]:,} respondents x {answers.shape[1]} items, "
-          f"{len(np.unique(team)):,} teams of {np.bincount(team).min()}-{np.bincount(team).max()}")
+    print(
+        f"data: {answers.shape[0]:,} respondents x {answers.shape[1]} items, "
+        f"{len(np.unique(team)):,} teams of {np.bincount(team).min()}-{np.bincount(team).max()}"
+    )
 
     load = os.getloadavg()[0]
     result = trust.analyze(answers, team, instrument, team_size=team_size)
-    ours = best_of(args.repeat, lambda: trust.analyze(answers, team, instrument,
-                                                      team_size=team_size))
+    ours = best_of(
+        args.repeat, lambda: trust.analyze(answers, team, instrument, team_size=team_size)
+    )
     keyed, scores = prepare(answers, instrument)
     check = pingouin_path(keyed, scores, team, instrument)
-    theirs = best_of(max(1, min(args.repeat, 3)),
-                     lambda: pingouin_path(keyed, scores, team, instrument))
+    theirs = best_of(
+        max(1, min(args.repeat, 3)), lambda: pingouin_path(keyed, scores, team, instrument)
+    )
     for key, (alpha, icc1, icc2) in check.items():
         mine = result["scales"][key]
-        if not (abs(mine["alpha"] - alpha) < 1e-9 and abs(mine["icc1"] - icc1) < 1e-9
-                and abs(mine["icc2"] - icc2) < 1e-9):
+        if not (
+            abs(mine["alpha"] - alpha) < 1e-9
+            and abs(mine["icc1"] - icc1) < 1e-9
+            and abs(mine["icc2"] - icc2) < 1e-9
+        ):
             raise SystemExit(f"results differ from pingouin on {key}")
     print(f"load average before timing: {load:.1f} on {os.cpu_count()} cores")
-    print(f"trust.analyze (full analysis, no bootstrap): {ours[0]:.3f} s wall, "
-          f"{ours[1]:.3f} s CPU (best of {args.repeat})")
-    print(f"pingouin (cronbach_alpha per scale + one-way anova ICC per scale): {theirs[0]:.3f} s "
-          f"wall, {theirs[1]:.3f} s CPU")
-    print(f"ratio pingouin / trust: {theirs[0] / ours[0]:.1f}x wall, {theirs[1] / ours[1]:.1f}x "
-          "CPU (same alpha and ICC values)")
+    print(
+        f"trust.analyze (full analysis, no bootstrap): {ours[0]:.3f} s wall, "
+        f"{ours[1]:.3f} s CPU (best of {args.repeat})"
+    )
+    print(
+        f"pingouin (cronbach_alpha per scale + one-way anova ICC per scale): {theirs[0]:.3f} s "
+        f"wall, {theirs[1]:.3f} s CPU"
+    )
+    print(
+        f"ratio pingouin / trust: {theirs[0] / ours[0]:.1f}x wall, {theirs[1] / ours[1]:.1f}x "
+        "CPU (same alpha and ICC values)"
+    )
 
 
 if __name__ == "__main__":

@@ -61,9 +61,7 @@ def visible_team_ids(user: User) -> set[int] | None:
     frontier = [t.id for t in user.teams]
     while frontier:
         ids.update(frontier)
-        children = db.session.scalars(
-            db.select(Team.id).where(Team.parent_id.in_(frontier))
-        ).all()
+        children = db.session.scalars(db.select(Team.id).where(Team.parent_id.in_(frontier))).all()
         frontier = [c for c in children if c not in ids]
     return ids
 

@@ -23,16 +23,33 @@ def main():
 
 @click.command("analyze")
 @click.argument("data", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--instrument", "instrument_path", required=True,
-              type=click.Path(dir_okay=False, path_type=Path),
-              help="Instrument TOML file describing scales, items and response scales.")
+@click.option(
+    "--instrument",
+    "instrument_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Instrument TOML file describing scales, items and response scales.",
+)
 @click.option("--team-column", required=True, help="CSV column holding the team label.")
-@click.option("--team-size-column", default=None,
-              help="CSV column holding the team's roster size (finite-population correction).")
-@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json",
-              show_default=True, help="json: everything; csv: one row per team and scale.")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write here instead of standard output (nothing is written on error).")
+@click.option(
+    "--team-size-column",
+    default=None,
+    help="CSV column holding the team's roster size (finite-population correction).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "csv"]),
+    default="json",
+    show_default=True,
+    help="json: everything; csv: one row per team and scale.",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write here instead of standard output (nothing is written on error).",
+)
 def analyze_command(data, instrument_path, team_column, team_size_column, fmt, output):
     """Run the psychometric analysis on a survey CSV (no app or database needed)."""
     import trust
@@ -44,8 +61,11 @@ def analyze_command(data, instrument_path, team_column, team_size_column, fmt, o
     except (trust.InstrumentError, trust.SurveyTableError) as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)
-    text = (json.dumps(result, indent=2, ensure_ascii=False) + "\n" if fmt == "json"
-            else trust.analysis_csv(result))
+    text = (
+        json.dumps(result, indent=2, ensure_ascii=False) + "\n"
+        if fmt == "json"
+        else trust.analysis_csv(result)
+    )
     if output is None:
         click.echo(text, nl=False)
         return

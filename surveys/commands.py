@@ -40,8 +40,10 @@ def demo_command(host: str, port: int, no_serve: bool):
     base = public or demo.link_base(host, port)
     click.echo(demo.describe(info, base))
     if demo.listens_everywhere(host) and not public:
-        click.echo("\nServing on every address of this machine. From another device, put this"
-                   " machine's address in place of 127.0.0.1 in the links.")
+        click.echo(
+            "\nServing on every address of this machine. From another device, put this"
+            " machine's address in place of 127.0.0.1 in the links."
+        )
     if not no_serve:
         # app.run() refuses to serve inside a Flask CLI command; Werkzeug's server does not.
         from werkzeug.serving import run_simple
@@ -89,8 +91,7 @@ def close_due_waves_command():
 
 
 @click.command("check-instrument")
-@click.argument("files", nargs=-1, required=True,
-                type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext
 def check_instrument_command(files: tuple[Path, ...]):
     """Check instrument files as the app would load them; exit status 2 if any is refused.
@@ -107,8 +108,10 @@ def check_instrument_command(files: tuple[Path, ...]):
         if refusal is not None:
             click.echo(f"Error: {refusal.message()}", err=True)
             continue
-        click.echo(f"OK: {path}: instrument {inst.key} version {inst.version}, "
-                   f"{len(inst.scales)} scales, {len(inst.items)} items.")
+        click.echo(
+            f"OK: {path}: instrument {inst.key} version {inst.version}, "
+            f"{len(inst.scales)} scales, {len(inst.items)} items."
+        )
         if path.resolve().parent not in read_at_start:
             click.echo(f"To offer it for new waves, copy it to {own}/ and restart the app.")
     if any(refusal is not None for _path, _inst, refusal in results):

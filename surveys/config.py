@@ -59,8 +59,10 @@ def base_url() -> str | None:
         return None
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
-        raise ValueError("TRUSTSURVEY_BASE_URL must be an address such as "
-                         f"https://trust.example.com, not {value!r}")
+        raise ValueError(
+            "TRUSTSURVEY_BASE_URL must be an address such as "
+            f"https://trust.example.com, not {value!r}"
+        )
     return value
 
 

@@ -71,36 +71,75 @@ HEALTHY = {d: 0.35 for d in synthetic.DRIVERS}
 
 DEPARTMENTS: dict[str, tuple[TeamPlan, ...]] = {
     "Product & Engineering 产品研发部": (
-        TeamPlan("Platform 平台组", 12, HEALTHY,
-                 comments=("Reviews are tough but fair, and people keep their promises.",
-                           "大家遇到问题都会主动帮忙。")),
-        TeamPlan("Mobile 移动端组", 9, {"openness": -1.3, "similarity": -0.2},
-                 comments=("会上大家都点头,会后才抱怨。",
-                           "Nobody says in the meeting what they say at lunch.",
-                           "Mistakes get hidden until the release breaks.")),
-        TeamPlan("Data 数据组", 7,
-                 {"reliability": 0.7, "similarity": 0.3, "familiarity": -0.3,
-                  "interaction": -0.4, "cognitive_trust": 0.2, "affective_trust": -1.1},
-                 comments=("Everyone delivers, but we hardly know each other.",
-                           "合作很专业,但私下几乎不交流。")),
+        TeamPlan(
+            "Platform 平台组",
+            12,
+            HEALTHY,
+            comments=(
+                "Reviews are tough but fair, and people keep their promises.",
+                "大家遇到问题都会主动帮忙。",
+            ),
+        ),
+        TeamPlan(
+            "Mobile 移动端组",
+            9,
+            {"openness": -1.3, "similarity": -0.2},
+            comments=(
+                "会上大家都点头,会后才抱怨。",
+                "Nobody says in the meeting what they say at lunch.",
+                "Mistakes get hidden until the release breaks.",
+            ),
+        ),
+        TeamPlan(
+            "Data 数据组",
+            7,
+            {
+                "reliability": 0.7,
+                "similarity": 0.3,
+                "familiarity": -0.3,
+                "interaction": -0.4,
+                "cognitive_trust": 0.2,
+                "affective_trust": -1.1,
+            },
+            comments=(
+                "Everyone delivers, but we hardly know each other.",
+                "合作很专业,但私下几乎不交流。",
+            ),
+        ),
         TeamPlan("QA 测试组", 4),
         TeamPlan("Design 设计组", 3),
     ),
     "Sales & Service 销售与服务部": (
-        TeamPlan("East China Sales 华东销售组", 14, split=1.2,
-                 comments=("老员工和新来的同事像是两个团队。",
-                           "The new territory split left two camps.",
-                           "Great team, I feel at home here.")),
+        TeamPlan(
+            "East China Sales 华东销售组",
+            14,
+            split=1.2,
+            comments=(
+                "老员工和新来的同事像是两个团队。",
+                "The new territory split left two camps.",
+                "Great team, I feel at home here.",
+            ),
+        ),
         TeamPlan("North China Sales 华北销售组", 10, {**HEALTHY, "openness": 0.5}),
         TeamPlan("Key Accounts 大客户组", 5),
-        TeamPlan("Customer Success 客户成功组", 8, HEALTHY,
-                 comments=("每天的夕会让大家都知道彼此在忙什么。",)),
+        TeamPlan(
+            "Customer Success 客户成功组",
+            8,
+            HEALTHY,
+            comments=("每天的夕会让大家都知道彼此在忙什么。",),
+        ),
         TeamPlan("Presales 售前支持组", 4),
     ),
     "Operations 运营部": (
-        TeamPlan("Supply Chain 供应链组", 11, {"familiarity": -1.2, "interaction": -0.7},
-                 comments=("I have never met half of this team in person.",
-                           "不同城市的同事只在邮件里打过交道。")),
+        TeamPlan(
+            "Supply Chain 供应链组",
+            11,
+            {"familiarity": -1.2, "interaction": -0.7},
+            comments=(
+                "I have never met half of this team in person.",
+                "不同城市的同事只在邮件里打过交道。",
+            ),
+        ),
         TeamPlan("Finance 财务组", 6),
         TeamPlan("People 人力资源组", 5),
         TeamPlan("Legal 法务组", 3),
@@ -112,17 +151,64 @@ CLOSED_RESPONSE_RATE = 0.85
 OPEN_RESPONSE_RATE = 0.35
 OPEN_FOR = dt.timedelta(days=28)
 
-SURNAMES = [("王", "Wang"), ("李", "Li"), ("张", "Zhang"), ("刘", "Liu"), ("陈", "Chen"),
-            ("杨", "Yang"), ("黄", "Huang"), ("赵", "Zhao"), ("吴", "Wu"), ("周", "Zhou"),
-            ("徐", "Xu"), ("孙", "Sun"), ("马", "Ma"), ("朱", "Zhu"), ("胡", "Hu"),
-            ("郭", "Guo"), ("何", "He"), ("林", "Lin"), ("高", "Gao"), ("罗", "Luo")]
-GIVEN = [("伟", "Wei"), ("芳", "Fang"), ("敏", "Min"), ("静", "Jing"), ("磊", "Lei"),
-         ("洋", "Yang"), ("艳", "Yan"), ("勇", "Yong"), ("杰", "Jie"), ("娟", "Juan"),
-         ("涛", "Tao"), ("明", "Ming"), ("超", "Chao"), ("霞", "Xia"), ("平", "Ping"),
-         ("晨", "Chen"), ("宇", "Yu"), ("欣怡", "Xinyi"), ("子涵", "Zihan"), ("浩然", "Haoran"),
-         ("思远", "Siyuan"), ("雨桐", "Yutong"), ("嘉怡", "Jiayi"), ("一鸣", "Yiming")]
-INTERNATIONAL = ["Anna Müller", "David Osei", "Priya Nair", "Tom Becker", "Sofia Rossi",
-                 "Kenji Sato", "Maria Santos", "Lucas Martin"]
+SURNAMES = [
+    ("王", "Wang"),
+    ("李", "Li"),
+    ("张", "Zhang"),
+    ("刘", "Liu"),
+    ("陈", "Chen"),
+    ("杨", "Yang"),
+    ("黄", "Huang"),
+    ("赵", "Zhao"),
+    ("吴", "Wu"),
+    ("周", "Zhou"),
+    ("徐", "Xu"),
+    ("孙", "Sun"),
+    ("马", "Ma"),
+    ("朱", "Zhu"),
+    ("胡", "Hu"),
+    ("郭", "Guo"),
+    ("何", "He"),
+    ("林", "Lin"),
+    ("高", "Gao"),
+    ("罗", "Luo"),
+]
+GIVEN = [
+    ("伟", "Wei"),
+    ("芳", "Fang"),
+    ("敏", "Min"),
+    ("静", "Jing"),
+    ("磊", "Lei"),
+    ("洋", "Yang"),
+    ("艳", "Yan"),
+    ("勇", "Yong"),
+    ("杰", "Jie"),
+    ("娟", "Juan"),
+    ("涛", "Tao"),
+    ("明", "Ming"),
+    ("超", "Chao"),
+    ("霞", "Xia"),
+    ("平", "Ping"),
+    ("晨", "Chen"),
+    ("宇", "Yu"),
+    ("欣怡", "Xinyi"),
+    ("子涵", "Zihan"),
+    ("浩然", "Haoran"),
+    ("思远", "Siyuan"),
+    ("雨桐", "Yutong"),
+    ("嘉怡", "Jiayi"),
+    ("一鸣", "Yiming"),
+]
+INTERNATIONAL = [
+    "Anna Müller",
+    "David Osei",
+    "Priya Nair",
+    "Tom Becker",
+    "Sofia Rossi",
+    "Kenji Sato",
+    "Maria Santos",
+    "Lucas Martin",
+]
 
 
 def seed_if_empty() -> dict:
@@ -146,17 +232,29 @@ def seed_if_empty() -> dict:
     teams, departments = _teams(rng)
     _accounts(departments)
 
-    closed = Wave(name="Q3 2026 full survey 2026年第三季度完整调查", instrument_key="full",
-                  instrument_version="1.0.0", opens_at=now - dt.timedelta(days=70),
-                  closes_at=now - dt.timedelta(days=49), k=K, teams=list(teams))
+    closed = Wave(
+        name="Q3 2026 full survey 2026年第三季度完整调查",
+        instrument_key="full",
+        instrument_version="1.0.0",
+        opens_at=now - dt.timedelta(days=70),
+        closes_at=now - dt.timedelta(days=49),
+        k=K,
+        teams=list(teams),
+    )
     _answer(closed, teams, CLOSED_RESPONSE_RATE, rng, comments=True)
     db.session.commit()
     # Closing stores the aggregates, exactly as a facilitator's "close" does.
     waves.close(closed, now=closed.closes_at)
 
-    pulse = Wave(name="Q4 2026 pulse 2026年第四季度脉搏调查", instrument_key="pulse",
-                 instrument_version="1.0.0", opens_at=now - dt.timedelta(days=3),
-                 closes_at=now + OPEN_FOR, k=K, teams=list(teams))
+    pulse = Wave(
+        name="Q4 2026 pulse 2026年第四季度脉搏调查",
+        instrument_key="pulse",
+        instrument_version="1.0.0",
+        opens_at=now - dt.timedelta(days=3),
+        closes_at=now + OPEN_FOR,
+        k=K,
+        teams=list(teams),
+    )
     _answer(pulse, teams, OPEN_RESPONSE_RATE, rng, comments=False)
     db.session.commit()
     return {"created": True, "organisation": ORGANISATION, "accounts": ACCOUNTS}
@@ -174,9 +272,15 @@ def _open_new_pulse_wave() -> Wave | None:
     if not teams:
         return None
     now = utcnow().replace(microsecond=0)
-    wave = waves.create(name=f"Pulse {now:%Y-%m-%d} 脉搏调查", instrument_key="pulse",
-                        instrument_version="1.0.0", teams=teams, opens_at=now,
-                        closes_at=now + OPEN_FOR, k=waves.default_k())
+    wave = waves.create(
+        name=f"Pulse {now:%Y-%m-%d} 脉搏调查",
+        instrument_key="pulse",
+        instrument_version="1.0.0",
+        teams=teams,
+        opens_at=now,
+        closes_at=now + OPEN_FOR,
+        k=waves.default_k(),
+    )
     db.session.flush()
     waves.generate_invitations(wave, None)
     db.session.commit()
@@ -204,8 +308,9 @@ def _teams(rng: np.random.Generator) -> tuple[list[Team], dict[str, Team]]:
 
 def _names(rng: np.random.Generator, n: int) -> list[tuple[str, str]]:
     """``n`` distinct (display name, email) pairs: mostly Chinese names, a few international."""
-    pool = [(f"{sp} {gp} {sh}{gh}", f"{gp}.{sp}".lower())
-            for sh, sp in SURNAMES for gh, gp in GIVEN]
+    pool = [
+        (f"{sp} {gp} {sh}{gh}", f"{gp}.{sp}".lower()) for sh, sp in SURNAMES for gh, gp in GIVEN
+    ]
     pool += [(name, name.lower().replace(" ", ".").replace("ü", "ue")) for name in INTERNATIONAL]
     chosen = rng.choice(len(pool), size=n, replace=False)
     return [(pool[i][0], f"{pool[i][1]}@demo.example") for i in chosen]
@@ -218,16 +323,20 @@ def _accounts(departments: dict[str, Team]) -> None:
         if email in taken:
             continue
         teams = [departments[d] for d in FACILITATED_DEPARTMENTS] if role == "facilitator" else []
-        db.session.add(User(email=email, name=name, role=role,
-                            password_hash=hasher.hash(password), teams=teams))
+        db.session.add(
+            User(
+                email=email, name=name, role=role, password_hash=hasher.hash(password), teams=teams
+            )
+        )
 
 
 def _plans() -> list[TeamPlan]:
     return [plan for plans in DEPARTMENTS.values() for plan in plans]
 
 
-def _answer(wave: Wave, teams: list[Team], rate: float, rng: np.random.Generator,
-            comments: bool) -> None:
+def _answer(
+    wave: Wave, teams: list[Team], rate: float, rng: np.random.Generator, comments: bool
+) -> None:
     """Invite every member; a share of each team answers, from the model in surveys.synthetic."""
     db.session.add(wave)
     db.session.flush()
@@ -254,8 +363,13 @@ def _answer(wave: Wave, teams: list[Team], rate: float, rng: np.random.Generator
             for text in plans[t].comments:
                 db.session.add(Comment(wave_id=wave.id, team_id=team.id, text=text))
     for row, t in zip(answers, team_index, strict=True):
-        db.session.add(Response(wave_id=wave.id, team_id=teams[t].id,
-                                answers=dict(zip(keys, row.tolist(), strict=True))))
+        db.session.add(
+            Response(
+                wave_id=wave.id,
+                team_id=teams[t].id,
+                answers=dict(zip(keys, row.tolist(), strict=True)),
+            )
+        )
 
 
 def _open_wave() -> Wave | None:
@@ -273,20 +387,24 @@ def respondent_links(base_url: str, n: int = 6) -> list[tuple[Team, int, str]]:
     if wave is None:
         return []
     unused = db.session.scalars(
-        db.select(Invitation).where(Invitation.wave_id == wave.id, Invitation.used.is_(False))
+        db.select(Invitation)
+        .where(Invitation.wave_id == wave.id, Invitation.used.is_(False))
         .order_by(Invitation.id)
     ).all()
     first: dict[int, Invitation] = {}
     for invitation in unused:
         first.setdefault(invitation.team_id, invitation)
-    teams = sorted((db.session.get(Team, tid) for tid in first),
-                   key=lambda t: (len(t.members), t.name))
+    teams = sorted(
+        (db.session.get(Team, tid) for tid in first), key=lambda t: (len(t.members), t.name)
+    )
     if not teams:
         return []
     picks = sorted({int(round(x)) for x in np.linspace(0, len(teams) - 1, min(n, len(teams)))})
     base = base_url.rstrip("/")
-    return [(teams[i], len(teams[i].members),
-             f"{base}/s/{invitations.token_of(first[teams[i].id])}") for i in picks]
+    return [
+        (teams[i], len(teams[i].members), f"{base}/s/{invitations.token_of(first[teams[i].id])}")
+        for i in picks
+    ]
 
 
 def _address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -343,11 +461,14 @@ def describe(info: dict, base_url: str) -> str:
     wave = _open_wave()
     lines.append("")
     if info.get("new_wave"):
-        lines.append(f"The demo's open wave had closed, so a new pulse wave '{info['new_wave']}'"
-                     " was opened for the same teams (no answers yet).")
+        lines.append(
+            f"The demo's open wave had closed, so a new pulse wave '{info['new_wave']}'"
+            " was opened for the same teams (no answers yet)."
+        )
     if links:
-        lines.append(f"Respondent links of the open wave '{wave.name}'"
-                     " (one-time; each answers once):")
+        lines.append(
+            f"Respondent links of the open wave '{wave.name}' (one-time; each answers once):"
+        )
         for team, size, link in links:
             lines.append(f"  {team.name} ({size} people): {link}")
     else:

@@ -15,19 +15,25 @@ from werkzeug.exceptions import HTTPException
 from surveys.instruments import InstrumentUnavailableError
 
 PAGES = {
-    400: (_l("Bad request"),
-          _l("The request could not be understood, so nothing was changed.")),
+    400: (_l("Bad request"), _l("The request could not be understood, so nothing was changed.")),
     403: (_l("Not allowed"), _l("You may not do this.")),
-    404: (_l("Page not found"),
-          _l("There is no page at this address. Check the address, or go back and follow a "
-             "link.")),
+    404: (
+        _l("Page not found"),
+        _l("There is no page at this address. Check the address, or go back and follow a link."),
+    ),
     405: (_l("Not allowed"), _l("This page cannot be used that way.")),
-    413: (_l("Too much data"),
-          _l("The request was larger than this page accepts, so nothing was saved.")),
+    413: (
+        _l("Too much data"),
+        _l("The request was larger than this page accepts, so nothing was saved."),
+    ),
     429: (_l("Too many attempts"), _l("Please wait a minute, then try again.")),
-    500: (_l("Something went wrong"),
-          _l("The server could not finish the request. Please try again later; if it keeps "
-             "happening, tell your administrator.")),
+    500: (
+        _l("Something went wrong"),
+        _l(
+            "The server could not finish the request. Please try again later; if it keeps "
+            "happening, tell your administrator."
+        ),
+    ),
 }
 
 
@@ -49,11 +55,15 @@ def instrument_unavailable(error):
 
     The start-up log names the file and its problem; the page names the instrument only.
     """
-    message = _("The questionnaire of this survey (%(key)s, version %(version)s) is not "
-                "available on the server. Please tell your administrator.",
-                key=error.key, version=error.version)
-    return render_template("error.html", title=_("Questionnaire not available"),
-                           message=message), 503
+    message = _(
+        "The questionnaire of this survey (%(key)s, version %(version)s) is not "
+        "available on the server. Please tell your administrator.",
+        key=error.key,
+        version=error.version,
+    )
+    return render_template(
+        "error.html", title=_("Questionnaire not available"), message=message
+    ), 503
 
 
 def init_app(app):

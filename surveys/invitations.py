@@ -89,10 +89,17 @@ def card_lines(wave: Wave) -> list[tuple[str, str]]:
     for locale, tag in CARD_LANGUAGES:
         with force_locale(locale):
             closes = format_date_time(wave.closes_at)
-            lines.append((tag, gettext(
-                "You are invited to an anonymous survey about trust in your team. Scan the "
-                "code or type the link below; it works once, until %(closes)s (UTC). Your "
-                "answers are never linked to you.", closes=closes)))
+            lines.append(
+                (
+                    tag,
+                    gettext(
+                        "You are invited to an anonymous survey about trust in your team. Scan the "
+                        "code or type the link below; it works once, until %(closes)s (UTC). Your "
+                        "answers are never linked to you.",
+                        closes=closes,
+                    ),
+                )
+            )
     return lines
 
 
@@ -122,7 +129,10 @@ def issue(wave: Wave, members: list[Member]) -> list[tuple[Invitation, str]]:
         nonce = random_id()
         token = token_for(nonce)
         invitation = Invitation(
-            wave=wave, team_id=member.team_id, member=member, nonce=nonce,
+            wave=wave,
+            team_id=member.team_id,
+            member=member,
+            nonce=nonce,
             token_hash=hash_token(token),
         )
         db.session.add(invitation)

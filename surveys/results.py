@@ -29,8 +29,15 @@ from surveys.models import (
     Wave,
 )
 
-SCALE_FIELDS = ("alpha", "alpha_ci_low", "alpha_ci_high", "omega_total", "icc1", "icc2",
-                "mean_rwg_j")
+SCALE_FIELDS = (
+    "alpha",
+    "alpha_ci_low",
+    "alpha_ci_high",
+    "omega_total",
+    "icc1",
+    "icc2",
+    "mean_rwg_j",
+)
 TEAM_FIELDS = ("mean", "sd", "ci_low", "ci_high", "rwg_j")
 
 
@@ -82,9 +89,11 @@ def store(wave: Wave) -> None:
     team_ids = [t.id for t in wave.teams]
     answers, teams = answer_matrix(wave, instrument.item_keys)
     answered = dict(zip(*np.unique(teams, return_counts=True), strict=True))
-    sizes = {team_id: size
-             for team_id, size in invitations.issued_per_team(wave.id, team_ids).items()
-             if size >= answered.get(team_id, 0)}
+    sizes = {
+        team_id: size
+        for team_id, size in invitations.issued_per_team(wave.id, team_ids).items()
+        if size >= answered.get(team_id, 0)
+    }
     if len(teams):
         analysis = trust.analyze(answers, teams, instrument, team_size=sizes)
     else:
@@ -100,27 +109,36 @@ def store(wave: Wave) -> None:
             shown = team_n >= wave.k and n >= wave.k
             if shown:
                 shown_teams[scale.key].add(team_id)
-            db.session.add(TeamScaleResult(
+            db.session.add(
+                TeamScaleResult(
+                    wave_id=wave.id,
+                    team_id=team_id,
+                    scale=scale.key,
+                    n=n,
+                    team_size=sizes.get(team_id),
+                    **{name: _number(values.get(name)) if shown else None for name in TEAM_FIELDS},
+                )
+            )
+
+    for scale_key, found in _shown_scale_statistics(
+        answers, teams, instrument, shown_teams
+    ).items():
+        db.session.add(
+            ScaleResult(
                 wave_id=wave.id,
-                team_id=team_id,
-                scale=scale.key,
-                n=n,
-                team_size=sizes.get(team_id),
-                **{name: _number(values.get(name)) if shown else None for name in TEAM_FIELDS},
-            ))
-
-    for scale_key, found in _shown_scale_statistics(answers, teams, instrument,
-                                                    shown_teams).items():
-        db.session.add(ScaleResult(
-            wave_id=wave.id,
-            scale=scale_key,
-            n_respondents=int(found.get("n_respondents") or 0),
-            **{name: _number(found.get(name)) for name in SCALE_FIELDS},
-        ))
+                scale=scale_key,
+                n_respondents=int(found.get("n_respondents") or 0),
+                **{name: _number(found.get(name)) for name in SCALE_FIELDS},
+            )
+        )
 
 
-def _shown_scale_statistics(answers: np.ndarray, teams: np.ndarray, instrument: trust.Instrument,
-                            shown_teams: dict[str, set[int]]) -> dict[str, dict]:
+def _shown_scale_statistics(
+    answers: np.ndarray,
+    teams: np.ndarray,
+    instrument: trust.Instrument,
+    shown_teams: dict[str, set[int]],
+) -> dict[str, dict]:
     """Scale-level statistics of each scale over the respondents of its shown teams only.
 
     Scales that share a set of shown teams (usually all of them) share one analysis, so a
@@ -201,8 +219,11 @@ def team_comments(wave: Wave, visible: set[int] | None) -> list[tuple[str, list[
             .group_by(Response.team_id)
         ).all()
     )
-    shown = {team_id for team_id, n in counts.items()
-             if n >= wave.k and (visible is None or team_id in visible)}
+    shown = {
+        team_id
+        for team_id, n in counts.items()
+        if n >= wave.k and (visible is None or team_id in visible)
+    }
     by_team: dict[str, list[str]] = {}
     rows = db.session.execute(
         db.select(Team.name, Comment.text)

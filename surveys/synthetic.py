@@ -56,8 +56,12 @@ PERSON_SD = 0.45
 OUTCOME_SD = 0.35
 ITEM_SD = 0.55
 COGNITIVE_WEIGHTS = {"reliability": 0.50, "similarity": 0.25, "propensity": 0.10}
-AFFECTIVE_WEIGHTS = {"familiarity": 0.30, "interaction": 0.25, "openness": 0.15,
-                     "cognitive_trust": 0.40}
+AFFECTIVE_WEIGHTS = {
+    "familiarity": 0.30,
+    "interaction": 0.25,
+    "openness": 0.15,
+    "cognitive_trust": 0.40,
+}
 
 _COL = {name: j for j, name in enumerate(LATENTS)}
 
@@ -73,8 +77,9 @@ def profile_shifts(profiles: list[dict[str, float]]) -> np.ndarray:
     return shifts
 
 
-def latent_scores(team_index: np.ndarray, shifts: np.ndarray, split: np.ndarray,
-                  rng: np.random.Generator) -> np.ndarray:
+def latent_scores(
+    team_index: np.ndarray, shifts: np.ndarray, split: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
     """Latent scores (respondents x LATENTS) under the model in the module docstring.
 
     Parameters
@@ -95,14 +100,18 @@ def latent_scores(team_index: np.ndarray, shifts: np.ndarray, split: np.ndarray,
 
     z = np.empty((n, len(LATENTS)))
     z[:, drivers] = (
-        MEANS[drivers] + u[team_index] + shifts[team_index][:, drivers]
+        MEANS[drivers]
+        + u[team_index]
+        + shifts[team_index][:, drivers]
         + (g * split[team_index])[:, None]
         + rng.normal(0.0, PERSON_SD, size=(n, len(DRIVERS)))
     )
     p = _COL["propensity"]
     z[:, p] = MEANS[p] + rng.normal(0.0, PERSON_SD, size=n)
-    for outcome, weights in (("cognitive_trust", COGNITIVE_WEIGHTS),
-                             ("affective_trust", AFFECTIVE_WEIGHTS)):
+    for outcome, weights in (
+        ("cognitive_trust", COGNITIVE_WEIGHTS),
+        ("affective_trust", AFFECTIVE_WEIGHTS),
+    ):
         c = _COL[outcome]
         z[:, c] = MEANS[c] + shifts[team_index, c] + rng.normal(0.0, OUTCOME_SD, size=n)
         for name, weight in weights.items():
@@ -110,8 +119,9 @@ def latent_scores(team_index: np.ndarray, shifts: np.ndarray, split: np.ndarray,
     return z
 
 
-def generate_answers(instrument: Instrument, latent: np.ndarray,
-                     rng: np.random.Generator) -> np.ndarray:
+def generate_answers(
+    instrument: Instrument, latent: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
     """Integer answers (respondents x instrument items) from latent scores.
 
     Every scale of ``instrument`` must be one of ``LATENTS``; a pulse instrument simply uses

@@ -51,20 +51,43 @@ def visible_waves(team_ids: set[int] | None) -> list[Wave]:
     return list(db.session.scalars(query))
 
 
-def create(*, name: str, instrument_key: str, instrument_version: str, teams: list[Team],
-           opens_at: dt.datetime, closes_at: dt.datetime, k: int) -> Wave:
+def create(
+    *,
+    name: str,
+    instrument_key: str,
+    instrument_version: str,
+    teams: list[Team],
+    opens_at: dt.datetime,
+    closes_at: dt.datetime,
+    k: int,
+) -> Wave:
     """A new scheduled wave (the caller commits)."""
     _check_dates(opens_at, closes_at)
     _check_k(k)
-    wave = Wave(name=name, instrument_key=instrument_key, instrument_version=instrument_version,
-                teams=list(teams), opens_at=opens_at, closes_at=closes_at, k=k)
+    wave = Wave(
+        name=name,
+        instrument_key=instrument_key,
+        instrument_version=instrument_version,
+        teams=list(teams),
+        opens_at=opens_at,
+        closes_at=closes_at,
+        k=k,
+    )
     db.session.add(wave)
     return wave
 
 
-def update(wave: Wave, *, name: str, closes_at: dt.datetime, opens_at: dt.datetime | None = None,
-           k: int | None = None, instrument: tuple[str, str] | None = None,
-           teams: list[Team] | None = None, now: dt.datetime | None = None) -> None:
+def update(
+    wave: Wave,
+    *,
+    name: str,
+    closes_at: dt.datetime,
+    opens_at: dt.datetime | None = None,
+    k: int | None = None,
+    instrument: tuple[str, str] | None = None,
+    teams: list[Team] | None = None,
+    now: dt.datetime | None = None,
+) -> None:
     """Change a wave; raises :class:`WaveLockedError` for a locked field that differs once open.
 
     Arguments left as None are not changed. The caller commits.
@@ -73,8 +96,13 @@ def update(wave: Wave, *, name: str, closes_at: dt.datetime, opens_at: dt.dateti
     # Checked here and not only by the form: the wave may open between the form being shown
     # (scheduled, every field editable) and being submitted.
     if is_locked(wave, now):
-        changed = locked_changes(wave, k=k, instrument=instrument, opens_at=opens_at,
-                                 team_ids=None if teams is None else {t.id for t in teams})
+        changed = locked_changes(
+            wave,
+            k=k,
+            instrument=instrument,
+            opens_at=opens_at,
+            team_ids=None if teams is None else {t.id for t in teams},
+        )
         if changed:
             raise WaveLockedError(", ".join(changed))
         if closes_at < now:
@@ -103,9 +131,15 @@ def update(wave: Wave, *, name: str, closes_at: dt.datetime, opens_at: dt.dateti
     wave.closes_at = closes_at
 
 
-def locked_changes(wave: Wave, *, k: int | None = None, instrument: tuple[str, str] | None = None,
-                   team_ids: set[int] | None = None, opens_at: dt.datetime | None = None,
-                   visible: set[int] | None = None) -> list[str]:
+def locked_changes(
+    wave: Wave,
+    *,
+    k: int | None = None,
+    instrument: tuple[str, str] | None = None,
+    team_ids: set[int] | None = None,
+    opens_at: dt.datetime | None = None,
+    visible: set[int] | None = None,
+) -> list[str]:
     """Names of the locked fields (and ``opens_at``) whose given value differs from the wave's.
 
     ``visible`` limits the comparison of teams to the teams the user can see (None: all).
@@ -194,13 +228,18 @@ def invitation_rows(wave: Wave, visible: set[int] | None) -> list[InvitationRow]
         db.select(Invitation, Member.name, Member.email, Team.name)
         .join(Member, Invitation.member_id == Member.id)
         .join(Team, Invitation.team_id == Team.id)
-        .where(Invitation.wave_id == wave.id, Invitation.team_id.in_(team_ids),
-               Member.active.is_(True))
+        .where(
+            Invitation.wave_id == wave.id, Invitation.team_id.in_(team_ids), Member.active.is_(True)
+        )
         .order_by(Team.name, Member.name)
     ).all()
     return [
-        InvitationRow(member=name, email=email or "", team=team,
-                      link=invitations.link(invitations.token_of(inv)))
+        InvitationRow(
+            member=name,
+            email=email or "",
+            team=team,
+            link=invitations.link(invitations.token_of(inv)),
+        )
         for inv, name, email, team in rows
     ]
 
@@ -278,8 +317,7 @@ def close(wave: Wave, now: dt.datetime | None = None) -> bool:
     except Exception:
         # The results are stored and the wave must stay closed; the next close retries the
         # rewrite, which covers every wave's rows.
-        current_app.logger.exception("wave %s closed, but rewriting storage order failed",
-                                     wave_id)
+        current_app.logger.exception("wave %s closed, but rewriting storage order failed", wave_id)
     return True
 
 

@@ -11,8 +11,12 @@ from surveys.db import db
 from surveys.models import Team, User
 
 
-def make_user(role: str = "admin", email: str | None = None, password: str = "correct horse 9",
-              teams: list[Team] | None = None) -> User:
+def make_user(
+    role: str = "admin",
+    email: str | None = None,
+    password: str = "correct horse 9",
+    teams: list[Team] | None = None,
+) -> User:
     """Create and commit a user (inside an app context)."""
     user = User(
         email=email or f"{role}@example.org",
@@ -33,8 +37,13 @@ def login_as(client, user: User) -> None:
         session["_fresh"] = True
 
 
-def pulse_copy(folder: Path, name: str, key: str = "pulse", version: str = "1.0.0",
-               change: tuple[str, str] | None = None) -> Path:
+def pulse_copy(
+    folder: Path,
+    name: str,
+    key: str = "pulse",
+    version: str = "1.0.0",
+    change: tuple[str, str] | None = None,
+) -> Path:
     """A copy of the shipped pulse file in ``folder`` with a new key, version and one edit."""
     text = (instruments.FOLDER / "pulse.toml").read_text(encoding="utf-8")
     text = text.replace('key = "pulse"\nversion = "1.0.0"', f'key = "{key}"\nversion = "{version}"')

@@ -52,16 +52,16 @@ def record(payload: bytes) -> tuple:
             values.append(None)
         elif serial in widths:
             n = widths[serial]
-            values.append(int.from_bytes(payload[pos:pos + n], "big", signed=True))
+            values.append(int.from_bytes(payload[pos : pos + n], "big", signed=True))
             pos += n
         elif serial == 7:
-            values.append(struct.unpack(">d", payload[pos:pos + 8])[0])
+            values.append(struct.unpack(">d", payload[pos : pos + 8])[0])
             pos += 8
         elif serial in (8, 9):
             values.append(serial - 8)
         elif serial >= 12:
             n = (serial - 12) // 2
-            raw = payload[pos:pos + n]
+            raw = payload[pos : pos + n]
             values.append(raw.decode() if serial % 2 else bytes(raw))
             pos += n
         else:
@@ -84,7 +84,7 @@ class DatabaseFile:
     def page(self, number: int) -> tuple[bytes, int]:
         """The page's bytes and where its b-tree header starts (page 1 has the file header)."""
         start = (number - 1) * self.page_size
-        return self.data[start:start + self.page_size], 100 if number == 1 else 0
+        return self.data[start : start + self.page_size], 100 if number == 1 else 0
 
     def cells(self, root: int) -> list[Cell]:
         """Every cell of the b-tree rooted at ``root``, interior cells included, in key order."""
@@ -107,13 +107,13 @@ class DatabaseFile:
         if kind not in (INDEX_INTERIOR, TABLE_INTERIOR, INDEX_LEAF, TABLE_LEAF):
             raise ValueError(f"page {number} is not a b-tree page (type {kind})")
         leaf = kind in (INDEX_LEAF, TABLE_LEAF)
-        count = struct.unpack(">H", page[head + 3:head + 5])[0]
+        count = struct.unpack(">H", page[head + 3 : head + 5])[0]
         pointers = head + (8 if leaf else 12)
         for i in range(count):
-            offset = struct.unpack(">H", page[pointers + 2 * i:pointers + 2 * i + 2])[0]
+            offset = struct.unpack(">H", page[pointers + 2 * i : pointers + 2 * i + 2])[0]
             pos = offset
             if not leaf:
-                self._walk(struct.unpack(">I", page[pos:pos + 4])[0], found)
+                self._walk(struct.unpack(">I", page[pos : pos + 4])[0], found)
                 pos += 4
             if kind == TABLE_INTERIOR:
                 found.append(Cell(number, offset, leaf, varint(page, pos)[0], None))
@@ -125,19 +125,19 @@ class DatabaseFile:
             rec = record(self._payload(kind, page, pos, size))
             found.append(Cell(number, offset, leaf, rec[0] if rowid is None else rowid, rec))
         if not leaf:
-            self._walk(struct.unpack(">I", page[head + 8:head + 12])[0], found)
+            self._walk(struct.unpack(">I", page[head + 8 : head + 12])[0], found)
 
     def _payload(self, kind: int, page: bytes, pos: int, size: int) -> bytes:
         """A cell's whole payload: the part on the page, then its overflow pages (section 1.6)."""
         u = self.usable
         x = u - 35 if kind == TABLE_LEAF else (u - 12) * 64 // 255 - 23
         if size <= x:
-            return page[pos:pos + size]
+            return page[pos : pos + size]
         m = (u - 12) * 32 // 255 - 23
         k = m + (size - m) % (u - 4)
         local = k if k <= x else m
-        payload = bytearray(page[pos:pos + local])
-        following = struct.unpack(">I", page[pos + local:pos + local + 4])[0]
+        payload = bytearray(page[pos : pos + local])
+        following = struct.unpack(">I", page[pos + local : pos + local + 4])[0]
         while following:
             overflow, _ = self.page(following)
             following = struct.unpack(">I", overflow[:4])[0]

@@ -64,8 +64,9 @@ def submit_in_reverse_id_order(app, survey, monkeypatch) -> tuple[list[str], lis
     """
     ids = iter(sorted((random_id() for _ in range(2 * len(survey.tokens))), reverse=True))
     for model in (Response, Comment):
-        monkeypatch.setattr(service, model.__name__,
-                            lambda model=model, **columns: model(id=next(ids), **columns))
+        monkeypatch.setattr(
+            service, model.__name__, lambda model=model, **columns: model(id=next(ids), **columns)
+        )
     answers = {item.key: 3 for item in FULL.items}
     with app.app_context():
         for i, token in enumerate(reversed(survey.tokens)):
@@ -79,9 +80,11 @@ def submit_in_reverse_id_order(app, survey, monkeypatch) -> tuple[list[str], lis
 
 def ctid_order(table: str, wave_id: int) -> list:
     """Ids in physical order, as anyone who can query the table could list them."""
-    return list(db.session.scalars(
-        sa.text(f"SELECT id FROM {table} WHERE wave_id = :w ORDER BY ctid"), {"w": wave_id}
-    ))
+    return list(
+        db.session.scalars(
+            sa.text(f"SELECT id FROM {table} WHERE wave_id = :w ORDER BY ctid"), {"w": wave_id}
+        )
+    )
 
 
 def test_closing_a_wave_stores_rows_in_key_order_not_arrival_or_use_order_on_postgres(
@@ -89,8 +92,13 @@ def test_closing_a_wave_stores_rows_in_key_order_not_arrival_or_use_order_on_pos
 ):
     app = make_app("postgres")
     survey = create_survey(app, members=6)
-    arrived = dict(zip(("response", "comment"),
-                       submit_in_reverse_id_order(app, survey, monkeypatch), strict=True))
+    arrived = dict(
+        zip(
+            ("response", "comment"),
+            submit_in_reverse_id_order(app, survey, monkeypatch),
+            strict=True,
+        )
+    )
     with app.app_context():
         issued = list(db.session.scalars(sa.text("SELECT id FROM invitation ORDER BY id")))
         arrived["invitation"] = issued[::-1]  # order of use
@@ -114,11 +122,18 @@ def test_closing_a_wave_leaves_no_old_row_versions_on_postgres_pages(make_app, m
         db.session.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pageinspect"))
         for table in ("invitation", "response", "comment"):
             # Every tuple on every page, dead or alive, as the raw table file holds them.
-            on_pages = db.session.execute(sa.text(
-                "SELECT p.t_xmin::text::bigint FROM generate_series(0, "
-                f"pg_relation_size('{table}') / current_setting('block_size')::int - 1) AS b, "
-                f"heap_page_items(get_raw_page('{table}', b::int)) AS p WHERE p.lp_len > 0"
-            )).scalars().all()
+            on_pages = (
+                db.session.execute(
+                    sa.text(
+                        "SELECT p.t_xmin::text::bigint FROM generate_series(0, "
+                        f"pg_relation_size('{table}') / current_setting('block_size')::int - 1) "
+                        "AS b, "
+                        f"heap_page_items(get_raw_page('{table}', b::int)) AS p WHERE p.lp_len > 0"
+                    )
+                )
+                .scalars()
+                .all()
+            )
             # Only the live rows, all with the close's transaction id: no version written
             # while the wave was open survives to pair an invitation with a response.
             assert len(on_pages) == 6, table
@@ -141,16 +156,21 @@ def written_order(path: str, name: str) -> list[str]:
 
 
 @pytest.mark.parametrize("journal_mode", ["delete", "wal"])
-def test_closing_a_wave_leaves_no_arrival_order_in_the_sqlite_file(make_app, monkeypatch,
-                                                                    journal_mode):
+def test_closing_a_wave_leaves_no_arrival_order_in_the_sqlite_file(
+    make_app, monkeypatch, journal_mode
+):
     app = make_app()
     path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
     with app.app_context(), db.engine.connect() as conn:
         conn.exec_driver_sql(f"PRAGMA journal_mode = {journal_mode}")
     survey = create_survey(app, members=6)
     response_ids, comment_ids = submit_in_reverse_id_order(app, survey, monkeypatch)
-    arrived = {"response": response_ids, "ix_response_wave_id": response_ids,
-               "comment": comment_ids, "ix_comment_wave_id": comment_ids}
+    arrived = {
+        "response": response_ids,
+        "ix_response_wave_id": response_ids,
+        "comment": comment_ids,
+        "ix_comment_wave_id": comment_ids,
+    }
     with app.app_context():
         with db.engine.connect() as conn:  # the write-ahead log into the file, to read it
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -81,8 +81,10 @@ def test_base_url_comes_from_the_environment_without_its_trailing_slash(make_app
     assert make_app().config["BASE_URL"] is None
 
 
-@pytest.mark.parametrize("value", ["trust.example.com", "ftp://trust.example.com",
-                                   "https://", "https://trust.example.com/?x=1"])
+@pytest.mark.parametrize(
+    "value",
+    ["trust.example.com", "ftp://trust.example.com", "https://", "https://trust.example.com/?x=1"],
+)
 def test_a_base_url_that_would_print_broken_links_stops_the_app(make_app, monkeypatch, value):
     monkeypatch.setenv("TRUSTSURVEY_BASE_URL", value)
     with pytest.raises(ValueError, match="TRUSTSURVEY_BASE_URL"):

@@ -106,24 +106,32 @@ def test_closed_wave_is_closed_with_used_invitations_and_stored_aggregates(app, 
         assert wave.status() == "closed" and wave.closed_at is not None
         assert wave.instrument_version == "1.0.0"
         responses = db.session.scalar(
-            db.select(db.func.count()).select_from(Response).where(Response.wave_id == wave.id))
+            db.select(db.func.count()).select_from(Response).where(Response.wave_id == wave.id)
+        )
         used = db.session.scalar(
-            db.select(db.func.count()).select_from(Invitation)
-            .where(Invitation.wave_id == wave.id, Invitation.used.is_(True)))
+            db.select(db.func.count())
+            .select_from(Invitation)
+            .where(Invitation.wave_id == wave.id, Invitation.used.is_(True))
+        )
         assert responses == used > 60
+        assert (
+            db.session.scalar(
+                db.select(db.func.count())
+                .select_from(TeamScaleResult)
+                .where(TeamScaleResult.wave_id == wave.id)
+            )
+            == 15 * 8
+        )
         assert db.session.scalar(
-            db.select(db.func.count()).select_from(TeamScaleResult)
-            .where(TeamScaleResult.wave_id == wave.id)) == 15 * 8
-        assert db.session.scalar(
-            db.select(db.func.count()).select_from(Comment).where(Comment.wave_id == wave.id))
+            db.select(db.func.count()).select_from(Comment).where(Comment.wave_id == wave.id)
+        )
 
 
 def test_answers_are_whole_numbers_on_the_response_scale(app, seeded):
     with app.app_context():
         wave = _closed_wave()
         instrument = instruments.get("full", "1.0.0")
-        stored = db.session.scalars(
-            db.select(Response.answers).where(Response.wave_id == wave.id))
+        stored = db.session.scalars(db.select(Response.answers).where(Response.wave_id == wave.id))
         for answers in stored:
             assert set(answers) == set(instrument.item_keys)
             assert all(isinstance(v, int) and 1 <= v <= 5 for v in answers.values())
@@ -156,8 +164,11 @@ def test_split_team_has_the_widest_disagreement_and_two_camps(app, seeded):
         teams, scores = _scale_scores(_closed_wave())
         drivers = np.column_stack([scores[d] for d in ("familiarity", "similarity", "openness")])
         person = drivers.mean(axis=1)
-        spread = {t: person[teams == t].std(ddof=1) for t in np.unique(teams)
-                  if (teams == t).sum() >= demo.K}
+        spread = {
+            t: person[teams == t].std(ddof=1)
+            for t in np.unique(teams)
+            if (teams == t).sum() >= demo.K
+        }
         split = _team_id("East China Sales")
         assert max(spread, key=spread.get) == split
         # two camps: few answers near the team's own mean
@@ -213,8 +224,10 @@ def test_demo_seeds_on_both_databases(make_app, backend):
 def test_demo_command_serves_the_app_on_the_given_host_and_port(runner, app, monkeypatch):
     """Flask's app.run() silently refuses to serve inside a CLI command; the demo must serve."""
     served = []
-    monkeypatch.setattr("werkzeug.serving.run_simple",
-                        lambda host, port, wsgi, **kw: served.append((host, port, wsgi)))
+    monkeypatch.setattr(
+        "werkzeug.serving.run_simple",
+        lambda host, port, wsgi, **kw: served.append((host, port, wsgi)),
+    )
     result = runner.invoke(args=["demo", "--host", "127.0.0.2", "--port", "5077"])
     assert result.exit_code == 0, result.output
     assert served == [("127.0.0.2", 5077, app)]
@@ -239,8 +252,10 @@ def test_printed_address_is_one_a_browser_can_open(host, base):
 
 def test_demo_on_every_address_serves_there_and_prints_loopback_links(runner, app, monkeypatch):
     served = []
-    monkeypatch.setattr("werkzeug.serving.run_simple",
-                        lambda host, port, wsgi, **kw: served.append((host, port, wsgi)))
+    monkeypatch.setattr(
+        "werkzeug.serving.run_simple",
+        lambda host, port, wsgi, **kw: served.append((host, port, wsgi)),
+    )
     result = runner.invoke(args=["demo", "--host", "0.0.0.0", "--port", "5078"])
     assert result.exit_code == 0, result.output
     assert served == [("0.0.0.0", 5078, app)]
@@ -277,7 +292,8 @@ def test_reused_demo_whose_open_wave_closed_opens_a_new_pulse_wave(app, seeded, 
         old = db.session.get(Wave, old_id)
         assert old.status() == "closed" and old.closes_at == old_closes  # never reopened
         assert not db.session.scalar(
-            db.select(db.func.count()).select_from(Response).where(Response.wave_id == new.id))
+            db.select(db.func.count()).select_from(Response).where(Response.wave_id == new.id)
+        )
 
         text = demo.describe(info, "http://127.0.0.1:5000")
         assert f"a new pulse wave '{info['new_wave']}' was opened" in text
@@ -308,8 +324,13 @@ def test_stored_aggregates_show_the_patterns_and_hide_small_teams(app, seeded):
     with app.app_context():
         wave = _closed_wave()
         rows = db.session.execute(
-            db.select(Team.name, TeamScaleResult.scale, TeamScaleResult.n, TeamScaleResult.mean,
-                      TeamScaleResult.rwg_j)
+            db.select(
+                Team.name,
+                TeamScaleResult.scale,
+                TeamScaleResult.n,
+                TeamScaleResult.mean,
+                TeamScaleResult.rwg_j,
+            )
             .join(Team, Team.id == TeamScaleResult.team_id)
             .where(TeamScaleResult.wave_id == wave.id)
         ).all()

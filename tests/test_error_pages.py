@@ -61,7 +61,10 @@ def test_expired_form_on_a_facilitator_page_is_explained_in_chinese(make_app):
 
 
 def test_a_respondent_problem_keeps_its_own_page(client):
-    response = client.post("/s/anything", data=b"\xff", headers={
-        **ZH, "Content-Type": "application/x-www-form-urlencoded"})
+    response = client.post(
+        "/s/anything",
+        data=b"\xff",
+        headers={**ZH, "Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert response.status_code == 400
     assert "找不到页面" not in response.get_data(as_text=True)

@@ -52,8 +52,7 @@ def _has_half_width_punctuation(text: str) -> bool:
 
 def test_chinese_text_uses_full_width_punctuation():
     # Chinese text takes ，；：？！（） ; a half-width mark reads as a typo.
-    wrong = [(where, text) for where, text in _chinese_texts()
-             if _has_half_width_punctuation(text)]
+    wrong = [(where, text) for where, text in _chinese_texts() if _has_half_width_punctuation(text)]
     assert wrong == []
 
 

@@ -60,26 +60,30 @@ def test_a_bad_file_is_logged_and_shown_while_shipped_waves_keep_working(make_ap
 
 
 def test_a_copy_with_a_shipped_key_and_version_does_not_replace_what_waves_asked(
-        make_app, own, caplog):
+    make_app, own, caplog
+):
     pulse_copy(own, "pulse.toml", change=("两道题", "三道题"))
     with caplog.at_level(logging.ERROR):
         app = make_app()
     shipped = str(instruments.FOLDER / "pulse.toml")
-    assert any(str(own / "pulse.toml") in r.getMessage() and shipped in r.getMessage()
-               for r in caplog.records)
+    assert any(
+        str(own / "pulse.toml") in r.getMessage() and shipped in r.getMessage()
+        for r in caplog.records
+    )
     with app.app_context():
         assert instruments.get("pulse", "1.0.0").source == shipped
     page = new_wave_page(app)
-    assert ("pulse.toml: instrument pulse version 1.0.0 already ships with the product "
-            "(pulse.toml), so this copy is not used.") in page
+    assert (
+        "pulse.toml: instrument pulse version 1.0.0 already ships with the product "
+        "(pulse.toml), so this copy is not used."
+    ) in page
 
 
 def test_a_wave_whose_instrument_is_not_loaded_says_so_instead_of_failing(make_app, own):
     app = make_app()
     gone = dataclasses.replace(FULL, key="retired", version="0.9")
     survey = create_survey(app, instrument=gone)
-    response = app.test_client().get(f"/s/{survey.tokens[0]}",
-                                     headers={"Accept-Language": "zh-CN"})
+    response = app.test_client().get(f"/s/{survey.tokens[0]}", headers={"Accept-Language": "zh-CN"})
     assert response.status_code == 503
     assert "（retired，版本 0.9）" in response.get_data(as_text=True)
     client = app.test_client()
@@ -109,25 +113,33 @@ def test_check_instrument_refuses_a_bad_file_naming_file_item_and_problem(make_a
     path = pulse_copy(tmp_path / "drafts", "typo.toml", key="typo", change=TYPO)
     result = make_app().test_cli_runner().invoke(args=["check-instrument", str(path)])
     assert result.exit_code == 2
-    assert (f"Error: {path}: item 'sim4': unknown key 'revers' (did you mean 'reverse'?)"
-            in result.output)
+    assert (
+        f"Error: {path}: item 'sim4': unknown key 'revers' (did you mean 'reverse'?)"
+        in result.output
+    )
 
 
 def test_check_instrument_refuses_a_key_and_version_already_in_use(make_app, tmp_path):
     drafts = tmp_path / "drafts"
     copy = pulse_copy(drafts, "copy.toml")
-    first, second = pulse_copy(drafts, "a.toml", key="mine"), pulse_copy(drafts, "b.toml",
-                                                                         key="mine")
+    first, second = (
+        pulse_copy(drafts, "a.toml", key="mine"),
+        pulse_copy(drafts, "b.toml", key="mine"),
+    )
     runner = make_app().test_cli_runner()
     result = runner.invoke(args=["check-instrument", str(copy)])
     assert result.exit_code == 2
-    assert f"Error: {copy}: instrument 'pulse' version '1.0.0' is already defined in " \
-           f"{instruments.FOLDER / 'pulse.toml'}" in result.output
+    assert (
+        f"Error: {copy}: instrument 'pulse' version '1.0.0' is already defined in "
+        f"{instruments.FOLDER / 'pulse.toml'}" in result.output
+    )
     result = runner.invoke(args=["check-instrument", str(first), str(second)])
     assert result.exit_code == 2
     assert f"OK: {first}" in result.output
-    assert f"Error: {second}: instrument 'mine' version '1.0.0' is already defined in " \
-           f"{first}" in result.output
+    assert (
+        f"Error: {second}: instrument 'mine' version '1.0.0' is already defined in "
+        f"{first}" in result.output
+    )
 
 
 def test_instruments_are_read_once_when_the_app_is_created(make_app, own):
@@ -151,7 +163,8 @@ def test_a_key_or_version_too_long_for_the_database_is_refused_on_every_database
 
 
 def test_a_version_with_superscript_digits_sorts_instead_of_failing_the_new_wave_page(
-        make_app, own):
+    make_app, own
+):
     pulse_copy(own, "odd.toml", key="pulse", version="1.²")
     app = make_app()
     assert 'value="pulse:1.0.0"' in new_wave_page(app)

@@ -96,10 +96,49 @@ MCALLISTER_1995 = [
     "concerned and monitor his/her performance more closely.",
 ]
 FUNCTION_WORDS = {
-    "i", "a", "an", "the", "to", "of", "and", "or", "my", "me", "we", "us", "our", "this",
-    "that", "is", "are", "be", "would", "can", "if", "with", "for", "in", "on", "at", "about",
-    "have", "has", "it", "they", "their", "them", "he", "she", "his", "her", "s", "who", "what",
-    "when", "not", "no",
+    "i",
+    "a",
+    "an",
+    "the",
+    "to",
+    "of",
+    "and",
+    "or",
+    "my",
+    "me",
+    "we",
+    "us",
+    "our",
+    "this",
+    "that",
+    "is",
+    "are",
+    "be",
+    "would",
+    "can",
+    "if",
+    "with",
+    "for",
+    "in",
+    "on",
+    "at",
+    "about",
+    "have",
+    "has",
+    "it",
+    "they",
+    "their",
+    "them",
+    "he",
+    "she",
+    "his",
+    "her",
+    "s",
+    "who",
+    "what",
+    "when",
+    "not",
+    "no",
 }
 
 
@@ -132,7 +171,12 @@ def test_response_labels_mean_the_same_in_both_languages():
         assert agree["en"][2] == "Neither agree nor disagree"
         assert agree["zh"] == ("非常不同意", "不同意", "既不同意也不反对", "同意", "非常同意")
         assert inst.response_scales["frequency"].labels["zh"] == (
-            "从不", "每年几次", "大约每月一次", "大约每周一次", "几乎每天")
+            "从不",
+            "每年几次",
+            "大约每月一次",
+            "大约每周一次",
+            "几乎每天",
+        )
 
 
 def test_pulse_instrument_carries_drivers_only_with_full_item_keys():
@@ -163,11 +207,15 @@ def test_external_instrument_needs_no_texts_and_may_start_at_zero(tmp_path):
         (('response_scale = "zero"', 'response_scale = "nope"'), "response_scale 'nope'"),
         (("max = 6", "max = 0"), "response scale 'zero': max (0) must be greater than min (0)"),
         (("min = 0", "min = 0.5"), "response scale 'zero': min must be an integer"),
-        (('[[scales.items]]\nkey = "Q2"', '[[scales.items]]\nkey = "Q2"\ncolour = 1'),
-         "item 'Q2': unknown key 'colour'; allowed: key, text, reverse"),
+        (
+            ('[[scales.items]]\nkey = "Q2"', '[[scales.items]]\nkey = "Q2"\ncolour = 1'),
+            "item 'Q2': unknown key 'colour'; allowed: key, text, reverse",
+        ),
         (('name = { en = "External" }', 'name = { fr = "Externe" }'), "unknown language 'fr'"),
-        (("[instrument]", "[instrumentx]"),
-         "top level: unknown key 'instrumentx' (did you mean 'instrument'?)"),
+        (
+            ("[instrument]", "[instrumentx]"),
+            "top level: unknown key 'instrumentx' (did you mean 'instrument'?)",
+        ),
     ],
 )
 def test_bad_instrument_names_file_place_and_problem(tmp_path, change, expected):
@@ -182,18 +230,28 @@ def test_bad_instrument_names_file_place_and_problem(tmp_path, change, expected)
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        (("reverse = true", "revers = true"),
-         "item 'Q2': unknown key 'revers' (did you mean 'reverse'?)"),
-        (('response_scale = "zero"', 'response_scale = "zero"\nrol = "outcome"'),
-         "scale 's1': unknown key 'rol' (did you mean 'role'?)"),
-        (("max = 6", "max = 6\nlables = {}"),
-         "response scale 'zero': unknown key 'lables' (did you mean 'labels'?)"),
-        (('version = "2"', 'verison = "2"'),
-         "[instrument]: unknown key 'verison' (did you mean 'version'?)"),
+        (
+            ("reverse = true", "revers = true"),
+            "item 'Q2': unknown key 'revers' (did you mean 'reverse'?)",
+        ),
+        (
+            ('response_scale = "zero"', 'response_scale = "zero"\nrol = "outcome"'),
+            "scale 's1': unknown key 'rol' (did you mean 'role'?)",
+        ),
+        (
+            ("max = 6", "max = 6\nlables = {}"),
+            "response scale 'zero': unknown key 'lables' (did you mean 'labels'?)",
+        ),
+        (
+            ('version = "2"', 'verison = "2"'),
+            "[instrument]: unknown key 'verison' (did you mean 'version'?)",
+        ),
         (("[[scales]]", "[[scale]]"), "top level: unknown key 'scale' (did you mean 'scales'?)"),
         (('key = "s1"', 'kye = "s1"'), "scale #1: unknown key 'kye' (did you mean 'key'?)"),
-        (("reverse = true", "reverse = true\nweight = 2\nnotes = 'x'"),
-         "item 'Q2': unknown keys 'weight', 'notes'"),
+        (
+            ("reverse = true", "reverse = true\nweight = 2\nnotes = 'x'"),
+            "item 'Q2': unknown keys 'weight', 'notes'",
+        ),
     ],
 )
 def test_unknown_key_is_refused_with_the_nearest_known_one(tmp_path, change, expected):
@@ -225,7 +283,7 @@ def test_readme_external_instrument_example_loads(tmp_path):
 
 def test_product_instruments_require_both_languages(tmp_path):
     text = GOOD.replace(
-        "[[scales.items]]\nkey = \"Q2\"", "[[scales.items]]\nkey = \"Q2\"\ntext = { en = \"Hi\" }"
+        '[[scales.items]]\nkey = "Q2"', '[[scales.items]]\nkey = "Q2"\ntext = { en = "Hi" }'
     )
     with pytest.raises(InstrumentError, match="the zh text is missing|missing"):
         load_instrument(write(tmp_path, text), require_languages=("en", "zh"))
@@ -252,8 +310,9 @@ def test_latest_compares_versions_with_text_parts_without_crashing():
     pulse = instruments.get("pulse", "1.0.0")
     beta = dataclasses.replace(pulse, version="1.0.beta")
     two = dataclasses.replace(pulse, version="1.1")
-    catalogue = instruments.Catalogue({
-        ("pulse", "1.0.0"): pulse, ("pulse", "1.0.beta"): beta, ("pulse", "1.1"): two})
+    catalogue = instruments.Catalogue(
+        {("pulse", "1.0.0"): pulse, ("pulse", "1.0.beta"): beta, ("pulse", "1.1"): two}
+    )
     assert [i.version for i in catalogue.latest()] == ["1.1"]
     catalogue = instruments.Catalogue({("pulse", "1.0.beta"): beta, ("pulse", "1.0.0"): pulse})
     assert [i.version for i in catalogue.latest()] == ["1.0.0"]
@@ -262,11 +321,18 @@ def test_latest_compares_versions_with_text_parts_without_crashing():
 def test_a_bad_file_is_refused_with_its_problem_and_the_others_still_load(tmp_path):
     own = tmp_path / "instruments"
     good = pulse_copy(own, "a_good.toml", key="team_pulse")
-    bad = pulse_copy(own, "b_bad.toml", key="typo_pulse",
-                     change=('key = "sim4"\n', 'key = "sim4"\nrevers = true\n'))
+    bad = pulse_copy(
+        own,
+        "b_bad.toml",
+        key="typo_pulse",
+        change=('key = "sim4"\n', 'key = "sim4"\nrevers = true\n'),
+    )
     catalogue = instruments.load([instruments.FOLDER, own])
     assert set(catalogue.instruments) == {
-        ("full", "1.0.0"), ("pulse", "1.0.0"), ("team_pulse", "1.0.0")}
+        ("full", "1.0.0"),
+        ("pulse", "1.0.0"),
+        ("team_pulse", "1.0.0"),
+    }
     assert catalogue.get("team_pulse", "1.0.0").source == str(good)
     [refusal] = catalogue.refused
     assert refusal.path == bad and refusal.duplicate_of is None
@@ -294,7 +360,10 @@ def test_of_two_own_files_with_one_key_and_version_the_first_by_name_wins(tmp_pa
     assert catalogue.get("mine", "1.0.0").source == str(first)
     [refusal] = catalogue.refused
     assert (refusal.path, refusal.duplicate_of, refusal.duplicates_shipped) == (
-        second, first, False)
+        second,
+        first,
+        False,
+    )
     assert "'mine' version '1.0.0' is already defined in" in refusal.detail
 
 

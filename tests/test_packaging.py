@@ -20,7 +20,8 @@ def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(out)],
-        check=True, cwd=out,
+        check=True,
+        cwd=out,
     )
     (found,) = out.glob("trustsurvey-*.whl")
     return found
@@ -55,8 +56,17 @@ def test_installed_wheel_serves_the_stylesheet(wheel, tmp_path):
     """Install the wheel into a bare folder and serve /static/style.css from that copy."""
     target = tmp_path / "site"
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target),
-         str(wheel)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
         check=True,
     )
     script = (
@@ -67,10 +77,14 @@ def test_installed_wheel_serves_the_stylesheet(wheel, tmp_path):
         "r = app.test_client().get('/static/style.css')\n"
         "print(r.status_code, len(r.data), app.static_folder)\n"
     )
-    env = {"PYTHONPATH": str(target), "TRUSTSURVEY_INSTANCE": str(tmp_path / "instance"),
-           "PATH": "/usr/bin:/bin"}
-    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env,
-                          capture_output=True, text=True)
+    env = {
+        "PYTHONPATH": str(target),
+        "TRUSTSURVEY_INSTANCE": str(tmp_path / "instance"),
+        "PATH": "/usr/bin:/bin",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr
     status, size, folder = done.stdout.split()
     assert status == "200" and int(size) > 100
@@ -80,8 +94,13 @@ def test_installed_wheel_serves_the_stylesheet(wheel, tmp_path):
 def test_source_checkout_serves_the_stylesheet_from_top_level_static(tmp_path, monkeypatch):
     """``pip install -e .`` leaves static/ at the top level; the app must find it there."""
     monkeypatch.setenv("TRUSTSURVEY_INSTANCE", str(tmp_path / "instance"))
-    app = create_app({"TESTING": True, "SECRET_KEY": "x",
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/db.sqlite3"})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/db.sqlite3",
+        }
+    )
     assert (Path(app.static_folder) / "style.css").is_file()
     response = app.test_client().get("/static/style.css")
     assert response.status_code == 200 and b"--accent" in response.data

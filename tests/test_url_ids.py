@@ -12,8 +12,9 @@ HUGE = "9" * 30  # past SQLite's 64-bit and PostgreSQL's 32-bit integer columns
 
 def _int_routes(app):
     for rule in app.url_map.iter_rules():
-        names = [name for name in rule.arguments
-                 if isinstance(rule._converters[name], IntegerConverter)]
+        names = [
+            name for name in rule.arguments if isinstance(rule._converters[name], IntegerConverter)
+        ]
         if names and "GET" in rule.methods:
             yield rule, names
 

@@ -74,8 +74,9 @@ def team_index(team, n: int, name: str = "team") -> tuple[np.ndarray, np.ndarray
     """Sorted unique team labels and each row's index into them (length ``n``)."""
     labels = np.asarray(team)
     if labels.ndim != 1 or labels.shape[0] != n:
-        raise ValueError(f"{name} must be 1-D with one label per respondent ({n}), "
-                         f"not shape {labels.shape}")
+        raise ValueError(
+            f"{name} must be 1-D with one label per respondent ({n}), not shape {labels.shape}"
+        )
     if labels.dtype == object:
         if any(v is None for v in labels.tolist()):
             raise ValueError(f"{name} holds a missing (None) label")
@@ -99,8 +100,9 @@ def group_sums(values: np.ndarray, inv: np.ndarray, n_teams: int) -> np.ndarray:
         if np.all(np.diff(starts) > 0) and starts[-1] < n:
             return np.add.reduceat(values, starts, axis=0, dtype=dtype)
     flat = (inv[:, None] * k + np.arange(k)).ravel()
-    return np.bincount(flat, weights=values.ravel().astype(float, copy=False),
-                       minlength=n_teams * k).reshape(n_teams, k)
+    return np.bincount(
+        flat, weights=values.ravel().astype(float, copy=False), minlength=n_teams * k
+    ).reshape(n_teams, k)
 
 
 def column_centre(x: np.ndarray):

@@ -156,6 +156,7 @@ def rwg_from_variances(var: np.ndarray, null: float):
     rwg[none] = np.nan
     s2[none] = np.nan
     if none.any():
-        warn_degenerate(f"rwg(j) is undefined for {none.sum()} team(s) without an item "
-                        "answered by two members")
+        warn_degenerate(
+            f"rwg(j) is undefined for {none.sum()} team(s) without an item answered by two members"
+        )
     return rwg, s2, n_items

@@ -69,7 +69,7 @@ def _by_scale(found: list, keys, call, scores: np.ndarray):
         before = len(found)
         for s, key in enumerate(keys):
             with _reasons(found, key):
-                call(scores[:, s:s + 1])
+                call(scores[:, s : s + 1])
         if len(found) == before:  # nothing to attribute: keep the joint reasons as they are
             found.extend(joint)
     return result
@@ -79,8 +79,10 @@ def _sizes_per_respondent(team_size, labels, inv):
     if team_size is None:
         return None
     if not isinstance(team_size, Mapping):
-        raise TypeError(f"team_size must be a mapping of team label to roster size, "
-                        f"not {type(team_size).__name__}")
+        raise TypeError(
+            f"team_size must be a mapping of team label to roster size, "
+            f"not {type(team_size).__name__}"
+        )
     keys = np.array([str(k) for k in team_size], dtype=str)
     values = np.array(list(team_size.values()), dtype=object)
     if len(set(keys.tolist())) != len(keys):
@@ -102,8 +104,10 @@ def _sizes_per_respondent(team_size, labels, inv):
     over = per_team < members
     if over.any():
         t = int(np.argmax(over))
-        raise ValueError(f"team_size of team {str(labels[t])!r} ({int(per_team[t])}) is smaller "
-                         f"than its {members[t]} respondents")
+        raise ValueError(
+            f"team_size of team {str(labels[t])!r} ({int(per_team[t])}) is smaller "
+            f"than its {members[t]} respondents"
+        )
     return per_team[inv]
 
 
@@ -189,8 +193,9 @@ def analyze(answers, team, instrument: Instrument, team_size=None, *, confidence
     x = as_float_2d(answers, "answers")
     items = instrument.items
     if x.shape[1] != len(items):
-        raise ValueError(f"answers must have one column per instrument item ({len(items)}), "
-                         f"not {x.shape[1]}")
+        raise ValueError(
+            f"answers must have one column per instrument item ({len(items)}), not {x.shape[1]}"
+        )
     labels, inv = team_index(team, x.shape[0])
     n_teams = labels.shape[0]
     sizes = _sizes_per_respondent(team_size, labels, inv)
@@ -201,13 +206,16 @@ def analyze(answers, team, instrument: Instrument, team_size=None, *, confidence
     sizes = None if sizes is None else sizes[order]
     low, high = instrument.bounds()
     # fmin/fmax skip NaN: two passes without temporaries; the culprit is found only on error.
-    if x.shape[0] and ((np.fmin.reduce(x, axis=0) < low).any()
-                       or (np.fmax.reduce(x, axis=0) > high).any()):
+    if x.shape[0] and (
+        (np.fmin.reduce(x, axis=0) < low).any() or (np.fmax.reduce(x, axis=0) > high).any()
+    ):
         r, c = np.argwhere((x < low) | (x > high))[0]
         value = x[r, c]
         r = int(order[r])  # the caller's row, not the sorted one
-        raise ValueError(f"answers row {r}, item {items[c].key!r}: {value:g} is outside "
-                         f"the response scale {low[c]:g}..{high[c]:g}")
+        raise ValueError(
+            f"answers row {r}, item {items[c].key!r}: {value:g} is outside "
+            f"the response scale {low[c]:g}..{high[c]:g}"
+        )
     # The sorted copy is reverse-keyed in place, as trust.reverse_key does: x' = min + max - x.
     xr = x
     rev = instrument.reverse_mask()
@@ -224,8 +232,12 @@ def analyze(answers, team, instrument: Instrument, team_size=None, *, confidence
         scores = scores_from_answers(xr, missing, scale_of_item, positions=(rows, cols))
         # Integer team codes: the labels were sorted once above, not again per statistic.
         icc = _by_scale(found, scale_keys, lambda part: team_icc(part, inv), scores)
-        summary = _by_scale(found, scale_keys, lambda part: team_summary(
-            part, inv, team_size=sizes, confidence=confidence), scores)
+        summary = _by_scale(
+            found,
+            scale_keys,
+            lambda part: team_summary(part, inv, team_size=sizes, confidence=confidence),
+            scores,
+        )
         count, _, ss = group_moments(xr, inv, n_teams, missing=missing, positions=(rows, cols))
         variances = item_variances(count, ss)
         bounds = np.cumsum([0] + [len(s.items) for s in instrument.scales])
@@ -233,8 +245,9 @@ def analyze(answers, team, instrument: Instrument, team_size=None, *, confidence
         usable_items = xr.shape[0] - np.bincount(cols, minlength=n_items) >= 2
         n_scales = len(instrument.scales)
         keep = usable_items[cols]
-        absent = np.bincount(rows[keep] * n_scales + scale_of_item[cols[keep]],
-                             minlength=xr.shape[0] * n_scales).reshape(-1, n_scales)
+        absent = np.bincount(
+            rows[keep] * n_scales + scale_of_item[cols[keep]], minlength=xr.shape[0] * n_scales
+        ).reshape(-1, n_scales)
         usable_per_scale = np.bincount(scale_of_item[usable_items], minlength=n_scales)
         # respondents with at least one usable answer, per scale
         n_any_by_scale = (absent < usable_per_scale).sum(axis=0)
@@ -247,11 +260,15 @@ def analyze(answers, team, instrument: Instrument, team_size=None, *, confidence
                 block = slice(bounds[s], bounds[s + 1])
                 usable = usable_items[block]
                 if not usable.all():
-                    dropped = [repr(it.key) for it, ok in zip(scale.items, usable, strict=True)
-                               if not ok]
-                    warnings.warn(f"item(s) {', '.join(dropped)} have fewer than two answers "
-                                  "and are left out of alpha and omega",
-                                  DegenerateDataWarning, stacklevel=1)
+                    dropped = [
+                        repr(it.key) for it, ok in zip(scale.items, usable, strict=True) if not ok
+                    ]
+                    warnings.warn(
+                        f"item(s) {', '.join(dropped)} have fewer than two answers "
+                        "and are left out of alpha and omega",
+                        DegenerateDataWarning,
+                        stacklevel=1,
+                    )
                 if usable.all():
                     cov, _ = pairwise_cov(xr[:, block], missing[:, block])
                 else:
@@ -285,14 +302,19 @@ def analyze(answers, team, instrument: Instrument, team_size=None, *, confidence
                     for i, item in enumerate(scale.items)
                 },
             }
-    found += [(None, str(w.message)) for w in caught
-              if issubclass(w.category, DegenerateDataWarning)]
+    found += [
+        (None, str(w.message)) for w in caught if issubclass(w.category, DegenerateDataWarning)
+    ]
     for w in caught:
         if not issubclass(w.category, DegenerateDataWarning):
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     # A statistic run on one scale's column counts "1 scale(s)": the scale is named instead.
-    messages = sorted({m if key is None else f"scale {key!r}: {m.replace(' for 1 scale(s)', '')}"
-                       for key, m in found})
+    messages = sorted(
+        {
+            m if key is None else f"scale {key!r}: {m.replace(' for 1 scale(s)', '')}"
+            for key, m in found
+        }
+    )
 
     columns = {
         "n": summary.n,
@@ -316,7 +338,7 @@ def analyze(answers, team, instrument: Instrument, team_size=None, *, confidence
         str(label): {
             "n": members[t],
             "team_size": roster[t],
-            "scales": dict(zip(scale_keys, cells[t * n_scales:(t + 1) * n_scales], strict=True)),
+            "scales": dict(zip(scale_keys, cells[t * n_scales : (t + 1) * n_scales], strict=True)),
         }
         for t, label in enumerate(labels.tolist())
     }

@@ -18,8 +18,13 @@ from trust._common import (
     warn_degenerate,
 )
 
-__all__ = ["DiDResult", "TeamChange", "difference_in_differences", "hedges_correction",
-           "team_change"]
+__all__ = [
+    "DiDResult",
+    "TeamChange",
+    "difference_in_differences",
+    "hedges_correction",
+    "team_change",
+]
 
 
 class TeamChange(NamedTuple):
@@ -156,20 +161,22 @@ def team_change(before, team_before, after, team_after, *, confidence=0.95, nan_
         raise ValueError(f"team_before must have one label per score ({xb.shape[0]})")
     if ta.shape != xa.shape:
         raise ValueError(f"team_after must have one label per score ({xa.shape[0]})")
-    both = np.concatenate([tb.astype(str) if tb.dtype == object else tb,
-                           ta.astype(str) if ta.dtype == object else ta])
+    both = np.concatenate(
+        [tb.astype(str) if tb.dtype == object else tb, ta.astype(str) if ta.dtype == object else ta]
+    )
     labels, inv = team_index(both, both.shape[0], "team_before/team_after")
     t = labels.shape[0]
     x = np.full((both.shape[0], 2), np.nan)
     x[: xb.shape[0], 0] = xb
-    x[xb.shape[0]:, 1] = xa
+    x[xb.shape[0] :, 1] = xa
     count, mean, ss = group_moments(x, inv, t)
     if nan_policy == "propagate":
         rows = np.zeros((both.shape[0], 2))
         rows[: xb.shape[0], 0] = 1
-        rows[xb.shape[0]:, 1] = 1
-        members = np.stack([np.bincount(inv, weights=rows[:, c], minlength=t) for c in (0, 1)],
-                           axis=1)
+        rows[xb.shape[0] :, 1] = 1
+        members = np.stack(
+            [np.bincount(inv, weights=rows[:, c], minlength=t) for c in (0, 1)], axis=1
+        )
         mean[count < members] = np.nan
     # nb, na: scores per team before/after; vb, va: squared standard errors; m: pooled df
     nb, na = count[:, 0], count[:, 1]
@@ -185,11 +192,12 @@ def team_change(before, team_before, after, team_after, *, confidence=0.95, nan_
         g = hedges_correction(m) * diff / pooled  # ref.[2]
     bad = (nb < 2) | (na < 2) | ~(se > 0) | np.isnan(diff)
     if bad.any():
-        warn_degenerate(f"change is undefined for {bad.sum()} team(s) without two scores "
-                        "in each wave or without variance")
+        warn_degenerate(
+            f"change is undefined for {bad.sum()} team(s) without two scores "
+            "in each wave or without variance"
+        )
     diff, half, df, g = (np.where(bad, np.nan, v) for v in (diff, half, df, g))
-    return TeamChange(labels, nb.astype(int), na.astype(int), diff, diff - half, diff + half,
-                      df, g)
+    return TeamChange(labels, nb.astype(int), na.astype(int), diff, diff - half, diff + half, df, g)
 
 
 def difference_in_differences(before, after, treated, *, confidence=0.95, nan_policy="omit"):
@@ -259,8 +267,10 @@ def difference_in_differences(before, after, treated, *, confidence=0.95, nan_po
     if tr.dtype != bool:
         raise TypeError(f"treated must be an array of bool, not {tr.dtype}")
     if not (yb.shape == ya.shape == tr.shape):
-        raise ValueError("before, after and treated must have one entry per team "
-                         f"(shapes {yb.shape}, {ya.shape}, {tr.shape})")
+        raise ValueError(
+            "before, after and treated must have one entry per team "
+            f"(shapes {yb.shape}, {ya.shape}, {tr.shape})"
+        )
     has_nan = check_nan(yb, "before", nan_policy) | check_nan(ya, "after", nan_policy)
     delta = ya - yb
     if has_nan and nan_policy == "propagate":
@@ -280,5 +290,6 @@ def difference_in_differences(before, after, treated, *, confidence=0.95, nan_po
         warn_degenerate("the effect's interval needs three teams with varying changes")
         return DiDResult(float(effect), np.nan, np.nan, float(se), float(df), m_t, m_c)
     half = stats.t.ppf(0.5 + confidence / 2, df) * se
-    return DiDResult(float(effect), float(effect - half), float(effect + half), float(se),
-                     float(df), m_t, m_c)
+    return DiDResult(
+        float(effect), float(effect - half), float(effect + half), float(se), float(df), m_t, m_c
+    )

@@ -136,8 +136,10 @@ def team_summary(scores, team, *, team_size=None, confidence=0.95, nan_policy="o
     big_n = size[:, None]  # roster size N of every team (NaN: unknown)
     if (count > big_n).any():
         bad = int(np.argmax((count > big_n).any(axis=1)))
-        raise ValueError(f"team_size of team {str(labels[bad])!r} ({int(size[bad])}) is smaller "
-                         f"than its {int(count[bad].max())} respondents")
+        raise ValueError(
+            f"team_size of team {str(labels[bad])!r} ({int(size[bad])}) is smaller "
+            f"than its {int(count[bad].max())} respondents"
+        )
     with np.errstate(invalid="ignore", divide="ignore"):
         sd = np.sqrt(ss / (count - 1))
         fpc = np.where(np.isnan(big_n), 1.0, np.sqrt(1 - count / big_n))

@@ -96,8 +96,9 @@ class DriverGaps(NamedTuple):
 def _theory_fit(predictors, weights) -> RegressionFit:
     nan = np.full(len(predictors), np.nan)
     w = np.asarray(weights, dtype=float)
-    return RegressionFit(tuple(predictors), w, nan, nan.copy(), np.nan, np.nan, np.nan,
-                         0.0, w.copy(), 0)
+    return RegressionFit(
+        tuple(predictors), w, nan, nan.copy(), np.nan, np.nan, np.nan, 0.0, w.copy(), 0
+    )
 
 
 def default_trust_model(drivers=tuple(DEFAULT_WEIGHTS["cognitive_trust"])) -> TrustModel:
@@ -139,11 +140,15 @@ def default_trust_model(drivers=tuple(DEFAULT_WEIGHTS["cognitive_trust"])) -> Tr
     names = tuple(drivers)
     unknown = [d for d in names if d not in DEFAULT_WEIGHTS["cognitive_trust"]]
     if unknown or not names:
-        raise ValueError(f"drivers must be among {', '.join(DEFAULT_WEIGHTS['cognitive_trust'])}"
-                         f"; no theory default for {', '.join(map(repr, unknown)) or 'none'}")
+        raise ValueError(
+            f"drivers must be among {', '.join(DEFAULT_WEIGHTS['cognitive_trust'])}"
+            f"; no theory default for {', '.join(map(repr, unknown)) or 'none'}"
+        )
     cog = np.array([DEFAULT_WEIGHTS["cognitive_trust"][d] for d in names])
-    aff = np.array([DEFAULT_WEIGHTS["affective_trust"][d] for d in names]
-                   + [DEFAULT_WEIGHTS["affective_trust"]["cognitive_trust"]])
+    aff = np.array(
+        [DEFAULT_WEIGHTS["affective_trust"][d] for d in names]
+        + [DEFAULT_WEIGHTS["affective_trust"]["cognitive_trust"]]
+    )
     return TrustModel(
         names,
         _theory_fit(names, cog / cog.sum()),
@@ -179,7 +184,7 @@ def _bootstrap_corr(v, n_boot, rng, chunk=64):
         w = w.reshape(b, n) / n
         mean = w @ v
         second = np.einsum("bn,ni,nj->bij", w, v, v, optimize=True)
-        out[start:start + b] = _corr_from_moments(mean, second)[0]
+        out[start : start + b] = _corr_from_moments(mean, second)[0]
     return out
 
 
@@ -190,15 +195,26 @@ def _solve_safely(corr, n_pred):
         except np.linalg.LinAlgError:
             beta = np.full(corr.shape[:-2] + (n_pred,), np.nan)
             r2 = np.full(corr.shape[:-2], np.nan)
-            ok = np.isfinite(corr).all(axis=(-2, -1)) & (np.abs(
-                np.linalg.det(np.nan_to_num(corr[..., :n_pred, :n_pred]))) > 1e-12)
+            ok = np.isfinite(corr).all(axis=(-2, -1)) & (
+                np.abs(np.linalg.det(np.nan_to_num(corr[..., :n_pred, :n_pred]))) > 1e-12
+            )
             if ok.any():
                 beta[ok], r2[ok] = _standardised_ols(corr[ok], n_pred)
             return beta, r2
 
 
-def fit_trust_model(drivers, cognitive, affective, *, names=None, team=None, n_boot=2000,
-                    confidence=0.95, random_state=0, nan_policy="omit") -> TrustModel:
+def fit_trust_model(
+    drivers,
+    cognitive,
+    affective,
+    *,
+    names=None,
+    team=None,
+    n_boot=2000,
+    confidence=0.95,
+    random_state=0,
+    nan_policy="omit",
+) -> TrustModel:
     """Fit how the drivers explain cognition-based and affect-based trust.
 
     Parameters
@@ -311,8 +327,10 @@ def fit_trust_model(drivers, cognitive, affective, *, names=None, team=None, n_b
     corr, sd = _corr_from_moments(mean, v.T @ v / rows if rows else np.full((p + 2,) * 2, np.nan))
     degenerate = rows <= p + 2 or not np.all(sd > 0)
     if degenerate:
-        warn_degenerate("the trust model needs more complete rows than predictors + 1, and "
-                        "variance in every variable")
+        warn_degenerate(
+            "the trust model needs more complete rows than predictors + 1, and "
+            "variance in every variable"
+        )
         corr = np.full_like(corr, np.nan)
     rng = np.random.default_rng(random_state)
     boot = _bootstrap_corr(v, n_boot, rng) if n_boot and not degenerate else None
@@ -330,8 +348,18 @@ def fit_trust_model(drivers, cognitive, affective, *, names=None, team=None, n_b
             r2_lo = r2_hi = np.nan
         slopes = beta * sd[target] / sd[:n_pred]
         intercept = mean[target] - slopes @ mean[:n_pred]
-        return RegressionFit(predictors, beta, lo, hi, float(r2), float(r2_lo), float(r2_hi),
-                             float(intercept), slopes, rows)
+        return RegressionFit(
+            predictors,
+            beta,
+            lo,
+            hi,
+            float(r2),
+            float(r2_lo),
+            float(r2_hi),
+            float(intercept),
+            slopes,
+            rows,
+        )
 
     return TrustModel(
         names,
@@ -384,8 +412,10 @@ def estimate_trust(drivers, model: TrustModel) -> TrustEstimate:
         raise TypeError(f"model must be a TrustModel, not {type(model).__name__}")
     x = as_float_2d(drivers, "drivers")
     if x.shape[1] != len(model.drivers):
-        raise ValueError(f"drivers must have {len(model.drivers)} columns "
-                         f"({', '.join(model.drivers)}), not {x.shape[1]}")
+        raise ValueError(
+            f"drivers must have {len(model.drivers)} columns "
+            f"({', '.join(model.drivers)}), not {x.shape[1]}"
+        )
     cog = model.cognitive.intercept + x @ model.cognitive.slopes
     aff_slopes = model.affective.slopes
     aff = model.affective.intercept + x @ aff_slopes[:-1] + aff_slopes[-1] * cog

@@ -290,8 +290,10 @@ class _Validator:
             near = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
             named.append(f"{key!r} (did you mean {near[0]!r}?)" if near else repr(key))
         allowed = ", ".join(known)
-        self.fail(where, f"unknown key{'s' if len(named) > 1 else ''} {', '.join(named)}; "
-                         f"allowed: {allowed}")
+        self.fail(
+            where,
+            f"unknown key{'s' if len(named) > 1 else ''} {', '.join(named)}; allowed: {allowed}",
+        )
 
     def table(self, value, where: str) -> dict:
         if not isinstance(value, dict):
@@ -314,7 +316,7 @@ class _Validator:
     def texts(self, value, where: str, required: bool) -> MappingProxyType:
         if value is None:
             if self.require_languages or required:
-                self.fail(where, "missing (a table such as { en = \"...\", zh = \"...\" })")
+                self.fail(where, 'missing (a table such as { en = "...", zh = "..." })')
             return MappingProxyType({})
         if isinstance(value, str):
             value = {"en": value}

@@ -121,8 +121,10 @@ def team_icc(scores, team, *, nan_policy="omit"):
     if has_nan and nan_policy == "propagate":
         bad |= np.isnan(x).any(axis=0)
     if bad.any():
-        warn_degenerate(f"ICC is undefined for {bad.sum()} scale(s): fewer than two teams, "
-                        "no team with two respondents, or no variance")
+        warn_degenerate(
+            f"ICC is undefined for {bad.sum()} scale(s): fewer than two teams, "
+            "no team with two respondents, or no variance"
+        )
     icc1, icc2, icc1_adj, msb, msw, k, k0 = (
         np.where(bad, np.nan, v) for v in (icc1, icc2, icc1_adj, msb, msw, k, k0)
     )
@@ -130,8 +132,9 @@ def team_icc(scores, team, *, nan_policy="omit"):
     # infinity, or to a huge negative number made of rounding error.
     flat = ~bad & (msb <= 1e-12 * msw)
     if flat.any():
-        warn_degenerate(f"ICC(2) is undefined for {flat.sum()} scale(s): the team means are "
-                        "identical")
+        warn_degenerate(
+            f"ICC(2) is undefined for {flat.sum()} scale(s): the team means are identical"
+        )
         icc2 = np.where(flat, np.nan, icc2)
     fields = (icc1, icc2, icc1_adj, msb, msw, df_b, df_w, k, k0)
     return ICCResult(*(float(v[0]) if one_scale else v for v in fields))

@@ -29,8 +29,10 @@ RELIABILITY_NAN_POLICIES = ("pairwise", "omit", "propagate", "raise")
 # Relative size of rounding residue: sums of covariances this close to 0 (against the
 # items' total variance) are 0, and correlations this close past +-1 are +-1.
 ROUNDING = 1e-10
-NOT_PSD = ("the pairwise covariance matrix is not positive semi-definite (its entries come "
-           "from different respondents)")
+NOT_PSD = (
+    "the pairwise covariance matrix is not positive semi-definite (its entries come "
+    "from different respondents)"
+)
 
 
 class AlphaResult(NamedTuple):
@@ -102,8 +104,10 @@ def alpha_from_cov(cov: np.ndarray, n: int, confidence: float = 0.95) -> AlphaRe
         return AlphaResult(np.nan, np.nan, np.nan, n)
     tol = ROUNDING * np.trace(cov)
     if total < -tol:
-        warn_degenerate(f"Cronbach's alpha is undefined: the total score's variance comes out "
-                        f"negative ({total:.3g}); {NOT_PSD}")
+        warn_degenerate(
+            f"Cronbach's alpha is undefined: the total score's variance comes out "
+            f"negative ({total:.3g}); {NOT_PSD}"
+        )
         return AlphaResult(np.nan, np.nan, np.nan, n)
     if total <= tol:
         warn_degenerate("Cronbach's alpha is undefined: the total score has no variance")
@@ -112,8 +116,9 @@ def alpha_from_cov(cov: np.ndarray, n: int, confidence: float = 0.95) -> AlphaRe
     if alpha > 1 + ROUNDING:
         # A covariance matrix of real scores gives 1'C1 <= k tr C, so alpha <= 1. The value is
         # kept, as pingouin and psych::alpha report it, but it is no reliability.
-        warn_degenerate(f"Cronbach's alpha is {alpha:.3f}, above 1, which no reliability can be: "
-                        f"{NOT_PSD}")
+        warn_degenerate(
+            f"Cronbach's alpha is {alpha:.3f}, above 1, which no reliability can be: {NOT_PSD}"
+        )
     df1 = n - 1
     df2 = df1 * (k - 1)
     tail = (1 - confidence) / 2
@@ -220,15 +225,18 @@ def item_rest_from_cov(cov: np.ndarray, names=None) -> np.ndarray:
     negative = ~undefined & (var_rest < 0)
     outside = ~undefined & ~negative & (np.abs(r) > 1 + ROUNDING)
     if undefined.any():
-        warn_degenerate("item-total correlation is undefined for "
-                        f"{', '.join(np.array(names)[undefined])}: the item or the rest of the "
-                        "scale has no variance or too few answers")
+        warn_degenerate(
+            "item-total correlation is undefined for "
+            f"{', '.join(np.array(names)[undefined])}: the item or the rest of the "
+            "scale has no variance or too few answers"
+        )
     if negative.any() or outside.any():
-        found = [f"{name} (rest-score variance {v:.3g})" if neg else f"{name} (r = {x:.3f})"
-                 for name, neg, out, v, x in zip(names, negative, outside, var_rest, r,
-                                                 strict=True) if neg or out]
-        warn_degenerate(f"item-total correlation is undefined for {', '.join(found)}: "
-                        f"{NOT_PSD}")
+        found = [
+            f"{name} (rest-score variance {v:.3g})" if neg else f"{name} (r = {x:.3f})"
+            for name, neg, out, v, x in zip(names, negative, outside, var_rest, r, strict=True)
+            if neg or out
+        ]
+        warn_degenerate(f"item-total correlation is undefined for {', '.join(found)}: {NOT_PSD}")
     # What is left past +-1 is rounding: a correlation of exactly collinear items.
     r = np.clip(r, -1.0, 1.0)
     r[undefined | negative | outside] = np.nan
@@ -387,8 +395,9 @@ def omega_from_cov(cov: np.ndarray, names=None) -> OmegaResult:
     k = cov.shape[0]
     nan_result = OmegaResult(np.nan, np.full(k, np.nan), np.full(k, np.nan))
     if k < 3:
-        warn_degenerate("omega needs at least three items: a one-factor model of fewer "
-                        "items is not identified")
+        warn_degenerate(
+            "omega needs at least three items: a one-factor model of fewer items is not identified"
+        )
         return nan_result
     sd = np.sqrt(np.diag(cov))
     if not np.all(np.isfinite(cov)) or not np.all(sd > 0):
@@ -400,10 +409,12 @@ def omega_from_cov(cov: np.ndarray, names=None) -> OmegaResult:
     heywood = psi <= ROUNDING
     if heywood.any():
         names = [f"column {i}" for i in range(k)] if names is None else list(names)
-        warn_degenerate(f"omega and loadings are doubtful: the one-factor fit puts the loading "
-                        f"of {', '.join(np.array(names)[heywood])} at the bound of 1 "
-                        "(uniqueness 0, a Heywood case); too few respondents, or items that "
-                        "do not measure one factor")
+        warn_degenerate(
+            f"omega and loadings are doubtful: the one-factor fit puts the loading "
+            f"of {', '.join(np.array(names)[heywood])} at the bound of 1 "
+            "(uniqueness 0, a Heywood case); too few respondents, or items that "
+            "do not measure one factor"
+        )
     common = lam.sum() ** 2
     omega = common / (common + psi.sum())  # ref.[1]
     return OmegaResult(float(omega), lam, psi)

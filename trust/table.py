@@ -28,8 +28,18 @@ __all__ = ["CSV_COLUMNS", "SurveyTable", "SurveyTableError", "analysis_csv", "re
 # Past 2**53 a float no longer tells whole numbers apart; no team is that large anyway.
 MAX_TEAM_SIZE = 2**53
 # Columns of analysis_csv, one row per team x scale.
-CSV_COLUMNS = ("team", "team_size", "team_n", "scale", "n", "mean", "sd", "ci_low", "ci_high",
-               "rwg_j")
+CSV_COLUMNS = (
+    "team",
+    "team_size",
+    "team_n",
+    "scale",
+    "n",
+    "mean",
+    "sd",
+    "ci_low",
+    "ci_high",
+    "rwg_j",
+)
 
 
 class SurveyTableError(ValueError):
@@ -85,8 +95,9 @@ def _records(text: str, strict: bool = True) -> list[list[str]]:
             for record in csv.reader(io.StringIO(text, newline=""), strict=strict):
                 done.append(record)
         row = len(done) + 1
-        raise SurveyTableError(_message(row, f"not valid CSV ({exc})",
-                                        line=_start_line(done, row))) from None
+        raise SurveyTableError(
+            _message(row, f"not valid CSV ({exc})", line=_start_line(done, row))
+        ) from None
 
 
 # What errors="surrogateescape" turns an undecodable byte into.
@@ -103,11 +114,13 @@ def _first_surrogate(records: list[list[str]]) -> tuple[int, int] | None:
 
 def _decode(raw: bytes) -> str:
     if not raw.strip():
-        raise SurveyTableError(_message(
-            1, "the file is empty; a header row naming the columns is expected"))
+        raise SurveyTableError(
+            _message(1, "the file is empty; a header row naming the columns is expected")
+        )
     if raw.startswith(b"\xef\xbb\xbf"):
-        raise SurveyTableError(_message(
-            1, "file starts with a UTF-8 byte-order mark; save it as UTF-8 without BOM"))
+        raise SurveyTableError(
+            _message(1, "file starts with a UTF-8 byte-order mark; save it as UTF-8 without BOM")
+        )
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise SurveyTableError(_message(1, "file is UTF-16 text; save it as UTF-8 without BOM"))
     try:
@@ -123,8 +136,12 @@ def _decode(raw: bytes) -> str:
             records = []
         found = _first_surrogate(records)
         if found is None:  # not even loosely CSV: say where the byte is in the file
-            line = raw.count(b"\n", 0, exc.start) + raw.count(b"\r", 0, exc.start) - raw.count(
-                b"\r\n", 0, exc.start) + 1
+            line = (
+                raw.count(b"\n", 0, exc.start)
+                + raw.count(b"\r", 0, exc.start)
+                - raw.count(b"\r\n", 0, exc.start)
+                + 1
+            )
             raise SurveyTableError(f"line {line}: {problem}") from None
         row, c = found
         names = records[0] if row > 1 else []
@@ -137,7 +154,7 @@ def _decode(raw: bytes) -> str:
 # 'nan', '1e3', which no survey tool writes for an answer.
 _PLAIN = np.zeros(128, dtype=bool)
 _PLAIN[[0, ord("+"), ord("-"), ord(".")]] = True
-_PLAIN[ord("0"):ord("9") + 1] = True
+_PLAIN[ord("0") : ord("9") + 1] = True
 
 
 def _plain(stripped: np.ndarray) -> np.ndarray:
@@ -175,8 +192,9 @@ def _parse_numbers(cells: np.ndarray, rows: np.ndarray, names: list[str], what: 
     return values
 
 
-def read_survey_csv(source, instrument: Instrument, team_column: str,
-                    team_size_column: str | None = None) -> SurveyTable:
+def read_survey_csv(
+    source, instrument: Instrument, team_column: str, team_size_column: str | None = None
+) -> SurveyTable:
     """Read a survey CSV (one respondent a row, one item a column) and validate it.
 
     Parameters
@@ -264,11 +282,18 @@ def _read_records(records, instrument, team_column, team_size_column) -> SurveyT
     width = len(header)
     for r, rec in numbered:
         if len(rec) < width:
-            _fail(r, f"the row ends before this column ({len(rec)} cells; the header has "
-                  f"{width} columns)", header[len(rec)] or len(rec) + 1)
+            _fail(
+                r,
+                f"the row ends before this column ({len(rec)} cells; the header has "
+                f"{width} columns)",
+                header[len(rec)] or len(rec) + 1,
+            )
         if len(rec) > width:
-            _fail(r, f"a cell past the header's {width} columns (the row has {len(rec)} cells)",
-                  width + 1)
+            _fail(
+                r,
+                f"a cell past the header's {width} columns (the row has {len(rec)} cells)",
+                width + 1,
+            )
     rows = np.array([r for r, _ in numbered])
     cells = np.array([rec for _, rec in numbered], dtype=str).reshape(len(numbered), width)
 
@@ -281,10 +306,15 @@ def _read_records(records, instrument, team_column, team_size_column) -> SurveyT
         r, c = np.argwhere(wrong)[0]
         value = answers[r, c]
         shown = int(value) if value % 1 == 0 else value
-        _fail(rows[r], f"{shown} is outside the response scale {int(low[c])}..{int(high[c])}"
-              if value % 1 == 0 else
-              f"{shown} is not a whole number of the response scale {int(low[c])}..{int(high[c])}",
-              instrument.item_keys[c])
+        _fail(
+            rows[r],
+            f"{shown} is outside the response scale {int(low[c])}..{int(high[c])}"
+            if value % 1 == 0
+            else (
+                f"{shown} is not a whole number of the response scale {int(low[c])}..{int(high[c])}"
+            ),
+            instrument.item_keys[c],
+        )
 
     team = np.char.strip(cells[:, seen[team_column]])
     if (team == "").any():
@@ -322,8 +352,11 @@ def _team_sizes(column: np.ndarray, team: np.ndarray, rows: np.ndarray, name: st
     over = ~np.isnan(per_team) & (count > per_team)
     if over.any():
         t = np.argmax(over)
-        _fail(rows[first[t]], f"team {str(labels[t])!r} has {count[t]} rows but a team size of "
-              f"{int(per_team[t])}", name)
+        _fail(
+            rows[first[t]],
+            f"team {str(labels[t])!r} has {count[t]} rows but a team size of {int(per_team[t])}",
+            name,
+        )
     keep = ~np.isnan(per_team)
     return dict(zip(labels[keep].tolist(), per_team[keep].astype(int).tolist(), strict=True))
 
@@ -368,9 +401,18 @@ def analysis_csv(result: dict) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     writer.writerows(
-        [_cell(label), _cell(info["team_size"]), _cell(info["n"]), _cell(scale), _cell(s["n"]),
-         _cell(s["mean"]), _cell(s["sd"]), _cell(s["ci_low"]), _cell(s["ci_high"]),
-         _cell(s["rwg_j"])]
+        [
+            _cell(label),
+            _cell(info["team_size"]),
+            _cell(info["n"]),
+            _cell(scale),
+            _cell(s["n"]),
+            _cell(s["mean"]),
+            _cell(s["sd"]),
+            _cell(s["ci_low"]),
+            _cell(s["ci_high"]),
+            _cell(s["rwg_j"]),
+        ]
         for label, info in result["teams"].items()
         for scale, s in info["scales"].items()
     )

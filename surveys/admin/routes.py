@@ -129,9 +129,7 @@ def team_deactivate_members(team_id: int):
     team = team_or_404(team_id)
     if ConfirmForm().validate_on_submit():
         count = rosters.deactivate_members(team)
-        flash(
-            _("%(n)s member(s) of “%(name)s” deactivated.", n=count, name=team.name), "success"
-        )
+        flash(_("%(n)s member(s) of “%(name)s” deactivated.", n=count, name=team.name), "success")
     return redirect(url_for("admin.team", team_id=team.id))
 
 

@@ -51,23 +51,28 @@ class WaveForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     instrument = SelectField(_l("Instrument"), validators=[DataRequired()])
     teams = CheckboxListField(_l("Teams"), coerce=int)
-    opens_at = DateTimeLocalField(_l("Opens (UTC)"), format=DATETIME_FORMATS,
-                                  validators=[InputRequired()])
-    closes_at = DateTimeLocalField(_l("Closes (UTC)"), format=DATETIME_FORMATS,
-                                   validators=[InputRequired()])
+    opens_at = DateTimeLocalField(
+        _l("Opens (UTC)"), format=DATETIME_FORMATS, validators=[InputRequired()]
+    )
+    closes_at = DateTimeLocalField(
+        _l("Closes (UTC)"), format=DATETIME_FORMATS, validators=[InputRequired()]
+    )
     k = IntegerField(
         _l("Group minimum k"),
         validators=[
             InputRequired(),
-            NumberRange(min=MIN_K, message=_l(
-                "k must be at least %(min)s: smaller groups cannot stay anonymous.")),
+            NumberRange(
+                min=MIN_K,
+                message=_l("k must be at least %(min)s: smaller groups cannot stay anonymous."),
+            ),
             NumberRange(max=MAX_K, message=_l("k can be at most %(max)s.")),
         ],
     )
     submit = SubmitField(_l("Save"))
 
-    def __init__(self, team_choices: list[tuple[int, str]], *args, pinned: str | None = None,
-                 **kwargs):
+    def __init__(
+        self, team_choices: list[tuple[int, str]], *args, pinned: str | None = None, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.instrument.choices = instrument_choices()
         if pinned and pinned not in dict(self.instrument.choices):
@@ -104,8 +109,9 @@ class OpenWaveForm(FlaskForm):
     """
 
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    closes_at = DateTimeLocalField(_l("Closes (UTC)"), format=DATETIME_FORMATS,
-                                   validators=[InputRequired()])
+    closes_at = DateTimeLocalField(
+        _l("Closes (UTC)"), format=DATETIME_FORMATS, validators=[InputRequired()]
+    )
     opens_at = DateTimeLocalField(_l("Opens (UTC)"), format=DATETIME_FORMATS)
     k = IntegerField(_l("Group minimum k"))
     instrument = StringField(_l("Instrument"))
@@ -138,8 +144,9 @@ class OpenWaveForm(FlaskForm):
 
 
 LOCKED_MESSAGE = _l("This wave has opened: k, the instrument and the teams can no longer change.")
-OPENS_LOCKED_MESSAGE = _l("This wave has opened: its open date can no longer change. Nothing "
-                          "was saved.")
+OPENS_LOCKED_MESSAGE = _l(
+    "This wave has opened: its open date can no longer change. Nothing was saved."
+)
 
 
 class ConfirmForm(FlaskForm):

@@ -43,9 +43,7 @@ def _team_choices(visible: set[int] | None, also: list[Team] = ()) -> list[tuple
     A department has no roster of its own, so it would get no invitations.
     """
     query = (
-        db.select(Team)
-        .where(Team.archived.is_(False), ~Team.children.any())
-        .order_by(Team.name)
+        db.select(Team).where(Team.archived.is_(False), ~Team.children.any()).order_by(Team.name)
     )
     if visible is not None:
         query = query.where(Team.id.in_(visible))
@@ -102,15 +100,20 @@ def new_wave():
     if form.validate_on_submit():
         key, version = split_instrument(form.instrument.data)
         wave = waves.create(
-            name=form.name.data.strip(), instrument_key=key, instrument_version=version,
-            teams=_teams(form.teams.data), opens_at=form.opens_at.data,
-            closes_at=form.closes_at.data, k=form.k.data,
+            name=form.name.data.strip(),
+            instrument_key=key,
+            instrument_version=version,
+            teams=_teams(form.teams.data),
+            opens_at=form.opens_at.data,
+            closes_at=form.closes_at.data,
+            k=form.k.data,
         )
         db.session.commit()
         flash(_("Wave created."), "success")
         return redirect(url_for("facilitate.wave", wave_id=wave.id))
-    return render_template("facilitate/wave_form.html", form=form, wave=None,
-                           refused=instruments.refused()), 400 if form.errors else 200
+    return render_template(
+        "facilitate/wave_form.html", form=form, wave=None, refused=instruments.refused()
+    ), 400 if form.errors else 200
 
 
 @bp.get("/waves/<int:wave_id>")
@@ -125,8 +128,9 @@ def wave(wave_id: int):
         "wave": wave,
         "status": status,
         "instrument": instrument,
-        "teams": sorted((t for t in wave.teams if visible is None or t.id in visible),
-                        key=lambda t: t.name),
+        "teams": sorted(
+            (t for t in wave.teams if visible is None or t.id in visible), key=lambda t: t.name
+        ),
         "can_manage": waves.can_manage(wave, visible),
         "confirm": ConfirmForm(),
     }
@@ -149,8 +153,10 @@ def edit_wave(wave_id: int):
         return redirect(url_for("facilitate.wave", wave_id=wave.id))
     if waves.is_locked(wave):
         return _edit_open_wave(wave, visible)
-    form = WaveForm(_team_choices(visible, wave.teams),
-                    pinned=f"{wave.instrument_key}:{wave.instrument_version}")
+    form = WaveForm(
+        _team_choices(visible, wave.teams),
+        pinned=f"{wave.instrument_key}:{wave.instrument_version}",
+    )
     if request.method == "GET":
         form.name.data = wave.name
         form.instrument.data = f"{wave.instrument_key}:{wave.instrument_version}"
@@ -159,20 +165,30 @@ def edit_wave(wave_id: int):
     if form.validate_on_submit():
         try:
             waves.update(
-                wave, name=form.name.data.strip(), opens_at=form.opens_at.data,
-                closes_at=form.closes_at.data, k=form.k.data,
-                instrument=split_instrument(form.instrument.data), teams=_teams(form.teams.data),
+                wave,
+                name=form.name.data.strip(),
+                opens_at=form.opens_at.data,
+                closes_at=form.closes_at.data,
+                k=form.k.data,
+                instrument=split_instrument(form.instrument.data),
+                teams=_teams(form.teams.data),
             )
         except waves.WaveLockedError:
             db.session.rollback()
-            flash(_("This wave opened meanwhile: its open date, k, the instrument and the "
-                    "teams can no longer change. Nothing was saved."), "error")
+            flash(
+                _(
+                    "This wave opened meanwhile: its open date, k, the instrument and the "
+                    "teams can no longer change. Nothing was saved."
+                ),
+                "error",
+            )
             return redirect(url_for("facilitate.edit_wave", wave_id=wave.id))
         db.session.commit()
         flash(_("Wave saved."), "success")
         return redirect(url_for("facilitate.wave", wave_id=wave.id))
-    return render_template("facilitate/wave_form.html", form=form, wave=wave,
-                           refused=instruments.refused()), 400 if form.errors else 200
+    return render_template(
+        "facilitate/wave_form.html", form=form, wave=wave, refused=instruments.refused()
+    ), 400 if form.errors else 200
 
 
 def _edit_open_wave(wave: Wave, visible: set[int] | None):
@@ -185,13 +201,18 @@ def _edit_open_wave(wave: Wave, visible: set[int] | None):
         flash(_("Wave saved."), "success")
         return redirect(url_for("facilitate.wave", wave_id=wave.id))
     if any(getattr(form, name).errors for name in waves.LOCKED_FIELDS):
-        flash(_("This wave has opened: k, the instrument and the teams can no longer change."),
-              "error")
+        flash(
+            _("This wave has opened: k, the instrument and the teams can no longer change."),
+            "error",
+        )
     if form.opens_at.errors:
         flash(" ".join(str(error) for error in form.opens_at.errors), "error")
     instrument = instruments.get(wave.instrument_key, wave.instrument_version)
     return render_template(
-        "facilitate/wave_open_form.html", form=form, wave=wave, instrument=instrument,
+        "facilitate/wave_open_form.html",
+        form=form,
+        wave=wave,
+        instrument=instrument,
         teams=sorted(wave.teams, key=lambda t: t.name),
     ), (400 if form.errors else 200)
 
@@ -244,8 +265,10 @@ def invitations_print(wave_id: int):
     """A printable page: one bilingual card per member with the link and its QR code."""
     wave, visible = _managed_wave_or_404(wave_id)
     return render_template(
-        "facilitate/invitations_print.html", wave=wave,
-        rows=waves.invitation_rows(wave, visible), lines=invitations.card_lines(wave),
+        "facilitate/invitations_print.html",
+        wave=wave,
+        rows=waves.invitation_rows(wave, visible),
+        lines=invitations.card_lines(wave),
         qr_svg=invitations.qr_svg,
     )
 
@@ -262,8 +285,9 @@ def close_wave(wave_id: int):
         flash(_("This wave is already closed."), "info")
         return redirect(url_for("facilitate.wave", wave_id=wave.id))
     if wave.status() == "scheduled":
-        flash(_("A wave that has not opened yet cannot be closed; change its dates instead."),
-              "error")
+        flash(
+            _("A wave that has not opened yet cannot be closed; change its dates instead."), "error"
+        )
         return redirect(url_for("facilitate.wave", wave_id=wave.id))
     form = ConfirmForm()
     if form.validate_on_submit():

@@ -88,16 +88,18 @@ def load(folders: Iterable[Path]) -> Catalogue:
     A file that fails validation, or whose key and version an earlier file already has, is
     refused; the first file of a key and version wins.
     """
-    paths = [path for folder in folders if folder.is_dir()
-             for path in sorted(folder.glob("*.toml"))]
+    paths = [
+        path for folder in folders if folder.is_dir() for path in sorted(folder.glob("*.toml"))
+    ]
     results = check_files(paths, Catalogue(MappingProxyType({})))
     found = {(inst.key, inst.version): inst for _path, inst, refusal in results if refusal is None}
     refused = tuple(refusal for _path, _inst, refusal in results if refusal is not None)
     return Catalogue(MappingProxyType(found), refused)
 
 
-def check(path: Path, loaded: Mapping[tuple[str, str], Instrument]
-          ) -> tuple[Instrument | None, Refusal | None]:
+def check(
+    path: Path, loaded: Mapping[tuple[str, str], Instrument]
+) -> tuple[Instrument | None, Refusal | None]:
     """Validate one file as the app does, against the instruments already ``loaded``.
 
     Returns the instrument and ``None``, or what was read (``None`` if nothing could be) and
@@ -117,7 +119,9 @@ def check(path: Path, loaded: Mapping[tuple[str, str], Instrument]
         path,
         f"instrument {inst.key!r} version {inst.version!r} is already defined in "
         f"{earlier.source}, so this file is not used; give it a new key or version",
-        inst.key, inst.version, Path(earlier.source),
+        inst.key,
+        inst.version,
+        Path(earlier.source),
     )
 
 
@@ -139,8 +143,9 @@ def _too_long_for_the_database(inst: Instrument) -> str | None:
     return None
 
 
-def check_files(paths: Iterable[Path], catalogue: Catalogue
-                ) -> list[tuple[Path, Instrument | None, Refusal | None]]:
+def check_files(
+    paths: Iterable[Path], catalogue: Catalogue
+) -> list[tuple[Path, Instrument | None, Refusal | None]]:
     """:func:`check` each file against the catalogue and the good files before it."""
     loaded = dict(catalogue.instruments)
     results = []
@@ -202,5 +207,4 @@ def _version(text: str) -> tuple:
     Every part is an (int, str) pair, so "1.0.0" and "1.0.0b1" compare instead of raising.
     """
     # isdigit() alone admits "²", which int() refuses.
-    return tuple((int(p), "") if p.isascii() and p.isdigit() else (-1, p)
-                 for p in text.split("."))
+    return tuple((int(p), "") if p.isascii() and p.isdigit() else (-1, p) for p in text.split("."))

@@ -93,11 +93,17 @@ def _refused_post():
     """A 4xx page when a POST body is not a UTF-8 URL-encoded form or lacks CSRF, else None."""
     problem = body_problem(request.mimetype, request.get_data(cache=True))
     if problem == "encoding":
-        return _problem(415, _("Form not readable"),
-                        _("The answers must be sent as an ordinary web form. Nothing was saved."))
+        return _problem(
+            415,
+            _("Form not readable"),
+            _("The answers must be sent as an ordinary web form. Nothing was saved."),
+        )
     if problem == "utf-8":
-        return _problem(400, _("Form not readable"),
-                        _("The form data is not valid UTF-8 text. Nothing was saved."))
+        return _problem(
+            400,
+            _("Form not readable"),
+            _("The form data is not valid UTF-8 text. Nothing was saved."),
+        )
     if current_app.config.get("WTF_CSRF_ENABLED", True):
         csrf.protect()  # raises CSRFError, shown by csrf_failed below
     return None
@@ -127,14 +133,21 @@ def _refused_fields(form):
     """A 400 page naming a posted field that is not in the survey or came twice, or None."""
     extra = unknown_fields(form, request.form)
     if extra:
-        return _problem(400, _("Unknown form field"),
-                        _("The form contained a field this survey does not have: %(name)s.",
-                          name=extra[0]))
+        return _problem(
+            400,
+            _("Unknown form field"),
+            _("The form contained a field this survey does not have: %(name)s.", name=extra[0]),
+        )
     repeated = repeated_fields(request.form)
     if repeated:
-        return _problem(400, _("Answer given twice"),
-                        _("The field %(name)s was sent more than once; each question takes "
-                          "one answer.", name=repeated[0]))
+        return _problem(
+            400,
+            _("Answer given twice"),
+            _(
+                "The field %(name)s was sent more than once; each question takes one answer.",
+                name=repeated[0],
+            ),
+        )
     return None
 
 
@@ -145,19 +158,32 @@ def _problem(status: int, title: str, message: str):
 @bp.errorhandler(RequestEntityTooLarge)
 def too_large(error):
     """Survey answers are small; a huge body is refused before it is read."""
-    return _problem(413, _("Too much data"),
-                    _("The form sent more data than a survey answer needs, so nothing was "
-                      "saved. If you wrote a long comment, shorten it and send again."))
+    return _problem(
+        413,
+        _("Too much data"),
+        _(
+            "The form sent more data than a survey answer needs, so nothing was "
+            "saved. If you wrote a long comment, shorten it and send again."
+        ),
+    )
 
 
 @bp.errorhandler(CSRFError)
 def csrf_failed(error):
-    return _problem(400, _("The form has expired"),
-                    _("For your safety the form could not be accepted, and nothing was saved. "
-                      "Open your survey link again and send your answers once more."))
+    return _problem(
+        400,
+        _("The form has expired"),
+        _(
+            "For your safety the form could not be accepted, and nothing was saved. "
+            "Open your survey link again and send your answers once more."
+        ),
+    )
 
 
 @bp.errorhandler(TooManyRequests)
 def too_many(error):
-    return _problem(429, _("Too many attempts"),
-                    _("Please wait a minute, then send the form again. Nothing was saved."))
+    return _problem(
+        429,
+        _("Too many attempts"),
+        _("Please wait a minute, then send the form again. Nothing was saved."),
+    )

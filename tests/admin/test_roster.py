@@ -168,9 +168,7 @@ NOT_TEXT = (
         b"PK\x03\x04\x14\x00\x06\x00",  # an .xlsx workbook
     ],
 )
-def test_file_that_is_not_text_is_refused_with_one_message(
-    app, admin_client, tree, data
-):
+def test_file_that_is_not_text_is_refused_with_one_message(app, admin_client, tree, data):
     response = upload(admin_client, data)
     assert error_rows(response) == [("—", "", NOT_TEXT)]
     assert members(app) == []
@@ -179,8 +177,11 @@ def test_file_that_is_not_text_is_refused_with_one_message(
 def test_undecodable_file_is_refused_in_chinese(app, admin_client, tree):
     response = upload(admin_client, b"\xff\xfe\x00t", **{"Accept-Language": "zh-CN"})
     assert error_rows(response) == [
-        ("—", "", "这不是 UTF-8 或 GB18030（GBK）编码的 CSV 文本；"
-         "请另存为“CSV UTF-8”格式后重新导入"),
+        (
+            "—",
+            "",
+            "这不是 UTF-8 或 GB18030（GBK）编码的 CSV 文本；请另存为“CSV UTF-8”格式后重新导入",
+        ),
     ]
 
 
@@ -210,8 +211,12 @@ def test_utf8_file_with_a_stray_byte_is_refused_naming_the_row(app, admin_client
     assert error_rows(response) == [("3", "", NOT_UTF8)]
     zh = upload(admin_client, STRAY_BYTE, **{"Accept-Language": "zh-CN"})
     assert error_rows(zh) == [
-        ("3", "", "文件不是 UTF-8 编码（第一处在第 3 行）；如果文件是由中文 Windows 上的 Excel "
-         "保存的，请选择编码 GB18030（GBK）后重新导入"),
+        (
+            "3",
+            "",
+            "文件不是 UTF-8 编码（第一处在第 3 行）；如果文件是由中文 Windows 上的 Excel "
+            "保存的，请选择编码 GB18030（GBK）后重新导入",
+        ),
     ]
     assert members(app) == before
 
@@ -229,13 +234,21 @@ def test_file_that_is_not_gb18030_when_chosen_is_refused(app, admin_client, tree
     data = b"team,name\nEast,Bo\n\nEast,\x81\x20\n"  # a byte pair GB18030 does not allow
     response = upload(admin_client, data, encoding="gb18030")
     assert error_rows(response) == [
-        ("4", "", "the file is not GB18030 (GBK) (first on row 4); choose the encoding it was "
-         "saved in (UTF-8 for “CSV UTF-8”) and import it again"),
+        (
+            "4",
+            "",
+            "the file is not GB18030 (GBK) (first on row 4); choose the encoding it was "
+            "saved in (UTF-8 for “CSV UTF-8”) and import it again",
+        ),
     ]
     zh = upload(admin_client, data, encoding="gb18030", **{"Accept-Language": "zh-CN"})
     assert error_rows(zh) == [
-        ("4", "", "文件不是 GB18030（GBK）编码（第一处在第 4 行）；请选择文件保存时所用的编码"
-         "（“CSV UTF-8”为 UTF-8）后重新导入"),
+        (
+            "4",
+            "",
+            "文件不是 GB18030（GBK）编码（第一处在第 4 行）；请选择文件保存时所用的编码"
+            "（“CSV UTF-8”为 UTF-8）后重新导入",
+        ),
     ]
     assert members(app) == []
 
@@ -248,13 +261,21 @@ def test_byte_order_mark_means_utf8_whatever_is_chosen(app, admin_client, tree, 
     bad = "\ufeffteam,name\nEast,韩梅梅\n".encode()[:-10] + "韩梅梅\n".encode("gbk")
     response = upload(admin_client, bad, encoding=encoding)
     assert error_rows(response) == [
-        ("2", "", "the file starts with the mark of UTF-8 but is not UTF-8 (first on row 2); "
-         "save it as “CSV UTF-8” and import it again"),
+        (
+            "2",
+            "",
+            "the file starts with the mark of UTF-8 but is not UTF-8 (first on row 2); "
+            "save it as “CSV UTF-8” and import it again",
+        ),
     ]
     zh = upload(admin_client, bad, encoding=encoding, **{"Accept-Language": "zh-CN"})
     assert error_rows(zh) == [
-        ("2", "", "文件以 UTF-8 的标记开头，但不是 UTF-8 编码（第一处在第 2 行）；"
-         "请另存为“CSV UTF-8”格式后重新导入"),
+        (
+            "2",
+            "",
+            "文件以 UTF-8 的标记开头，但不是 UTF-8 编码（第一处在第 2 行）；"
+            "请另存为“CSV UTF-8”格式后重新导入",
+        ),
     ]
     assert members(app) == [("East", "李雷", None, True)]
 
@@ -291,8 +312,6 @@ def test_row_problems_are_named_in_chinese(app, admin_client, tree):
 def test_chinese_headers_are_accepted(app, admin_client, tree):
     assert upload(admin_client, "团队,姓名,邮箱\nEast,韩梅梅,\n").status_code == 302
     assert members(app) == [("East", "韩梅梅", None, True)]
-
-
 
 
 @pytest.mark.parametrize(
@@ -479,7 +498,10 @@ def test_large_roster_is_accepted_with_csrf_protection_on(make_app):
     page = client.get("/admin/roster").get_data(as_text=True)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     data = "team,name\n" + "".join(f"East,Person {i}\n" for i in range(200))
-    response = client.post("/admin/roster", content_type="multipart/form-data", data={
-        "csrf_token": token, "file": (io.BytesIO(data.encode()), "roster.csv")})
+    response = client.post(
+        "/admin/roster",
+        content_type="multipart/form-data",
+        data={"csrf_token": token, "file": (io.BytesIO(data.encode()), "roster.csv")},
+    )
     assert response.status_code == 302
     assert len(members(app)) == 200

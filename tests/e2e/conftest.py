@@ -20,8 +20,15 @@ from surveys.db import db
 from surveys.models import Invitation, Response, Wave
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 class LiveServer:
@@ -43,8 +50,11 @@ class LiveServer:
                 .where(Invitation.wave_id == self.open_wave().id, Invitation.used.is_(False))
                 .order_by(Invitation.id)
             ).all()
-            invitation = next(i for i in unused if i.id not in self._handed_out
-                              and len(i.team.members) >= min_team_size)
+            invitation = next(
+                i
+                for i in unused
+                if i.id not in self._handed_out and len(i.team.members) >= min_team_size
+            )
             self._handed_out.add(invitation.id)
             return f"{self.url}/s/{invitations.token_of(invitation)}"
 
@@ -52,7 +62,8 @@ class LiveServer:
         """Responses stored for the open wave."""
         with self.app.app_context():
             return db.session.scalar(
-                db.select(db.func.count()).select_from(Response)
+                db.select(db.func.count())
+                .select_from(Response)
                 .where(Response.wave_id == self.open_wave().id)
             )
 
@@ -62,11 +73,13 @@ def live_server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("e2e")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("TRUSTSURVEY_INSTANCE", str(folder / "instance"))
-        app = create_app({
-            "SECRET_KEY": "e2e-secret",
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'demo.sqlite3'}",
-            "RATELIMIT_ENABLED": False,
-        })
+        app = create_app(
+            {
+                "SECRET_KEY": "e2e-secret",
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'demo.sqlite3'}",
+                "RATELIMIT_ENABLED": False,
+            }
+        )
     with app.app_context():
         database.upgrade()
         demo.seed_if_empty()

@@ -28,10 +28,21 @@ ADMIN = ("first.admin@example.org", "admin pass phrase 26")
 FACILITATOR = ("fiona@example.org", "Fiona Facilitator", "facilitator pass 26")
 BIG_TEAM, SMALL_TEAM = "Backend", "Frontend"
 ROSTER = {
-    BIG_TEAM: ["Ada Lovelace", "Grace Hopper", "Alan Turing", "Wang Fang 王芳", "Zhang Wei 张伟",
-               "Edsger Dijkstra"],
-    SMALL_TEAM: ["Barbara Liskov", "Liu Yang 刘洋", "Donald Knuth", "Chen Jing 陈静",
-                 "Ken Thompson"],
+    BIG_TEAM: [
+        "Ada Lovelace",
+        "Grace Hopper",
+        "Alan Turing",
+        "Wang Fang 王芳",
+        "Zhang Wei 张伟",
+        "Edsger Dijkstra",
+    ],
+    SMALL_TEAM: [
+        "Barbara Liskov",
+        "Liu Yang 刘洋",
+        "Donald Knuth",
+        "Chen Jing 陈静",
+        "Ken Thompson",
+    ],
 }
 ANSWERS = {BIG_TEAM: 5, SMALL_TEAM: 2}  # k = 5: the first team reaches it, the second does not
 FULL = instruments.get("full", "1.0.0")
@@ -46,17 +57,18 @@ def empty_install(tmp_path_factory):
     folder = tmp_path_factory.mktemp("empty-install")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("TRUSTSURVEY_INSTANCE", str(folder / "instance"))
-        app = create_app({
-            "SECRET_KEY": "e2e-journey-secret",
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'empty.sqlite3'}",
-            "RATELIMIT_ENABLED": False,
-        })
+        app = create_app(
+            {
+                "SECRET_KEY": "e2e-journey-secret",
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'empty.sqlite3'}",
+                "RATELIMIT_ENABLED": False,
+            }
+        )
     with app.app_context():
         database.upgrade()
     email, password = ADMIN
     result = app.test_cli_runner().invoke(
-        args=["create-user", email, "--role", "admin", "--name", "First Admin",
-              "--password-stdin"],
+        args=["create-user", email, "--role", "admin", "--name", "First Admin", "--password-stdin"],
         input=password + "\n",
     )
     assert result.exit_code == 0, result.output
@@ -130,9 +142,11 @@ def answer_survey(page, link: str, respondent: int) -> None:
 
 
 def results_row(page, team: str) -> str:
-    return page.locator("table.results tbody tr").filter(
-        has=page.get_by_role("rowheader", name=team, exact=True)
-    ).inner_text()
+    return (
+        page.locator("table.results tbody tr")
+        .filter(has=page.get_by_role("rowheader", name=team, exact=True))
+        .inner_text()
+    )
 
 
 def counts_row(page, team: str) -> list[str]:

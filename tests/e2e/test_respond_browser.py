@@ -65,9 +65,12 @@ def test_switching_language_keeps_the_answers_and_the_comment(live_server, new_p
     assert page.get_by_text(PULSE.item("fam1").text["zh"], exact=True).count() == 0
     assert page.locator(".error-summary, .error").count() == 0
     checked = page.eval_on_selector_all(
-        "input[type=radio]:checked", "inputs => inputs.map(i => [i.name, i.value])")
-    options = {key: page.locator(f"input[type=radio][name='{key}']").nth(option - 1)
-               .get_attribute("value") for key, option in chosen.items()}
+        "input[type=radio]:checked", "inputs => inputs.map(i => [i.name, i.value])"
+    )
+    options = {
+        key: page.locator(f"input[type=radio][name='{key}']").nth(option - 1).get_attribute("value")
+        for key, option in chosen.items()
+    }
     assert dict(checked) == options
     assert page.input_value("textarea[name=comment]") == comment
     assert live_server.responses() == before  # switching records nothing
@@ -112,8 +115,13 @@ def test_enter_on_an_answer_sends_the_form_rather_than_switching_language(live_s
 def test_phone_screen_has_no_horizontal_scroll_and_submit_is_reachable(
     live_server, new_page, locale
 ):
-    page = new_page(locale=locale, viewport={"width": 375, "height": 740}, is_mobile=True,
-                    has_touch=True, device_scale_factor=2)
+    page = new_page(
+        locale=locale,
+        viewport={"width": 375, "height": 740},
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+    )
     page.goto(live_server.fresh_link())
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     button = page.locator(SUBMIT)

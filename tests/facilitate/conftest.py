@@ -82,8 +82,14 @@ def add_responses(app):
     return lambda *args, app=app, **kwargs: _add_responses(app, *args, **kwargs)
 
 
-def _make_wave(app, team_ids: list[int], state: str = "open", k: int = 5,
-              instrument: str = "full", name: str = "Spring") -> int:
+def _make_wave(
+    app,
+    team_ids: list[int],
+    state: str = "open",
+    k: int = 5,
+    instrument: str = "full",
+    name: str = "Spring",
+) -> int:
     """A wave that is 'scheduled', 'open' or 'due' (past its close date, not yet closed)."""
     now = utcnow().replace(microsecond=0)
     day = dt.timedelta(days=1)
@@ -95,15 +101,23 @@ def _make_wave(app, team_ids: list[int], state: str = "open", k: int = 5,
     inst = instruments.get(instrument, "1.0.0")
     with app.app_context():
         teams = [db.session.get(Team, i) for i in team_ids]
-        wave = Wave(name=name, instrument_key=inst.key, instrument_version=inst.version,
-                    opens_at=opens, closes_at=closes, k=k, teams=teams)
+        wave = Wave(
+            name=name,
+            instrument_key=inst.key,
+            instrument_version=inst.version,
+            opens_at=opens,
+            closes_at=closes,
+            k=k,
+            teams=teams,
+        )
         db.session.add(wave)
         db.session.commit()
         return wave.id
 
 
-def _add_responses(app, wave_id: int, team_id: int, n: int, seed: int,
-                  missing: float = 0.05) -> None:
+def _add_responses(
+    app, wave_id: int, team_id: int, n: int, seed: int, missing: float = 0.05
+) -> None:
     """``n`` responses with seeded random answers in range over the full instrument.
 
     About ``missing`` of the answers are left out, as a respondent skipping an item would.
@@ -114,7 +128,8 @@ def _add_responses(app, wave_id: int, team_id: int, n: int, seed: int,
     skipped = rng.random((n, len(FULL.items))) < missing
     with app.app_context():
         for row, skip in zip(values, skipped, strict=True):
-            answers = {key: int(v) for key, v, s in zip(FULL.item_keys, row, skip, strict=True)
-                       if not s}
+            answers = {
+                key: int(v) for key, v, s in zip(FULL.item_keys, row, skip, strict=True) if not s
+            }
             db.session.add(Response(wave_id=wave_id, team_id=team_id, answers=answers))
         db.session.commit()

@@ -11,19 +11,32 @@ from surveys.db import db
 from surveys.models import Invitation, Member, Response, ScaleResult, TeamScaleResult, Wave
 
 FULL = instruments.get("full", "1.0.0")
-SCALE_FIELDS = ("alpha", "alpha_ci_low", "alpha_ci_high", "omega_total", "icc1", "icc2",
-                "mean_rwg_j")
+SCALE_FIELDS = (
+    "alpha",
+    "alpha_ci_low",
+    "alpha_ci_high",
+    "omega_total",
+    "icc1",
+    "icc2",
+    "mean_rwg_j",
+)
 TEAM_FIELDS = ("mean", "sd", "ci_low", "ci_high", "rwg_j")
 
 
 def _stored(app, wave_id):
     with app.app_context():
-        scales = {r.scale: {f: getattr(r, f) for f in (*SCALE_FIELDS, "n_respondents")}
-                  for r in db.session.scalars(
-                      db.select(ScaleResult).where(ScaleResult.wave_id == wave_id))}
-        teams = {(r.team_id, r.scale): {f: getattr(r, f) for f in (*TEAM_FIELDS, "n", "team_size")}
-                 for r in db.session.scalars(
-                     db.select(TeamScaleResult).where(TeamScaleResult.wave_id == wave_id))}
+        scales = {
+            r.scale: {f: getattr(r, f) for f in (*SCALE_FIELDS, "n_respondents")}
+            for r in db.session.scalars(
+                db.select(ScaleResult).where(ScaleResult.wave_id == wave_id)
+            )
+        }
+        teams = {
+            (r.team_id, r.scale): {f: getattr(r, f) for f in (*TEAM_FIELDS, "n", "team_size")}
+            for r in db.session.scalars(
+                db.select(TeamScaleResult).where(TeamScaleResult.wave_id == wave_id)
+            )
+        }
         return scales, teams
 
 
@@ -40,8 +53,9 @@ def _direct_analysis(app, wave_id, team_size, teams=None):
         if teams is not None:
             query = query.where(Response.team_id.in_(teams))
         rows = db.session.scalars(query).all()
-        answers = np.array([[r.answers.get(k, np.nan) for k in FULL.item_keys] for r in rows],
-                           dtype=float)
+        answers = np.array(
+            [[r.answers.get(k, np.nan) for k in FULL.item_keys] for r in rows], dtype=float
+        )
         teams = [r.team_id for r in rows]
     return trust.analyze(answers, teams, FULL, team_size=team_size)
 
@@ -49,9 +63,16 @@ def _direct_analysis(app, wave_id, team_size, teams=None):
 def _use_invitations(app, wave_id, team_id, n):
     """Mark ``n`` of the team's invitations used, as ``n`` answers through them would."""
     with app.app_context():
-        found = db.session.scalars(db.select(Invitation).where(
-            Invitation.wave_id == wave_id, Invitation.team_id == team_id,
-            Invitation.used.is_(False)).order_by(Invitation.id).limit(n)).all()
+        found = db.session.scalars(
+            db.select(Invitation)
+            .where(
+                Invitation.wave_id == wave_id,
+                Invitation.team_id == team_id,
+                Invitation.used.is_(False),
+            )
+            .order_by(Invitation.id)
+            .limit(n)
+        ).all()
         assert len(found) == n
         for invitation in found:
             invitation.used = True
@@ -60,8 +81,9 @@ def _use_invitations(app, wave_id, team_id, n):
 
 def _set_active(app, team_id, names, active):
     with app.app_context():
-        for member in db.session.scalars(db.select(Member).where(
-                Member.team_id == team_id, Member.name.in_(names))):
+        for member in db.session.scalars(
+            db.select(Member).where(Member.team_id == team_id, Member.name.in_(names))
+        ):
             member.active = active
         db.session.commit()
 
@@ -81,8 +103,7 @@ def closed_wave(app, client, world, login, make_wave, add_responses):
     return wave_id
 
 
-def test_close_by_hand_sets_closed_at_and_stores_a_row_per_team_and_scale(app, world,
-                                                                          closed_wave):
+def test_close_by_hand_sets_closed_at_and_stores_a_row_per_team_and_scale(app, world, closed_wave):
     assert _closed_at(app, closed_wave) is not None
     scales, teams = _stored(app, closed_wave)
     assert set(scales) == {s.key for s in FULL.scales}
@@ -98,8 +119,9 @@ def test_stored_aggregates_match_a_direct_trust_analysis(app, world, closed_wave
         for field in (*SCALE_FIELDS, "n_respondents"):
             want = shown["scales"][scale.key][field]  # ICCs of one shown team: undefined
             got = scales[scale.key][field]
-            assert got is None if want is None else got == pytest.approx(
-                want, rel=1e-9, abs=1e-12), (scale.key, field)
+            assert (
+                got is None if want is None else got == pytest.approx(want, rel=1e-9, abs=1e-12)
+            ), (scale.key, field)
         got = teams[(world.alpha, scale.key)]
         want = expected["teams"][str(world.alpha)]["scales"][scale.key]
         for field in TEAM_FIELDS:
@@ -108,12 +130,18 @@ def test_stored_aggregates_match_a_direct_trust_analysis(app, world, closed_wave
     # A sanity anchor independent of trust: Alpha's familiarity mean by hand (reverse-keyed
     # fam4 mirrored as 6 - x, half rule: at least 3 of the 5 items answered).
     with app.app_context():
-        rows = db.session.scalars(db.select(Response).where(
-            Response.team_id == world.alpha, Response.wave_id == closed_wave)).all()
+        rows = db.session.scalars(
+            db.select(Response).where(
+                Response.team_id == world.alpha, Response.wave_id == closed_wave
+            )
+        ).all()
         person_scores = []
         for r in rows:
-            vals = [(6 - r.answers[k]) if k == "fam4" else r.answers[k]
-                    for k in ("fam1", "fam2", "fam3", "fam4", "fam5") if k in r.answers]
+            vals = [
+                (6 - r.answers[k]) if k == "fam4" else r.answers[k]
+                for k in ("fam1", "fam2", "fam3", "fam4", "fam5")
+                if k in r.answers
+            ]
             if len(vals) >= 2.5:
                 person_scores.append(np.mean(vals))
     assert teams[(world.alpha, "familiarity")]["mean"] == pytest.approx(np.mean(person_scores))
@@ -144,26 +172,31 @@ def test_team_below_k_is_stored_with_n_and_no_numbers(app, world, closed_wave):
         assert all(row[f] is None for f in TEAM_FIELDS)
 
 
-def test_closed_wave_page_shows_stored_results_and_hides_teams_below_k(app, client, world,
-                                                                       closed_wave):
+def test_closed_wave_page_shows_stored_results_and_hides_teams_below_k(
+    app, client, world, closed_wave
+):
     _, teams = _stored(app, closed_wave)
     page = client.get(f"/manage/waves/{closed_wave}").get_data(as_text=True)
-    assert f'{teams[(world.alpha, "familiarity")]["mean"]:.2f}' in page
+    assert f"{teams[(world.alpha, 'familiarity')]['mean']:.2f}" in page
     beta = re.search(r'<th scope="row">Beta</th>(.*?)</tr>', page, re.S).group(1)
     assert "fewer than k responses: hidden" in beta
     assert not re.search(r"\d\.\d", beta)
     assert "Scores stay hidden" not in page
 
 
-def test_closed_wave_page_reads_only_the_stored_tables(app, client, world, closed_wave,
-                                                       monkeypatch):
+def test_closed_wave_page_reads_only_the_stored_tables(
+    app, client, world, closed_wave, monkeypatch
+):
     def refuse(*args, **kwargs):
         raise AssertionError("a results page must not recompute")
 
     monkeypatch.setattr(trust, "analyze", refuse)
     with app.app_context():
-        row = db.session.scalars(db.select(TeamScaleResult).where(
-            TeamScaleResult.team_id == world.alpha, TeamScaleResult.scale == "familiarity")).one()
+        row = db.session.scalars(
+            db.select(TeamScaleResult).where(
+                TeamScaleResult.team_id == world.alpha, TeamScaleResult.scale == "familiarity"
+            )
+        ).one()
         row.mean = 4.321
         db.session.commit()
     page = client.get(f"/manage/waves/{closed_wave}").get_data(as_text=True)
@@ -180,7 +213,8 @@ def test_second_close_does_nothing(app, client, closed_wave):
     with app.app_context():
         assert waves.close(db.session.get(Wave, closed_wave)) is False
         assert db.session.scalar(db.select(db.func.count()).select_from(TeamScaleResult)) == len(
-            first[1])
+            first[1]
+        )
 
 
 def test_close_page_asks_for_confirmation_without_closing(app, client, world, login, make_wave):
@@ -204,9 +238,15 @@ def test_close_without_csrf_token_is_refused(make_app, world, login, make_wave):
         db.session.commit()
         admin = make_user("admin")
         login_as(client, admin)
-        wave = Wave(name="W", instrument_key="full", instrument_version="1.0.0", k=5,
-                    opens_at=waves.utcnow().replace(year=2020), closes_at=waves.utcnow().replace(
-                        year=2099), teams=[team])
+        wave = Wave(
+            name="W",
+            instrument_key="full",
+            instrument_version="1.0.0",
+            k=5,
+            opens_at=waves.utcnow().replace(year=2020),
+            closes_at=waves.utcnow().replace(year=2099),
+            teams=[team],
+        )
         db.session.add(wave)
         db.session.commit()
         wave_id = wave.id
@@ -223,16 +263,16 @@ def test_scheduled_wave_cannot_be_closed(app, client, world, login, make_wave):
     assert _closed_at(app, wave_id) is None
 
 
-def test_facilitator_cannot_close_a_wave_shared_with_another_facilitator(app, client, world,
-                                                                         login, make_wave):
+def test_facilitator_cannot_close_a_wave_shared_with_another_facilitator(
+    app, client, world, login, make_wave
+):
     wave_id = make_wave([world.alpha, world.beta])
     login(world.fac_a)
     client.post(f"/manage/waves/{wave_id}/close")
     assert _closed_at(app, wave_id) is None
 
 
-def test_facilitator_closes_a_wave_of_own_team(app, client, world, login, make_wave,
-                                               add_responses):
+def test_facilitator_closes_a_wave_of_own_team(app, client, world, login, make_wave, add_responses):
     wave_id = make_wave([world.alpha])
     add_responses(wave_id, world.alpha, 5, seed=21)
     login(world.fac_a)
@@ -242,16 +282,17 @@ def test_facilitator_closes_a_wave_of_own_team(app, client, world, login, make_w
     assert teams[(world.alpha, "openness")]["mean"] is not None
 
 
-def test_shared_wave_shows_each_facilitator_only_their_teams_rows(app, client, world, login,
-                                                                  make_wave, add_responses):
+def test_shared_wave_shows_each_facilitator_only_their_teams_rows(
+    app, client, world, login, make_wave, add_responses
+):
     wave_id = make_wave([world.alpha, world.beta], k=3)
     add_responses(wave_id, world.alpha, 5, seed=31)
     add_responses(wave_id, world.beta, 4, seed=32)
     login(world.admin)
     client.post(f"/manage/waves/{wave_id}/close")
     _, teams = _stored(app, wave_id)
-    beta_mean = f'{teams[(world.beta, "similarity")]["mean"]:.2f}'
-    alpha_mean = f'{teams[(world.alpha, "similarity")]["mean"]:.2f}'
+    beta_mean = f"{teams[(world.beta, 'similarity')]['mean']:.2f}"
+    alpha_mean = f"{teams[(world.alpha, 'similarity')]['mean']:.2f}"
     assert alpha_mean != beta_mean
     login(world.fac_a)
     page = client.get(f"/manage/waves/{wave_id}").get_data(as_text=True)
@@ -263,8 +304,9 @@ def test_shared_wave_shows_each_facilitator_only_their_teams_rows(app, client, w
     assert beta_mean in page
 
 
-def test_scale_below_k_within_a_team_is_hidden_on_its_own(app, client, world, login, make_wave,
-                                                          add_responses):
+def test_scale_below_k_within_a_team_is_hidden_on_its_own(
+    app, client, world, login, make_wave, add_responses
+):
     wave_id = make_wave([world.alpha], k=5)
     add_responses(wave_id, world.alpha, 5, seed=41, missing=0)
     with app.app_context():
@@ -293,7 +335,8 @@ def test_wave_without_responses_closes_with_empty_rows(app, client, world, login
 
 
 def test_population_is_the_invitations_issued_not_the_roster_at_close(
-        app, client, world, login, make_wave, add_responses):
+    app, client, world, login, make_wave, add_responses
+):
     # Six invited, five answered; one who answered has left the roster since. The roster at
     # close (5) would equal n and give every interval zero width: a census that never was.
     wave_id = make_wave([world.alpha], k=3)
@@ -302,9 +345,11 @@ def test_population_is_the_invitations_issued_not_the_roster_at_close(
     add_responses(wave_id, world.alpha, 5, seed=51, missing=0)
     _use_invitations(app, wave_id, world.alpha, 5)
     with app.app_context():
-        answered = db.session.scalars(db.select(Member.name).join(
-            Invitation, Invitation.member_id == Member.id).where(
-            Invitation.wave_id == wave_id, Invitation.used.is_(True))).first()
+        answered = db.session.scalars(
+            db.select(Member.name)
+            .join(Invitation, Invitation.member_id == Member.id)
+            .where(Invitation.wave_id == wave_id, Invitation.used.is_(True))
+        ).first()
     _set_active(app, world.alpha, [answered], False)
     client.post(f"/manage/waves/{wave_id}/close")
     _, teams = _stored(app, wave_id)
@@ -319,8 +364,9 @@ def test_population_is_the_invitations_issued_not_the_roster_at_close(
             assert row["ci_high"] - row["ci_low"] > 0, scale.key
 
 
-def test_population_counts_withdrawn_invitations(app, client, world, login, make_wave,
-                                                 add_responses):
+def test_population_counts_withdrawn_invitations(
+    app, client, world, login, make_wave, add_responses
+):
     # One of six left the roster before answering, the five others answered: the team size
     # stays 6, as it would had the leaver answered, so it does not tell who answered; and the
     # interval keeps a width, being no census of the six who were asked.
@@ -330,8 +376,11 @@ def test_population_counts_withdrawn_invitations(app, client, world, login, make
     _set_active(app, world.alpha, ["Ann 5"], False)
     add_responses(wave_id, world.alpha, 5, seed=52, missing=0)
     with app.app_context():
-        for invitation in db.session.scalars(db.select(Invitation).join(Member).where(
-                Invitation.wave_id == wave_id, Member.name != "Ann 5")):
+        for invitation in db.session.scalars(
+            db.select(Invitation)
+            .join(Member)
+            .where(Invitation.wave_id == wave_id, Member.name != "Ann 5")
+        ):
             invitation.used = True
         db.session.commit()
     client.post(f"/manage/waves/{wave_id}/close")
@@ -345,7 +394,8 @@ def test_population_counts_withdrawn_invitations(app, client, world, login, make
 
 
 def test_population_counts_a_used_invitation_of_a_member_who_left(
-        app, client, world, login, make_wave, add_responses):
+    app, client, world, login, make_wave, add_responses
+):
     # Beta: four invited, four answered, then one left the roster (three active at close).
     wave_id = make_wave([world.beta], k=3)
     login(world.admin)
@@ -359,7 +409,8 @@ def test_population_counts_a_used_invitation_of_a_member_who_left(
 
 
 def test_team_without_invitations_gets_no_population_correction(
-        app, client, world, login, make_wave, add_responses):
+    app, client, world, login, make_wave, add_responses
+):
     # Answers that reached the database without invitations tell no population size.
     wave_id = make_wave([world.beta], k=3)
     add_responses(wave_id, world.beta, 4, seed=54)
@@ -374,7 +425,8 @@ def test_team_without_invitations_gets_no_population_correction(
 
 
 def test_close_due_waves_command_closes_only_waves_past_their_close_date(
-        app, runner, world, make_wave, add_responses):
+    app, runner, world, make_wave, add_responses
+):
     due = make_wave([world.alpha], state="due", k=3)
     running = make_wave([world.beta], state="open")
     add_responses(due, world.alpha, 4, seed=61)
@@ -389,19 +441,19 @@ def test_close_due_waves_command_closes_only_waves_past_their_close_date(
     assert _stored(app, due)[1] == teams
 
 
-def test_facilitator_page_closes_a_wave_found_past_its_close_date(app, client, world, login,
-                                                                  make_wave, add_responses):
+def test_facilitator_page_closes_a_wave_found_past_its_close_date(
+    app, client, world, login, make_wave, add_responses
+):
     wave_id = make_wave([world.alpha], state="due", k=3)
     add_responses(wave_id, world.alpha, 3, seed=71)
     login(world.fac_a)
     page = client.get(f"/manage/waves/{wave_id}").get_data(as_text=True)
     assert _closed_at(app, wave_id) is not None
     _, teams = _stored(app, wave_id)
-    assert f'{teams[(world.alpha, "familiarity")]["mean"]:.2f}' in page
+    assert f"{teams[(world.alpha, 'familiarity')]['mean']:.2f}" in page
 
 
-def test_dashboard_closes_waves_found_past_their_close_date(app, client, world, login,
-                                                            make_wave):
+def test_dashboard_closes_waves_found_past_their_close_date(app, client, world, login, make_wave):
     wave_id = make_wave([world.alpha], state="due")
     login(world.fac_a)
     page = client.get("/manage/").get_data(as_text=True)
@@ -418,15 +470,17 @@ def test_close_that_lost_a_race_stores_nothing(app, world, make_wave, add_respon
         stale = db.session.get(Wave, wave_id)
         assert stale.closed_at is None
         with db.engine.begin() as other_process:
-            other_process.execute(db.update(Wave).where(Wave.id == wave_id)
-                                  .values(closed_at=waves.utcnow()))
+            other_process.execute(
+                db.update(Wave).where(Wave.id == wave_id).values(closed_at=waves.utcnow())
+            )
         assert waves.close(stale) is False
         assert stale.closed_at is not None
         assert db.session.scalars(db.select(TeamScaleResult)).all() == []
 
 
-def test_close_stores_results_on_each_database(make_app, backend, world_factory, make_wave,
-                                               add_responses):
+def test_close_stores_results_on_each_database(
+    make_app, backend, world_factory, make_wave, add_responses
+):
     """The conditional UPDATE, the JSON answers and the result rows on SQLite and PostgreSQL."""
     app = make_app(backend)
     ids = world_factory(app)
@@ -441,12 +495,14 @@ def test_close_stores_results_on_each_database(make_app, backend, world_factory,
     scales, teams = _stored(app, wave_id)
     assert scales["openness"]["alpha"] == pytest.approx(shown["scales"]["openness"]["alpha"])
     assert teams[(ids.alpha, "openness")]["mean"] == pytest.approx(
-        expected["teams"][str(ids.alpha)]["scales"]["openness"]["mean"])
+        expected["teams"][str(ids.alpha)]["scales"]["openness"]["mean"]
+    )
     assert teams[(ids.beta, "openness")]["mean"] is None
 
 
 def test_close_due_waves_command_reports_a_failing_wave_and_closes_the_others(
-        app, runner, world, make_wave, monkeypatch):
+    app, runner, world, make_wave, monkeypatch
+):
     broken = make_wave([world.alpha], state="due", name="Broken")
     fine = make_wave([world.beta], state="due", name="Fine")
     real_store = results.store
@@ -462,8 +518,12 @@ def test_close_due_waves_command_reports_a_failing_wave_and_closes_the_others(
     assert "Could not close wave" in result.output and "analysis failed" in result.output
     assert _closed_at(app, broken) is None and _closed_at(app, fine) is not None
     with app.app_context():
-        assert db.session.scalars(db.select(TeamScaleResult).where(
-            TeamScaleResult.wave_id == broken)).all() == []
+        assert (
+            db.session.scalars(
+                db.select(TeamScaleResult).where(TeamScaleResult.wave_id == broken)
+            ).all()
+            == []
+        )
 
 
 CLOSE_PATHS = {
@@ -476,7 +536,8 @@ CLOSE_PATHS = {
 
 @pytest.mark.parametrize("path", sorted(CLOSE_PATHS))
 def test_every_way_of_closing_rewrites_storage_order_after_the_close_commits(
-        app, client, runner, world, login, make_wave, monkeypatch, path):
+    app, client, runner, world, login, make_wave, monkeypatch, path
+):
     wave_id = make_wave([world.alpha], state="due", k=3)
     seen = []
 
@@ -493,7 +554,8 @@ def test_every_way_of_closing_rewrites_storage_order_after_the_close_commits(
 
 
 def test_a_failed_storage_rewrite_leaves_the_wave_closed_and_is_logged(
-        app, client, world, login, make_wave, add_responses, monkeypatch, caplog):
+    app, client, world, login, make_wave, add_responses, monkeypatch, caplog
+):
     wave_id = make_wave([world.alpha], state="due", k=3)
     add_responses(wave_id, world.alpha, 3, seed=101)
 
@@ -507,5 +569,6 @@ def test_a_failed_storage_rewrite_leaves_the_wave_closed_and_is_logged(
     assert "Wave closed" in response.get_data(as_text=True)
     assert _closed_at(app, wave_id) is not None
     assert _stored(app, wave_id)[1][(world.alpha, "familiarity")]["mean"] is not None
-    assert any("rewriting storage order failed" in r.getMessage() and r.exc_info
-               for r in caplog.records)
+    assert any(
+        "rewriting storage order failed" in r.getMessage() and r.exc_info for r in caplog.records
+    )

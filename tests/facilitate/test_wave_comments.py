@@ -12,7 +12,8 @@ def _comment(app, wave_id, team_id, texts):
 
 
 def test_comments_appear_only_for_teams_at_or_above_k_after_close(
-        app, client, world, login, make_wave, add_responses):
+    app, client, world, login, make_wave, add_responses
+):
     wave_id = make_wave([world.alpha, world.beta], k=5)
     add_responses(wave_id, world.alpha, 5, seed=1)
     add_responses(wave_id, world.beta, 4, seed=2)
@@ -30,7 +31,8 @@ def test_comments_appear_only_for_teams_at_or_above_k_after_close(
 
 
 def test_facilitator_sees_comments_of_own_teams_only(
-        app, client, world, login, make_wave, add_responses):
+    app, client, world, login, make_wave, add_responses
+):
     wave_id = make_wave([world.alpha, world.beta], k=3)
     add_responses(wave_id, world.alpha, 3, seed=3)
     add_responses(wave_id, world.beta, 3, seed=4)

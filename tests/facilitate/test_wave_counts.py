@@ -17,8 +17,9 @@ def _row(page: str, team: str) -> list[str]:
     return re.findall(r'<td class="num">(.*?)</td>', match.group(1))
 
 
-def test_open_wave_shows_responses_invitations_and_rate_per_team(client, world, login, make_wave,
-                                                                 add_responses):
+def test_open_wave_shows_responses_invitations_and_rate_per_team(
+    client, world, login, make_wave, add_responses
+):
     wave_id = make_wave([world.alpha, world.beta])
     login(world.admin)
     client.post(f"/manage/waves/{wave_id}/invitations")
@@ -36,8 +37,7 @@ def test_rate_is_a_dash_before_any_invitation_exists(client, world, login, make_
     assert _row(page, "Alpha") == ["0", "0", "–"]
 
 
-def test_facilitator_sees_counts_of_own_teams_only(client, world, login, make_wave,
-                                                   add_responses):
+def test_facilitator_sees_counts_of_own_teams_only(client, world, login, make_wave, add_responses):
     wave_id = make_wave([world.alpha, world.beta])
     add_responses(wave_id, world.beta, 2, seed=3)
     login(world.fac_a)
@@ -52,9 +52,16 @@ def test_open_wave_pages_contain_no_scores(app, client, world, login, make_wave,
     add_responses(wave_id, world.beta, 4, seed=5)
     login(world.admin)
     client.post(f"/manage/waves/{wave_id}/invitations")
-    pages = [client.get(path).get_data(as_text=True) for path in (
-        "/manage/", f"/manage/waves/{wave_id}", f"/manage/waves/{wave_id}/edit",
-        f"/manage/waves/{wave_id}/close", f"/manage/waves/{wave_id}/invitations/print")]
+    pages = [
+        client.get(path).get_data(as_text=True)
+        for path in (
+            "/manage/",
+            f"/manage/waves/{wave_id}",
+            f"/manage/waves/{wave_id}/edit",
+            f"/manage/waves/{wave_id}/close",
+            f"/manage/waves/{wave_id}/invitations/print",
+        )
+    ]
     full = instruments.get("full", "1.0.0")
     with app.app_context():
         answers = [r.answers for r in db.session.scalars(db.select(Response))]

@@ -11,9 +11,15 @@ def test_dashboard_sends_anonymous_visitors_to_sign_in(client):
 
 @pytest.mark.parametrize(
     "path",
-    ["/manage/", "/manage/waves/new", "/manage/waves/{w}", "/manage/waves/{w}/edit",
-     "/manage/waves/{w}/invitations.csv", "/manage/waves/{w}/invitations/print",
-     "/manage/waves/{w}/close"],
+    [
+        "/manage/",
+        "/manage/waves/new",
+        "/manage/waves/{w}",
+        "/manage/waves/{w}/edit",
+        "/manage/waves/{w}/invitations.csv",
+        "/manage/waves/{w}/invitations/print",
+        "/manage/waves/{w}/close",
+    ],
 )
 def test_researcher_gets_404_on_every_facilitator_page(client, world, login, make_wave, path):
     wave_id = make_wave([world.alpha])
@@ -23,13 +29,20 @@ def test_researcher_gets_404_on_every_facilitator_page(client, world, login, mak
 
 @pytest.mark.parametrize(
     "method, path",
-    [("get", "/manage/waves/{w}"), ("get", "/manage/waves/{w}/edit"),
-     ("post", "/manage/waves/{w}/edit"), ("post", "/manage/waves/{w}/invitations"),
-     ("get", "/manage/waves/{w}/invitations.csv"), ("get", "/manage/waves/{w}/invitations/print"),
-     ("get", "/manage/waves/{w}/close"), ("post", "/manage/waves/{w}/close")],
+    [
+        ("get", "/manage/waves/{w}"),
+        ("get", "/manage/waves/{w}/edit"),
+        ("post", "/manage/waves/{w}/edit"),
+        ("post", "/manage/waves/{w}/invitations"),
+        ("get", "/manage/waves/{w}/invitations.csv"),
+        ("get", "/manage/waves/{w}/invitations/print"),
+        ("get", "/manage/waves/{w}/close"),
+        ("post", "/manage/waves/{w}/close"),
+    ],
 )
-def test_facilitator_gets_404_for_a_wave_of_another_teams(client, world, login, make_wave,
-                                                          method, path):
+def test_facilitator_gets_404_for_a_wave_of_another_teams(
+    client, world, login, make_wave, method, path
+):
     wave_id = make_wave([world.beta])
     login(world.fac_a)
     response = getattr(client, method)(path.format(w=wave_id))
@@ -61,8 +74,9 @@ def test_admin_dashboard_lists_every_wave_with_its_status(client, world, login, 
     assert 'badge-open">open' in page
 
 
-def test_dashboard_counts_only_the_facilitators_own_teams(client, world, login, make_wave,
-                                                          add_responses):
+def test_dashboard_counts_only_the_facilitators_own_teams(
+    client, world, login, make_wave, add_responses
+):
     wave_id = make_wave([world.alpha, world.beta])
     add_responses(wave_id, world.alpha, 2, seed=1)
     add_responses(wave_id, world.beta, 3, seed=2)

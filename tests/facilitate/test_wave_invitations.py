@@ -47,8 +47,9 @@ def test_generate_twice_issues_nothing_new(app, client, world, login, make_wave)
     assert "Invitations issued: 0." in client.get(f"/manage/waves/{wave_id}").get_data(as_text=True)
 
 
-def test_member_added_later_gets_an_invitation_on_the_next_click(app, client, world, login,
-                                                                 make_wave):
+def test_member_added_later_gets_an_invitation_on_the_next_click(
+    app, client, world, login, make_wave
+):
     wave_id = make_wave([world.alpha])
     login(world.fac_a)
     client.post(f"/manage/waves/{wave_id}/invitations")
@@ -61,8 +62,9 @@ def test_member_added_later_gets_an_invitation_on_the_next_click(app, client, wo
     assert ("New Hire", world.alpha) in issued
 
 
-def test_facilitator_generates_only_their_own_teams_invitations(app, client, world, login,
-                                                                make_wave):
+def test_facilitator_generates_only_their_own_teams_invitations(
+    app, client, world, login, make_wave
+):
     wave_id = make_wave([world.alpha, world.beta])
     login(world.fac_b)
     client.post(f"/manage/waves/{wave_id}/invitations")
@@ -101,9 +103,13 @@ def test_csv_links_are_the_same_on_every_download(client, world, login, make_wav
 
 def test_csv_neutralises_cells_a_spreadsheet_would_run(app, client, world, login, make_wave):
     with app.app_context():
-        team = Team(name="=HYPERLINK(\"x\")")
-        team.members.extend([Member(name="+SUM(A1)", email="@evil.example"),
-                             Member(name="-2+3", email="ok@example.org")])
+        team = Team(name='=HYPERLINK("x")')
+        team.members.extend(
+            [
+                Member(name="+SUM(A1)", email="@evil.example"),
+                Member(name="-2+3", email="ok@example.org"),
+            ]
+        )
         db.session.add(team)
         db.session.commit()
         team_id = team.id
@@ -112,7 +118,7 @@ def test_csv_neutralises_cells_a_spreadsheet_would_run(app, client, world, login
     client.post(f"/manage/waves/{wave_id}/invitations")
     rows = _csv(client.get(f"/manage/waves/{wave_id}/invitations.csv"))
     assert rows[1:] and all(cell[:1] not in "=+-@" for row in rows[1:] for cell in row)
-    assert rows[1][:3] == ["'+SUM(A1)", "'@evil.example", "'=HYPERLINK(\"x\")"]
+    assert rows[1][:3] == ["'+SUM(A1)", "'@evil.example", '\'=HYPERLINK("x")']
     assert rows[2][0] == "'-2+3"
 
 
@@ -182,12 +188,14 @@ def _qr_modules(svg: str) -> set[tuple[int, int]]:
 def _expected_modules(link: str, border: int = 4) -> set[tuple[int, int]]:
     """The dark modules of a QR code of ``link``, encoded here by segno directly."""
     matrix = segno.make(link, error="m", micro=False).matrix
-    return {(r + border, c + border) for r, row in enumerate(matrix)
-            for c, v in enumerate(row) if v}
+    return {
+        (r + border, c + border) for r, row in enumerate(matrix) for c, v in enumerate(row) if v
+    }
 
 
 def test_printed_card_shows_wave_team_close_date_and_link_in_both_languages(
-        app, client, world, login, make_wave):
+    app, client, world, login, make_wave
+):
     wave_id = make_wave([world.alpha], name="Spring 2026")
     with app.app_context():
         closes = db.session.get(Wave, wave_id).closes_at
@@ -210,7 +218,8 @@ def test_printed_card_shows_wave_team_close_date_and_link_in_both_languages(
 
 
 def test_printed_card_has_a_qr_code_of_its_own_link_made_on_the_server(
-        client, world, login, make_wave):
+    client, world, login, make_wave
+):
     wave_id = make_wave([world.alpha])
     login(world.admin)
     client.post(f"/manage/waves/{wave_id}/invitations")
@@ -228,8 +237,7 @@ def test_printed_card_has_a_qr_code_of_its_own_link_made_on_the_server(
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
 
 
-def test_base_url_setting_builds_the_links_of_csv_and_cards(app, client, world, login,
-                                                            make_wave):
+def test_base_url_setting_builds_the_links_of_csv_and_cards(app, client, world, login, make_wave):
     app.config["BASE_URL"] = "https://trust.example.com/team"
     wave_id = make_wave([world.alpha])
     login(world.admin)
@@ -245,8 +253,7 @@ def test_base_url_setting_builds_the_links_of_csv_and_cards(app, client, world, 
     card = _cards(page)[0]
     link = re.search(r'<a href="([^"]+)">', card).group(1)
     assert link in links
-    assert _qr_modules(re.search(r"<svg.*?</svg>", card, re.S).group(0)) == _expected_modules(
-        link)
+    assert _qr_modules(re.search(r"<svg.*?</svg>", card, re.S).group(0)) == _expected_modules(link)
 
 
 def test_links_follow_the_request_host_only_without_a_base_url(app):

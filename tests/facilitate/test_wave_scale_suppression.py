@@ -11,8 +11,16 @@ import pytest
 from surveys.db import db
 from surveys.models import Member, ScaleResult, Team, TeamScaleResult
 
-SCALE_FIELDS = ("n_respondents", "alpha", "alpha_ci_low", "alpha_ci_high", "omega_total",
-                "icc1", "icc2", "mean_rwg_j")
+SCALE_FIELDS = (
+    "n_respondents",
+    "alpha",
+    "alpha_ci_low",
+    "alpha_ci_high",
+    "omega_total",
+    "icc1",
+    "icc2",
+    "mean_rwg_j",
+)
 TEAM_FIELDS = ("n", "team_size", "mean", "sd", "ci_low", "ci_high", "rwg_j")
 
 
@@ -41,13 +49,20 @@ def _close_with_hidden_answers(client, world, delta, make_wave, add_responses, s
 
 def _stored_numbers(app, wave_id, shown_teams):
     with app.app_context():
-        scales = {r.scale: tuple(getattr(r, f) for f in SCALE_FIELDS)
-                  for r in db.session.scalars(
-                      db.select(ScaleResult).where(ScaleResult.wave_id == wave_id))}
-        teams = {(r.team_id, r.scale): tuple(getattr(r, f) for f in TEAM_FIELDS)
-                 for r in db.session.scalars(db.select(TeamScaleResult).where(
-                     TeamScaleResult.wave_id == wave_id,
-                     TeamScaleResult.team_id.in_(shown_teams)))}
+        scales = {
+            r.scale: tuple(getattr(r, f) for f in SCALE_FIELDS)
+            for r in db.session.scalars(
+                db.select(ScaleResult).where(ScaleResult.wave_id == wave_id)
+            )
+        }
+        teams = {
+            (r.team_id, r.scale): tuple(getattr(r, f) for f in TEAM_FIELDS)
+            for r in db.session.scalars(
+                db.select(TeamScaleResult).where(
+                    TeamScaleResult.wave_id == wave_id, TeamScaleResult.team_id.in_(shown_teams)
+                )
+            )
+        }
     return scales, teams
 
 
@@ -60,7 +75,10 @@ def _assert_same(got: dict, want: dict) -> None:
     for key, values in want.items():
         for a, b in zip(got[key], values, strict=True):
             assert (a is None and b is None) or a == pytest.approx(b, rel=1e-6, abs=1e-9), (
-                key, a, b)
+                key,
+                a,
+                b,
+            )
 
 
 def _shown_numbers(client, wave_id):
@@ -70,7 +88,8 @@ def _shown_numbers(client, wave_id):
 
 
 def test_a_hidden_teams_answers_change_no_stored_or_shown_number(
-        app, client, world, delta, login, make_wave, add_responses):
+    app, client, world, delta, login, make_wave, add_responses
+):
     login(world.admin)
     first = _close_with_hidden_answers(client, world, delta, make_wave, add_responses, seed=7)
     second = _close_with_hidden_answers(client, world, delta, make_wave, add_responses, seed=8)
@@ -87,7 +106,8 @@ def test_a_hidden_teams_answers_change_no_stored_or_shown_number(
 
 
 def test_scale_statistics_count_only_respondents_of_teams_shown(
-        app, client, world, delta, login, make_wave, add_responses):
+    app, client, world, delta, login, make_wave, add_responses
+):
     login(world.admin)
     wave_id = _close_with_hidden_answers(client, world, delta, make_wave, add_responses, seed=7)
     scales, _ = _stored_numbers(app, wave_id, [])
@@ -100,7 +120,8 @@ def test_scale_statistics_count_only_respondents_of_teams_shown(
 
 
 def test_scale_statistics_are_withheld_when_no_team_is_shown(
-        app, client, world, login, make_wave, add_responses):
+    app, client, world, login, make_wave, add_responses
+):
     wave_id = make_wave([world.alpha, world.beta], k=5)
     add_responses(wave_id, world.alpha, 4, seed=111)
     add_responses(wave_id, world.beta, 4, seed=112)

@@ -117,7 +117,8 @@ def test_used_invitation_of_a_member_who_left_still_counts(app, client, invited)
     # who answered.
     assert LEAVER not in _links(client, wave_id)
     assert "You have already answered" in client.get(links[LEAVER], headers=EN).get_data(
-        as_text=True)
+        as_text=True
+    )
 
 
 def test_dashboard_total_keeps_withdrawn_invitations(app, client, invited):

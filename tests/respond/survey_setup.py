@@ -34,8 +34,15 @@ class Survey:
             )
 
 
-def create_survey(app, *, status: str = "open", members: int = 6, k: int = 5,
-                  instrument=FULL, team: str = "Platform") -> Survey:
+def create_survey(
+    app,
+    *,
+    status: str = "open",
+    members: int = 6,
+    k: int = 5,
+    instrument=FULL,
+    team: str = "Platform",
+) -> Survey:
     """An organisation with one team, its members, one wave in ``status``, and their links."""
     now = utcnow()
     opens, closes = {
@@ -47,11 +54,19 @@ def create_survey(app, *, status: str = "open", members: int = 6, k: int = 5,
         if db.session.scalar(db.select(Organisation)) is None:
             db.session.add(Organisation(name="Example Co", default_k=k))
         team = Team(name=team)
-        team.members = [Member(name=f"Member {i}", email=f"m{i}@{team.name}.example.org")
-                        for i in range(members)]
-        wave = Wave(name="Spring 2026", instrument_key=instrument.key,
-                    instrument_version=instrument.version, opens_at=opens, closes_at=closes,
-                    k=k, teams=[team])
+        team.members = [
+            Member(name=f"Member {i}", email=f"m{i}@{team.name}.example.org")
+            for i in range(members)
+        ]
+        wave = Wave(
+            name="Spring 2026",
+            instrument_key=instrument.key,
+            instrument_version=instrument.version,
+            opens_at=opens,
+            closes_at=closes,
+            k=k,
+            teams=[team],
+        )
         db.session.add_all([team, wave])
         db.session.flush()
         tokens = [token for _invitation, token in invitations.issue(wave, team.members)]

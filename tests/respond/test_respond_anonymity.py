@@ -29,8 +29,9 @@ ALLOWED = {
     "response": {"id", "wave_id", "team_id", "answers"},
     "comment": {"id", "wave_id", "team_id", "text"},
 }
-FORBIDDEN_NAME = re.compile(r"ip|agent|invitation|member|time|created|date|user|token|email|name",
-                            re.IGNORECASE)
+FORBIDDEN_NAME = re.compile(
+    r"ip|agent|invitation|member|time|created|date|user|token|email|name", re.IGNORECASE
+)
 
 
 @pytest.mark.parametrize("table", sorted(ALLOWED))
@@ -82,8 +83,9 @@ def test_response_ids_are_random_and_reads_come_in_id_order_not_arrival_order(ma
     for i, token in enumerate(survey.tokens):
         assert client.post(f"/s/{token}", data=full_answers(1 + i % 5)).status_code == 303
         with app.app_context():
-            new = set(db.session.scalars(sa.select(sa.text("id")).select_from(
-                sa.table("response")))) - set(arrival)
+            new = set(
+                db.session.scalars(sa.select(sa.text("id")).select_from(sa.table("response")))
+            ) - set(arrival)
         arrival.extend(new)
     assert len(set(arrival)) == 10
     for response_id in arrival:
@@ -114,8 +116,14 @@ def test_response_and_comment_ids_cannot_be_derived_from_the_invitation(make_app
             token = invitations.token_for(nonce)
             invitation.nonce, invitation.token_hash = nonce, invitations.hash_token(token)
             db.session.commit()
-            invitation_row = (invitation.id, invitation.wave_id, invitation.team_id,
-                              invitation.member_id, invitation.nonce, invitation.token_hash)
+            invitation_row = (
+                invitation.id,
+                invitation.wave_id,
+                invitation.team_id,
+                invitation.member_id,
+                invitation.nonce,
+                invitation.token_hash,
+            )
         sent = app.test_client().post(f"/s/{token}", data=full_answers(3) | {"comment": "Same."})
         assert sent.status_code == 303
         with app.app_context():
@@ -176,9 +184,13 @@ def test_logs_of_a_submission_hold_no_token_address_or_answers(served, caplog):
 def test_werkzeug_request_line_loses_token_and_address_through_the_filter():
     # The exact record werkzeug.serving.WSGIRequestHandler.log_request writes.
     record = logging.LogRecord(
-        "werkzeug", logging.INFO, __file__, 1,
+        "werkzeug",
+        logging.INFO,
+        __file__,
+        1,
         '203.0.113.9 - - [23/Nov/2026 18:00:00] "%s" %s %s',
-        ("POST /s/AbCdEf0123456789_-XyZ HTTP/1.1", "303", "-"), None,
+        ("POST /s/AbCdEf0123456789_-XyZ HTTP/1.1", "303", "-"),
+        None,
     )
     assert RespondentLogFilter().filter(record)
     message = record.getMessage()
@@ -192,9 +204,13 @@ def test_asset_request_lines_lose_address_and_time(path):
     # A respondent's browser fetches these right around its /s/ request: with an address and
     # a time they would stand next to the cleaned line and give both back.
     record = logging.LogRecord(
-        "werkzeug", logging.INFO, __file__, 1,
+        "werkzeug",
+        logging.INFO,
+        __file__,
+        1,
         '203.0.113.9 - - [23/Nov/2026 18:00:00] "%s" %s %s',
-        (f"GET {path} HTTP/1.1", "200", "-"), None,
+        (f"GET {path} HTTP/1.1", "200", "-"),
+        None,
     )
     assert RespondentLogFilter().filter(record)
     message = record.getMessage()

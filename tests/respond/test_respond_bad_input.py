@@ -104,9 +104,7 @@ def test_comment_with_control_characters_is_refused(client, survey):
     assert_nothing_stored(survey)
 
 
-@pytest.mark.parametrize(
-    ("headers", "expected"), [(EN, "Too much data"), (ZH, "数据过多")]
-)
+@pytest.mark.parametrize(("headers", "expected"), [(EN, "Too much data"), (ZH, "数据过多")])
 def test_oversize_body_gets_a_friendly_413(client, survey, headers, expected):
     body = full_answers() | {"comment": "x" * (70 * 1024)}  # MAX_CONTENT_LENGTH is 64 KiB
     response = client.post(f"/s/{survey.tokens[0]}", data=body, headers=headers)
@@ -145,11 +143,16 @@ def test_valid_utf8_comment_survives_the_body_check(client, survey):
 def test_body_that_is_not_a_web_form_is_refused(client, survey, content_type):
     data = b'{"fam1": 4}' if content_type != "multipart/form-data" else None
     if data is None:
-        response = client.post(f"/s/{survey.tokens[0]}", data=full_answers(), headers=EN,
-                               content_type="multipart/form-data")
+        response = client.post(
+            f"/s/{survey.tokens[0]}",
+            data=full_answers(),
+            headers=EN,
+            content_type="multipart/form-data",
+        )
     else:
-        response = client.post(f"/s/{survey.tokens[0]}", data=data, content_type=content_type,
-                               headers=EN)
+        response = client.post(
+            f"/s/{survey.tokens[0]}", data=data, content_type=content_type, headers=EN
+        )
     assert response.status_code == 415
     assert "ordinary web form" in response.get_data(as_text=True)
     assert_nothing_stored(survey)

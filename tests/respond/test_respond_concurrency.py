@@ -45,8 +45,9 @@ def submit_twice_at_once(app, url):
     return results
 
 
-def test_concurrent_submissions_with_one_token_record_exactly_one(make_app, backend,
-                                                                   both_see_unused):
+def test_concurrent_submissions_with_one_token_record_exactly_one(
+    make_app, backend, both_see_unused
+):
     app = make_app(backend)
     survey = create_survey(app)
     results = submit_twice_at_once(app, f"/s/{survey.tokens[0]}")

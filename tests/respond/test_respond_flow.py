@@ -56,8 +56,14 @@ def test_anonymity_statement_names_what_is_and_is_not_stored_and_k(make_app):
     assert "What is stored:" in page
     assert "your answers, your team and this survey round" in page
     assert "What is not stored:" in page
-    for word in ("name", "email address", "invitation link", "time you answer", "IP address",
-                 "browser"):
+    for word in (
+        "name",
+        "email address",
+        "invitation link",
+        "time you answer",
+        "IP address",
+        "browser",
+    ):
         assert word in page
     assert "at least 7 responses" in page
     assert "only after the survey closes" in page
@@ -90,16 +96,15 @@ def test_script_is_served_and_the_page_allows_no_inline_script(client, survey):
 
 
 @pytest.mark.parametrize("headers", [ZH, EN])
-def test_complete_answers_are_recorded_once_and_redirect_to_thanks(
-    make_app, backend, headers
-):
+def test_complete_answers_are_recorded_once_and_redirect_to_thanks(make_app, backend, headers):
     app = make_app(backend)
     survey = create_survey(app)
     client = app.test_client()
     answers = full_answers(2)
     answers["fam1"] = "5"
-    sent = client.post(f"/s/{survey.tokens[0]}", data=answers | {"comment": " Good team. "},
-                       headers=headers)
+    sent = client.post(
+        f"/s/{survey.tokens[0]}", data=answers | {"comment": " Good team. "}, headers=headers
+    )
     assert sent.status_code == 303
     assert sent.location == "/s/thanks"
     [response] = responses(app)
@@ -218,8 +223,7 @@ def test_opening_time_is_a_localised_long_date_and_minutes_in_utc(
     with app.app_context():
         db.session.get(Wave, survey.wave_id).opens_at = dt.datetime(2099, 3, 4, 5, 30, 13)
         db.session.commit()
-    text = app.test_client().get(f"/s/{survey.tokens[0]}", headers=headers).get_data(
-        as_text=True)
+    text = app.test_client().get(f"/s/{survey.tokens[0]}", headers=headers).get_data(as_text=True)
     assert expected in text
     assert ":13" not in text
 
@@ -274,8 +278,12 @@ def test_pages_other_than_the_form_never_contain_the_token(make_app):
         "scheduled": (scheduled, client.get(f"/s/{scheduled}")),
         "unknown field": (fresh, client.post(f"/s/{fresh}", data={"x": "1"})),
         "too large": (fresh, client.post(f"/s/{fresh}", data={"comment": "x" * 70_000})),
-        "not UTF-8": (fresh, client.post(f"/s/{fresh}", data=b"fam1=%FF",
-                                         content_type="application/x-www-form-urlencoded")),
+        "not UTF-8": (
+            fresh,
+            client.post(
+                f"/s/{fresh}", data=b"fam1=%FF", content_type="application/x-www-form-urlencoded"
+            ),
+        ),
     }
     for name, (token, response) in pages.items():
         assert response.status_code in (200, 400, 409, 413), name

@@ -12,13 +12,17 @@ FORM = "application/x-www-form-urlencoded"
 
 
 def instrument_with_item(key: str):
-    return parse_instrument({
-        "instrument": {"key": "tiny", "version": "1", "name": "Tiny"},
-        "response_scales": {
-            "agree": {"min": 0, "max": 2, "labels": {"en": ["No", "Maybe", "Yes"]}}
-        },
-        "scales": [{"key": "s", "response_scale": "agree", "items": [{"key": key, "text": "Q"}]}],
-    })
+    return parse_instrument(
+        {
+            "instrument": {"key": "tiny", "version": "1", "name": "Tiny"},
+            "response_scales": {
+                "agree": {"min": 0, "max": 2, "labels": {"en": ["No", "Maybe", "Yes"]}}
+            },
+            "scales": [
+                {"key": "s", "response_scale": "agree", "items": [{"key": key, "text": "Q"}]}
+            ],
+        }
+    )
 
 
 def test_form_has_one_field_per_item_with_the_scale_values(app):

@@ -78,8 +78,7 @@ def test_switch_after_a_validation_error_keeps_the_answers(client, survey):
     assert refused.status_code == 422
     assert "Please choose an answer." in refused.get_data(as_text=True)
     # The re-shown form posts the same answers back, now with the switch's name and value.
-    switched = client.post(url, data=answers | {"comment": COMMENT, "lang": "zh_Hans"},
-                           headers=EN)
+    switched = client.post(url, data=answers | {"comment": COMMENT, "lang": "zh_Hans"}, headers=EN)
     assert switched.status_code == 200
     page = switched.get_data(as_text=True)
     assert '<html lang="zh-Hans">' in page
@@ -98,8 +97,9 @@ def test_switched_language_is_remembered_over_the_browser_language(client, surve
 
 
 def test_unknown_language_value_keeps_the_language_and_the_answers(client, survey):
-    response = client.post(f"/s/{survey.tokens[0]}", data=some_answers() | {"lang": "fr"},
-                           headers=ZH)
+    response = client.post(
+        f"/s/{survey.tokens[0]}", data=some_answers() | {"lang": "fr"}, headers=ZH
+    )
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert '<html lang="zh-Hans">' in page
@@ -112,13 +112,15 @@ def test_switch_still_goes_through_the_body_checks(client, survey):
     unknown = client.post(url, data=some_answers() | {"age": "3", "lang": "en"}, headers=ZH)
     assert unknown.status_code == 400
     assert '<html lang="zh-Hans">' in unknown.get_data(as_text=True)  # refused: no switch
-    not_utf8 = client.post(url, data=b"lang=en&comment=%FF",
-                           content_type="application/x-www-form-urlencoded")
+    not_utf8 = client.post(
+        url, data=b"lang=en&comment=%FF", content_type="application/x-www-form-urlencoded"
+    )
     assert not_utf8.status_code == 400
     too_large = client.post(url, data={"lang": "en", "comment": "x" * 70_000})
     assert too_large.status_code == 413
-    twice = client.post(url, data=b"lang=en&lang=zh_Hans",
-                        content_type="application/x-www-form-urlencoded")
+    twice = client.post(
+        url, data=b"lang=en&lang=zh_Hans", content_type="application/x-www-form-urlencoded"
+    )
     assert twice.status_code == 400
     # None of the refused switches took effect.
     assert '<html lang="zh-Hans">' in client.get(url, headers=ZH).get_data(as_text=True)
@@ -133,8 +135,9 @@ def test_switch_needs_the_csrf_token_when_csrf_is_enabled(make_app):
     page = client.get(url, headers=ZH).get_data(as_text=True)
     assert client.post(url, data={"lang": "en"}, headers=ZH).status_code == 400
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    switched = client.post(url, data=some_answers() | {"lang": "en", "csrf_token": token},
-                           headers=ZH)
+    switched = client.post(
+        url, data=some_answers() | {"lang": "en", "csrf_token": token}, headers=ZH
+    )
     assert switched.status_code == 200
     assert checked_values(switched.get_data(as_text=True)) == some_answers()
     assert survey.counts() == (0, 0, 0)
@@ -142,8 +145,10 @@ def test_switch_needs_the_csrf_token_when_csrf_is_enabled(make_app):
 
 def test_switch_on_the_survey_page_is_a_button_of_the_form_and_spells_no_token(client, survey):
     token = survey.tokens[0]
-    for response in (client.get(f"/s/{token}", headers=ZH),
-                     client.post(f"/s/{token}", data=some_answers() | {"lang": "en"})):
+    for response in (
+        client.get(f"/s/{token}", headers=ZH),
+        client.post(f"/s/{token}", data=some_answers() | {"lang": "en"}),
+    ):
         page = response.get_data(as_text=True)
         assert page.count(token) == 1 and f'action="/s/{token}"' in page
         assert "?lang=" not in page

@@ -9,15 +9,20 @@ from trust import parse_instrument
 
 def make_instrument(scales, low=1, high=5):
     """An instrument from ``{scale key: [item keys]}``; items named ``r*`` are reverse-keyed."""
-    return parse_instrument({
-        "instrument": {"key": "test", "version": "1", "name": "Test"},
-        "response_scales": {"agree": {"min": low, "max": high}},
-        "scales": [
-            {"key": key, "response_scale": "agree",
-             "items": [{"key": item, "reverse": item.startswith("r")} for item in items]}
-            for key, items in scales.items()
-        ],
-    })
+    return parse_instrument(
+        {
+            "instrument": {"key": "test", "version": "1", "name": "Test"},
+            "response_scales": {"agree": {"min": low, "max": high}},
+            "scales": [
+                {
+                    "key": key,
+                    "response_scale": "agree",
+                    "items": [{"key": item, "reverse": item.startswith("r")} for item in items],
+                }
+                for key, items in scales.items()
+            ],
+        }
+    )
 
 
 def with_correlation(corr, n, seed=0):

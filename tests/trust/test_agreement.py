@@ -46,8 +46,9 @@ def test_rwg_j_matches_a_loop_over_teams_with_missing_answers():
     rng = np.random.default_rng(11)
     team = rng.integers(0, 12, size=150)
     x = rng.integers(1, 8, size=(150, 4)).astype(float)
-    x[team % 3 == 0] = np.clip(np.round(4 + rng.normal(0, 0.5, size=((team % 3 == 0).sum(), 4))),
-                               1, 7)
+    x[team % 3 == 0] = np.clip(
+        np.round(4 + rng.normal(0, 0.5, size=((team % 3 == 0).sum(), 4))), 1, 7
+    )
     x[rng.random(x.shape) < 0.15] = np.nan
     res = rwg_j(x, team, n_options=7)
     for i, label in enumerate(res.team):

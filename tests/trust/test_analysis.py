@@ -12,15 +12,25 @@ from tests.trust.helpers import make_instrument
 from trust import analyze, load_instrument, rwg_j, team_icc, team_summary
 
 INSTRUMENTS = Path(__file__).resolve().parents[2] / "surveys" / "instruments"
-SCALE_KEYS = {"alpha", "alpha_ci_low", "alpha_ci_high", "omega_total", "icc1", "icc2",
-              "mean_rwg_j", "n_respondents", "items"}
+SCALE_KEYS = {
+    "alpha",
+    "alpha_ci_low",
+    "alpha_ci_high",
+    "omega_total",
+    "icc1",
+    "icc2",
+    "mean_rwg_j",
+    "n_respondents",
+    "items",
+}
 TEAM_SCALE_KEYS = {"mean", "sd", "ci_low", "ci_high", "rwg_j"}
 
 
 @pytest.fixture
 def instrument():
-    return make_instrument({"warmth": ["w1", "w2", "rw3", "w4"], "candour": ["c1", "rc2", "c3",
-                                                                              "c4"]})
+    return make_instrument(
+        {"warmth": ["w1", "w2", "rw3", "w4"], "candour": ["c1", "rc2", "c3", "c4"]}
+    )
 
 
 def _assert_json_ready(value):
@@ -104,8 +114,9 @@ def _flatten(tree, prefix=""):
 
 
 def test_one_team_has_no_icc_and_says_why(instrument):
-    answers = np.array([[4, 4, 2, 5, 3, 3, 3, 4], [3, 4, 2, 4, 4, 2, 3, 3],
-                        [5, 5, 1, 5, 2, 4, 2, 2]])
+    answers = np.array(
+        [[4, 4, 2, 5, 3, 3, 3, 4], [3, 4, 2, 4, 4, 2, 3, 3], [5, 5, 1, 5, 2, 4, 2, 2]]
+    )
     out = analyze(answers, ["solo"] * 3, instrument)
     assert out["scales"]["warmth"]["icc1"] is None and out["scales"]["warmth"]["icc2"] is None
     assert out["teams"]["solo"]["scales"]["warmth"]["mean"] is not None
@@ -158,8 +169,10 @@ def test_integer_team_labels_and_size_keys(survey, instrument):
     out = analyze(answers, team, instrument, team_size={10: 25, "2": 20})
     assert set(out["teams"]) == {"2", "10", "33"}
     assert out["teams"]["10"]["team_size"] == 25
-    assert out["teams"]["2"]["scales"]["warmth"]["ci_low"] == out["teams"]["2"]["scales"][
-        "warmth"]["mean"]
+    assert (
+        out["teams"]["2"]["scales"]["warmth"]["ci_low"]
+        == out["teams"]["2"]["scales"]["warmth"]["mean"]
+    )
 
 
 def test_the_products_full_and_pulse_instruments_analyse(survey):
@@ -204,8 +217,18 @@ def test_item_total_r_past_one_from_pairwise_covariances_is_null_with_a_warning(
     # matrix has eigenvalue -0.737; the rest-score formula gives r = 1.124, 0.955, 1.177 and
     # pingouin's pairwise alpha is 1.0304), as one scale of an instrument.
     nan = np.nan
-    x = np.array([[3, nan, nan], [4, nan, 4], [nan, 5, 4], [nan, nan, 4], [5, 4, 4],
-                  [2, 1, 1], [2, nan, nan], [1, 2, 1]])
+    x = np.array(
+        [
+            [3, nan, nan],
+            [4, nan, 4],
+            [nan, 5, 4],
+            [nan, nan, 4],
+            [5, 4, 4],
+            [2, 1, 1],
+            [2, nan, nan],
+            [1, 2, 1],
+        ]
+    )
     out = analyze(x, ["a"] * 4 + ["b"] * 4, make_instrument({"cohesion": ["q1", "q2", "q3"]}))
     items = out["scales"]["cohesion"]["items"]
     assert items["q1"]["item_total_r"] is None and items["q3"]["item_total_r"] is None
@@ -220,17 +243,27 @@ def test_item_total_r_past_one_from_pairwise_covariances_is_null_with_a_warning(
 def test_a_heywood_case_is_reported_with_the_item(survey):
     # Sample "n11_k5" of tests/trust/test_reliability.py: the global minres fit puts item 1's
     # loading at 1 (omega 0.11144 against 60 random L-BFGS-B starts).
-    x = np.array([[2, 4, 3, 5, 3, 3, 3, 2, 3, 3, 2], [4, 3, 2, 2, 5, 3, 3, 5, 3, 2, 5],
-                  [3, 2, 2, 4, 3, 3, 5, 4, 1, 2, 3], [1, 3, 4, 3, 3, 2, 4, 4, 1, 2, 3],
-                  [4, 3, 1, 3, 1, 3, 2, 3, 2, 5, 2]], dtype=float).T
-    out = analyze(x, ["a"] * 6 + ["b"] * 5, make_instrument({"voice": ["v1", "v2", "v3", "v4",
-                                                                       "v5"]}))
+    x = np.array(
+        [
+            [2, 4, 3, 5, 3, 3, 3, 2, 3, 3, 2],
+            [4, 3, 2, 2, 5, 3, 3, 5, 3, 2, 5],
+            [3, 2, 2, 4, 3, 3, 5, 4, 1, 2, 3],
+            [1, 3, 4, 3, 3, 2, 4, 4, 1, 2, 3],
+            [4, 3, 1, 3, 1, 3, 2, 3, 2, 5, 2],
+        ],
+        dtype=float,
+    ).T
+    out = analyze(
+        x, ["a"] * 6 + ["b"] * 5, make_instrument({"voice": ["v1", "v2", "v3", "v4", "v5"]})
+    )
     voice = out["scales"]["voice"]
     assert voice["omega_total"] == pytest.approx(0.11144, abs=5e-6)
     assert abs(voice["items"]["v2"]["loading"]) == 1.0
-    assert any(w.startswith("scale 'voice': omega and loadings are doubtful") and
-               "loading of 'v2' at the bound of 1 (uniqueness 0, a Heywood case)" in w
-               for w in out["warnings"])
+    assert any(
+        w.startswith("scale 'voice': omega and loadings are doubtful")
+        and "loading of 'v2' at the bound of 1 (uniqueness 0, a Heywood case)" in w
+        for w in out["warnings"]
+    )
 
 
 def test_warnings_name_their_scale_and_are_kept_for_each_scale():
@@ -241,28 +274,37 @@ def test_warnings_name_their_scale_and_are_kept_for_each_scale():
     out = analyze(x, ["t1", "t1", "t1", "t2"], inst)
     for key in ("cohesion", "voice"):
         assert f"scale {key!r}: Cronbach's alpha needs at least two items" in out["warnings"]
-        assert (f"scale {key!r}: rwg(j) is undefined for 1 team(s) without an item answered "
-                "by two members") in out["warnings"]
-        assert f"scale {key!r}: a team with a single score has no SD and no interval" in out[
-            "warnings"]
+        assert (
+            f"scale {key!r}: rwg(j) is undefined for 1 team(s) without an item answered "
+            "by two members"
+        ) in out["warnings"]
+        assert (
+            f"scale {key!r}: a team with a single score has no SD and no interval"
+            in out["warnings"]
+        )
     assert all(w.startswith(("scale 'cohesion': ", "scale 'voice': ")) for w in out["warnings"])
     assert out["warnings"] == sorted(set(out["warnings"]))
     one_team = analyze(x[:3], ["t1"] * 3, inst)["warnings"]
-    assert ("scale 'cohesion': ICC is undefined: fewer than two teams, no team with two "
-            "respondents, or no variance") in one_team
+    assert (
+        "scale 'cohesion': ICC is undefined: fewer than two teams, no team with two "
+        "respondents, or no variance"
+    ) in one_team
     assert any(w.startswith("scale 'voice': ICC is undefined") for w in one_team)
 
 
 def test_a_warning_of_one_scale_is_not_put_on_the_others(survey):
     answers, team = survey
-    inst = make_instrument({"warmth": ["w1", "w2", "w3", "w4"], "candour": ["c1", "c2", "c3",
-                                                                            "c4"]})
+    inst = make_instrument(
+        {"warmth": ["w1", "w2", "w3", "w4"], "candour": ["c1", "c2", "c3", "c4"]}
+    )
     x = answers.copy()
     x[:, 4] = np.nan  # nobody answered c1
     x[team == "t1", 5:] = np.nan  # nor t1 the rest of candour: no candour score for t1
     out = analyze(x, team, inst)
-    assert "scale 'candour': item(s) 'c1' have fewer than two answers and are left out of " \
-           "alpha and omega" in out["warnings"]
+    assert (
+        "scale 'candour': item(s) 'c1' have fewer than two answers and are left out of "
+        "alpha and omega" in out["warnings"]
+    )
     assert not any(w.startswith("scale 'warmth'") for w in out["warnings"])
     assert out["teams"]["t1"]["scales"]["candour"]["mean"] is None
     assert out["teams"]["t1"]["scales"]["warmth"]["mean"] is not None

@@ -32,8 +32,9 @@ def test_hedges_g_uses_the_exact_small_sample_correction():
     j = special.gamma(3.5) / (np.sqrt(3.5) * special.gamma(3))
     assert res.hedges_g[0] == pytest.approx(j / np.sqrt(4 / 7), abs=1e-12)
     # pingouin uses the approximation 1 - 3 / (4 (nx + ny) - 9); they agree to 1e-3
-    assert res.hedges_g[0] == pytest.approx(pg.compute_effsize(after, before, eftype="hedges"),
-                                            abs=1e-3)
+    assert res.hedges_g[0] == pytest.approx(
+        pg.compute_effsize(after, before, eftype="hedges"), abs=1e-3
+    )
 
 
 def test_hedges_correction_approaches_the_textbook_approximation():
@@ -54,8 +55,9 @@ def test_hedges_correction_is_nan_where_undefined_and_one_in_the_limit():
 
 def test_teams_missing_a_wave_or_of_one_get_nan_with_a_warning():
     with pytest.warns(DegenerateDataWarning, match="2 team"):
-        res = team_change([3, 4, 2, 5], ["a", "a", "b", "only_before"], [4, 5, 3, 3],
-                          ["a", "a", "b", "b"])
+        res = team_change(
+            [3, 4, 2, 5], ["a", "a", "b", "only_before"], [4, 5, 3, 3], ["a", "a", "b", "b"]
+        )
     assert list(res.team) == ["a", "b", "only_before"]
     assert np.isfinite(res.difference[0])
     assert np.isnan(res.difference[1]) and np.isnan(res.difference[2])
@@ -75,8 +77,9 @@ def test_missing_scores_are_left_out_of_the_change():
 def test_difference_in_differences_hand_worked_with_one_treated_team():
     # changes: treated 0.8; comparison 0.1, -0.1, 0.2 (mean 0.0667, ss 0.04667)
     # effect 0.7333; s_p^2 = 0.04667 / 2; se = s_p sqrt(1 + 1/3); t(0.975, 2)
-    res = difference_in_differences([3.0, 3.2, 3.1, 2.9], [3.8, 3.3, 3.0, 3.1],
-                                    np.array([True, False, False, False]))
+    res = difference_in_differences(
+        [3.0, 3.2, 3.1, 2.9], [3.8, 3.3, 3.0, 3.1], np.array([True, False, False, False])
+    )
     se = np.sqrt(0.14 / 3 / 2 * (1 + 1 / 3))
     half = stats.t.ppf(0.975, 2) * se
     assert res.effect == pytest.approx(0.8 - 0.2 / 3, abs=1e-12)
@@ -97,8 +100,9 @@ def test_difference_in_differences_matches_a_pooled_t_test_on_team_changes():
     ci = test.confidence_interval(0.95)
     assert (res.ci_low, res.ci_high) == pytest.approx((ci.low, ci.high), abs=1e-12)
     assert (res.n_treated, res.n_comparison) == (8, 21)
-    assert np.isnan(difference_in_differences(before, after, treated,
-                                              nan_policy="propagate").effect)
+    assert np.isnan(
+        difference_in_differences(before, after, treated, nan_policy="propagate").effect
+    )
 
 
 def test_difference_in_differences_needs_both_groups():

@@ -49,7 +49,7 @@ GOOD = (
     "dept,Q1 cohesion,Q2,Q3,V1,V2,size,comment\n"
     "A,3,1,3,4,3,4,ok\n"
     "A,4,0,4,3,3,4,\n"
-    "A,2,2,3,2,,4,\"quoted, comma\"\n"
+    'A,2,2,3,2,,4,"quoted, comma"\n'
     "B,1,3,1,1,2,,\n"
     "B,0,4,1,2,1,,\n"
     "B,2,2,,1,1,,\n"
@@ -70,8 +70,15 @@ def files(tmp_path):
 
 
 def run(tmp_path, data, *extra):
-    args = ["analyze", str(data), "--instrument", str(tmp_path / "ext.toml"),
-            "--team-column", "dept", *extra]
+    args = [
+        "analyze",
+        str(data),
+        "--instrument",
+        str(tmp_path / "ext.toml"),
+        "--team-column",
+        "dept",
+        *extra,
+    ]
     return CliRunner().invoke(main, args)
 
 
@@ -82,8 +89,16 @@ def test_json_output_has_the_documented_shape(files):
     out = json.loads(result.stdout)
     assert set(out["scales"]) == {"cohesion", "voice"}
     cohesion = out["scales"]["cohesion"]
-    for key in ("alpha", "alpha_ci_low", "alpha_ci_high", "omega_total", "icc1", "icc2",
-                "mean_rwg_j", "n_respondents"):
+    for key in (
+        "alpha",
+        "alpha_ci_low",
+        "alpha_ci_high",
+        "omega_total",
+        "icc1",
+        "icc2",
+        "mean_rwg_j",
+        "n_respondents",
+    ):
         assert key in cohesion
     assert set(cohesion["items"]) == {"Q1 cohesion", "Q2", "Q3"}
     assert out["scales"]["voice"]["omega_total"] is None  # two items: not identified
@@ -100,8 +115,18 @@ def test_csv_output_has_one_row_per_team_and_scale(files):
     result = run(tmp_path, write(GOOD), "--format", "csv", "--output", str(out_path))
     assert result.exit_code == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(out_path.read_text(encoding="utf-8"))))
-    assert list(rows[0]) == ["team", "team_size", "team_n", "scale", "n", "mean", "sd", "ci_low",
-                             "ci_high", "rwg_j"]
+    assert list(rows[0]) == [
+        "team",
+        "team_size",
+        "team_n",
+        "scale",
+        "n",
+        "mean",
+        "sd",
+        "ci_low",
+        "ci_high",
+        "rwg_j",
+    ]
     assert len(rows) == 3 * 2
     assert {row["team"] for row in rows} == {"A", "B", "'=HYPERLINK()"}
     solo = next(r for r in rows if r["team"] == "'=HYPERLINK()" and r["scale"] == "voice")
@@ -119,54 +144,92 @@ def test_json_output_file_is_written_whole(files):
 
 BAD = {
     "missing column": ("dept,Q1 cohesion,Q2,Q3,V1\nA,1,1,1,1\n", "row 1, column 'V2'"),
-    "non-numeric": ("dept,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1,1,1,1\nA,1,two,1,1,1\n",
-                    "row 3, column 'Q2': 'two' is not a number"),
-    "out of range": ("dept,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1,1,1,5\n",
-                     "row 2, column 'V2': 5 is outside the response scale 0..4"),
-    "negative": ("dept,Q1 cohesion,Q2,Q3,V1,V2\nA,-1,1,1,1,1\n",
-                 "row 2, column 'Q1 cohesion': -1 is outside"),
-    "not whole": ("dept,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1,2.5,1,1\n",
-                  "row 2, column 'Q3': 2.5 is not a whole number"),
-    "nan text": ("dept,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1,nan,1,1\n",
-                 "row 2, column 'Q3': 'nan' is not a number"),
+    "non-numeric": (
+        "dept,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1,1,1,1\nA,1,two,1,1,1\n",
+        "row 3, column 'Q2': 'two' is not a number",
+    ),
+    "out of range": (
+        "dept,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1,1,1,5\n",
+        "row 2, column 'V2': 5 is outside the response scale 0..4",
+    ),
+    "negative": (
+        "dept,Q1 cohesion,Q2,Q3,V1,V2\nA,-1,1,1,1,1\n",
+        "row 2, column 'Q1 cohesion': -1 is outside",
+    ),
+    "not whole": (
+        "dept,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1,2.5,1,1\n",
+        "row 2, column 'Q3': 2.5 is not a whole number",
+    ),
+    "nan text": (
+        "dept,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1,nan,1,1\n",
+        "row 2, column 'Q3': 'nan' is not a number",
+    ),
     "empty file": ("", "row 1: the file is empty"),
     "header only": ("dept,Q1 cohesion,Q2,Q3,V1,V2\n", "row 2: no data rows"),
-    "ragged": ("dept,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1,1,1,1\nA,1,1,1,1\n",
-               "row 3, column 'V2': the row ends before this column (5 cells; the header has 6 "
-               "columns)"),
-    "ragged short": ("dept,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1\n",
-                     "row 2, column 'Q3': the row ends before this column (3 cells"),
-    "ragged long": ("dept,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1,1,1,1,,x\n",
-                    "row 2, column 7: a cell past the header's 6 columns (the row has 8 cells)"),
-    "underscore digits": ("dept,Q1 cohesion,Q2,Q3,V1,V2\nA,1_0,1,1,1,1\n",
-                          "row 2, column 'Q1 cohesion': '1_0' is not a number"),
-    "full-width digit": ("dept,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1,1,\uff13,1\n",
-                         "row 2, column 'V1': '\uff13' is not a number"),
-    "arabic-indic digit": ("dept,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1,1,1,\u0663\n",
-                           "row 2, column 'V2': '\u0663' is not a number"),
-    "exponent": ("dept,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1,3e0,1,1\n",
-                 "row 2, column 'Q3': '3e0' is not a number"),
+    "ragged": (
+        "dept,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1,1,1,1\nA,1,1,1,1\n",
+        "row 3, column 'V2': the row ends before this column (5 cells; the header has 6 columns)",
+    ),
+    "ragged short": (
+        "dept,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1\n",
+        "row 2, column 'Q3': the row ends before this column (3 cells",
+    ),
+    "ragged long": (
+        "dept,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1,1,1,1,,x\n",
+        "row 2, column 7: a cell past the header's 6 columns (the row has 8 cells)",
+    ),
+    "underscore digits": (
+        "dept,Q1 cohesion,Q2,Q3,V1,V2\nA,1_0,1,1,1,1\n",
+        "row 2, column 'Q1 cohesion': '1_0' is not a number",
+    ),
+    "full-width digit": (
+        "dept,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1,1,\uff13,1\n",
+        "row 2, column 'V1': '\uff13' is not a number",
+    ),
+    "arabic-indic digit": (
+        "dept,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1,1,1,\u0663\n",
+        "row 2, column 'V2': '\u0663' is not a number",
+    ),
+    "exponent": (
+        "dept,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1,3e0,1,1\n",
+        "row 2, column 'Q3': '3e0' is not a number",
+    ),
     "latin-1 after a quoted comma": (
         'dept,Q1 cohesion,Q2,Q3,V1,V2\n"A,B",1,\u00fc,3,1,1\n'.encode("latin-1"),
-        "row 2, column 'Q2': not UTF-8 text (byte 0xfc)"),
-    "latin-1 in the header": ("dept,Q1 cohesion,Q\u00fc,Q3,V1,V2\nA,1,1,1,1,1\n".encode(
-        "latin-1"), "row 1, column 3: not UTF-8 text (byte 0xfc)"),
+        "row 2, column 'Q2': not UTF-8 text (byte 0xfc)",
+    ),
+    "latin-1 in the header": (
+        "dept,Q1 cohesion,Q\u00fc,Q3,V1,V2\nA,1,1,1,1,1\n".encode("latin-1"),
+        "row 1, column 3: not UTF-8 text (byte 0xfc)",
+    ),
     "latin-1 after a cell with a line break": (
         'dept,Q1 cohesion,Q2,Q3,V1,V2\n"A\nB",1,1,1,1,1\nA,1,1,1,1,Z\u00fc\n'.encode("latin-1"),
-        "row 3 (line 4), column 'V2': not UTF-8 text (byte 0xfc)"),
+        "row 3 (line 4), column 'V2': not UTF-8 text (byte 0xfc)",
+    ),
     "bad quoting after a cell with a line break": (
         'dept,Q1 cohesion,Q2,Q3,V1,V2\n"A\r\nB",1,1,1,1,1\nA,1,1,1,1,"1"x\n',
-        "row 3 (line 4): not valid CSV"),
-    "empty team": ("dept,Q1 cohesion,Q2,Q3,V1,V2\n ,1,1,1,1,1\n",
-                   "row 2, column 'dept': the team label is empty"),
-    "duplicate column": ("dept,Q2,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1,1,1,1,1\n",
-                         "row 1, column 'Q2': appears twice"),
-    "bom": ("\ufeffdept,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1,1,1,1\n",
-            "row 1: file starts with a UTF-8 byte-order mark; save it as UTF-8 without BOM"),
-    "latin-1": ("dept,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1,1,1,1\nZ\u00fcrich,1,1,1,1,1\n".encode(
-        "latin-1"), "row 3, column 'dept': not UTF-8 text"),
-    "utf-16": ("dept,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1,1,1,1\n".encode("utf-16"),
-               "row 1: file is UTF-16"),
+        "row 3 (line 4): not valid CSV",
+    ),
+    "empty team": (
+        "dept,Q1 cohesion,Q2,Q3,V1,V2\n ,1,1,1,1,1\n",
+        "row 2, column 'dept': the team label is empty",
+    ),
+    "duplicate column": (
+        "dept,Q2,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1,1,1,1,1\n",
+        "row 1, column 'Q2': appears twice",
+    ),
+    "bom": (
+        "\ufeffdept,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1,1,1,1\n",
+        "row 1: file starts with a UTF-8 byte-order mark; save it as UTF-8 without BOM",
+    ),
+    "latin-1": (
+        "dept,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1,1,1,1\nZ\u00fcrich,1,1,1,1,1\n".encode("latin-1"),
+        "row 3, column 'dept': not UTF-8 text",
+    ),
+    "utf-16": (
+        "dept,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1,1,1,1\n".encode("utf-16"),
+        "row 1: file is UTF-16",
+    ),
     "bad quoting": ('dept,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1,1,1,"1"x\n', "row 2: not valid CSV"),
 }
 
@@ -185,16 +248,24 @@ def test_bad_csv_exits_2_names_row_and_column_and_writes_nothing(files, case):
 
 
 SIZE_BAD = {
-    "size varies in a team": ("A,1,1,1,1,1,4\nA,1,1,1,1,1,5\n",
-                              "row 3, column 'size': team 'A' has size 5 here but size 4 on row 2"),
-    "size missing on some rows": ("A,1,1,1,1,1,4\nA,1,1,1,1,1,\n",
-                                  "row 3, column 'size': team 'A' has no size here"),
-    "size below respondents": ("A,1,1,1,1,1,1\nA,1,1,1,1,1,1\n",
-                               "row 2, column 'size': team 'A' has 2 rows but a team size of 1"),
+    "size varies in a team": (
+        "A,1,1,1,1,1,4\nA,1,1,1,1,1,5\n",
+        "row 3, column 'size': team 'A' has size 5 here but size 4 on row 2",
+    ),
+    "size missing on some rows": (
+        "A,1,1,1,1,1,4\nA,1,1,1,1,1,\n",
+        "row 3, column 'size': team 'A' has no size here",
+    ),
+    "size below respondents": (
+        "A,1,1,1,1,1,1\nA,1,1,1,1,1,1\n",
+        "row 2, column 'size': team 'A' has 2 rows but a team size of 1",
+    ),
     "size not a count": ("A,1,1,1,1,1,2.5\n", "row 2, column 'size': '2.5' is not a positive"),
     "size zero": ("A,1,1,1,1,1,0\n", "row 2, column 'size': '0' is not a positive"),
-    "size beyond any count": ("A,1,1,1,1,1,99999999999999999999999\n",
-                              "row 2, column 'size': '99999999999999999999999' is too large"),
+    "size beyond any count": (
+        "A,1,1,1,1,1,99999999999999999999999\n",
+        "row 2, column 'size': '99999999999999999999999' is too large",
+    ),
 }
 
 
@@ -202,8 +273,9 @@ SIZE_BAD = {
 def test_bad_team_size_column_exits_2(files, case):
     tmp_path, write = files
     body, message = SIZE_BAD[case]
-    result = run(tmp_path, write("dept,Q1 cohesion,Q2,Q3,V1,V2,size\n" + body),
-                 "--team-size-column", "size")
+    result = run(
+        tmp_path, write("dept,Q1 cohesion,Q2,Q3,V1,V2,size\n" + body), "--team-size-column", "size"
+    )
     assert result.exit_code == 2
     assert message in result.stderr
 
@@ -242,9 +314,23 @@ def test_console_script_runs_without_an_app_or_database(files):
     data = write(GOOD)
     code = "from surveys.cli import main; main()"
     proc = subprocess.run(
-        [sys.executable, "-c", code, "analyze", str(data), "--instrument",
-         str(tmp_path / "ext.toml"), "--team-column", "dept", "--format", "csv"],
-        capture_output=True, text=True, cwd=tmp_path, timeout=120,
+        [
+            sys.executable,
+            "-c",
+            code,
+            "analyze",
+            str(data),
+            "--instrument",
+            str(tmp_path / "ext.toml"),
+            "--team-column",
+            "dept",
+            "--format",
+            "csv",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
         env={"PATH": "/usr/bin:/bin", "TRUSTSURVEY_INSTANCE": str(tmp_path / "nowhere")},
     )
     assert proc.returncode == 0, proc.stderr
@@ -254,8 +340,9 @@ def test_console_script_runs_without_an_app_or_database(files):
 
 def test_windows_line_ends_quotes_and_blank_lines_are_read(files):
     tmp_path, write = files
-    content = ('dept,"Q1 cohesion",Q2,Q3,V1,V2\r\n"A",1,2,3,4,0\r\n\r\nA, 2 ,1,3,,0\r\n'
-               "B,4,0,4,4,4\r\n")
+    content = (
+        'dept,"Q1 cohesion",Q2,Q3,V1,V2\r\n"A",1,2,3,4,0\r\n\r\nA, 2 ,1,3,,0\r\nB,4,0,4,4,4\r\n'
+    )
     result = run(tmp_path, write(content), "--format", "csv")
     assert result.exit_code == 0, result.stderr
     assert result.stdout.count("\n") == 1 + 2 * 2
@@ -268,12 +355,15 @@ def test_windows_line_ends_quotes_and_blank_lines_are_read(files):
 def test_rows_are_records_and_a_row_after_a_multi_line_cell_also_gives_its_line(files):
     tmp_path, write = files
     # Row 2's comment spans lines 2-4, so row 3 is line 5, as a spreadsheet shows it.
-    content = ('dept,Q1 cohesion,Q2,Q3,V1,V2,comment\n'
-               'A,1,2,3,4,0,"first line\nsecond line\r\nthird"\n'
-               "A,2,1,3,,9,\n")
+    content = (
+        "dept,Q1 cohesion,Q2,Q3,V1,V2,comment\n"
+        'A,1,2,3,4,0,"first line\nsecond line\r\nthird"\n'
+        "A,2,1,3,,9,\n"
+    )
     result = run(tmp_path, write(content))
     assert result.exit_code == 2
-    assert result.stderr == ("Error: row 3 (line 5), column 'V2': 9 is outside the response "
-                             "scale 0..4\n")
+    assert result.stderr == (
+        "Error: row 3 (line 5), column 'V2': 9 is outside the response scale 0..4\n"
+    )
     fixed = run(tmp_path, write(content.replace(",9,", ",4,")), "--format", "csv")
     assert fixed.exit_code == 0, fixed.stderr

@@ -8,8 +8,18 @@ import pytest
 
 import trust
 
-MODULES = ["scoring", "reliability", "agreement", "multilevel", "descriptives", "estimation",
-           "change", "analysis", "table", "instrument"]
+MODULES = [
+    "scoring",
+    "reliability",
+    "agreement",
+    "multilevel",
+    "descriptives",
+    "estimation",
+    "change",
+    "analysis",
+    "table",
+    "instrument",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)
@@ -22,9 +32,12 @@ def test_docstring_examples_run_as_written(name):
 
 
 # trust.instrument's loaders are left to the instrument module's own owner and tests.
-DOCUMENTED = [name for name in trust.__all__
-              if inspect.isfunction(getattr(trust, name))
-              and getattr(trust, name).__module__ != "trust.instrument"]
+DOCUMENTED = [
+    name
+    for name in trust.__all__
+    if inspect.isfunction(getattr(trust, name))
+    and getattr(trust, name).__module__ != "trust.instrument"
+]
 
 
 @pytest.mark.parametrize("name", DOCUMENTED)

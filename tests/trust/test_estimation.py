@@ -130,8 +130,14 @@ def test_default_model_is_labelled_uncalibrated_and_a_weighted_mean():
     est = estimate_trust([[4, 4, 3, 3, 5]], model)
     assert est.cognitive[0] == pytest.approx(4.15)
     w = DEFAULT_WEIGHTS["affective_trust"]
-    expected = (w["familiarity"] * 4 + w["similarity"] * 4 + w["interaction"] * 3
-                + w["openness"] * 3 + w["reliability"] * 5 + w["cognitive_trust"] * 4.15)
+    expected = (
+        w["familiarity"] * 4
+        + w["similarity"] * 4
+        + w["interaction"] * 3
+        + w["openness"] * 3
+        + w["reliability"] * 5
+        + w["cognitive_trust"] * 4.15
+    )
     assert est.affective[0] == pytest.approx(expected)
 
 

@@ -110,8 +110,7 @@ def test_item_total_r_listwise_with_missing_answers(survey):
     complete = x[~np.isnan(x).any(axis=1)]
     rest = complete.sum(axis=1, keepdims=True) - complete
     expected = [np.corrcoef(complete[:, i], rest[:, i])[0, 1] for i in range(4)]
-    np.testing.assert_allclose(item_total_correlations(x, nan_policy="omit"), expected,
-                               atol=1e-12)
+    np.testing.assert_allclose(item_total_correlations(x, nan_policy="omit"), expected, atol=1e-12)
     # pairwise: from pandas' pairwise covariance matrix, by the rest-score formula
     c = pd.DataFrame(x).cov().to_numpy()
     for i in range(4):
@@ -143,8 +142,13 @@ def _psych_style_minres(corr):
         return ((corr - np.outer(lam, lam))[off] ** 2).sum()
 
     smc = 1 - 1 / np.diag(np.linalg.inv(corr))
-    fit = optimize.minimize(objective, 1 - smc, method="L-BFGS-B",
-                            bounds=[(0.005, 1.0)] * k, options={"ftol": 1e-15, "gtol": 1e-12})
+    fit = optimize.minimize(
+        objective,
+        1 - smc,
+        method="L-BFGS-B",
+        bounds=[(0.005, 1.0)] * k,
+        options={"ftol": 1e-15, "gtol": 1e-12},
+    )
     lam = loadings(fit.x)
     return lam * np.sign(lam.sum())
 
@@ -193,8 +197,9 @@ def test_omega_equals_standardised_alpha_for_equal_loadings():
     corr = np.full((5, 5), r)
     np.fill_diagonal(corr, 1)
     # Spearman-Brown: k r / (1 + (k - 1) r) = 2 / 2.6
-    assert mcdonald_omega(with_correlation(corr, 200)).omega_total == pytest.approx(2 / 2.6,
-                                                                                   abs=1e-6)
+    assert mcdonald_omega(with_correlation(corr, 200)).omega_total == pytest.approx(
+        2 / 2.6, abs=1e-6
+    )
 
 
 def test_omega_needs_three_items_and_variance():
@@ -226,15 +231,28 @@ def test_alpha_interval_runs_low_to_high_when_pairwise_alpha_exceeds_one():
 #                             -> 1.1238825, 0.9548151, 1.1766968
 #   pingouin.cronbach_alpha(pandas.DataFrame(HOLES)) -> (1.0303830911492735, [1.103, 1.007])
 nan = np.nan
-HOLES = np.array([[3, nan, nan], [4, nan, 4], [nan, 5, 4], [nan, nan, 4], [5, 4, 4], [2, 1, 1],
-                  [2, nan, nan], [1, 2, 1]])
+HOLES = np.array(
+    [
+        [3, nan, nan],
+        [4, nan, 4],
+        [nan, 5, 4],
+        [nan, nan, 4],
+        [5, 4, 4],
+        [2, 1, 1],
+        [2, nan, nan],
+        [1, 2, 1],
+    ]
+)
 
 
 def test_item_total_r_outside_minus_one_to_one_is_nan_with_a_warning():
     assert np.linalg.eigvalsh(pd.DataFrame(HOLES).cov().to_numpy())[0] < 0
-    with pytest.warns(DegenerateDataWarning, match=r"undefined for column 0 \(r = 1.124\), "
-                      r"column 2 \(r = 1.177\): the pairwise covariance matrix is not positive "
-                      "semi-definite"):
+    with pytest.warns(
+        DegenerateDataWarning,
+        match=r"undefined for column 0 \(r = 1.124\), "
+        r"column 2 \(r = 1.177\): the pairwise covariance matrix is not positive "
+        "semi-definite",
+    ):
         r = item_total_correlations(HOLES)
     assert np.isnan(r[0]) and np.isnan(r[2])
     assert r[1] == pytest.approx(0.9548151257129417, abs=1e-12)
@@ -250,8 +268,11 @@ def test_item_total_r_with_a_negative_rest_variance_is_nan_with_a_warning():
     # (items 0 and 2) would have variance 1 + 4.5 - 2 * 3 = -0.5; item 0's r would be
     # -3 / sqrt(1 * 7.5) = -1.095; item 2's is -3 / sqrt(4.5 * 4) = -0.7071.
     x = np.array([[2, 5, 5], [nan, 2, nan], [2, nan, nan], [4, 5, 2], [2, nan, nan]])
-    with pytest.warns(DegenerateDataWarning, match=r"column 0 \(r = -1.095\), column 1 "
-                      r"\(rest-score variance -0.5\)"):
+    with pytest.warns(
+        DegenerateDataWarning,
+        match=r"column 0 \(r = -1.095\), column 1 "
+        r"\(rest-score variance -0.5\)",
+    ):
         r = item_total_correlations(x)
     assert np.isnan(r[:2]).all()
     assert r[2] == pytest.approx(-1 / np.sqrt(2), abs=1e-12)
@@ -268,8 +289,11 @@ def test_item_total_r_of_collinear_items_is_one_not_past_it():
 
 
 def test_pairwise_alpha_above_one_is_kept_with_a_warning():
-    with pytest.warns(DegenerateDataWarning, match="alpha is 1.030, above 1, which no "
-                      "reliability can be: the pairwise covariance matrix is not positive"):
+    with pytest.warns(
+        DegenerateDataWarning,
+        match="alpha is 1.030, above 1, which no "
+        "reliability can be: the pairwise covariance matrix is not positive",
+    ):
         res = cronbach_alpha(HOLES)
     assert res.alpha == pytest.approx(1.0303830911492735, abs=1e-12)
 
@@ -278,8 +302,11 @@ def test_pairwise_alpha_with_a_negative_total_variance_is_nan():
     # pandas.DataFrame(x).cov().to_numpy().sum() -> -0.9167, where pingouin.cronbach_alpha
     # reports alpha = 10.36 with the interval [40.665, 2.415].
     x = np.array([[1, nan, 4], [3, nan, nan], [4, 1, 3], [1, 3, 5], [nan, 1, 3], [nan, 4, nan]])
-    with pytest.warns(DegenerateDataWarning, match=r"total score's variance comes out negative "
-                      r"\(-0.917\); the pairwise covariance matrix is not positive"):
+    with pytest.warns(
+        DegenerateDataWarning,
+        match=r"total score's variance comes out negative "
+        r"\(-0.917\); the pairwise covariance matrix is not positive",
+    ):
         res = cronbach_alpha(x)
     assert np.isnan([res.alpha, res.ci_low, res.ci_high]).all()
 
@@ -294,30 +321,43 @@ def test_pairwise_alpha_with_a_negative_total_variance_is_nan():
 #   x = numpy.clip(numpy.round(3 + x), 1, 5)
 # and kept when 30 random starts of scipy's least_squares beat that single start.
 POOR_FIT = {
-    "n28_k5": [[2, 4, 1, 4, 3, 4, 3, 4, 2, 4, 1, 3, 4, 5, 4, 3, 2, 3, 3, 4, 2, 4, 3, 3, 4, 2, 3, 2],
-               [3, 2, 2, 2, 3, 3, 1, 2, 2, 3, 2, 3, 2, 5, 2, 2, 3, 1, 3, 2, 3, 5, 4, 1, 5, 3, 4, 2],
-               [4, 4, 2, 4, 3, 1, 3, 3, 2, 3, 1, 3, 2, 5, 3, 5, 1, 3, 4, 3, 2, 1, 1, 3, 3, 5, 2, 2],
-               [4, 4, 3, 3, 3, 2, 2, 4, 3, 2, 2, 3, 2, 2, 1, 3, 4, 4, 2, 4, 3, 5, 3, 3, 4, 2, 4, 2],
-               [5, 4, 4, 4, 4, 3, 1, 3, 3, 2, 4, 3, 2, 2, 4, 1, 1, 3, 3, 3, 2, 4, 4, 4, 3, 3, 3, 3],
-               ],
-    "n11_k5": [[2, 4, 3, 5, 3, 3, 3, 2, 3, 3, 2], [4, 3, 2, 2, 5, 3, 3, 5, 3, 2, 5],
-               [3, 2, 2, 4, 3, 3, 5, 4, 1, 2, 3], [1, 3, 4, 3, 3, 2, 4, 4, 1, 2, 3],
-               [4, 3, 1, 3, 1, 3, 2, 3, 2, 5, 2]],
-    "n26_k4": [[3, 1, 3, 3, 2, 4, 4, 3, 2, 1, 4, 2, 4, 2, 4, 1, 2, 2, 2, 3, 5, 4, 4, 5, 3, 4],
-               [5, 2, 3, 4, 3, 3, 2, 2, 3, 4, 3, 3, 3, 4, 2, 4, 2, 2, 3, 2, 2, 4, 3, 3, 4, 4],
-               [4, 5, 3, 5, 3, 3, 2, 3, 2, 1, 4, 5, 5, 1, 3, 4, 4, 1, 3, 3, 3, 3, 2, 3, 4, 5],
-               [3, 4, 4, 3, 1, 2, 2, 4, 2, 2, 2, 3, 4, 3, 2, 2, 2, 3, 4, 3, 1, 1, 3, 4, 2, 2]],
-    "n24_k5": [[5, 1, 4, 4, 3, 2, 4, 3, 1, 5, 2, 5, 4, 2, 2, 5, 2, 2, 4, 5, 4, 2, 1, 5],
-               [2, 2, 3, 3, 4, 2, 2, 1, 2, 4, 3, 2, 3, 2, 3, 4, 5, 4, 3, 4, 4, 2, 3, 4],
-               [3, 1, 3, 4, 3, 2, 3, 5, 3, 2, 5, 1, 1, 2, 2, 4, 5, 3, 3, 3, 4, 2, 3, 4],
-               [3, 3, 2, 1, 4, 3, 3, 4, 5, 2, 4, 3, 1, 2, 2, 2, 3, 3, 1, 4, 4, 3, 2, 2],
-               [3, 5, 5, 3, 3, 2, 5, 4, 4, 4, 3, 3, 1, 3, 5, 4, 4, 2, 4, 5, 5, 2, 1, 2]],
+    "n28_k5": [
+        [2, 4, 1, 4, 3, 4, 3, 4, 2, 4, 1, 3, 4, 5, 4, 3, 2, 3, 3, 4, 2, 4, 3, 3, 4, 2, 3, 2],
+        [3, 2, 2, 2, 3, 3, 1, 2, 2, 3, 2, 3, 2, 5, 2, 2, 3, 1, 3, 2, 3, 5, 4, 1, 5, 3, 4, 2],
+        [4, 4, 2, 4, 3, 1, 3, 3, 2, 3, 1, 3, 2, 5, 3, 5, 1, 3, 4, 3, 2, 1, 1, 3, 3, 5, 2, 2],
+        [4, 4, 3, 3, 3, 2, 2, 4, 3, 2, 2, 3, 2, 2, 1, 3, 4, 4, 2, 4, 3, 5, 3, 3, 4, 2, 4, 2],
+        [5, 4, 4, 4, 4, 3, 1, 3, 3, 2, 4, 3, 2, 2, 4, 1, 1, 3, 3, 3, 2, 4, 4, 4, 3, 3, 3, 3],
+    ],
+    "n11_k5": [
+        [2, 4, 3, 5, 3, 3, 3, 2, 3, 3, 2],
+        [4, 3, 2, 2, 5, 3, 3, 5, 3, 2, 5],
+        [3, 2, 2, 4, 3, 3, 5, 4, 1, 2, 3],
+        [1, 3, 4, 3, 3, 2, 4, 4, 1, 2, 3],
+        [4, 3, 1, 3, 1, 3, 2, 3, 2, 5, 2],
+    ],
+    "n26_k4": [
+        [3, 1, 3, 3, 2, 4, 4, 3, 2, 1, 4, 2, 4, 2, 4, 1, 2, 2, 2, 3, 5, 4, 4, 5, 3, 4],
+        [5, 2, 3, 4, 3, 3, 2, 2, 3, 4, 3, 3, 3, 4, 2, 4, 2, 2, 3, 2, 2, 4, 3, 3, 4, 4],
+        [4, 5, 3, 5, 3, 3, 2, 3, 2, 1, 4, 5, 5, 1, 3, 4, 4, 1, 3, 3, 3, 3, 2, 3, 4, 5],
+        [3, 4, 4, 3, 1, 2, 2, 4, 2, 2, 2, 3, 4, 3, 2, 2, 2, 3, 4, 3, 1, 1, 3, 4, 2, 2],
+    ],
+    "n24_k5": [
+        [5, 1, 4, 4, 3, 2, 4, 3, 1, 5, 2, 5, 4, 2, 2, 5, 2, 2, 4, 5, 4, 2, 1, 5],
+        [2, 2, 3, 3, 4, 2, 2, 1, 2, 4, 3, 2, 3, 2, 3, 4, 5, 4, 3, 4, 4, 2, 3, 4],
+        [3, 1, 3, 4, 3, 2, 3, 5, 3, 2, 5, 1, 1, 2, 2, 4, 5, 3, 3, 3, 4, 2, 3, 4],
+        [3, 3, 2, 1, 4, 3, 3, 4, 5, 2, 4, 3, 1, 2, 2, 2, 3, 3, 1, 4, 4, 3, 2, 2],
+        [3, 5, 5, 3, 3, 2, 5, 4, 4, 4, 3, 3, 1, 3, 5, 4, 4, 2, 4, 5, 5, 2, 1, 2],
+    ],
 }
 # Global minima by _brute_force_minres (omega total; the item whose loading is at 1):
 #   n28_k5 0.34827, item 0; n11_k5 0.11144, item 1; n26_k4 0.22620, item 3;
 #   n24_k5 0.26340, item 3
-POOR_FIT_OMEGA = {"n28_k5": (0.34827, 0), "n11_k5": (0.11144, 1), "n26_k4": (0.22620, 3),
-                  "n24_k5": (0.26340, 3)}
+POOR_FIT_OMEGA = {
+    "n28_k5": (0.34827, 0),
+    "n11_k5": (0.11144, 1),
+    "n26_k4": (0.22620, 3),
+    "n24_k5": (0.26340, 3),
+}
 
 
 def _minres_fit(corr, lam):
@@ -335,10 +375,17 @@ def _brute_force_minres(corr, n_starts=60):
         return -resid @ lam
 
     starts = np.random.default_rng(0).uniform(-1, 1, size=(n_starts, k))
-    fits = [optimize.minimize(lambda lam: _minres_fit(corr, lam), start, jac=gradient,
-                              method="L-BFGS-B", bounds=[(-1, 1)] * k,
-                              options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 10_000})
-            for start in starts]
+    fits = [
+        optimize.minimize(
+            lambda lam: _minres_fit(corr, lam),
+            start,
+            jac=gradient,
+            method="L-BFGS-B",
+            bounds=[(-1, 1)] * k,
+            options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 10_000},
+        )
+        for start in starts
+    ]
     best = min(fits, key=lambda fit: fit.fun)
     return best.x * np.sign(best.x.sum()), best.fun
 
@@ -362,8 +409,11 @@ def test_omega_finds_the_global_minres_fit_on_poorly_fitting_small_samples(name)
 def test_omega_warns_of_a_heywood_case_and_names_the_item(name):
     x = np.array(POOR_FIT[name], dtype=float).T
     _, item = POOR_FIT_OMEGA[name]
-    with pytest.warns(DegenerateDataWarning, match=rf"loading of column {item} at the bound "
-                      r"of 1 \(uniqueness 0, a Heywood case\)") as caught:
+    with pytest.warns(
+        DegenerateDataWarning,
+        match=rf"loading of column {item} at the bound "
+        r"of 1 \(uniqueness 0, a Heywood case\)",
+    ) as caught:
         res = mcdonald_omega(x)
     assert len(caught) == 1
     assert abs(res.loadings[item]) == 1.0 and res.uniquenesses[item] == 0.0

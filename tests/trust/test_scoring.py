@@ -29,11 +29,14 @@ def test_reverse_key_names_bad_arguments():
 
 def test_half_rule_scores_when_at_least_half_the_items_were_answered():
     nan = np.nan
-    x = np.array([
-        [1, 2, 3, 4, 5, 2, 4],  # all answered: (1+2+3+4+5)/5 = 3, (2+4)/2 = 3
-        [1, 2, 3, nan, nan, nan, 4],  # 3 of 5 answered: 2; 1 of 2 answered: 4
-        [1, 2, nan, nan, nan, nan, nan],  # 2 of 5: missing; 0 of 2: missing
-    ], dtype=float)
+    x = np.array(
+        [
+            [1, 2, 3, 4, 5, 2, 4],  # all answered: (1+2+3+4+5)/5 = 3, (2+4)/2 = 3
+            [1, 2, 3, nan, nan, nan, 4],  # 3 of 5 answered: 2; 1 of 2 answered: 4
+            [1, 2, nan, nan, nan, nan, nan],  # 2 of 5: missing; 0 of 2: missing
+        ],
+        dtype=float,
+    )
     scores = scale_scores(x, np.array([0, 0, 0, 0, 0, 1, 1]))
     np.testing.assert_array_equal(scores, [[3, 3], [2, 4], [nan, nan]])
 

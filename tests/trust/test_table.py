@@ -20,8 +20,25 @@ def test_plain_ascii_numbers_with_sign_point_and_spaces_are_read():
     np.testing.assert_array_equal(table.answers, [[3, 4], [0, 0], [2, np.nan]])
 
 
-@pytest.mark.parametrize("cell", ["1_0", "\uff13", "\u0663", "\u09e9", "3e0", "0x3", "nan",
-                                  "inf", "1.2.3", "-", ".", "+-1", "3 4", "1" + "0" * 400])
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "1_0",
+        "\uff13",
+        "\u0663",
+        "\u09e9",
+        "3e0",
+        "0x3",
+        "nan",
+        "inf",
+        "1.2.3",
+        "-",
+        ".",
+        "+-1",
+        "3 4",
+        "1" + "0" * 400,
+    ],
+)
 def test_anything_but_a_plain_ascii_number_is_refused(cell):
     # float() and numpy read '1_0' as 10, '\uff13' (full-width) and '\u0663' (Arabic-Indic)
     # as 3, '3e0' as 3, and 400 digits as inf
@@ -44,18 +61,27 @@ def test_rows_count_records_as_a_spreadsheet_does():
 
 
 def test_a_row_of_the_wrong_width_names_its_first_missing_or_extra_column():
-    with pytest.raises(SurveyTableError, match=r"^row 2, column 'q1': the row ends before this "
-                       r"column \(1 cells; the header has 3 columns\)$"):
+    with pytest.raises(
+        SurveyTableError,
+        match=r"^row 2, column 'q1': the row ends before this "
+        r"column \(1 cells; the header has 3 columns\)$",
+    ):
         _read("team,q1,q2\nA\n")
-    with pytest.raises(SurveyTableError, match=r"^row 3, column 4: a cell past the header's 3 "
-                       r"columns \(the row has 5 cells\)$"):
+    with pytest.raises(
+        SurveyTableError,
+        match=r"^row 3, column 4: a cell past the header's 3 "
+        r"columns \(the row has 5 cells\)$",
+    ):
         _read("team,q1,q2\nA,1,2\nA,1,2,x,y\n")
 
 
 def test_a_non_utf8_byte_is_found_in_its_cell_past_quoted_commas_and_line_breaks():
     raw = 'team,q1,q2,note\n"A,B","1",2,"x,\ny"\n"A,B",1,\u00fc,\n'.encode("latin-1")
-    with pytest.raises(SurveyTableError, match=r"^row 3 \(line 4\), column 'q2': not UTF-8 "
-                       r"text \(byte 0xfc\)"):
+    with pytest.raises(
+        SurveyTableError,
+        match=r"^row 3 \(line 4\), column 'q2': not UTF-8 "
+        r"text \(byte 0xfc\)",
+    ):
         _read(raw)
     with pytest.raises(SurveyTableError, match=r"^row 2, column 4: not UTF-8"):
         _read("team,q1,q2\nA,1,2,\u00fc\n".encode("latin-1"))  # past the header's columns
