@@ -27,7 +27,6 @@ import ipaddress
 from dataclasses import dataclass, field
 
 import numpy as np
-from argon2 import PasswordHasher
 from flask import current_app
 from sqlalchemy.engine import make_url
 
@@ -44,6 +43,7 @@ from surveys.models import (
     Wave,
     utcnow,
 )
+from surveys.security import password_hasher
 
 SEED = 20261123
 ORGANISATION = "Songhe Technology 松禾科技"
@@ -317,7 +317,7 @@ def _names(rng: np.random.Generator, n: int) -> list[tuple[str, str]]:
 
 
 def _accounts(departments: dict[str, Team]) -> None:
-    hasher = PasswordHasher()
+    hasher = password_hasher()
     taken = set(db.session.scalars(db.select(User.email)).all())
     for role, email, name, password in ACCOUNTS:
         if email in taken:

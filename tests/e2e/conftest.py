@@ -18,6 +18,7 @@ from surveys import create_app, demo, invitations
 from surveys import db as database
 from surveys.db import db
 from surveys.models import Invitation, Response, Wave
+from tests.helpers import FAST_PASSWORD_HASH
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -78,6 +79,7 @@ def live_server(tmp_path_factory):
                 "SECRET_KEY": "e2e-secret",
                 "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'demo.sqlite3'}",
                 "RATELIMIT_ENABLED": False,
+                **FAST_PASSWORD_HASH,
             }
         )
     with app.app_context():
