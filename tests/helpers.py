@@ -16,6 +16,7 @@ FAST_PASSWORD_HASH = {
     "PASSWORD_HASH_PARALLELISM": 1,
 }
 
+
 def make_user(
     role: str = "admin",
     email: str | None = None,
