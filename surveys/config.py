@@ -7,6 +7,8 @@ import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from argon2.profiles import RFC_9106_LOW_MEMORY
+
 UI_LANGUAGES = {"en": "English", "zh_Hans": "简体中文"}
 MIN_K = 3
 DEFAULT_K = 5
@@ -79,6 +81,11 @@ def defaults(instance_path: str) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("TRUSTSURVEY_SECURE_COOKIES", "") == "1",
         "REMEMBER_COOKIE_DURATION": 0,
+        # argon2id cost of stored passwords: argon2-cffi's default, RFC 9106's low-memory
+        # profile (memory in KiB). A hash takes about a tenth of a second; tests lower it.
+        "PASSWORD_HASH_TIME_COST": RFC_9106_LOW_MEMORY.time_cost,
+        "PASSWORD_HASH_MEMORY_COST": RFC_9106_LOW_MEMORY.memory_cost,
+        "PASSWORD_HASH_PARALLELISM": RFC_9106_LOW_MEMORY.parallelism,
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
         "RATELIMIT_STORAGE_URI": os.environ.get("TRUSTSURVEY_RATELIMIT_STORAGE", "memory://"),

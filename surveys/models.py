@@ -15,13 +15,13 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
-from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_login import UserMixin
 from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveys.db import db
+from surveys.security import password_hasher
 
 USER_ROLES = ("admin", "facilitator", "researcher")
 
@@ -77,11 +77,11 @@ class User(UserMixin, db.Model):
         return f"{self.id}:{self.session_token}"
 
     def set_password(self, password: str) -> None:
-        self.password_hash = PasswordHasher().hash(password)
+        self.password_hash = password_hasher().hash(password)
 
     def check_password(self, password: str) -> bool:
         """True if ``password`` matches; an outdated hash is upgraded in place (not committed)."""
-        hasher = PasswordHasher()
+        hasher = password_hasher()
         try:
             hasher.verify(self.password_hash, password)
         except (VerificationError, InvalidHashError):

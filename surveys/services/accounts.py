@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 
 from argon2 import PasswordHasher
@@ -11,13 +12,10 @@ from flask_babel import lazy_gettext as _l
 
 from surveys.db import db
 from surveys.models import USER_ROLES, User
+from surveys.security import password_hasher
 
 MIN_PASSWORD_LENGTH = 10
 EMAIL = re.compile(r"^[^@\s,;<>\"]+@[^@\s,;<>\"]+\.[^@\s,;<>\".]+$")
-
-# Verifying against this when the email is unknown makes a miss cost as much time as a
-# wrong password, so timing does not reveal which emails have accounts.
-_DUMMY_HASH = PasswordHasher().hash("not a password of anyone")
 
 
 class AccountError(ValueError):
@@ -67,12 +65,28 @@ def create_user(email: str, password: str, role: str, name: str = "") -> User:
     return user
 
 
+def dummy_hash(hasher: PasswordHasher) -> str:
+    """A hash at ``hasher``'s cost that no password matches, made once per cost.
+
+    Verifying against it when the email is unknown makes a miss cost as much time as a
+    wrong password, so timing does not reveal which emails have accounts.
+    """
+    return _dummy_hash(hasher.time_cost, hasher.memory_cost, hasher.parallelism)
+
+
+@functools.cache
+def _dummy_hash(time_cost: int, memory_cost: int, parallelism: int) -> str:
+    hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
+    return hasher.hash("not a password of anyone")
+
+
 def authenticate(email: str, password: str) -> User | None:
     """The active user with this email and password, else None (whichever part was wrong)."""
     user = db.session.scalar(db.select(User).where(User.email == normalise_email(email)))
     if user is None:
+        hasher = password_hasher()
         with contextlib.suppress(VerificationError):
-            PasswordHasher().verify(_DUMMY_HASH, password)
+            hasher.verify(dummy_hash(hasher), password)
         return None
     if not user.check_password(password) or not user.active:
         return None

@@ -27,7 +27,6 @@ import ipaddress
 from dataclasses import dataclass, field
 
 import numpy as np
-from argon2 import PasswordHasher
 from flask import current_app
 from sqlalchemy.engine import make_url
 
@@ -45,6 +44,7 @@ from surveys.models import (
     WaveStatus,
     utcnow,
 )
+from surveys.security import password_hasher
 from surveys.services import invitations, waves
 from surveys.tools import synthetic
 
@@ -320,7 +320,7 @@ def _names(rng: np.random.Generator, n: int) -> list[tuple[str, str]]:
 
 
 def _accounts(departments: dict[str, Team]) -> None:
-    hasher = PasswordHasher()
+    hasher = password_hasher()
     taken = set(db.session.scalars(db.select(User.email)).all())
     for role, email, name, password in ACCOUNTS:
         if email in taken:

@@ -20,6 +20,7 @@ from surveys.db import db
 from surveys.models import Invitation, Response, Wave
 from surveys.services import invitations
 from surveys.tools import demo
+from tests.helpers import FAST_PASSWORD_HASH
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -80,6 +81,7 @@ def live_server(tmp_path_factory):
                 "SECRET_KEY": "e2e-secret",
                 "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'demo.sqlite3'}",
                 "RATELIMIT_ENABLED": False,
+                **FAST_PASSWORD_HASH,
             }
         )
     with app.app_context():
