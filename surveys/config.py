@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from argon2.profiles import RFC_9106_LOW_MEMORY
 
-LANGUAGES = {"en": "English", "zh_Hans": "简体中文"}
+UI_LANGUAGES = {"en": "English", "zh_Hans": "简体中文"}
 MIN_K = 3
 DEFAULT_K = 5
 # A group minimum above any team's size would hide everything; this also keeps k in range
@@ -97,4 +97,7 @@ def defaults(instance_path: str) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "PROXY_FIX": os.environ.get("TRUSTSURVEY_PROXY_FIX", "") == "1",
         "BASE_URL": base_url(),
+        # Seconds between background closes of waves past their close date (0: off; cron
+        # can run `trustsurvey close-due-waves` instead).
+        "CLOSE_DUE_INTERVAL": float(os.environ.get("TRUSTSURVEY_CLOSE_DUE_INTERVAL", 60)),
     }

@@ -4,13 +4,15 @@ Anonymity invariant 1 shapes two tables: ``Response`` and ``Comment`` hold a ran
 wave, the team and the answer, and nothing else: no invitation, person, time, IP or user agent.
 Both are SQLite WITHOUT ROWID tables keyed by a random id, so that reads come in random-id
 order, and views order them by that id too. Their physical storage keeps the order of arrival
-until the wave closes (:func:`surveys.anonymity.rewrite_storage_order`).
+until the wave closes (:func:`surveys.services.anonymity.rewrite_storage_order`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import secrets
+from collections.abc import Iterable
 from typing import Any
 
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -21,7 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from surveys.db import db
 from surveys.security import password_hasher
 
-ROLES = ("admin", "facilitator", "researcher")
+USER_ROLES = ("admin", "facilitator", "researcher")
 
 
 def utcnow() -> dt.datetime:
@@ -97,6 +99,17 @@ class User(UserMixin, db.Model):
         return self.active
 
 
+def subtree_ids(root_ids: Iterable[int]) -> set[int]:
+    """The teams ``root_ids`` and every team under them, one query per level of the tree."""
+    ids: set[int] = set()
+    frontier = set(root_ids)
+    while frontier:
+        ids |= frontier
+        below = db.session.scalars(db.select(Team.id).where(Team.parent_id.in_(frontier)))
+        frontier = set(below) - ids
+    return ids
+
+
 class Team(db.Model):
     """A team; a team with children is a department."""
 
@@ -116,7 +129,7 @@ class Member(db.Model):
     """A roster entry: someone who gets an invitation. Never linked to an answer.
 
     A team may have two members of the same name. Who is who (the email when there is one,
-    else the name) is decided by the roster import (``surveys.rosters``), not by a unique
+    else the name) is decided by the roster import (``surveys.services.rosters``), not by a unique
     constraint: it depends on whether an email is given, and rosters stored before may hold
     emails that differ only in case.
     """
@@ -127,6 +140,14 @@ class Member(db.Model):
     email: Mapped[str | None] = mapped_column(String(254))
     active: Mapped[bool] = mapped_column(default=True)
     team: Mapped[Team] = relationship(back_populates="members")
+
+
+class WaveStatus(enum.StrEnum):
+    """Where a wave is in its life; a wave past its close date counts as closed."""
+
+    SCHEDULED = "scheduled"
+    OPEN = "open"
+    CLOSED = "closed"
 
 
 class Wave(db.Model):
@@ -142,12 +163,11 @@ class Wave(db.Model):
     closed_at: Mapped[dt.datetime | None]
     teams: Mapped[list[Team]] = relationship(secondary=wave_team)
 
-    def status(self, now: dt.datetime | None = None) -> str:
-        """'scheduled', 'open' or 'closed' (a wave past its close date counts as closed)."""
+    def status(self, now: dt.datetime | None = None) -> WaveStatus:
         now = now or utcnow()
         if self.closed_at is not None or now >= self.closes_at:
-            return "closed"
-        return "open" if now >= self.opens_at else "scheduled"
+            return WaveStatus.CLOSED
+        return WaveStatus.OPEN if now >= self.opens_at else WaveStatus.SCHEDULED
 
 
 class Invitation(db.Model):

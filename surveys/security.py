@@ -54,13 +54,6 @@ class RespondentLogFilter(logging.Filter):
         return True
 
 
-def neutralise_csv_cell(value):
-    """Prefix a quote to text that a spreadsheet would run as a formula (= + - @, tab, CR)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 # Endpoints that take a file upload, with the config key of their largest file. Form parsing
 # starts before the view (the CSRF check reads the form), so the limit is set before that.
 UPLOAD_LIMITS = {"admin.roster_import": "MAX_ROSTER_BYTES"}

@@ -39,6 +39,8 @@ def _config(url: str, **overrides) -> dict:
         "SQLALCHEMY_DATABASE_URI": url,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
+        # Tests close waves themselves; a background closer would race them.
+        "CLOSE_DUE_INTERVAL": 0,
         **FAST_PASSWORD_HASH,
     }
     config.update(overrides)
@@ -154,7 +156,7 @@ def make_app(tmp_path, monkeypatch, migrated_sqlite, migrated_postgres):
             db.engine.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def backend(request):
     """Run a test on both databases."""
     return request.param

@@ -39,7 +39,8 @@ def test_wheel_carries_static_files_instruments_translations_templates_and_migra
         "surveys/migrations/env.py",
         "surveys/migrations/alembic.ini",
         "surveys/migrations/script.py.mako",
-        "surveys/demo.py",
+        "surveys/tools/demo.py",
+        "surveys/services/waves.py",
         "trust/__init__.py",
     }
     assert expected <= names

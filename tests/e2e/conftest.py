@@ -14,10 +14,12 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from surveys import create_app, demo, invitations
+from surveys import create_app
 from surveys import db as database
 from surveys.db import db
 from surveys.models import Invitation, Response, Wave
+from surveys.services import invitations
+from surveys.tools import demo
 from tests.helpers import FAST_PASSWORD_HASH
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -17,10 +17,11 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
-from surveys import create_app, demo, instruments
+from surveys import create_app, instruments
 from surveys import db as database
 from surveys.db import db
 from surveys.models import Response, ScaleResult, Team, TeamScaleResult, Wave
+from surveys.tools import demo
 from tests.helpers import FAST_PASSWORD_HASH
 
 pytestmark = pytest.mark.browser

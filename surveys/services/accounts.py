@@ -1,4 +1,4 @@
-"""Accounts: creating users and checking sign-ins (plain functions under the CLI and the views)."""
+"""Accounts: creating and changing users, checking sign-ins, passwords."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ import re
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
+from flask_babel import lazy_gettext as _l
 
 from surveys.db import db
-from surveys.models import ROLES, User
+from surveys.models import USER_ROLES, User
 from surveys.security import password_hasher
 
 MIN_PASSWORD_LENGTH = 10
@@ -21,7 +22,24 @@ class AccountError(ValueError):
     """A user cannot be created or changed as asked; the message says why."""
 
 
+# What each role is called on every page and form.
+ROLE_LABELS = {
+    "facilitator": _l("Facilitator"),
+    "researcher": _l("Researcher"),
+    "admin": _l("Admin"),
+}
+
+
+def role_label(role: str) -> str:
+    return str(ROLE_LABELS.get(role, role))
+
+
 def normalise_email(email: str) -> str:
+    """The one form of an email address kept and compared, for accounts and rosters alike.
+
+    lower(), not casefold(): casefold rewrites letters such as ß to ss, which makes a
+    different address.
+    """
     return email.strip().lower()
 
 
@@ -33,8 +51,8 @@ def check_new_password(password: str) -> None:
 def create_user(email: str, password: str, role: str, name: str = "") -> User:
     """Create and commit a user; raise AccountError for a bad role, email or password."""
     email = normalise_email(email)
-    if role not in ROLES:
-        raise AccountError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+    if role not in USER_ROLES:
+        raise AccountError(f"role must be one of {', '.join(USER_ROLES)}, not {role!r}")
     if not EMAIL.match(email) or len(email) > 254:
         raise AccountError(f"{email!r} is not an email address")
     if db.session.scalar(db.select(User.id).where(User.email == email)) is not None:
@@ -74,3 +92,43 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     db.session.commit()  # keeps a rehashed password, if check_password upgraded it
     return user
+
+
+def update_user(
+    user: User, *, name: str, role: str, active: bool, password: str | None, acting: User
+) -> bool:
+    """Change a user's name, role, state or password and commit; True if their sessions end.
+
+    Raises AccountError when ``acting`` would remove their own admin access: an organisation
+    must never be left without an admin by a slip of one.
+    """
+    if user.id == acting.id and (role != "admin" or not active):
+        raise AccountError("You cannot remove your own admin access; ask another admin.")
+    ends_sessions = bool(password) or (user.active and not active)
+    user.name = (name or "").strip()
+    user.role = role
+    user.active = active
+    if user.role != "facilitator":
+        user.teams = []
+    if password:
+        user.set_password(password)
+    if ends_sessions:
+        user.rotate_session()
+    db.session.commit()
+    return ends_sessions
+
+
+def change_password(user: User, current: str, new: str) -> bool:
+    """Set a new password if ``current`` is right, ending every session; commits."""
+    if not user.check_password(current):
+        return False
+    user.set_password(new)
+    user.rotate_session()
+    db.session.commit()
+    return True
+
+
+def sign_out_everywhere(user: User) -> None:
+    """Rotate the session token, so that every cookie of the user stops working; commits."""
+    user.rotate_session()
+    db.session.commit()

@@ -18,7 +18,7 @@ import numpy as np
 from sqlalchemy import func
 
 import trust
-from surveys import instruments, invitations
+from surveys import instruments
 from surveys.db import db
 from surveys.models import (
     Comment,
@@ -28,6 +28,7 @@ from surveys.models import (
     TeamScaleResult,
     Wave,
 )
+from surveys.services import invitations
 
 SCALE_FIELDS = (
     "alpha",
@@ -78,7 +79,7 @@ def store(wave: Wave) -> None:
 
     The population of a team, for the finite-population correction of its intervals
     (``team_size``), is the number of invitations the wave issued to the team
-    (:func:`surveys.invitations.issued_per_team`): the people the wave asked. It is never
+    (:func:`surveys.services.invitations.issued_per_team`): the people the wave asked. It is never
     below the number of responses, since each response used one of them, whereas the active
     roster at close can be (a member who answered and left the roster since), which would
     give intervals too narrow, even of zero width. A team with no invitations (answers that
@@ -116,7 +117,8 @@ def store(wave: Wave) -> None:
                     scale=scale.key,
                     n=n,
                     team_size=sizes.get(team_id),
-                    **{name: _number(values.get(name)) if shown else None for name in TEAM_FIELDS},
+                    # trust.analyze gives JSON numbers: a float, or None where undefined.
+                    **{name: values.get(name) if shown else None for name in TEAM_FIELDS},
                 )
             )
 
@@ -128,7 +130,7 @@ def store(wave: Wave) -> None:
                 wave_id=wave.id,
                 scale=scale_key,
                 n_respondents=int(found.get("n_respondents") or 0),
-                **{name: _number(found.get(name)) for name in SCALE_FIELDS},
+                **{name: found.get(name) for name in SCALE_FIELDS},
             )
         )
 
@@ -154,14 +156,6 @@ def _shown_scale_statistics(
         for scale_key in scale_keys:
             out[scale_key] = found.get(scale_key, {})
     return out
-
-
-def _number(value) -> float | None:
-    """A finite float, or None for None and NaN (a database NULL)."""
-    if value is None:
-        return None
-    value = float(value)
-    return value if np.isfinite(value) else None
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ one closed full-instrument wave with synthetic answers, and one open pulse wave 
 invitation links are printed. The pulse wave stays open four weeks; a demo reused after that
 opens a new pulse wave for the same teams, without answers, so that the printed links work.
 
-The closed wave's answers come from the trust model stated in :mod:`surveys.synthetic`, with
+The closed wave's answers come from the trust model stated in :mod:`surveys.tools.synthetic`, with
 team shifts chosen so that teams differ in ways a facilitator should notice:
 
 - Supply Chain 供应链组: low familiarity (a distributed team that rarely meets);
@@ -30,7 +30,7 @@ import numpy as np
 from flask import current_app
 from sqlalchemy.engine import make_url
 
-from surveys import instruments, invitations, synthetic, waves
+from surveys import instruments
 from surveys.db import db
 from surveys.models import (
     Comment,
@@ -41,9 +41,12 @@ from surveys.models import (
     Team,
     User,
     Wave,
+    WaveStatus,
     utcnow,
 )
 from surveys.security import password_hasher
+from surveys.services import invitations, waves
+from surveys.tools import synthetic
 
 SEED = 20261123
 ORGANISATION = "Songhe Technology 松禾科技"
@@ -62,7 +65,7 @@ FACILITATED_DEPARTMENTS = ("Product & Engineering 产品研发部", "Sales & Ser
 class TeamPlan:
     name: str
     size: int
-    shifts: dict[str, float] = field(default_factory=dict)  # see surveys.synthetic
+    shifts: dict[str, float] = field(default_factory=dict)  # see surveys.tools.synthetic
     split: float = 0.0
     comments: tuple[str, ...] = ()
 
@@ -337,7 +340,7 @@ def _plans() -> list[TeamPlan]:
 def _answer(
     wave: Wave, teams: list[Team], rate: float, rng: np.random.Generator, comments: bool
 ) -> None:
-    """Invite every member; a share of each team answers, from the model in surveys.synthetic."""
+    """Invite every member; a share of each team answers, from the model in tools.synthetic."""
     db.session.add(wave)
     db.session.flush()
     plans = _plans()
@@ -375,7 +378,7 @@ def _answer(
 def _open_wave() -> Wave | None:
     now = utcnow()
     candidates = db.session.scalars(db.select(Wave).order_by(Wave.opens_at.desc())).all()
-    return next((w for w in candidates if w.status(now) == "open"), None)
+    return next((w for w in candidates if w.status(now) is WaveStatus.OPEN), None)
 
 
 def respondent_links(base_url: str, n: int = 6) -> list[tuple[Team, int, str]]:
