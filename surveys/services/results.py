@@ -31,6 +31,7 @@ from surveys.models import (
     Wave,
 )
 from surveys.services import calibration, cells, changes, invitations, rollups
+from surveys.services import heatmap as heatmap_rows
 
 SCALE_FIELDS = (
     "alpha",
@@ -214,6 +215,17 @@ def team_table(wave: Wave, visible: set[int] | None) -> list[TeamRow]:
         TeamRow(team_id, name, max((r.n for r in scales.values()), default=0), scales)
         for team_id, (name, scales) in by_team.items()
     ]
+
+
+def heatmap(wave: Wave, visible: set[int] | None) -> list[heatmap_rows.HeatRow]:
+    """The stored heatmap of a closed wave for a viewer who sees ``visible`` (None: all).
+
+    Rows of the organisation, departments and teams (``level``, ``team_id``, ``name``,
+    ``depth``) with one cell per scale (mean, interval, SD, n, rwg(j), ``estimate``,
+    ``suppressed`` reason, change from the previous wave): see
+    :mod:`surveys.services.heatmap`.
+    """
+    return heatmap_rows.heatmap(wave, visible)
 
 
 def scale_table(wave: Wave) -> dict[str, ScaleResult]:

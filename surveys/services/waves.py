@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import func
 
+from surveys import instruments
 from surveys.config import DEFAULT_K, MAX_K, MIN_K
 from surveys.db import db
 from surveys.models import (
@@ -31,7 +32,6 @@ from surveys.models import (
     utcnow,
     wave_team,
 )
-from surveys import instruments
 from surveys.services import anonymity, calibration, invitations, results
 from trust.table import neutralise_csv_cell
 
