@@ -119,10 +119,13 @@ def column_centre(x: np.ndarray):
 def group_moments(x: np.ndarray, inv: np.ndarray, n_teams: int, missing=None, positions=None):
     """Answer count, mean and sum of squared deviations of every column within every team.
 
-    NaN entries are left out. The sums are taken around a shift near each column's
-    centre (the mean of its first answers), so that ``sum(d**2) - (sum d)**2 / n``
-    stays free of cancellation. ``missing`` (``np.isnan(x)``) and ``positions`` (its
-    rows and columns) may be passed when the caller has them already.
+    NaN entries are left out. Two passes (Chan, Golub & LeVeque 1983,
+    https://doi.org/10.1080/00031305.1983.10483115): the team means first, then the
+    squared deviations from each team's own mean, so that a team far from the rest of
+    its column (values near 1e6 with a spread of 0.01) keeps its spread; one pass of
+    ``sum(x**2) - (sum x)**2 / n`` would cancel it to 0. ``missing``
+    (``np.isnan(x)``) and ``positions`` (its rows and columns) may be passed when the
+    caller has them already.
     """
     if missing is None:
         missing = np.isnan(x)
@@ -137,11 +140,14 @@ def group_moments(x: np.ndarray, inv: np.ndarray, n_teams: int, missing=None, po
     absent = np.bincount(inv[rows] * k + cols, minlength=n_teams * k).reshape(n_teams, k)
     count = np.bincount(inv, minlength=n_teams)[:, None] - absent.astype(float)
     total = group_sums(d, inv, n_teams)
-    d *= d
-    square = group_sums(d, inv, n_teams)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_d = total / count
-    ss = square - total * mean_d
-    # What is left of rounding when a team answered alike is not variance.
-    ss[(ss <= 1e-13 * square) | (count == 0)] = 0.0
-    return count, mean_d + shift, ss
+    # second pass: deviations from the team's own mean (0 where missing)
+    d -= np.nan_to_num(mean_d)[inv]
+    d[rows, cols] = 0.0
+    d *= d
+    ss = group_sums(d, inv, n_teams)
+    mean = mean_d + shift
+    # A team that answered alike can keep a residue of the mean's rounding: no variance.
+    ss[(ss <= count * (4 * np.finfo(float).eps * np.abs(mean)) ** 2) | (count == 0)] = 0.0
+    return count, mean, ss

@@ -16,11 +16,18 @@ from trust._common import (
     group_moments,
     team_index,
 )
-from trust.agreement import item_variances, rwg_from_variances, uniform_null_variance
+from trust.agreement import item_variances, rwg_from_variances
 from trust.descriptives import team_summary
 from trust.instrument import Instrument
 from trust.multilevel import team_icc
-from trust.reliability import alpha_from_cov, item_rest_from_cov, omega_from_cov, pairwise_cov
+from trust.reliability import (
+    alpha_from_cov,
+    item_rest_from_cov,
+    omega_from_corr,
+    omega_from_cov,
+    pairwise_corr,
+    pairwise_cov,
+)
 from trust.scoring import scores_from_answers
 
 __all__ = ["analyze"]
@@ -276,13 +283,20 @@ def analyze(answers, team, instrument: Instrument, team_size=None, *, confidence
                 n_any = int(n_any_by_scale[s])
                 kept = [repr(item.key) for item, ok in zip(scale.items, usable, strict=True) if ok]
                 alpha = alpha_from_cov(cov, n_any, confidence)
-                omega = omega_from_cov(cov, kept)
+                sub_missing = missing[:, block][:, usable]
+                if sub_missing.any():
+                    # psych::omega fits each pair's own Pearson r, not C_ij / sqrt(C_ii C_jj)
+                    omega = omega_from_corr(
+                        pairwise_corr(xr[:, block][:, usable], sub_missing), kept
+                    )
+                else:
+                    omega = omega_from_cov(cov, kept)
                 item_r = np.full(len(scale.items), np.nan)
                 loadings = np.full(len(scale.items), np.nan)
                 if cov.shape[0] > 1:
                     item_r[usable] = item_rest_from_cov(cov, kept)
                 loadings[usable] = omega.loadings
-                null = float(uniform_null_variance(scale.response_scale.n_options))
+                null = float(scale.response_scale.null_variance)
                 rwg, _, _ = rwg_from_variances(variances[:, block], null)
                 rwg_by_scale.append(rwg)
             scales_out[scale.key] = {
@@ -293,6 +307,7 @@ def analyze(answers, team, instrument: Instrument, team_size=None, *, confidence
                 "alpha_ci_low": _num(alpha.ci_low),
                 "alpha_ci_high": _num(alpha.ci_high),
                 "omega_total": _num(omega.omega_total),
+                "omega_model": _num(omega.omega_model),
                 "icc1": _num(icc.icc1[s]),
                 "icc2": _num(icc.icc2[s]),
                 "icc1_adjusted": _num(icc.icc1_adjusted[s]),

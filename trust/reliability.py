@@ -43,9 +43,10 @@ class AlphaResult(NamedTuple):
 
 
 class OmegaResult(NamedTuple):
-    omega_total: float
+    omega_total: float  # 1 - sum(psi) / sum(R), as psych::omega
     loadings: np.ndarray  # standardised one-factor loadings, one per item
     uniquenesses: np.ndarray  # 1 - loading**2
+    omega_model: float = np.nan  # (sum lambda)^2 / ((sum lambda)^2 + sum psi), model-implied
 
 
 def _prepare(answers, nan_policy):
@@ -82,6 +83,49 @@ def pairwise_cov(x: np.ndarray, missing=None) -> tuple[np.ndarray, np.ndarray]:
         cov = (q - s * s.T / n_pair) / (n_pair - 1)
     cov[n_pair < 2] = np.nan
     return cov, n_pair
+
+
+def pairwise_corr(x: np.ndarray, missing=None) -> np.ndarray:
+    """Pearson's r of every item pair on the rows where both were answered.
+
+    As R's ``cor(x, use = "pairwise")`` (which ``psych::omega`` fits): each pair's own
+    means and standard deviations, not :math:`C_{ij}/\\sqrt{C_{ii}C_{jj}}` from
+    variances over everyone who answered one item. NaN for a pair with fewer than two
+    such rows or no variance among them.
+    """
+    n, k = x.shape
+    if missing is None:
+        missing = np.isnan(x)
+    centre = column_centre(x)
+    # z = [x0, x0**2, m]: centred answers with 0 for missing, their squares, and the
+    # answered indicator; one Gram matrix holds every pair's sums.
+    z = np.empty((n, 3 * k))
+    np.subtract(x, centre, out=z[:, :k])
+    np.copyto(z[:, :k], 0.0, where=missing)
+    np.multiply(z[:, :k], z[:, :k], out=z[:, k : 2 * k])
+    np.logical_not(missing, out=z[:, 2 * k :])
+    gram = z[:, :k].T @ z
+    m = z[:, 2 * k :]
+    cross = gram[:, :k]  # sum of x_i x_j over pairs
+    s = gram[:, 2 * k :]  # s[i, j]: sum of x_i where j was answered too
+    sq = z[:, k : 2 * k].T @ m  # sq[i, j]: sum of x_i**2 where j was answered too
+    n_pair = m.T @ m
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cov = cross - s * s.T / n_pair
+        var_i = sq - s * s / n_pair  # variance of item i (times n_ij) on the pair's rows
+        r = cov / np.sqrt(var_i * var_i.T)
+    r[(n_pair < 2) | ~(var_i * var_i.T > 0)] = np.nan
+    np.fill_diagonal(r, np.where(np.diag(n_pair) >= 2, 1.0, np.nan))
+    return np.clip(r, -1.0, 1.0)
+
+
+def _correlation(x: np.ndarray, nan_policy: str) -> np.ndarray:
+    if nan_policy == "pairwise":
+        return pairwise_corr(x)
+    if x.shape[0] < 2:
+        return np.full((x.shape[1], x.shape[1]), np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.corrcoef(x, rowvar=False).reshape(x.shape[1], x.shape[1])
 
 
 def _covariance(x: np.ndarray, nan_policy: str) -> np.ndarray:
@@ -386,24 +430,22 @@ def _one_factor_minres(corr: np.ndarray, max_iter: int = 100) -> np.ndarray:
     return lam if lam.sum() >= 0 else -lam
 
 
-def omega_from_cov(cov: np.ndarray, names=None) -> OmegaResult:
-    """Omega total from an item covariance matrix (the fit uses its correlations).
+def omega_from_corr(corr: np.ndarray, names=None) -> OmegaResult:
+    """Omega total (as ``psych::omega``) and the model-implied omega from a correlation matrix.
 
     ``names`` label the items in the warning of a Heywood case (default ``column 0``,
     ``column 1``, ...).
     """
-    k = cov.shape[0]
-    nan_result = OmegaResult(np.nan, np.full(k, np.nan), np.full(k, np.nan))
+    k = corr.shape[0]
+    nan_result = OmegaResult(np.nan, np.full(k, np.nan), np.full(k, np.nan), np.nan)
     if k < 3:
         warn_degenerate(
             "omega needs at least three items: a one-factor model of fewer items is not identified"
         )
         return nan_result
-    sd = np.sqrt(np.diag(cov))
-    if not np.all(np.isfinite(cov)) or not np.all(sd > 0):
+    if not np.all(np.isfinite(corr)):
         warn_degenerate("omega is undefined: an item has no variance or too few answers")
         return nan_result
-    corr = cov / np.outer(sd, sd)
     lam = _one_factor_minres(corr)
     psi = 1 - lam**2
     heywood = psi <= ROUNDING
@@ -415,9 +457,20 @@ def omega_from_cov(cov: np.ndarray, names=None) -> OmegaResult:
             "(uniqueness 0, a Heywood case); too few respondents, or items that "
             "do not measure one factor"
         )
+    omega = 1 - psi.sum() / corr.sum()  # ref.[2] (psych::omega's omega.tot)
     common = lam.sum() ** 2
-    omega = common / (common + psi.sum())  # ref.[1]
-    return OmegaResult(float(omega), lam, psi)
+    model = common / (common + psi.sum())  # ref.[1]
+    return OmegaResult(float(omega), lam, psi, float(model))
+
+
+def omega_from_cov(cov: np.ndarray, names=None) -> OmegaResult:
+    """:func:`omega_from_corr` of the correlations :math:`C_{ij}/\\sqrt{C_{ii}C_{jj}}`."""
+    sd = np.sqrt(np.diag(cov))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = cov / np.outer(sd, sd)
+    if cov.shape[0] >= 3 and not np.all(sd > 0):
+        corr = np.full_like(cov, np.nan)
+    return omega_from_corr(corr, names)
 
 
 def mcdonald_omega(answers, *, nan_policy="pairwise"):
@@ -428,15 +481,16 @@ def mcdonald_omega(answers, *, nan_policy="pairwise"):
     answers : array_like, shape (n_respondents, n_items)
         One scale's answers, already reverse-keyed; NaN marks a missing answer.
     nan_policy : {'pairwise', 'omit', 'propagate', 'raise'}
-        As in :func:`cronbach_alpha`; ``'pairwise'`` (default) fits the model to the
-        correlations derived from the pairwise-complete covariance matrix
-        (:math:`C_{ij}/\\sqrt{C_{ii}C_{jj}}`, each variance from all who answered).
+        As in :func:`cronbach_alpha`; ``'pairwise'`` (default) fits the model to
+        Pearson's r of every item pair on the respondents who answered both, as R's
+        ``cor(x, use = "pairwise")`` inside ``psych::omega``.
 
     Returns
     -------
     OmegaResult
-        ``(omega_total, loadings, uniquenesses)``; loadings are standardised and
-        signed so that they sum to a non-negative number.
+        ``(omega_total, loadings, uniquenesses, omega_model)``; loadings are
+        standardised and signed so that they sum to a non-negative number;
+        ``omega_model`` is the model-implied omega (below).
 
     Warns
     -----
@@ -465,12 +519,21 @@ def mcdonald_omega(answers, *, nan_policy="pairwise"):
     :math:`F`. A loading at the bound of 1 (:math:`\\psi_i = 0`) is a Heywood case: an
     item cannot be measured without error, so the model does not describe the data.
 
-    Omega total is then [1]_ [2]_:
+    Omega total is the share of the unit-weighted (standardised) total score's
+    observed variance :math:`\\mathbf 1^T R \\mathbf 1` that is not unique variance, as
+    ``psych::omega`` computes it [2]_ [5]_:
 
-    .. math:: \\omega_t = \\frac{(\\sum_i \\lambda_i)^2}{(\\sum_i \\lambda_i)^2 + \\sum_i \\psi_i}
+    .. math:: \\omega_t = 1 - \\frac{\\sum_i \\psi_i}{\\mathbf 1^T R \\mathbf 1}
 
-    the share of the unit-weighted (standardised) total score's variance that the
-    common factor explains, and equals alpha when all loadings are equal.
+    ``omega_model`` divides by the variance the model implies instead [1]_:
+
+    .. math:: \\omega_m = \\frac{(\\sum_i \\lambda_i)^2}{(\\sum_i \\lambda_i)^2 + \\sum_i \\psi_i}
+
+    The two agree when one factor reproduces :math:`R` exactly, and both equal alpha
+    when all loadings are equal; on real data they differ by about 1e-4 to 3e-4.
+    ``psych::omega`` flips items with a negative loading before summing :math:`R`
+    (``flip = TRUE``); here the scale is taken as scored, and a negative loading is
+    reported by :func:`trust.analyze` instead.
 
     References
     ----------
@@ -484,6 +547,9 @@ def mcdonald_omega(answers, *, nan_policy="pairwise"):
     .. [4] Bertsekas, D. P. (1982). Projected Newton methods for optimization problems with
        simple constraints. *SIAM Journal on Control and Optimization*, 20(2), 221-246.
        https://doi.org/10.1137/0320018
+    .. [5] Revelle, W. (2022). psych: Procedures for psychological, psychometric, and
+       personality research (R package version 2.2.9). Northwestern University.
+       https://CRAN.R-project.org/package=psych
 
     Examples
     --------
@@ -500,4 +566,4 @@ def mcdonald_omega(answers, *, nan_policy="pairwise"):
     k = x.shape[1]
     if nan_policy == "propagate" and np.isnan(x).any():
         return OmegaResult(np.nan, np.full(k, np.nan), np.full(k, np.nan))
-    return omega_from_cov(_covariance(x, nan_policy))
+    return omega_from_corr(_correlation(x, nan_policy))

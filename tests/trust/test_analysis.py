@@ -257,8 +257,12 @@ def test_a_heywood_case_is_reported_with_the_item(survey):
         x, ["a"] * 6 + ["b"] * 5, make_instrument({"voice": ["v1", "v2", "v3", "v4", "v5"]})
     )
     voice = out["scales"]["voice"]
-    assert voice["omega_total"] == pytest.approx(0.11144, abs=5e-6)
+    assert voice["omega_model"] == pytest.approx(0.11144, abs=5e-6)
     assert abs(voice["items"]["v2"]["loading"]) == 1.0
+    lam = np.array([voice["items"][f"v{i}"]["loading"] for i in range(1, 6)])
+    # psych::omega's omega.tot from the same loadings: 1 - sum(psi) / sum(R)
+    expected = 1 - (1 - lam**2).sum() / np.corrcoef(x, rowvar=False).sum()
+    assert voice["omega_total"] == pytest.approx(expected, abs=1e-12)
     assert any(
         w.startswith("scale 'voice': omega and loadings are doubtful")
         and "loading of 'v2' at the bound of 1 (uniqueness 0, a Heywood case)" in w
