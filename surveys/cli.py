@@ -57,7 +57,9 @@ def analyze_command(data, instrument_path, team_column, team_size_column, fmt, o
     try:
         instrument = trust.load_instrument(instrument_path)
         table = trust.read_survey_csv(data, instrument, team_column, team_size_column)
-        result = trust.analyze(table.answers, table.team, instrument, team_size=table.team_size)
+        result = trust.analyze(
+            table.answers, table.team, instrument, team_size=table.team_size
+        ).to_json()
     except (trust.InstrumentError, trust.SurveyTableError) as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)

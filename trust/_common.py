@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextvars
 import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["DegenerateDataWarning"]
+__all__ = ["DegenerateDataWarning", "Reason"]
 
 NAN_POLICIES = ("propagate", "raise", "omit")
 
@@ -18,8 +21,65 @@ class DegenerateDataWarning(RuntimeWarning):
     """
 
 
-def warn_degenerate(message: str) -> None:
-    warnings.warn(message, DegenerateDataWarning, stacklevel=3)
+@dataclass(frozen=True)
+class Reason:
+    """Why a statistic is undefined or doubtful, as data rather than warning text.
+
+    ``statistic`` names it (``'alpha'``, ``'omega'``, ``'item_total_r'``, ``'icc'``,
+    ``'sd'``, ``'rwg_j'``, ``'item'``), ``code`` the cause (``'too_few_items'``,
+    ``'no_variance'``, ``'not_psd'``, ``'heywood'``, ``'negative_item'``, ...),
+    ``message`` says it in one English line, ``items`` names the items concerned,
+    ``columns`` the score columns of a call over many scales at once (empty: all of
+    them, or a call on one scale), and ``scale`` is filled in by :func:`trust.analyze`.
+    """
+
+    statistic: str
+    code: str
+    message: str
+    items: tuple[str, ...] = ()
+    columns: tuple[int, ...] = ()
+    scale: str | None = None
+
+
+_SINK: contextvars.ContextVar[list | None] = contextvars.ContextVar("trust_reasons", default=None)
+
+
+@contextmanager
+def collect_reasons():
+    """Inside, degenerate-data reports go to the yielded list as :class:`Reason`s, not warnings."""
+    found: list[Reason] = []
+    token = _SINK.set(found)
+    try:
+        yield found
+    finally:
+        _SINK.reset(token)
+
+
+def warn_degenerate(
+    message: str,
+    *,
+    statistic: str = "",
+    code: str = "",
+    items=(),
+    columns=(),
+    detail: str | None = None,
+) -> None:
+    """Report an undefined statistic: a :class:`DegenerateDataWarning`, or a :class:`Reason`
+    inside :func:`collect_reasons` (``detail``, when given, is its message: the text
+    without counts that the columns already tell)."""
+    sink = _SINK.get()
+    if sink is None:
+        warnings.warn(message, DegenerateDataWarning, stacklevel=3)
+        return
+    sink.append(
+        Reason(
+            statistic,
+            code,
+            detail if detail is not None else message,
+            tuple(items),
+            tuple(int(c) for c in columns),
+        )
+    )
 
 
 def check_choice(value, name: str, choices) -> None:

@@ -58,7 +58,7 @@ def uniform_null_variance(n_options):
     return (a.astype(float) ** 2 - 1) / 12  # ref.[1]
 
 
-def rwg_j(answers, team, n_options, *, nan_policy="omit"):
+def rwg_j(answers, team, n_options=None, *, nan_policy="omit", null_variance=None):
     """Within-team agreement rwg(j) of a multi-item scale, for every team at once.
 
     Parameters
@@ -68,8 +68,11 @@ def rwg_j(answers, team, n_options, *, nan_policy="omit"):
         missing answer.
     team : array_like, shape (n_respondents,)
         Team label of every respondent.
-    n_options : int
+    n_options : int, optional
         Number of response options A (5 for a 1..5 scale, 7 for 0..6).
+    null_variance : float, optional
+        The null variance itself, instead of ``n_options``: for a continuous scale
+        on min..max, :math:`(max - min)^2/12` (``ResponseScale.null_variance``).
     nan_policy : {'omit', 'listwise', 'propagate', 'raise'}
         ``'omit'`` (default) computes each item's variance from the team members who
         answered it; ``'listwise'`` first drops every respondent with a missing answer,
@@ -126,7 +129,14 @@ def rwg_j(answers, team, n_options, *, nan_policy="omit"):
     """
     check_choice(nan_policy, "nan_policy", NAN_POLICIES + ("listwise",))
     x = as_float_2d(answers, "answers")
-    null = uniform_null_variance(n_options)
+    if (n_options is None) == (null_variance is None):
+        raise TypeError("give either n_options or null_variance")
+    if null_variance is not None:
+        null = np.asarray(null_variance, dtype=float)
+        if null.ndim != 0 or not null > 0 or not np.isfinite(null):
+            raise ValueError(f"null_variance must be a positive number, not {null_variance!r}")
+    else:
+        null = uniform_null_variance(n_options)
     if null.ndim != 0:
         raise ValueError("n_options must be a single integer for one scale")
     check_nan(x, "answers", nan_policy)
@@ -167,6 +177,8 @@ def rwg_from_variances(var: np.ndarray, null: float):
     s2[none] = np.nan
     if none.any():
         warn_degenerate(
-            f"rwg(j) is undefined for {none.sum()} team(s) without an item answered by two members"
+            f"rwg(j) is undefined for {none.sum()} team(s) without an item answered by two members",
+            statistic="rwg_j",
+            code="no_item_answered_twice",
         )
     return rwg, s2, n_items

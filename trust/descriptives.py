@@ -153,8 +153,14 @@ def team_summary(scores, team, *, team_size=None, confidence=0.95, nan_policy="o
     half[complete] = 0.0
     half[count == 0] = np.nan
     mean[count == 0] = np.nan
-    if ((count == 1) & ~complete).any():
-        warn_degenerate("a team with a single score has no SD and no interval")
+    single = ((count == 1) & ~complete).any(axis=0)
+    if single.any():
+        warn_degenerate(
+            "a team with a single score has no SD and no interval",
+            statistic="sd",
+            code="single_score",
+            columns=np.flatnonzero(single),
+        )
     low, high = mean - half, mean + half
     if one_scale:
         count, mean, sd, low, high = (v[:, 0] for v in (count, mean, sd, low, high))

@@ -140,28 +140,42 @@ def alpha_from_cov(cov: np.ndarray, n: int, confidence: float = 0.95) -> AlphaRe
     """Alpha and its Feldt interval from a covariance matrix of ``n`` respondents."""
     k = cov.shape[0]
     if k < 2:
-        warn_degenerate("Cronbach's alpha needs at least two items")
+        warn_degenerate(
+            "Cronbach's alpha needs at least two items", statistic="alpha", code="too_few_items"
+        )
         return AlphaResult(np.nan, np.nan, np.nan, n)
     total = cov.sum()
     if not np.isfinite(total) or n < 2:
-        warn_degenerate("Cronbach's alpha is undefined: an item pair has fewer than two answers")
+        warn_degenerate(
+            "Cronbach's alpha is undefined: an item pair has fewer than two answers",
+            statistic="alpha",
+            code="too_few_answers",
+        )
         return AlphaResult(np.nan, np.nan, np.nan, n)
     tol = ROUNDING * np.trace(cov)
     if total < -tol:
         warn_degenerate(
             f"Cronbach's alpha is undefined: the total score's variance comes out "
-            f"negative ({total:.3g}); {NOT_PSD}"
+            f"negative ({total:.3g}); {NOT_PSD}",
+            statistic="alpha",
+            code="not_psd",
         )
         return AlphaResult(np.nan, np.nan, np.nan, n)
     if total <= tol:
-        warn_degenerate("Cronbach's alpha is undefined: the total score has no variance")
+        warn_degenerate(
+            "Cronbach's alpha is undefined: the total score has no variance",
+            statistic="alpha",
+            code="no_variance",
+        )
         return AlphaResult(np.nan, np.nan, np.nan, n)
     alpha = k / (k - 1) * (1 - np.trace(cov) / total)  # ref.[1]
     if alpha > 1 + ROUNDING:
         # A covariance matrix of real scores gives 1'C1 <= k tr C, so alpha <= 1. The value is
         # kept, as pingouin and psych::alpha report it, but it is no reliability.
         warn_degenerate(
-            f"Cronbach's alpha is {alpha:.3f}, above 1, which no reliability can be: {NOT_PSD}"
+            f"Cronbach's alpha is {alpha:.3f}, above 1, which no reliability can be: {NOT_PSD}",
+            statistic="alpha",
+            code="above_one",
         )
     df1 = n - 1
     df2 = df1 * (k - 1)
@@ -272,7 +286,10 @@ def item_rest_from_cov(cov: np.ndarray, names=None) -> np.ndarray:
         warn_degenerate(
             "item-total correlation is undefined for "
             f"{', '.join(np.array(names)[undefined])}: the item or the rest of the "
-            "scale has no variance or too few answers"
+            "scale has no variance or too few answers",
+            statistic="item_total_r",
+            code="no_variance",
+            items=np.array(names)[undefined].tolist(),
         )
     if negative.any() or outside.any():
         found = [
@@ -280,7 +297,12 @@ def item_rest_from_cov(cov: np.ndarray, names=None) -> np.ndarray:
             for name, neg, out, v, x in zip(names, negative, outside, var_rest, r, strict=True)
             if neg or out
         ]
-        warn_degenerate(f"item-total correlation is undefined for {', '.join(found)}: {NOT_PSD}")
+        warn_degenerate(
+            f"item-total correlation is undefined for {', '.join(found)}: {NOT_PSD}",
+            statistic="item_total_r",
+            code="not_psd",
+            items=np.array(names)[negative | outside].tolist(),
+        )
     # What is left past +-1 is rounding: a correlation of exactly collinear items.
     r = np.clip(r, -1.0, 1.0)
     r[undefined | negative | outside] = np.nan
@@ -440,11 +462,17 @@ def omega_from_corr(corr: np.ndarray, names=None) -> OmegaResult:
     nan_result = OmegaResult(np.nan, np.full(k, np.nan), np.full(k, np.nan), np.nan)
     if k < 3:
         warn_degenerate(
-            "omega needs at least three items: a one-factor model of fewer items is not identified"
+            "omega needs at least three items: a one-factor model of fewer items is not identified",
+            statistic="omega",
+            code="too_few_items",
         )
         return nan_result
     if not np.all(np.isfinite(corr)):
-        warn_degenerate("omega is undefined: an item has no variance or too few answers")
+        warn_degenerate(
+            "omega is undefined: an item has no variance or too few answers",
+            statistic="omega",
+            code="no_variance",
+        )
         return nan_result
     lam = _one_factor_minres(corr)
     psi = 1 - lam**2
@@ -455,7 +483,10 @@ def omega_from_corr(corr: np.ndarray, names=None) -> OmegaResult:
             f"omega and loadings are doubtful: the one-factor fit puts the loading "
             f"of {', '.join(np.array(names)[heywood])} at the bound of 1 "
             "(uniqueness 0, a Heywood case); too few respondents, or items that "
-            "do not measure one factor"
+            "do not measure one factor",
+            statistic="omega",
+            code="heywood",
+            items=np.array(names)[heywood].tolist(),
         )
     omega = 1 - psi.sum() / corr.sum()  # ref.[2] (psych::omega's omega.tot)
     common = lam.sum() ** 2

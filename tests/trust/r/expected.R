@@ -51,7 +51,7 @@ b <- bfi[, 1:25]
 write.csv(b, "tests/trust/data/bfi.csv", row.names = FALSE, na = "")
 rev <- c("A1", "C4", "C5", "E1", "E2", "O2", "O5")
 b[, rev] <- 7 - b[, rev]
-for (sc in c("A", "C", "E", "N", "O")) reliability(paste0("bfi_", sc), b[, paste0(sc, 1:5)])
+for (sc in c("A", "C", "E", "N", "O")) reliability(paste0("bfi_", tolower(sc)), b[, paste0(sc, 1:5)])
 
 # univbct (Bliese & Ployhart 2002), first wave: 495 soldiers in 16 battalions; job
 # satisfaction measured three times, scale scores with decimals and missing values,
