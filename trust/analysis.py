@@ -34,8 +34,8 @@ from trust.reliability import (
     item_rest_from_cov,
     omega_from_corr,
     omega_from_cov,
-    pairwise_corr,
     pairwise_cov,
+    pairwise_moments,
 )
 from trust.scoring import scores_from_answers
 
@@ -158,6 +158,25 @@ class Analysis:
 
     @cached_property
     def _json(self) -> dict:
+        return self.to_json()
+
+    def to_json(self) -> dict:
+        """The JSON document of ``trustsurvey analyze`` (a new dict each call)::
+
+            {"n_respondents": int, "n_teams": int, "confidence": float,
+             "instrument": {"key", "version"},
+             "scales": {SCALE: {"role", "n_items", "n_respondents", "alpha",
+                                "alpha_ci_low", "alpha_ci_high", "omega_total",
+                                "omega_model", "icc1", "icc2", "icc1_adjusted",
+                                "mean_rwg_j", "items": {ITEM: {"item_total_r", "loading"}}}},
+             "teams": {TEAM: {"n", "team_size",
+                              "scales": {SCALE: {"n", "mean", "sd", "ci_low",
+                                                 "ci_high", "rwg_j"}}}},
+             "warnings": [str, ...],
+             "reasons": [{"scale", "statistic", "code", "items", "message"}, ...]}
+
+        None stands for an undefined number.
+        """
         return {
             "instrument": {"key": self.instrument_key, "version": self.instrument_version},
             "n_respondents": self.n_respondents,
@@ -179,27 +198,6 @@ class Analysis:
                 )
             ],
         }
-
-    def to_json(self) -> dict:
-        """The JSON document of ``trustsurvey analyze`` (a new dict each call)::
-
-            {"n_respondents": int, "n_teams": int, "confidence": float,
-             "instrument": {"key", "version"},
-             "scales": {SCALE: {"role", "n_items", "n_respondents", "alpha",
-                                "alpha_ci_low", "alpha_ci_high", "omega_total",
-                                "omega_model", "icc1", "icc2", "icc1_adjusted",
-                                "mean_rwg_j", "items": {ITEM: {"item_total_r", "loading"}}}},
-             "teams": {TEAM: {"n", "team_size",
-                              "scales": {SCALE: {"n", "mean", "sd", "ci_low",
-                                                 "ci_high", "rwg_j"}}}},
-             "warnings": [str, ...],
-             "reasons": [{"scale", "statistic", "code", "items", "message"}, ...]}
-
-        None stands for an undefined number.
-        """
-        import copy
-
-        return copy.deepcopy(self._json)
 
     def __getitem__(self, key: str):
         """``result["scales"]`` as on the dict :func:`analyze` used to return (read only)."""
@@ -331,15 +329,15 @@ def _scale_reliability(p: _Prepared, scale: Scale, block: slice, usable, n_any, 
             )
         x = p.x[:, block] if usable.all() else p.x[:, block][:, usable]
         missing = p.missing[:, block] if usable.all() else p.missing[:, block][:, usable]
-        cov, _ = pairwise_cov(x, missing)
+        if missing.any():
+            # psych::omega fits each pair's own Pearson r, not C_ij / sqrt(C_ii C_jj)
+            cov, corr = pairwise_moments(x, missing)
+        else:
+            cov, corr = pairwise_cov(x, missing)[0], None
         kept = [item for item, ok in zip(scale.items, usable, strict=True) if ok]
         names = [repr(item.key) for item in kept]
         alpha = alpha_from_cov(cov, n_any, confidence)
-        if missing.any():
-            # psych::omega fits each pair's own Pearson r, not C_ij / sqrt(C_ii C_jj)
-            omega = omega_from_corr(pairwise_corr(x, missing), names)
-        else:
-            omega = omega_from_cov(cov, names)
+        omega = omega_from_cov(cov, names) if corr is None else omega_from_corr(corr, names)
         item_r = np.full(len(scale.items), np.nan)
         loadings = np.full(len(scale.items), np.nan)
         if cov.shape[0] > 1:

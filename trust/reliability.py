@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from trust._common import (
     as_float_2d,
@@ -93,12 +93,17 @@ def pairwise_corr(x: np.ndarray, missing=None) -> np.ndarray:
     variances over everyone who answered one item. NaN for a pair with fewer than two
     such rows or no variance among them.
     """
+    return pairwise_moments(x, missing)[1]
+
+
+def pairwise_moments(x: np.ndarray, missing=None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`pairwise_cov` and :func:`pairwise_corr` from one pass over the answers."""
     n, k = x.shape
     if missing is None:
         missing = np.isnan(x)
     centre = column_centre(x)
     # z = [x0, x0**2, m]: centred answers with 0 for missing, their squares, and the
-    # answered indicator; one Gram matrix holds every pair's sums.
+    # answered indicator; one product z' [x0, m] and one x0**2' m hold every pair's sums.
     z = np.empty((n, 3 * k))
     np.subtract(x, centre, out=z[:, :k])
     np.copyto(z[:, :k], 0.0, where=missing)
@@ -106,17 +111,19 @@ def pairwise_corr(x: np.ndarray, missing=None) -> np.ndarray:
     np.logical_not(missing, out=z[:, 2 * k :])
     gram = z[:, :k].T @ z
     m = z[:, 2 * k :]
-    cross = gram[:, :k]  # sum of x_i x_j over pairs
-    s = gram[:, 2 * k :]  # s[i, j]: sum of x_i where j was answered too
+    cross = gram[:, :k]  # sum of x_i x_j over the rows where both were answered
+    s = gram[:, 2 * k :]  # s[i, j]: sum of x_i over the rows where j was answered too
     sq = z[:, k : 2 * k].T @ m  # sq[i, j]: sum of x_i**2 where j was answered too
     n_pair = m.T @ m
     with np.errstate(invalid="ignore", divide="ignore"):
-        cov = cross - s * s.T / n_pair
-        var_i = sq - s * s / n_pair  # variance of item i (times n_ij) on the pair's rows
-        r = cov / np.sqrt(var_i * var_i.T)
+        cov_sum = cross - s * s.T / n_pair
+        cov = cov_sum / (n_pair - 1)
+        var_i = sq - s * s / n_pair  # item i's sum of squares on the pair's rows
+        r = cov_sum / np.sqrt(var_i * var_i.T)
+    cov[n_pair < 2] = np.nan
     r[(n_pair < 2) | ~(var_i * var_i.T > 0)] = np.nan
     np.fill_diagonal(r, np.where(np.diag(n_pair) >= 2, 1.0, np.nan))
-    return np.clip(r, -1.0, 1.0)
+    return cov, np.clip(r, -1.0, 1.0)
 
 
 def _correlation(x: np.ndarray, nan_policy: str) -> np.ndarray:
@@ -180,8 +187,9 @@ def alpha_from_cov(cov: np.ndarray, n: int, confidence: float = 0.95) -> AlphaRe
     df1 = n - 1
     df2 = df1 * (k - 1)
     tail = (1 - confidence) / 2
-    low = 1 - (1 - alpha) * stats.f.isf(tail, df1, df2)  # ref.[2]
-    high = 1 - (1 - alpha) * stats.f.isf(1 - tail, df1, df2)
+    # fdtri is what scipy.stats.f.isf computes (its ppf at 1 - q), without importing scipy.stats
+    low = 1 - (1 - alpha) * special.fdtri(df1, df2, 1 - tail)  # ref.[2]
+    high = 1 - (1 - alpha) * special.fdtri(df1, df2, tail)
     # Pairwise-complete covariances can give alpha > 1, where 1 - alpha changes sign and the
     # two ends swap; the interval is reported low to high either way.
     low, high = min(low, high), max(low, high)

@@ -329,7 +329,7 @@ def _gather(buf: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
     return chars.view(f"S{width}")[:, 0]
 
 
-def _fast_numbers(buf, start, end) -> np.ndarray | None:
+def _fast_numbers(buf, start, end) -> tuple[np.ndarray, bool] | None:
     """Floats of the cells buf[start:end] (empty -> NaN); None if any is not a plain number.
 
     A single digit, which is nearly every answer, is read from its byte; the rest go
@@ -355,7 +355,7 @@ def _fast_numbers(buf, start, end) -> np.ndarray | None:
         if (~empty & ~np.isfinite(parsed)).any():
             return None
         values[hard] = parsed
-    return values
+    return values, not hard.any()
 
 
 def _read_fast(raw: bytes, instrument, team_column, team_size_column) -> SurveyTable | None:
@@ -401,11 +401,13 @@ def _read_fast(raw: bytes, instrument, team_column, team_size_column) -> SurveyT
         return (line_start if c == 0 else sep[:, c - 1] + 1), sep[:, c]
 
     answers = np.empty((n, len(instrument.item_keys)))
+    digits_only = True
     for j, key in enumerate(instrument.item_keys):
-        values = _fast_numbers(buf, *bounds(seen[key]))
-        if values is None:
+        found = _fast_numbers(buf, *bounds(seen[key]))
+        if found is None:
             return None
-        answers[:, j] = values
+        answers[:, j], digits = found
+        digits_only &= digits
     rows = np.arange(2, n + 2)
     labels, inv = np.unique(_gather(buf, *bounds(seen[team_column])), return_inverse=True)
     text = np.array([label.decode("utf-8") for label in labels.tolist()], dtype=str)
@@ -413,7 +415,7 @@ def _read_fast(raw: bytes, instrument, team_column, team_size_column) -> SurveyT
         return None
     team = text[inv]
     try:
-        _check_answers(answers, instrument, rows)
+        _check_answers(answers, instrument, rows, whole_known=digits_only)
         sizes = None
         if team_size_column:
             column = _gather(buf, *bounds(seen[team_size_column])).astype(str)
@@ -423,18 +425,24 @@ def _read_fast(raw: bytes, instrument, team_column, team_size_column) -> SurveyT
     return SurveyTable(answers, team, sizes, rows)
 
 
-def _check_answers(answers: np.ndarray, instrument: Instrument, rows: np.ndarray) -> None:
+def _check_answers(
+    answers: np.ndarray, instrument: Instrument, rows: np.ndarray, whole_known: bool = False
+) -> None:
     """Fail at the first answer outside its response scale, or with decimals on a scale
-    of whole numbers."""
+    of whole numbers (not looked for when ``whole_known``: every answer was a digit)."""
     low, high = instrument.bounds()
-    whole = ~instrument.continuous_mask()
-    # NaN compares False: missing answers pass the range test without a mask.
-    outside = (answers < low) | (answers > high)
+    whole = ~instrument.continuous_mask() & (not whole_known)
+    # fmin/fmax skip NaN: two passes without temporaries; the culprit is found only on error.
+    if not answers.size:
+        return
+    wrong = (np.fmin.reduce(answers, axis=0) < low) | (np.fmax.reduce(answers, axis=0) > high)
     if whole.any():
         with np.errstate(invalid="ignore"):
-            outside |= whole & (np.abs(np.fmod(answers, 1)) > 0)
-    if not outside.any():
+            wrong |= whole & (np.abs(np.fmod(answers, 1)) > 0).any(axis=0)
+    if not wrong.any():
         return
+    with np.errstate(invalid="ignore"):
+        outside = (answers < low) | (answers > high) | (whole & (np.abs(np.fmod(answers, 1)) > 0))
     r, c = np.argwhere(outside)[0]
     value = _shown(answers[r, c])
     scale = f"{_shown(low[c])}..{_shown(high[c])}"
