@@ -96,25 +96,32 @@ def pairwise_corr(x: np.ndarray, missing=None) -> np.ndarray:
     return pairwise_moments(x, missing)[1]
 
 
-def pairwise_moments(x: np.ndarray, missing=None) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`pairwise_cov` and :func:`pairwise_corr` from one pass over the answers."""
+def pairwise_moments(x: np.ndarray, missing=None, chunk: int = 8192):
+    """:func:`pairwise_cov` and :func:`pairwise_corr` from one pass over the answers.
+
+    The sums are gathered over blocks of ``chunk`` rows, so that the working arrays stay
+    a few MB whatever the number of respondents.
+    """
     n, k = x.shape
     if missing is None:
         missing = np.isnan(x)
     centre = column_centre(x)
     # z = [x0, x0**2, m]: centred answers with 0 for missing, their squares, and the
-    # answered indicator; one product z' [x0, m] and one x0**2' m hold every pair's sums.
-    z = np.empty((n, 3 * k))
-    np.subtract(x, centre, out=z[:, :k])
-    np.copyto(z[:, :k], 0.0, where=missing)
-    np.multiply(z[:, :k], z[:, :k], out=z[:, k : 2 * k])
-    np.logical_not(missing, out=z[:, 2 * k :])
-    gram = z[:, :k].T @ z
-    m = z[:, 2 * k :]
-    cross = gram[:, :k]  # sum of x_i x_j over the rows where both were answered
-    s = gram[:, 2 * k :]  # s[i, j]: sum of x_i over the rows where j was answered too
-    sq = z[:, k : 2 * k].T @ m  # sq[i, j]: sum of x_i**2 where j was answered too
-    n_pair = m.T @ m
+    # answered indicator; z' z holds every pair's sums.
+    gram = np.zeros((3 * k, 3 * k))
+    z = np.empty((min(chunk, n), 3 * k))
+    for start in range(0, n, chunk):  # blocks of rows bound the memory, not a row loop
+        rows = slice(start, min(start + chunk, n))
+        b = z[: rows.stop - rows.start]
+        np.subtract(x[rows], centre, out=b[:, :k])
+        np.copyto(b[:, :k], 0.0, where=missing[rows])
+        np.multiply(b[:, :k], b[:, :k], out=b[:, k : 2 * k])
+        np.logical_not(missing[rows], out=b[:, 2 * k :])
+        gram += b.T @ b
+    cross = gram[:k, :k]  # sum of x_i x_j over the rows where both were answered
+    s = gram[:k, 2 * k :]  # s[i, j]: sum of x_i over the rows where j was answered too
+    sq = gram[k : 2 * k, 2 * k :]  # sq[i, j]: sum of x_i**2 where j was answered too
+    n_pair = gram[2 * k :, 2 * k :]
     with np.errstate(invalid="ignore", divide="ignore"):
         cov_sum = cross - s * s.T / n_pair
         cov = cov_sum / (n_pair - 1)
