@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from surveys import instruments
+from surveys import closer, instruments
 from surveys.db import db
 from surveys.models import GroupScaleResult, Response, Team, TeamScaleResult, User
 from tests.helpers import make_user
@@ -292,6 +292,9 @@ def test_model_page_shows_defaults_then_the_calibration(
     add_responses(wave_id, org["Anna"], 30, seed=21)
     add_responses(wave_id, org["Cleo"], 30, seed=22)
     client.post(f"/manage/waves/{wave_id}/close")
+    # The closer fits the model after a full wave closed, not the close itself.
+    assert 'data-calibrated="false"' in client.get("/manage/model").get_data(as_text=True)
+    assert closer.close_due_once(app) == 0
     page = client.get("/manage/model").get_data(as_text=True)
     assert 'data-calibrated="true"' in page
     assert f'data-wave="{wave_id}"' in page
