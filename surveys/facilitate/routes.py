@@ -286,6 +286,8 @@ def _view_args() -> dict:
         args["dir"] = "desc"
     if request.args.get("mode") == "absolute":
         args["mode"] = "absolute"
+    if request.args.get("open", type=int) is not None:
+        args["open"] = request.args.get("open", type=int)
     return args
 
 
@@ -294,7 +296,11 @@ def _heatmap_context(wave_id: int) -> dict:
     keys = heatmap.columns(wave)
     view = _view_args()
     sort = view.get("sort") if view.get("sort") in keys else None
-    rows = results.heatmap(wave, visible)
+    opened = view.get("open")
+    expand = None
+    if len(waves.wave_team_ids(wave, visible)) > heatmap.MAX_TEAM_ROWS:
+        expand = {opened} if opened is not None else set()
+    rows = results.heatmap(wave, visible, expand)
     organisation = rows[0] if rows and rows[0].level == "organisation" else None
     rows = heatmap.sort_rows(rows, sort, view.get("dir") == "desc")
     absolute = view.get("mode") == "absolute"
@@ -316,6 +322,7 @@ def _heatmap_context(wave_id: int) -> dict:
         "descending": view.get("dir") == "desc",
         "absolute": absolute,
         "view": view,
+        "collapsed": expand is not None,
         "low_agreement": heatmap.LOW_AGREEMENT,
     }
 

@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 
 from surveys import instruments
 from surveys.db import db
-from surveys.models import GroupScaleResult, Team, TeamScaleResult, Wave
+from surveys.models import GroupScaleResult, Team, TeamScaleResult, Wave, wave_team
 from surveys.services.calibration import OUTCOMES
 from trust.table import neutralise_csv_cell
 
 LOW_AGREEMENT = 0.70  # rwg(j) below this is marked (LeBreton & Senter 2008: weak agreement)
+# Above this many team rows, the page lists departments and opens one at a time.
+MAX_TEAM_ROWS = 300
 # Differences from the organisation that change a cell's colour, on the response metric.
 STEPS = (0.10, 0.25, 0.50)
 CELL_FIELDS = (
@@ -71,6 +73,8 @@ class HeatRow:
     name: str
     depth: int
     cells: dict[str, HeatCell] = field(default_factory=dict)
+    teams_below: int = 0  # a department's wave teams directly under it
+    expanded: bool = True  # a department whose team rows are listed
 
 
 def columns(wave: Wave) -> list[str]:
@@ -80,23 +84,19 @@ def columns(wave: Wave) -> list[str]:
     return keys + [key for key in OUTCOMES if key not in keys]
 
 
-def heatmap(wave: Wave, visible: set[int] | None) -> list[HeatRow]:
+def heatmap(wave: Wave, visible: set[int] | None, expand: set[int] | None = None) -> list[HeatRow]:
     """Rows of the organisation, each visible department and each visible team under it.
 
     The organisation's row is shown to everyone who sees the wave: its suppression was
     decided for the whole tree, so no viewer's subset of rows reveals a group below k.
     Rows follow the team tree (children by name); teams whose department is not visible
-    come under the nearest visible department, or the organisation.
+    come under the nearest visible department, or the organisation. With ``expand``, only
+    the teams directly under those departments get rows (the page of a large
+    organisation lists departments and opens one at a time); every department row still
+    counts its teams (``teams_below``).
     """
     keys = set(columns(wave))
-    team_cells: dict[int, dict[str, HeatCell]] = {}
     group_cells: dict[tuple[str, int | None], dict[str, HeatCell]] = {}
-    team_query = db.select(
-        TeamScaleResult.team_id, TeamScaleResult.scale, *_columns(TeamScaleResult)
-    ).where(TeamScaleResult.wave_id == wave.id)
-    for team_id, scale, *values in db.session.execute(team_query):
-        if scale in keys:
-            team_cells.setdefault(team_id, {})[scale] = HeatCell(scale, *values)
     group_query = db.select(
         GroupScaleResult.level,
         GroupScaleResult.team_id,
@@ -107,19 +107,38 @@ def heatmap(wave: Wave, visible: set[int] | None) -> list[HeatRow]:
         if scale in keys:
             group_cells.setdefault((level, team_id), {})[scale] = HeatCell(scale, *values)
 
-    ids = set(team_cells) | {team_id for _, team_id in group_cells if team_id is not None}
+    wave_teams = set(
+        db.session.scalars(db.select(wave_team.c.team_id).where(wave_team.c.wave_id == wave.id))
+    )
+    ids = wave_teams | {team_id for _, team_id in group_cells if team_id is not None}
     teams = {
-        t.id: (t.name, t.parent_id)
-        for t in db.session.execute(
+        team_id: (name, parent_id)
+        for team_id, name, parent_id in db.session.execute(
             db.select(Team.id, Team.name, Team.parent_id).where(Team.id.in_(ids))
         )
     }
     children: dict[int | None, list[tuple[str, int, str]]] = {}
     for team_id, (name, parent_id) in teams.items():
-        # A department without a row of this wave (it has no wave team under it now) is skipped.
+        # A department without a row of this wave (no wave team under it at close) is skipped.
         up = parent_id if parent_id in teams else None
         kind = "department" if ("department", team_id) in group_cells else "team"
         children.setdefault(up, []).append((name, team_id, kind))
+    wanted = {
+        team_id
+        for team_id in wave_teams
+        if (visible is None or team_id in visible)
+        and (expand is None or teams.get(team_id, ("", None))[1] in expand)
+    }
+    team_cells: dict[int, dict[str, HeatCell]] = {}
+    if wanted:
+        team_query = db.select(
+            TeamScaleResult.team_id, TeamScaleResult.scale, *_columns(TeamScaleResult)
+        ).where(TeamScaleResult.wave_id == wave.id)
+        if expand is not None:
+            team_query = team_query.where(TeamScaleResult.team_id.in_(wanted))
+        for team_id, scale, *values in db.session.execute(team_query):
+            if scale in keys and team_id in wanted:
+                team_cells.setdefault(team_id, {})[scale] = HeatCell(scale, *values)
 
     rows = []
     organisation = group_cells.get(("organisation", None))
@@ -131,11 +150,16 @@ def heatmap(wave: Wave, visible: set[int] | None) -> list[HeatRow]:
             if kind == "department":
                 shown = visible is None or team_id in visible
                 if shown:
-                    rows.append(
-                        HeatRow("department", team_id, name, depth, group_cells[(kind, team_id)])
+                    row = HeatRow("department", team_id, name, depth, group_cells[(kind, team_id)])
+                    row.teams_below = sum(
+                        1
+                        for _, below, below_kind in children.get(team_id, [])
+                        if below_kind == "team" and below in wave_teams
                     )
+                    row.expanded = expand is None or team_id in expand
+                    rows.append(row)
                 walk(team_id, depth + 1 if shown else depth)
-            elif team_id in team_cells and (visible is None or team_id in visible):
+            elif team_id in team_cells:
                 rows.append(HeatRow("team", team_id, name, depth, team_cells[team_id]))
                 walk(team_id, depth + 1)
 

@@ -15,6 +15,7 @@ from scipy import stats
 from surveys import closer, instruments
 from surveys.db import db
 from surveys.models import GroupScaleResult, Response, Team, TeamScaleResult, User
+from surveys.services import heatmap
 from tests.helpers import make_user
 
 FULL = instruments.get("full", "1.0.0")
@@ -324,3 +325,19 @@ def test_pulse_wave_gets_trust_estimates_labelled_by_their_source(
     assert estimated
     for td in re.findall(r'<td data-scale="(?:cognitive_trust|affective_trust)"[^>]*>', page):
         assert 'data-estimate="uncalibrated"' in td
+
+
+def test_a_large_wave_lists_departments_and_opens_one_at_a_time(client, org, closed, monkeypatch):
+    monkeypatch.setattr(heatmap, "MAX_TEAM_ROWS", 2)
+    rows = _rows(client.get(f"/manage/waves/{closed}/heatmap").get_data(as_text=True))
+    assert [level for level, _, _ in rows] == ["organisation", "department", "department"]
+    page = client.get(f"/manage/waves/{closed}/heatmap?open={org['sales']}").get_data(as_text=True)
+    assert [team for _, team, _ in _rows(page)] == [
+        "organisation",
+        "Ops",
+        "Sales",
+        "Anna",
+        "Bert",
+        "Small",
+    ]
+    assert "show teams (1)" in page and "hide teams" in page
