@@ -20,6 +20,7 @@ from surveys.access import role_required, visible_team_ids, wave_or_404
 from surveys.db import db
 from surveys.facilitate.forms import OpenWaveForm, WaveForm, split_instrument
 from surveys.forms import ConfirmForm
+from surveys.i18n import instrument_language
 from surveys.models import Team, Wave, WaveStatus, utcnow
 from surveys.services import calibration, heatmap, invitations, results, waves
 
@@ -291,6 +292,14 @@ def _view_args() -> dict:
     return args
 
 
+def _scale_labels(instrument, keys: list[str]) -> dict[str, str]:
+    """Column headings: the instrument's scale names, or the trust a pulse wave estimates."""
+    lang = instrument_language()
+    names = {scale.key: scale.name.get(lang) or scale.key for scale in instrument.scales}
+    estimated = {"cognitive_trust": _("Cognitive trust"), "affective_trust": _("Affective trust")}
+    return {key: names.get(key) or estimated.get(key, key) for key in keys}
+
+
 def _heatmap_context(wave_id: int) -> dict:
     wave, visible = _closed_wave_or_404(wave_id)
     keys = heatmap.columns(wave)
@@ -298,7 +307,7 @@ def _heatmap_context(wave_id: int) -> dict:
     sort = view.get("sort") if view.get("sort") in keys else None
     opened = view.get("open")
     expand = None
-    if len(waves.wave_team_ids(wave, visible)) > heatmap.MAX_TEAM_ROWS:
+    if heatmap.team_count(wave, visible) > heatmap.MAX_TEAM_ROWS:
         expand = {opened} if opened is not None else set()
     rows = results.heatmap(wave, visible, expand)
     organisation = rows[0] if rows and rows[0].level == "organisation" else None
@@ -312,9 +321,11 @@ def _heatmap_context(wave_id: int) -> dict:
         for key in keys
         if key in row.cells
     }
+    instrument = instruments.get(wave.instrument_key, wave.instrument_version)
     return {
         "wave": wave,
-        "instrument": instruments.get(wave.instrument_key, wave.instrument_version),
+        "instrument": instrument,
+        "labels": _scale_labels(instrument, keys),
         "keys": keys,
         "rows": rows,
         "colours": colours,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from surveys import instruments
 from surveys.db import db
@@ -36,8 +37,9 @@ CELL_FIELDS = (
 )
 
 
-@dataclass(frozen=True)
-class HeatCell:
+class HeatCell(NamedTuple):
+    """One stored cell (a named tuple: a large wave reads tens of thousands of them)."""
+
     scale: str
     n: int
     mean: float | None
@@ -77,6 +79,14 @@ class HeatRow:
     expanded: bool = True  # a department whose team rows are listed
 
 
+def team_count(wave: Wave, visible: set[int] | None) -> int:
+    """The wave's teams a viewer sees, counted by the database."""
+    query = db.select(db.func.count()).select_from(wave_team).where(wave_team.c.wave_id == wave.id)
+    if visible is not None:
+        query = query.where(wave_team.c.team_id.in_(visible))
+    return db.session.scalar(query)
+
+
 def columns(wave: Wave) -> list[str]:
     """The drivers, then both kinds of trust (measured or stored as estimates)."""
     instrument = instruments.get(wave.instrument_key, wave.instrument_version)
@@ -103,9 +113,9 @@ def heatmap(wave: Wave, visible: set[int] | None, expand: set[int] | None = None
         GroupScaleResult.scale,
         *_columns(GroupScaleResult),
     ).where(GroupScaleResult.wave_id == wave.id)
-    for level, team_id, scale, *values in db.session.execute(group_query):
-        if scale in keys:
-            group_cells.setdefault((level, team_id), {})[scale] = HeatCell(scale, *values)
+    for row in db.session.connection().execute(group_query).all():
+        if row[2] in keys:
+            group_cells.setdefault((row[0], row[1]), {})[row[2]] = HeatCell._make(row[2:])
 
     wave_teams = set(
         db.session.scalars(db.select(wave_team.c.team_id).where(wave_team.c.wave_id == wave.id))
@@ -136,9 +146,10 @@ def heatmap(wave: Wave, visible: set[int] | None, expand: set[int] | None = None
         ).where(TeamScaleResult.wave_id == wave.id)
         if expand is not None:
             team_query = team_query.where(TeamScaleResult.team_id.in_(wanted))
-        for team_id, scale, *values in db.session.execute(team_query):
-            if scale in keys and team_id in wanted:
-                team_cells.setdefault(team_id, {})[scale] = HeatCell(scale, *values)
+        # Core rows, not ORM ones: a large wave has tens of thousands of cells.
+        for row in db.session.connection().execute(team_query).all():
+            if row[1] in keys and row[0] in wanted:
+                team_cells.setdefault(row[0], {})[row[1]] = HeatCell._make(row[1:])
 
     rows = []
     organisation = group_cells.get(("organisation", None))
@@ -243,31 +254,25 @@ def heatmap_csv(wave: Wave, visible: set[int] | None) -> str:
     )
     keys = columns(wave)
 
-    def number(value) -> str:
-        return "" if value is None else f"{value:.4f}"
-
-    for row in rows:
-        name = neutralise_csv_cell(row.name)
-        for key in keys:
-            cell = row.cells.get(key)
-            if cell is None:
-                continue
-            writer.writerow(
-                [
+    def lines():
+        for row in rows:
+            name = neutralise_csv_cell(row.name)
+            for key in keys:
+                c = row.cells.get(key)
+                if c is None:
+                    continue
+                measured = (c.mean, c.ci_low, c.ci_high, c.sd, c.rwg_j)
+                change = (c.change, c.change_ci_low, c.change_ci_high)
+                yield (
                     row.level,
                     name,
                     key,
-                    cell.n,
-                    number(cell.mean),
-                    number(cell.ci_low),
-                    number(cell.ci_high),
-                    number(cell.sd),
-                    number(cell.rwg_j),
-                    cell.estimate or "",
-                    cell.suppressed or "",
-                    number(cell.change),
-                    number(cell.change_ci_low),
-                    number(cell.change_ci_high),
-                ]
-            )
+                    c.n,
+                    *["" if v is None else f"{v:.4f}" for v in measured],
+                    c.estimate or "",
+                    c.suppressed or "",
+                    *["" if v is None else f"{v:.4f}" for v in change],
+                )
+
+    writer.writerows(lines())
     return out.getvalue()
