@@ -79,9 +79,9 @@ def measured(
     scale_keys = [scale.key for scale in instrument.scales]
     analysis = trust.analyze(answers, teams, instrument, team_size=sizes) if len(teams) else {}
     by_team = analysis.get("teams", {})
-    rows, labels = rollups.expand_to_groups(teams, tree)
+    rows, codes, labels = rollups.expand_to_groups(teams, tree)
     by_group = _group_statistics(
-        answers, rows, labels, instrument, rollups.group_sizes(tree, population)
+        answers, rows, codes, labels, instrument, rollups.group_sizes(tree, population)
     )
     table: Table = {}
     team_n: dict[Node, int] = {}
@@ -108,30 +108,32 @@ def measured(
 def _group_statistics(
     answers: np.ndarray,
     rows: np.ndarray,
-    labels: np.ndarray,
+    codes: np.ndarray,
+    labels: list[str],
     instrument: trust.Instrument,
     sizes: dict[str, int],
 ) -> dict[str, dict]:
     """n, mean, SD, interval and rwg(j) of every group on every scale, as trust.analyze
     gives them for teams (:func:`trust.team_summary`, :func:`trust.rwg_j`).
 
-    ``rows`` repeats each respondent once per group above their team and ``labels`` names
-    the group of each copy (:func:`rollups.expand_to_groups`). Reliability and ICCs are not
-    computed here: they describe a scale over teams, not a group.
+    ``rows`` repeats each respondent once per group above their team, ``codes`` gives the
+    group of each copy and ``labels`` the label of each code
+    (:func:`rollups.expand_to_groups`). Reliability and ICCs are not computed here: they
+    describe a scale over teams, not a group.
     """
     if not len(rows):
         return {}
     scores = scale_scores(answers, instrument)[rows]
-    per_respondent = np.array([sizes.get(label, np.nan) for label in labels.tolist()])
+    per_respondent = np.array([sizes.get(label, np.nan) for label in labels], dtype=float)[codes]
     with warnings.catch_warnings():
         # A group of one has no SD or interval: None in the cell, as for a team.
         warnings.simplefilter("ignore", trust.DegenerateDataWarning)
-        summary = trust.team_summary(scores, labels, team_size=per_respondent)
+        summary = trust.team_summary(scores, codes, team_size=per_respondent)
         bounds = np.cumsum([0] + [len(scale.items) for scale in instrument.scales])
         agreement = [
             trust.rwg_j(
                 answers[rows, bounds[s] : bounds[s + 1]],
-                labels,
+                codes,
                 scale.response_scale.n_options,
             ).rwg_j
             for s, scale in enumerate(instrument.scales)
@@ -141,8 +143,8 @@ def _group_statistics(
         return float(value) if np.isfinite(value) else None
 
     out = {}
-    for g, label in enumerate(summary.team.tolist()):
-        out[str(label)] = {
+    for g, code in enumerate(summary.team.tolist()):
+        out[labels[code]] = {
             "scales": {
                 scale.key: {
                     "n": int(summary.n[g, s]),

@@ -341,3 +341,64 @@ def test_a_large_wave_lists_departments_and_opens_one_at_a_time(client, org, clo
         "Small",
     ]
     assert "show teams (1)" in page and "hide teams" in page
+
+
+def _close_second_wave(app, client, org, make_wave, add_responses):
+    """A second full wave of the same teams: Bert answers at the top everywhere (a clear
+    rise), Cleo 3 times (below k now, though shown in the first wave), the others at
+    random."""
+    wave_id = make_wave([org["Anna"], org["Bert"], org["Small"], org["Cleo"]], k=K, name="Autumn")
+    with app.app_context():
+        lo, hi = FULL.bounds()
+        for _ in range(6):
+            answers = {
+                item.key: int(lo[i]) if item.reverse else int(hi[i])
+                for i, item in enumerate(FULL.items)
+            }
+            db.session.add(Response(wave_id=wave_id, team_id=org["Bert"], answers=answers))
+        db.session.commit()
+    for name, n, seed in (("Anna", 3, 12), ("Small", 5, 13), ("Cleo", 3, 14)):
+        add_responses(wave_id, org[name], n, seed=seed)
+    assert client.post(f"/manage/waves/{wave_id}/close").status_code == 302
+    return wave_id
+
+
+def test_change_is_stored_only_where_both_waves_show_the_cell(
+    app, client, org, closed, make_wave, add_responses
+):
+    """The change and its Welch interval against scipy: difference of the two shown means,
+    half-width t(0.975, df) * sqrt(s1^2/n1 + s2^2/n2), df by Welch-Satterthwaite."""
+    second = _close_second_wave(app, client, org, make_wave, add_responses)
+    with app.app_context():
+        before = {
+            (r.team_id, r.scale): r
+            for r in db.session.scalars(
+                db.select(TeamScaleResult).where(TeamScaleResult.wave_id == closed)
+            )
+        }
+        after = {
+            (r.team_id, r.scale): r
+            for r in db.session.scalars(
+                db.select(TeamScaleResult).where(TeamScaleResult.wave_id == second)
+            )
+        }
+    checked = 0
+    for key, now in after.items():
+        then = before[key]
+        if now.mean is None or then.mean is None:
+            assert now.change is None and now.change_ci_low is None
+            continue
+        assert now.previous_wave_id == closed
+        assert now.change == pytest.approx(now.mean - then.mean, abs=1e-12)
+        v1, v2 = then.sd**2 / then.n, now.sd**2 / now.n
+        df = (v1 + v2) ** 2 / (v1**2 / (then.n - 1) + v2**2 / (now.n - 1))
+        half = stats.t.ppf(0.975, df) * np.sqrt(v1 + v2)
+        assert now.change_ci_low == pytest.approx(now.change - half, rel=1e-9)
+        checked += 1
+    assert checked > 0
+    # Cleo is below k now: no change, though it was shown before.
+    assert all(before[(org["Cleo"], s.key)].mean is not None for s in FULL.scales)
+    assert all(after[(org["Cleo"], s.key)].change is None for s in FULL.scales)
+    page = client.get(f"/manage/waves/{second}/heatmap").get_data(as_text=True)
+    bert = re.search(r'data-team="Bert".*?</tr>', page, re.S).group(0)
+    assert "▲" in bert  # all answers at the top: a rise whose interval excludes zero
