@@ -207,8 +207,8 @@ def _fields(cell: Cell) -> dict:
 
 
 def write(wave: Wave, table: Table, sizes: dict[int, int]) -> None:
-    """Insert every cell in two Core executemany statements (no ORM object or bookkeeping
-    per row: a large organisation has tens of thousands of cells)."""
+    """Insert every cell in two executemany statements (no ORM object or bookkeeping per
+    row: a large organisation has tens of thousands of cells)."""
     team_rows, group_rows = [], []
     for node, by_scale in table.items():
         for scale, cell in by_scale.items():
@@ -232,7 +232,23 @@ def write(wave: Wave, table: Table, sizes: dict[int, int]) -> None:
                         **_fields(cell),
                     }
                 )
-    if team_rows:
-        db.session.execute(TeamScaleResult.__table__.insert(), team_rows)
-    if group_rows:
-        db.session.execute(GroupScaleResult.__table__.insert(), group_rows)
+    _insert_many(TeamScaleResult.__table__, team_rows)
+    _insert_many(GroupScaleResult.__table__, group_rows)
+
+
+def _insert_many(table, rows: list[dict]) -> None:
+    """One driver-level executemany of ``rows`` (dicts with the same keys) into ``table``.
+
+    SQLAlchemy's own executemany binds and processes every parameter of every row in
+    Python, which costs more than the insert itself for tens of thousands of plain numbers
+    and strings; the driver takes tuples as they are.
+    """
+    if not rows:
+        return
+    connection = db.session.connection()
+    compiled = table.insert().compile(dialect=connection.dialect, column_keys=list(rows[0]))
+    if compiled.positional:
+        params = [tuple(row[name] for name in compiled.positiontup) for row in rows]
+    else:
+        params = rows
+    connection.exec_driver_sql(str(compiled), params)
