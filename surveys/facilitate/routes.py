@@ -261,10 +261,12 @@ def close_wave(wave_id: int):
 
 
 def _closed_wave_or_404(wave_id: int) -> tuple[Wave, set[int] | None]:
-    """A wave the user may see, once it is closed (its scores are hidden until then)."""
+    """A wave the user may see, once it is closed; before, back to its page, which has the
+    response counts (scores stay hidden until then)."""
     wave, visible = _managed_wave_or_404(wave_id)
     if wave.closed_at is None:
-        abort(404)
+        flash(_("The heatmap shows once the wave has closed and its results are stored."), "info")
+        abort(redirect(url_for("facilitate.wave", wave_id=wave.id)))
     return wave, visible
 
 
@@ -274,7 +276,7 @@ def pick_heatmap():
     """The heatmap of the wave chosen in the wave picker (a GET form, no script needed)."""
     wave_id = request.args.get("wave", type=int)
     if wave_id is None:
-        abort(404)
+        return redirect(url_for("facilitate.dashboard"))
     return redirect(url_for("facilitate.heatmap_page", wave_id=wave_id, **_view_args()))
 
 

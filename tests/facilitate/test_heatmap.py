@@ -258,10 +258,16 @@ def test_svg_download_is_a_picture_of_the_rows(client, closed):
     assert body.lstrip().startswith("<?xml") and "<svg" in body and "Sales" in body
 
 
-def test_open_wave_has_no_heatmap(client, org, login, make_wave):
+def test_open_wave_has_no_heatmap_and_shows_no_score(client, org, login, make_wave, add_responses):
     wave_id = make_wave([org["Anna"]], k=K)
+    add_responses(wave_id, org["Anna"], 6, seed=31)
     login(org["admin"])
-    assert client.get(f"/manage/waves/{wave_id}/heatmap").status_code == 404
+    for suffix in ("heatmap", "heatmap.csv", "heatmap.svg"):
+        response = client.get(f"/manage/waves/{wave_id}/{suffix}")
+        assert response.status_code == 302
+        assert response.headers["Location"].endswith(f"/manage/waves/{wave_id}")
+    page = client.get(f"/manage/waves/{wave_id}").get_data(as_text=True)
+    assert "once the wave has closed" in page and 'id="heatmap"' not in page
 
 
 def test_sort_by_a_column_keeps_teams_in_their_department(client, closed):
