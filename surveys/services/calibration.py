@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import warnings
 
 import numpy as np
 
@@ -62,15 +63,19 @@ def fit(drivers: np.ndarray, cognitive, affective, names, teams) -> trust.TrustM
     options = {}
     if "teams" in inspect.signature(trust.fit_trust_model).parameters:
         options["teams"] = teams
-    return trust.fit_trust_model(
-        drivers,
-        cognitive,
-        affective,
-        names=names,
-        n_boot=BOOTSTRAP_RESAMPLES,
-        random_state=0,
-        **options,
-    )
+    with warnings.catch_warnings():
+        # Degenerate data (a driver without variance) gives NaN weights, which calibrate
+        # treats as no calibration: the warning adds nothing to that.
+        warnings.simplefilter("ignore", trust.DegenerateDataWarning)
+        return trust.fit_trust_model(
+            drivers,
+            cognitive,
+            affective,
+            names=names,
+            n_boot=BOOTSTRAP_RESAMPLES,
+            random_state=0,
+            **options,
+        )
 
 
 def _fit_dict(found: trust.RegressionFit) -> dict:

@@ -408,3 +408,6 @@ def test_change_is_stored_only_where_both_waves_show_the_cell(
     page = client.get(f"/manage/waves/{second}/heatmap").get_data(as_text=True)
     bert = re.search(r'data-team="Bert".*?</tr>', page, re.S).group(0)
     assert "▲" in bert  # all answers at the top: a rise whose interval excludes zero
+    # Across waves: Cleo's earlier mean plus a change would give its hidden mean now.
+    cleo = re.search(r'data-team="Cleo".*?</tr>', page, re.S).group(0)
+    assert "▲" not in cleo and "▼" not in cleo and "data-mean" not in cleo
