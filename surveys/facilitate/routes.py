@@ -15,12 +15,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from surveys import instruments
-from surveys.access import role_required, visible_team_ids, wave_or_404
+from surveys.access import role_required, team_or_404, visible_team_ids, wave_or_404
 from surveys.db import db
 from surveys.facilitate.forms import OpenWaveForm, WaveForm, split_instrument
 from surveys.forms import ConfirmForm
 from surveys.models import Team, Wave, WaveStatus, utcnow
-from surveys.services import invitations, results, waves
+from surveys.services import invitations, readings, results, team_results, waves
 
 bp = Blueprint("facilitate", __name__, url_prefix="/manage")
 
@@ -115,7 +115,24 @@ def wave(wave_id: int):
         context["rows"] = results.team_table(wave, visible)
         context["scale_results"] = results.scale_table(wave)
         context["comments"] = results.team_comments(wave, visible)
+        context["readings"] = readings
     return render_template("facilitate/wave.html", **context)
+
+
+@bp.get("/waves/<int:wave_id>/teams/<int:team_id>")
+@role_required(*MANAGERS)
+def team(wave_id: int, team_id: int):
+    """One team in a closed wave: every dimension, its spread and agreement, trend, comments."""
+    wave = wave_or_404(wave_id)
+    team = team_or_404(team_id)
+    if wave.closed_at is None or team not in wave.teams:
+        abort(404)
+    return render_template(
+        "facilitate/team.html",
+        page=team_results.team_page(wave, team),
+        instrument=instruments.get(wave.instrument_key, wave.instrument_version),
+        readings=readings,
+    )
 
 
 @bp.route("/waves/<int:wave_id>/edit", methods=["GET", "POST"])

@@ -42,16 +42,18 @@ SCALE_FIELDS = (
 TEAM_FIELDS = ("mean", "sd", "ci_low", "ci_high", "rwg_j")
 
 
-def answer_matrix(wave: Wave, item_keys: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+def answer_matrix(
+    wave: Wave, item_keys: tuple[str, ...], team_id: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """The wave's answers as floats (respondents x items, NaN where unanswered) and team ids.
 
-    Rows follow the random response id, so their order says nothing about arrival.
+    ``team_id`` limits them to one team. Rows follow the random response id, so their
+    order says nothing about arrival.
     """
-    rows = db.session.execute(
-        db.select(Response.team_id, Response.answers)
-        .where(Response.wave_id == wave.id)
-        .order_by(Response.id)
-    ).all()
+    query = db.select(Response.team_id, Response.answers).where(Response.wave_id == wave.id)
+    if team_id is not None:
+        query = query.where(Response.team_id == team_id)
+    rows = db.session.execute(query.order_by(Response.id)).all()
     column = {key: j for j, key in enumerate(item_keys)}
     answers = np.full((len(rows), len(item_keys)), np.nan)
     for i, (_team_id, given) in enumerate(rows):
@@ -130,9 +132,18 @@ def store(wave: Wave) -> None:
                 wave_id=wave.id,
                 scale=scale_key,
                 n_respondents=int(found.get("n_respondents") or 0),
+                item_total_r=_item_total_r(found),
                 **{name: found.get(name) for name in SCALE_FIELDS},
             )
         )
+
+
+def _item_total_r(found: dict) -> dict[str, float | None] | None:
+    """{item key: corrected item-total r} of a scale's analysis, None when it had none."""
+    items = found.get("items")
+    if not items:
+        return None
+    return {key: values.get("item_total_r") for key, values in items.items()}
 
 
 def _shown_scale_statistics(

@@ -14,6 +14,7 @@ MODULES = [
     "agreement",
     "multilevel",
     "descriptives",
+    "distribution",
     "estimation",
     "change",
     "analysis",
