@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateTimeLocalField,
     IntegerField,
     SelectField,
@@ -62,6 +63,9 @@ class WaveForm(FlaskForm):
             NumberRange(max=MAX_K, message=_l("k can be at most %(max)s.")),
         ],
     )
+    # Set by the warning's "save anyway" button: the user has read which teams can never
+    # reach k (see surveys.services.waves.small_teams).
+    accept_small_teams = BooleanField()
     submit = SubmitField(_l("Save"))
 
     def __init__(

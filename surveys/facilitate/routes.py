@@ -74,7 +74,8 @@ def new_wave():
         start = utcnow().replace(second=0, microsecond=0) + dt.timedelta(hours=1)
         form.opens_at.data = start.replace(minute=0)
         form.closes_at.data = form.opens_at.data + waves.DEFAULT_DURATION
-    if form.validate_on_submit():
+    small = _small_teams_to_confirm(form)
+    if form.validate_on_submit() and not small:
         key, version = split_instrument(form.instrument.data)
         wave = waves.create(
             name=form.name.data.strip(),
@@ -87,9 +88,7 @@ def new_wave():
         )
         flash(_("Wave created."), "success")
         return redirect(url_for("facilitate.wave", wave_id=wave.id))
-    return render_template(
-        "facilitate/wave_form.html", form=form, wave=None, refused=instruments.refused()
-    ), 400 if form.errors else 200
+    return _wave_form(form, None, small)
 
 
 @bp.get("/waves/<int:wave_id>")
@@ -154,7 +153,8 @@ def edit_wave(wave_id: int):
         form.instrument.data = f"{wave.instrument_key}:{wave.instrument_version}"
         form.teams.data = [t.id for t in wave.teams]
         form.opens_at.data, form.closes_at.data, form.k.data = wave.opens_at, wave.closes_at, wave.k
-    if form.validate_on_submit():
+    small = _small_teams_to_confirm(form)
+    if form.validate_on_submit() and not small:
         try:
             waves.update(
                 wave,
@@ -176,8 +176,35 @@ def edit_wave(wave_id: int):
             return redirect(url_for("facilitate.edit_wave", wave_id=wave.id))
         flash(_("Wave saved."), "success")
         return redirect(url_for("facilitate.wave", wave_id=wave.id))
+    return _wave_form(form, wave, small)
+
+
+def _small_teams_to_confirm(form: WaveForm) -> list[waves.SmallTeam]:
+    """On a submitted form, the chosen teams that can never reach k, unless the user has
+    already seen them and chosen to save anyway."""
+    if request.method != "POST" or form.accept_small_teams.data:
+        return []
+    if not isinstance(form.k.data, int) or not form.teams.data:
+        return []
+    valid = {team_id for team_id, _ in form.teams.choices}
+    return waves.small_teams(_teams([t for t in form.teams.data if t in valid]), form.k.data)
+
+
+def _wave_form(form: WaveForm, wave: Wave | None, small: list[waves.SmallTeam]):
+    """The scheduled wave's form; with ``small``, a warning to read before saving."""
+    sizes = waves.active_roster_sizes([team_id for team_id, _ in form.teams.choices])
+    departments = {
+        t.id: t.parent.name if t.parent else ""
+        for t in _teams([team_id for team_id, _ in form.teams.choices])
+    }
     return render_template(
-        "facilitate/wave_form.html", form=form, wave=wave, refused=instruments.refused()
+        "facilitate/wave_form.html",
+        form=form,
+        wave=wave,
+        refused=instruments.refused(),
+        small=small,
+        sizes=sizes,
+        departments=departments,
     ), 400 if form.errors else 200
 
 
