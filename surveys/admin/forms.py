@@ -26,7 +26,7 @@ def role_choices():
 
 
 class TeamForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Team name"), validators=[DataRequired(), Length(max=200)])
     parent = SelectField(_l("Part of department"), coerce=int, default=0)
     submit = SubmitField(_l("Save"))
 

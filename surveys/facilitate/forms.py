@@ -43,7 +43,7 @@ def split_instrument(value: str) -> tuple[str, str]:
 class WaveForm(FlaskForm):
     """Everything about a wave, while it is still scheduled."""
 
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Wave name"), validators=[DataRequired(), Length(max=200)])
     instrument = SelectField(_l("Instrument"), validators=[DataRequired()])
     teams = CheckboxListField(_l("Teams"), coerce=int)
     opens_at = DateTimeLocalField(
@@ -106,7 +106,7 @@ class OpenWaveForm(FlaskForm):
     silently ignored.
     """
 
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Wave name"), validators=[DataRequired(), Length(max=200)])
     closes_at = DateTimeLocalField(
         _l("Closes (UTC)"), format=DATETIME_FORMATS, validators=[InputRequired()]
     )

@@ -250,7 +250,7 @@ def seed_if_empty() -> dict:
     waves.close(closed, now=closed.closes_at)
 
     pulse = Wave(
-        name="Q4 2026 pulse 2026年第四季度脉搏调查",
+        name="Q4 2026 pulse 2026年第四季度脉搏调研",
         instrument_key="pulse",
         instrument_version="1.0.0",
         opens_at=now - dt.timedelta(days=3),
@@ -276,7 +276,7 @@ def _open_new_pulse_wave() -> Wave | None:
         return None
     now = utcnow().replace(microsecond=0)
     wave = waves.create(
-        name=f"Pulse {now:%Y-%m-%d} 脉搏调查",
+        name=f"Pulse {now:%Y-%m-%d} 脉搏调研",
         instrument_key="pulse",
         instrument_version="1.0.0",
         teams=teams,
