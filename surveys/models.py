@@ -40,6 +40,9 @@ class Organisation(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     default_k: Mapped[int] = mapped_column(default=5)
+    # An IANA zone name (Asia/Shanghai) for every date shown and entered; NULL: the default
+    # of surveys.services.organisation.default_time_zone.
+    time_zone: Mapped[str | None] = mapped_column(String(64))
 
 
 team_facilitator = Table(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -19,9 +20,31 @@ from surveys import instruments
 from surveys.config import MAX_K, MIN_K
 from surveys.forms import CheckboxListField
 from surveys.models import utcnow
-from surveys.services import waves
+from surveys.services import organisation, waves
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+
+
+class ZonedDateTimeField(DateTimeLocalField):
+    """A date and time entered and shown in the organisation's zone; ``data`` is naive UTC,
+    as stored, so that validators and services compare it with :func:`utcnow`."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None:
+            self.data = organisation.to_utc(self.data)
+
+    def _value(self):
+        if self.raw_data:
+            return " ".join(self.raw_data)
+        return organisation.to_local(self.data).strftime(self.format[0]) if self.data else ""
+
+
+def _name_zone(form) -> None:
+    """Label the date fields with the zone they are entered in."""
+    zone = organisation.time_zone_name()
+    form.opens_at.label.text = _("Opens (%(zone)s)", zone=zone)
+    form.closes_at.label.text = _("Closes (%(zone)s)", zone=zone)
 
 
 def instrument_choices() -> list[tuple[str, str]]:
@@ -46,11 +69,11 @@ class WaveForm(FlaskForm):
     name = StringField(_l("Wave name"), validators=[DataRequired(), Length(max=200)])
     instrument = SelectField(_l("Instrument"), validators=[DataRequired()])
     teams = CheckboxListField(_l("Teams"), coerce=int)
-    opens_at = DateTimeLocalField(
-        _l("Opens (UTC)"), format=DATETIME_FORMATS, validators=[InputRequired()]
+    opens_at = ZonedDateTimeField(
+        _l("Opens"), format=DATETIME_FORMATS, validators=[InputRequired()]
     )
-    closes_at = DateTimeLocalField(
-        _l("Closes (UTC)"), format=DATETIME_FORMATS, validators=[InputRequired()]
+    closes_at = ZonedDateTimeField(
+        _l("Closes"), format=DATETIME_FORMATS, validators=[InputRequired()]
     )
     k = IntegerField(
         _l("Group minimum k"),
@@ -78,6 +101,7 @@ class WaveForm(FlaskForm):
             key, version = split_instrument(pinned)
             self.instrument.choices.append((pinned, f"{key} ({version})"))
         self.teams.choices = team_choices
+        _name_zone(self)
 
     def validate_teams(self, field):
         if not field.data:
@@ -107,10 +131,10 @@ class OpenWaveForm(FlaskForm):
     """
 
     name = StringField(_l("Wave name"), validators=[DataRequired(), Length(max=200)])
-    closes_at = DateTimeLocalField(
-        _l("Closes (UTC)"), format=DATETIME_FORMATS, validators=[InputRequired()]
+    closes_at = ZonedDateTimeField(
+        _l("Closes"), format=DATETIME_FORMATS, validators=[InputRequired()]
     )
-    opens_at = DateTimeLocalField(_l("Opens (UTC)"), format=DATETIME_FORMATS)
+    opens_at = ZonedDateTimeField(_l("Opens"), format=DATETIME_FORMATS)
     k = IntegerField(_l("Group minimum k"))
     instrument = StringField(_l("Instrument"))
     teams = SelectMultipleField(_l("Teams"), coerce=int, validate_choice=False)
@@ -120,6 +144,7 @@ class OpenWaveForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.wave = wave
         self.visible = visible
+        _name_zone(self)
 
     def validate_closes_at(self, field):
         if field.data and field.data < utcnow():

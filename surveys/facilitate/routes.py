@@ -20,7 +20,7 @@ from surveys.db import db
 from surveys.facilitate.forms import OpenWaveForm, WaveForm, split_instrument
 from surveys.forms import ConfirmForm
 from surveys.models import Team, Wave, WaveStatus, utcnow
-from surveys.services import invitations, readings, results, team_results, waves
+from surveys.services import invitations, organisation, readings, results, team_results, waves
 
 bp = Blueprint("facilitate", __name__, url_prefix="/manage")
 
@@ -71,8 +71,9 @@ def new_wave():
         form.k.data = waves.default_k()
         choices = form.instrument.choices
         form.instrument.data = choices[0][0] if choices else None
-        start = utcnow().replace(second=0, microsecond=0) + dt.timedelta(hours=1)
-        form.opens_at.data = start.replace(minute=0)
+        # The next full hour on the organisation's clock.
+        local = organisation.to_local(utcnow()).replace(minute=0, second=0, microsecond=0)
+        form.opens_at.data = organisation.to_utc(local + dt.timedelta(hours=1))
         form.closes_at.data = form.opens_at.data + waves.DEFAULT_DURATION
     small = _small_teams_to_confirm(form)
     if form.validate_on_submit() and not small:
