@@ -5,7 +5,7 @@ surveys/services/organisation.py); a closed wave's scale results keep each item'
 item-total r, to name the likely cause of a low alpha or omega. Existing rows keep NULL.
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-01 08:00:00.000000
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0004'
-down_revision = '0002'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
