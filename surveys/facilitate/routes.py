@@ -135,8 +135,12 @@ def team(wave_id: int, team_id: int):
     """One team in a closed wave: every dimension, its spread and agreement, trend, comments."""
     wave = wave_or_404(wave_id)
     team = team_or_404(team_id)
-    if wave.closed_at is None or team not in wave.teams:
+    if team not in wave.teams:
         abort(404)
+    if wave.closed_at is None:
+        # Scores wait for the close (anonymity invariant 3); the wave page shows counts.
+        flash(_("A team's results appear when the wave closes."), "info")
+        return redirect(url_for("facilitate.wave", wave_id=wave.id))
     return render_template(
         "facilitate/team.html",
         page=team_results.team_page(wave, team),

@@ -140,7 +140,7 @@ def test_comments_of_a_team_at_k_are_shown(app, client, world, closed, make_wave
     assert "we listen" in html
 
 
-def test_team_page_is_404_for_another_facilitators_team_an_open_wave_or_a_team_not_in_it(
+def test_team_page_is_404_for_another_facilitators_team_or_a_team_not_in_the_wave(
     client, world, login, closed, make_wave
 ):
     wave_id = closed([{"familiarity": 4}] * 5, beta_scores=[{"familiarity": 4}] * 5)
@@ -148,8 +148,6 @@ def test_team_page_is_404_for_another_facilitators_team_an_open_wave_or_a_team_n
     assert page_of(client, wave_id, world.alpha)[0] == 404
     assert page_of(client, wave_id, world.beta)[0] == 200
     login(world.admin)
-    open_wave = make_wave([world.alpha])
-    assert page_of(client, open_wave, world.alpha)[0] == 404
     only_alpha = closed([{"familiarity": 4}] * 5, name="Alpha only")
     assert page_of(client, only_alpha, world.gamma)[0] == 404
 
@@ -178,15 +176,25 @@ def test_trend_shows_the_change_from_the_previous_wave_with_welchs_interval(clie
     assert html.index("Spring</th>") < html.index("Autumn</th>")
 
 
-def test_both_kinds_of_trust_name_their_source(client, world, closed):
+def test_both_kinds_of_trust_name_their_source(app, client, world, closed):
     full_wave = closed([{"cognitive_trust": 4, "affective_trust": 2}] * 5)
     _, html = page_of(client, full_wave, world.alpha)
     trust_section = html[html.index('id="team-trust"') :]
     assert 'data-scale="cognitive_trust" data-source="measured"' in trust_section
     assert 'data-scale="affective_trust" data-source="measured"' in trust_section
+    # A pulse wave asks no trust items: the trust model estimates both, and says how.
     pulse_wave = closed([{"familiarity": 4}] * 5, name="Pulse", instrument="pulse")
     _, html = page_of(client, pulse_wave, world.alpha)
-    assert 'data-scale="cognitive_trust" data-source="absent"' in html
+    found = re.findall(r'data-scale="(\w+_trust)" data-source="(\w+)"', html)
+    assert found == [("cognitive_trust", "uncalibrated"), ("affective_trust", "uncalibrated")]
+    assert "estimated (uncalibrated model)" in html
+    with app.app_context():
+        rows = db.session.scalars(
+            db.select(TeamScaleResult).where(
+                TeamScaleResult.wave_id == pulse_wave, TeamScaleResult.scale == "cognitive_trust"
+            )
+        ).all()
+    assert [r.estimate for r in rows if r.team_id == world.alpha] == ["uncalibrated"]
 
 
 def test_a_stored_estimate_is_named_as_such_and_a_row_without_the_column_as_measured():
@@ -194,3 +202,16 @@ def test_a_stored_estimate_is_named_as_such_and_a_row_without_the_column_as_meas
     assert team_results.result_source(SimpleNamespace(estimate=None)) == "measured"
     assert team_results.result_source(SimpleNamespace()) == "measured"
     assert team_results.result_source(None) is None
+
+
+def test_an_open_waves_team_page_sends_back_to_the_wave_without_a_score(
+    app, client, world, login, make_wave
+):
+    login(world.admin)
+    wave_id = make_wave([world.alpha])
+    add_scored(app, wave_id, world.alpha, [{"familiarity": 4}] * 5)
+    response = client.get(f"/manage/waves/{wave_id}/teams/{world.alpha}")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/manage/waves/{wave_id}")
+    page = client.get(f"/manage/waves/{wave_id}").get_data(as_text=True)
+    assert "appear when the wave closes" in page and "4.00" not in page
