@@ -215,3 +215,29 @@ def test_an_open_waves_team_page_sends_back_to_the_wave_without_a_score(
     assert response.headers["Location"].endswith(f"/manage/waves/{wave_id}")
     page = client.get(f"/manage/waves/{wave_id}").get_data(as_text=True)
     assert "appear when the wave closes" in page and "4.00" not in page
+
+
+def test_distribution_and_trend_read_one_teams_answers_on_each_database(
+    make_app, backend, world_factory, make_wave
+):
+    """Only the team's own answers feed its page, on SQLite's and PostgreSQL's JSON paths."""
+    app = make_app(backend)
+    ids = world_factory(app)
+    client = app.test_client()
+    with app.app_context():
+        from surveys.models import User
+        from tests.helpers import login_as
+
+        login_as(client, db.session.get(User, ids.admin))
+    waves = []
+    for name, alpha, beta in (("Spring", [2] * 5, [5] * 5), ("Autumn", [4] * 5, [1] * 5)):
+        wave_id = make_wave([ids.alpha, ids.beta], k=5, name=name, app=app)
+        add_scored(app, wave_id, ids.alpha, [{"openness": v} for v in alpha])
+        add_scored(app, wave_id, ids.beta, [{"openness": v} for v in beta])
+        assert client.post(f"/manage/waves/{wave_id}/close").status_code == 302
+        waves.append(wave_id)
+    _, html = page_of(client, waves[1], ids.alpha)
+    assert 'data-scale="openness" data-counts="0,0,0,5,0"' in html
+    # No variance in either wave: no Welch interval, so no change figure, but both means.
+    trend = html[html.index('id="trend"') :]
+    assert "2.00" in trend and "4.00" in trend and "data-change=" not in trend
