@@ -143,7 +143,9 @@ def team(wave_id: int, team_id: int):
         return redirect(url_for("facilitate.wave", wave_id=wave.id))
     return render_template(
         "facilitate/team.html",
-        page=team_results.team_page(wave, team),
+        page=team_results.team_page(
+            wave, team, with_reliability=waves.can_manage(wave, visible_team_ids(current_user))
+        ),
         instrument=instruments.get(wave.instrument_key, wave.instrument_version),
         readings=readings,
     )

@@ -9,6 +9,7 @@ appear only for a team of at least k responses, shuffled and undated (invariant 
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from dataclasses import dataclass
 
@@ -48,6 +49,8 @@ class ScaleLine:
     agreement: readings.Agreement
     counts: tuple[int, ...] | None  # scale scores per response option; None when hidden
     source: str | None
+    # The scale's reliability in this wave, when the viewer may see scale-level results.
+    reliability: readings.Reliability | None = None
 
     @property
     def low_agreement(self) -> bool:
@@ -92,16 +95,31 @@ class TeamPage:
     comments: list[str]
 
 
-def team_page(wave: Wave, team: Team) -> TeamPage:
-    """Everything the team page shows for ``team`` in the closed ``wave``."""
+def team_page(wave: Wave, team: Team, with_reliability: bool = False) -> TeamPage:
+    """Everything the team page shows for ``team`` in the closed ``wave``.
+
+    ``with_reliability`` adds each scale's alpha/omega reading; scale-level results pool
+    every shown team of the wave, so they are for users who manage all of its teams, as on
+    the wave page.
+    """
     instrument = instruments.get(wave.instrument_key, wave.instrument_version)
     row = next(iter(results.team_table(wave, {team.id})), None)
     stored = row.scales if row else {}
     hidden = row is None or row.hidden(wave.k)
     scores = None if hidden else _scores(wave, team.id, instrument)
+    scale_results = results.scale_table(wave) if with_reliability else {}
     lines = []
     for index, scale in enumerate(instrument.scales):
-        lines.append(_line(scale, stored.get(scale.key), wave.k, scores, index))
+        line = _line(scale, stored.get(scale.key), wave.k, scores, index)
+        found = scale_results.get(scale.key)
+        if found is not None and found.n_respondents >= wave.k:
+            line = dataclasses.replace(
+                line,
+                reliability=readings.reliability(
+                    found.alpha, found.omega_total, found.item_total_r
+                ),
+            )
+        lines.append(line)
     # Rows of scales the instrument does not hold: the trust model's estimates.
     for key in TRUST_SCALES:
         if key not in {s.key for s in instrument.scales} and key in stored:

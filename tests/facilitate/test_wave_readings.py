@@ -31,7 +31,7 @@ def _row(wave_id, score, against):
 
 
 def _scale_row(html, key):
-    return re.search(rf'<tr data-scale="{key}">.*?</tr>', html, re.S).group(0)
+    return re.search(rf'<tr data-scale="{key}"[^>]*>.*?</tr>', html, re.S).group(0)
 
 
 def test_low_alpha_names_the_item_against_the_scale_and_negative_icc1_reads_as_no_difference(
@@ -78,3 +78,18 @@ def test_readings_are_in_chinese_on_the_chinese_page(app, client, world, login, 
     client.post(f"/manage/waves/{wave_id}/close")
     html = client.get(f"/manage/waves/{wave_id}?lang=zh_Hans").get_data(as_text=True)
     assert "各项数字的含义" in html
+
+
+def test_team_page_warns_beside_a_dimension_that_is_not_reliable_in_the_wave(
+    app, client, world, login, make_wave
+):
+    login(world.admin)
+    wave_id = make_wave([world.alpha], k=5)
+    pairs = [(1, 5), (2, 4), (3, 3), (4, 2), (5, 1)]
+    _responses(app, wave_id, world.alpha, [_row(wave_id, s, a) for s, a in pairs])
+    client.post(f"/manage/waves/{wave_id}/close")
+    html = client.get(f"/manage/waves/{wave_id}/teams/{world.alpha}").get_data(as_text=True)
+    familiarity = _scale_row(html, "familiarity")
+    assert 'data-reading="unreliable"' in familiarity
+    assert f"({FAMILIARITY.items[-1].key})" in familiarity
+    assert 'data-reading="unreliable"' not in _scale_row(html, "openness")
