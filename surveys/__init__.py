@@ -56,6 +56,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     closer.init_app(app)
     app.jinja_env.globals["WaveStatus"] = WaveStatus
 
+    from surveys.services import organisation
+
+    # Every date on a page is shown in the organisation's zone, named beside it.
+    app.jinja_env.filters["local_time"] = organisation.local_time_text
+    app.jinja_env.globals["time_zone_name"] = organisation.time_zone_name
+
     from surveys import admin, auth, facilitate, respond
 
     app.register_blueprint(respond.bp)

@@ -49,14 +49,16 @@ def instrument_language() -> str:
 
 
 def format_date_time(value: dt.datetime) -> str:
-    """A stored (UTC) time as a long date and hours and minutes, in the current language.
+    """A local time (naive, already in the organisation's zone, see
+    :func:`surveys.services.organisation.to_local`) as a long date and hours and minutes, in
+    the current language; the caller names the zone beside it.
 
     Babel's datetime formats show seconds and a zone at every length that spells the month
     out; respondents read a long date, as elsewhere on their pages, and a minute is precise
     enough. The two parts are joined the way the locale joins a date and a time.
     """
     joined = get_datetime_format("long", locale=get_locale()).replace("'", "")
-    # rebase=False: the value is already UTC, which the pages say; no other zone applies.
+    # rebase=False: the value is already in the organisation's zone, which the pages name.
     time = format_time(value, "short", rebase=False)
     return joined.replace("{0}", time).replace("{1}", format_date(value, "long"))
 

@@ -40,6 +40,9 @@ class Organisation(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     default_k: Mapped[int] = mapped_column(default=5)
+    # An IANA zone name (Asia/Shanghai) for every date shown and entered; NULL: the default
+    # of surveys.services.organisation.default_time_zone.
+    time_zone: Mapped[str | None] = mapped_column(String(64))
 
 
 team_facilitator = Table(
@@ -225,6 +228,9 @@ class ScaleResult(db.Model):
     icc1: Mapped[float | None]
     icc2: Mapped[float | None]
     mean_rwg_j: Mapped[float | None]
+    # {item key: corrected item-total r or None}, to name a likely cause of low reliability;
+    # NULL for waves closed before it was stored.
+    item_total_r: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 # Why a stored cell shows no number (``suppressed``): the group itself has fewer than k

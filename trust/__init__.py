@@ -18,6 +18,7 @@ from trust.change import (
     team_change,
 )
 from trust.descriptives import TeamSummary, team_summary
+from trust.distribution import CAMP_MIN_SHARE, score_distribution, two_camps
 from trust.estimation import (
     DEFAULT_WEIGHTS,
     DriverGaps,
@@ -50,6 +51,7 @@ from trust.scoring import reverse_key, scale_scores
 from trust.table import SurveyTable, SurveyTableError, analysis_csv, read_survey_csv
 
 __all__ = [
+    "CAMP_MIN_SHARE",
     "DEFAULT_WEIGHTS",
     "AlphaResult",
     "DegenerateDataWarning",
@@ -87,8 +89,10 @@ __all__ = [
     "reverse_key",
     "rwg_j",
     "scale_scores",
+    "score_distribution",
     "team_change",
     "team_icc",
     "team_summary",
+    "two_camps",
     "uniform_null_variance",
 ]

@@ -26,7 +26,7 @@ def role_choices():
 
 
 class TeamForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Team name"), validators=[DataRequired(), Length(max=200)])
     parent = SelectField(_l("Part of department"), coerce=int, default=0)
     submit = SubmitField(_l("Save"))
 
@@ -99,3 +99,24 @@ class RosterForm(FlaskForm):
         _l("Deactivate members of the teams in this file who are not in it")
     )
     submit = SubmitField(_l("Import"))
+
+
+class SettingsForm(FlaskForm):
+    """Organisation settings: the time zone of every date shown and entered."""
+
+    time_zone = StringField(
+        _l("Time zone"), validators=[DataRequired(), Length(max=64)], render_kw={"list": "zones"}
+    )
+    submit = SubmitField(_l("Save"))
+
+    def validate_time_zone(self, field):
+        from surveys.services import organisation
+
+        if not organisation.is_time_zone(field.data.strip()):
+            raise ValidationError(
+                _l(
+                    "Time zone: %(name)s is not a zone name of the time zone database; "
+                    "use a name such as Asia/Shanghai or Europe/Berlin.",
+                    name=field.data.strip(),
+                )
+            )

@@ -12,6 +12,7 @@ from surveys.access import role_required, team_or_404, visible_team_ids
 from surveys.admin.forms import (
     FacilitatorsForm,
     RosterForm,
+    SettingsForm,
     TeamForm,
     UserCreateForm,
     UserEditForm,
@@ -19,7 +20,7 @@ from surveys.admin.forms import (
 from surveys.db import db
 from surveys.forms import ConfirmForm
 from surveys.models import Team, User, subtree_ids
-from surveys.services import accounts, rosters, teams
+from surveys.services import accounts, organisation, rosters, teams
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -48,6 +49,25 @@ def _parent_choices(team: Team | None = None):
         disabled = {"disabled": True} if other.id in excluded or has_members else {}
         choices.append((other.id, label, disabled))
     return choices
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@role_required("admin")
+def settings():
+    """The organisation's time zone."""
+    form = SettingsForm()
+    if request.method == "GET":
+        form.time_zone.data = organisation.time_zone_name()
+    if form.validate_on_submit():
+        organisation.set_time_zone(form.time_zone.data)
+        flash(_("Settings saved."), "success")
+        return redirect(url_for("admin.settings"))
+    return render_template(
+        "admin/settings.html",
+        form=form,
+        zones=organisation.time_zone_choices(),
+        default=organisation.default_time_zone(organisation.organisation()),
+    ), 400 if form.errors else 200
 
 
 @bp.get("/users")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateTimeLocalField,
     IntegerField,
     SelectField,
@@ -18,9 +20,31 @@ from surveys import instruments
 from surveys.config import MAX_K, MIN_K
 from surveys.forms import CheckboxListField
 from surveys.models import utcnow
-from surveys.services import waves
+from surveys.services import organisation, waves
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+
+
+class ZonedDateTimeField(DateTimeLocalField):
+    """A date and time entered and shown in the organisation's zone; ``data`` is naive UTC,
+    as stored, so that validators and services compare it with :func:`utcnow`."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None:
+            self.data = organisation.to_utc(self.data)
+
+    def _value(self):
+        if self.raw_data:
+            return " ".join(self.raw_data)
+        return organisation.to_local(self.data).strftime(self.format[0]) if self.data else ""
+
+
+def _name_zone(form) -> None:
+    """Label the date fields with the zone they are entered in."""
+    zone = organisation.time_zone_name()
+    form.opens_at.label.text = _("Opens (%(zone)s)", zone=zone)
+    form.closes_at.label.text = _("Closes (%(zone)s)", zone=zone)
 
 
 def instrument_choices() -> list[tuple[str, str]]:
@@ -42,14 +66,14 @@ def split_instrument(value: str) -> tuple[str, str]:
 class WaveForm(FlaskForm):
     """Everything about a wave, while it is still scheduled."""
 
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Wave name"), validators=[DataRequired(), Length(max=200)])
     instrument = SelectField(_l("Instrument"), validators=[DataRequired()])
     teams = CheckboxListField(_l("Teams"), coerce=int)
-    opens_at = DateTimeLocalField(
-        _l("Opens (UTC)"), format=DATETIME_FORMATS, validators=[InputRequired()]
+    opens_at = ZonedDateTimeField(
+        _l("Opens"), format=DATETIME_FORMATS, validators=[InputRequired()]
     )
-    closes_at = DateTimeLocalField(
-        _l("Closes (UTC)"), format=DATETIME_FORMATS, validators=[InputRequired()]
+    closes_at = ZonedDateTimeField(
+        _l("Closes"), format=DATETIME_FORMATS, validators=[InputRequired()]
     )
     k = IntegerField(
         _l("Group minimum k"),
@@ -62,6 +86,9 @@ class WaveForm(FlaskForm):
             NumberRange(max=MAX_K, message=_l("k can be at most %(max)s.")),
         ],
     )
+    # Set by the warning's "save anyway" button: the user has read which teams can never
+    # reach k (see surveys.services.waves.small_teams).
+    accept_small_teams = BooleanField()
     submit = SubmitField(_l("Save"))
 
     def __init__(
@@ -74,6 +101,7 @@ class WaveForm(FlaskForm):
             key, version = split_instrument(pinned)
             self.instrument.choices.append((pinned, f"{key} ({version})"))
         self.teams.choices = team_choices
+        _name_zone(self)
 
     def validate_teams(self, field):
         if not field.data:
@@ -102,11 +130,11 @@ class OpenWaveForm(FlaskForm):
     silently ignored.
     """
 
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    closes_at = DateTimeLocalField(
-        _l("Closes (UTC)"), format=DATETIME_FORMATS, validators=[InputRequired()]
+    name = StringField(_l("Wave name"), validators=[DataRequired(), Length(max=200)])
+    closes_at = ZonedDateTimeField(
+        _l("Closes"), format=DATETIME_FORMATS, validators=[InputRequired()]
     )
-    opens_at = DateTimeLocalField(_l("Opens (UTC)"), format=DATETIME_FORMATS)
+    opens_at = ZonedDateTimeField(_l("Opens"), format=DATETIME_FORMATS)
     k = IntegerField(_l("Group minimum k"))
     instrument = StringField(_l("Instrument"))
     teams = SelectMultipleField(_l("Teams"), coerce=int, validate_choice=False)
@@ -116,6 +144,7 @@ class OpenWaveForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.wave = wave
         self.visible = visible
+        _name_zone(self)
 
     def validate_closes_at(self, field):
         if field.data and field.data < utcnow():

@@ -16,13 +16,22 @@ from flask_login import current_user
 
 import trust
 from surveys import instruments
-from surveys.access import role_required, visible_team_ids, wave_or_404
+from surveys.access import role_required, team_or_404, visible_team_ids, wave_or_404
 from surveys.db import db
 from surveys.facilitate.forms import OpenWaveForm, WaveForm, split_instrument
 from surveys.forms import ConfirmForm
 from surveys.i18n import instrument_language
 from surveys.models import Team, Wave, WaveStatus, utcnow
-from surveys.services import calibration, heatmap, invitations, results, waves
+from surveys.services import (
+    calibration,
+    heatmap,
+    invitations,
+    organisation,
+    readings,
+    results,
+    team_results,
+    waves,
+)
 
 bp = Blueprint("facilitate", __name__, url_prefix="/manage")
 
@@ -73,10 +82,12 @@ def new_wave():
         form.k.data = waves.default_k()
         choices = form.instrument.choices
         form.instrument.data = choices[0][0] if choices else None
-        start = utcnow().replace(second=0, microsecond=0) + dt.timedelta(hours=1)
-        form.opens_at.data = start.replace(minute=0)
+        # The next full hour on the organisation's clock.
+        local = organisation.to_local(utcnow()).replace(minute=0, second=0, microsecond=0)
+        form.opens_at.data = organisation.to_utc(local + dt.timedelta(hours=1))
         form.closes_at.data = form.opens_at.data + waves.DEFAULT_DURATION
-    if form.validate_on_submit():
+    small = _small_teams_to_confirm(form)
+    if form.validate_on_submit() and not small:
         key, version = split_instrument(form.instrument.data)
         wave = waves.create(
             name=form.name.data.strip(),
@@ -89,9 +100,7 @@ def new_wave():
         )
         flash(_("Wave created."), "success")
         return redirect(url_for("facilitate.wave", wave_id=wave.id))
-    return render_template(
-        "facilitate/wave_form.html", form=form, wave=None, refused=instruments.refused()
-    ), 400 if form.errors else 200
+    return _wave_form(form, None, small)
 
 
 @bp.get("/waves/<int:wave_id>")
@@ -117,7 +126,30 @@ def wave(wave_id: int):
         context["rows"] = results.team_table(wave, visible)
         context["scale_results"] = results.scale_table(wave)
         context["comments"] = results.team_comments(wave, visible)
+        context["readings"] = readings
     return render_template("facilitate/wave.html", **context)
+
+
+@bp.get("/waves/<int:wave_id>/teams/<int:team_id>")
+@role_required(*MANAGERS)
+def team(wave_id: int, team_id: int):
+    """One team in a closed wave: every dimension, its spread and agreement, trend, comments."""
+    wave = wave_or_404(wave_id)
+    team = team_or_404(team_id)
+    if team not in wave.teams:
+        abort(404)
+    if wave.closed_at is None:
+        # Scores wait for the close (anonymity invariant 3); the wave page shows counts.
+        flash(_("A team's results appear when the wave closes."), "info")
+        return redirect(url_for("facilitate.wave", wave_id=wave.id))
+    return render_template(
+        "facilitate/team.html",
+        page=team_results.team_page(
+            wave, team, with_reliability=waves.can_manage(wave, visible_team_ids(current_user))
+        ),
+        instrument=instruments.get(wave.instrument_key, wave.instrument_version),
+        readings=readings,
+    )
 
 
 @bp.route("/waves/<int:wave_id>/edit", methods=["GET", "POST"])
@@ -139,7 +171,8 @@ def edit_wave(wave_id: int):
         form.instrument.data = f"{wave.instrument_key}:{wave.instrument_version}"
         form.teams.data = [t.id for t in wave.teams]
         form.opens_at.data, form.closes_at.data, form.k.data = wave.opens_at, wave.closes_at, wave.k
-    if form.validate_on_submit():
+    small = _small_teams_to_confirm(form)
+    if form.validate_on_submit() and not small:
         try:
             waves.update(
                 wave,
@@ -161,8 +194,35 @@ def edit_wave(wave_id: int):
             return redirect(url_for("facilitate.edit_wave", wave_id=wave.id))
         flash(_("Wave saved."), "success")
         return redirect(url_for("facilitate.wave", wave_id=wave.id))
+    return _wave_form(form, wave, small)
+
+
+def _small_teams_to_confirm(form: WaveForm) -> list[waves.SmallTeam]:
+    """On a submitted form, the chosen teams that can never reach k, unless the user has
+    already seen them and chosen to save anyway."""
+    if request.method != "POST" or form.accept_small_teams.data:
+        return []
+    if not isinstance(form.k.data, int) or not form.teams.data:
+        return []
+    valid = {team_id for team_id, _ in form.teams.choices}
+    return waves.small_teams(_teams([t for t in form.teams.data if t in valid]), form.k.data)
+
+
+def _wave_form(form: WaveForm, wave: Wave | None, small: list[waves.SmallTeam]):
+    """The scheduled wave's form; with ``small``, a warning to read before saving."""
+    sizes = waves.active_roster_sizes([team_id for team_id, _ in form.teams.choices])
+    departments = {
+        t.id: t.parent.name if t.parent else ""
+        for t in _teams([team_id for team_id, _ in form.teams.choices])
+    }
     return render_template(
-        "facilitate/wave_form.html", form=form, wave=wave, refused=instruments.refused()
+        "facilitate/wave_form.html",
+        form=form,
+        wave=wave,
+        refused=instruments.refused(),
+        small=small,
+        sizes=sizes,
+        departments=departments,
     ), 400 if form.errors else 200
 
 

@@ -22,7 +22,7 @@ from surveys.respond.forms import (
     unknown_fields,
 )
 from surveys.security import csrf, limiter
-from surveys.services import invitations
+from surveys.services import invitations, organisation
 from surveys.services.responses import record_response
 
 bp = Blueprint("respond", __name__)
@@ -81,7 +81,7 @@ def survey(token: str):
         team=invitation.team,
         instrument=instrument,
         language=instrument_language(),
-        closes=format_date(wave.closes_at, "long"),
+        closes=format_date(organisation.to_local(wave.closes_at), "long"),
         comment_max=COMMENT_MAX,
     ), status
 
@@ -125,8 +125,10 @@ def _closed_door(invitation, posted: bool):
     wave = invitation.wave
     state = wave.status()
     if state is WaveStatus.SCHEDULED:
-        opens = format_date_time(wave.opens_at)
-        return render_template("respond/not_open.html", opens=opens), status
+        opens = format_date_time(organisation.to_local(wave.opens_at))
+        return render_template(
+            "respond/not_open.html", opens=opens, zone=organisation.time_zone_name()
+        ), status
     if state is WaveStatus.CLOSED:
         return render_template("respond/closed.html"), status
     return None

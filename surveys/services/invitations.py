@@ -26,6 +26,7 @@ from sqlalchemy import func
 from surveys.db import db
 from surveys.i18n import format_date_time
 from surveys.models import Invitation, Member, Wave, random_id
+from surveys.services import organisation
 
 
 def token_for(nonce: str, secret: str | None = None) -> str:
@@ -88,15 +89,16 @@ def card_lines(wave: Wave) -> list[tuple[str, str]]:
     lines = []
     for locale, tag in CARD_LANGUAGES:
         with force_locale(locale):
-            closes = format_date_time(wave.closes_at)
+            closes = format_date_time(organisation.to_local(wave.closes_at))
             lines.append(
                 (
                     tag,
                     gettext(
                         "You are invited to an anonymous survey about trust in your team. Scan the "
-                        "code or type the link below; it works once, until %(closes)s (UTC). Your "
-                        "answers are never linked to you.",
+                        "code or type the link below; it works once, until %(closes)s (%(zone)s). "
+                        "Your answers are never linked to you.",
                         closes=closes,
+                        zone=organisation.time_zone_name(),
                     ),
                 )
             )

@@ -45,11 +45,14 @@ SCALE_FIELDS = (
 TEAM_FIELDS = ("mean", "sd", "ci_low", "ci_high", "rwg_j")
 
 
-def answer_matrix(wave: Wave, item_keys: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+def answer_matrix(
+    wave: Wave, item_keys: tuple[str, ...], team_id: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """The wave's answers as floats (respondents x items, NaN where unanswered) and team ids.
 
-    The database picks the items out of every response's JSON into one JSON array per
-    response (SQLite's json_extract, PostgreSQL's json_build_array), and one ``json.loads``
+    ``team_id`` limits them to one team. The database picks the items out of every
+    response's JSON into one JSON array per response (SQLite's json_extract, PostgreSQL's
+    json_build_array), and one ``json.loads``
     of all of them together makes the matrix: no Python loop over respondents or answers.
     Rows follow the random response id, so their order says nothing about arrival.
     """
@@ -62,12 +65,11 @@ def answer_matrix(wave: Wave, item_keys: tuple[str, ...]) -> tuple[np.ndarray, n
             picked = func.json_array(picked)
     else:
         picked = func.json_build_array(*(Response.answers.op("->")(key) for key in item_keys))
-    rows = db.session.execute(
-        db.select(Response.team_id, sa.cast(picked, sa.Text))
-        .where(Response.wave_id == wave.id)
-        .order_by(Response.id)
-    ).all()
-    teams = np.array([team_id for team_id, _ in rows], dtype=np.int64)
+    query = db.select(Response.team_id, sa.cast(picked, sa.Text)).where(Response.wave_id == wave.id)
+    if team_id is not None:
+        query = query.where(Response.team_id == team_id)
+    rows = db.session.execute(query.order_by(Response.id)).all()
+    teams = np.array([row_team for row_team, _ in rows], dtype=np.int64)
     given = json.loads("[" + ",".join(text for _, text in rows) + "]")
     try:
         answers = np.array(given, dtype=float).reshape(len(rows), len(item_keys))
@@ -150,9 +152,18 @@ def store(wave: Wave) -> None:
                 wave_id=wave.id,
                 scale=scale_key,
                 n_respondents=int(found.get("n_respondents") or 0),
+                item_total_r=_item_total_r(found),
                 **{name: found.get(name) for name in SCALE_FIELDS},
             )
         )
+
+
+def _item_total_r(found: dict) -> dict[str, float | None] | None:
+    """{item key: corrected item-total r} of a scale's analysis, None when it had none."""
+    items = found.get("items")
+    if not items:
+        return None
+    return {key: values.get("item_total_r") for key, values in items.items()}
 
 
 def _shown_scale_statistics(

@@ -195,6 +195,43 @@ def _check_k(k: int) -> None:
         raise ValueError(f"k can be at most {MAX_K}")
 
 
+@dataclass(frozen=True)
+class SmallTeam:
+    """A team whose active roster is below k: it can never show results of its own."""
+
+    team_id: int
+    team: str
+    active: int
+    department: str | None  # where its answers count; None: the organisation only
+
+
+def small_teams(teams: list[Team], k: int) -> list[SmallTeam]:
+    """The ``teams`` whose active roster is smaller than ``k``, by name (one COUNT query).
+
+    Such a team can never reach k, so its own page stays empty; its answers still count in
+    its department's pooled figures (and the organisation's).
+    """
+    active = active_roster_sizes([t.id for t in teams])
+    return [
+        SmallTeam(t.id, t.name, active.get(t.id, 0), t.parent.name if t.parent else None)
+        for t in sorted(teams, key=lambda t: t.name)
+        if active.get(t.id, 0) < k
+    ]
+
+
+def active_roster_sizes(team_ids: list[int]) -> dict[int, int]:
+    """Active members per team, for the new-wave form's live warning."""
+    if not team_ids:
+        return {}
+    return dict(
+        db.session.execute(
+            db.select(Member.team_id, func.count())
+            .where(Member.team_id.in_(team_ids), Member.active.is_(True))
+            .group_by(Member.team_id)
+        ).all()
+    )
+
+
 def wave_team_ids(wave: Wave, visible: set[int] | None) -> list[int]:
     """Ids of the wave's teams that ``visible`` allows (None: all)."""
     return [t.id for t in wave.teams if visible is None or t.id in visible]

@@ -252,7 +252,7 @@ def seed_if_empty() -> dict:
     waves.refresh_trust_model()
 
     pulse = Wave(
-        name="Q4 2026 pulse 2026年第四季度脉搏调查",
+        name="Q4 2026 pulse 2026年第四季度脉搏调研",
         instrument_key="pulse",
         instrument_version="1.0.0",
         opens_at=now - dt.timedelta(days=3),
@@ -278,7 +278,7 @@ def _open_new_pulse_wave() -> Wave | None:
         return None
     now = utcnow().replace(microsecond=0)
     wave = waves.create(
-        name=f"Pulse {now:%Y-%m-%d} 脉搏调查",
+        name=f"Pulse {now:%Y-%m-%d} 脉搏调研",
         instrument_key="pulse",
         instrument_version="1.0.0",
         teams=teams,

@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import re
 import threading
+from zoneinfo import ZoneInfo
 
 import pytest
 from werkzeug.serving import make_server
@@ -205,14 +206,19 @@ def test_facilitator_goes_from_empty_install_to_closed_wave_with_stored_aggregat
     page.set_default_timeout(TIMEOUT_MS)
     sign_in(page, url, fac_email, fac_password)
     page.get_by_role("link", name="New wave").click()
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None, second=0, microsecond=0)
+    # Dates are entered in the organisation's zone, which the labels name.
+    label = page.locator("label[for=opens_at]").inner_text()
+    zone = ZoneInfo(re.fullmatch(r"Opens \((.+)\)", label).group(1))
+    now = dt.datetime.now(zone).replace(tzinfo=None, second=0, microsecond=0)
     page.get_by_label("Name").fill("Autumn trust survey")
     page.get_by_label("Instrument").select_option(label=f"{FULL.name['en']} ({FULL.version})")
     page.get_by_label(BIG_TEAM, exact=True).check()
     page.get_by_label(SMALL_TEAM, exact=True).check()
     assert page.get_by_label("Engineering", exact=True).count() == 0  # not the facilitator's
-    page.get_by_label("Opens (UTC)").fill((now - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"))
-    page.get_by_label("Closes (UTC)").fill((now + dt.timedelta(days=7)).strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_label(label).fill((now - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_label(f"Closes ({zone.key})").fill(
+        (now + dt.timedelta(days=7)).strftime("%Y-%m-%dT%H:%M")
+    )
     page.get_by_label("Group minimum k").fill("5")
     page.get_by_role("button", name="Save").click()
     expect_flash(page, "Wave created.")

@@ -192,7 +192,7 @@ def test_closed_wave_page_shows_stored_results_and_hides_teams_below_k(
     _, teams = _stored(app, closed_wave)
     page = client.get(f"/manage/waves/{closed_wave}").get_data(as_text=True)
     assert f"{teams[(world.alpha, 'familiarity')]['mean']:.2f}" in page
-    beta = re.search(r'<th scope="row">Beta</th>(.*?)</tr>', page, re.S).group(1)
+    beta = re.search(r'<th scope="row"><a [^>]*>Beta</a></th>(.*?)</tr>', page, re.S).group(1)
     assert "fewer than k responses: hidden" in beta
     assert not re.search(r"\d\.\d", beta)
     assert "Scores stay hidden" not in page
@@ -310,11 +310,11 @@ def test_shared_wave_shows_each_facilitator_only_their_teams_rows(
     assert alpha_mean != beta_mean
     login(world.fac_a)
     page = client.get(f"/manage/waves/{wave_id}").get_data(as_text=True)
-    assert '<th scope="row">Alpha</th>' in page and '<th scope="row">Beta</th>' not in page
+    assert ">Alpha</a></th>" in page and ">Beta</a></th>" not in page
     assert alpha_mean in page
     login(world.fac_b)
     page = client.get(f"/manage/waves/{wave_id}").get_data(as_text=True)
-    assert '<th scope="row">Beta</th>' in page and '<th scope="row">Alpha</th>' not in page
+    assert ">Beta</a></th>" in page and ">Alpha</a></th>" not in page
     assert beta_mean in page
 
 

@@ -1,6 +1,7 @@
 """Generating invitations, and downloading them as CSV or a printable page."""
 
 import csv
+import datetime as dt
 import io
 import re
 
@@ -8,7 +9,7 @@ import segno
 
 from surveys.db import db
 from surveys.models import Invitation, Member, Team, Wave
-from surveys.services import invitations
+from surveys.services import invitations, organisation
 
 
 def _invitations(app, wave_id):
@@ -198,7 +199,9 @@ def test_printed_card_shows_wave_team_close_date_and_link_in_both_languages(
 ):
     wave_id = make_wave([world.alpha], name="Spring 2026")
     with app.app_context():
-        closes = db.session.get(Wave, wave_id).closes_at
+        organisation.set_time_zone("Asia/Shanghai")
+        # Cards give the close time in the organisation's zone: UTC+8, no daylight saving.
+        closes = db.session.get(Wave, wave_id).closes_at + dt.timedelta(hours=8)
     login(world.fac_a)
     client.post(f"/manage/waves/{wave_id}/invitations")
     links = client.get(f"/manage/waves/{wave_id}/invitations.csv").data.decode("utf-8-sig")
@@ -215,6 +218,7 @@ def test_printed_card_shows_wave_team_close_date_and_link_in_both_languages(
         hour = closes.hour % 12 or 12  # English short time: 6:53 AM
         assert f"{closes:%B} {closes.day}, {closes.year}, {hour}:{closes:%M}" in card
         assert f"{closes.year}年{closes.month}月{closes.day}日 {closes:%H:%M}" in card
+        assert "(Asia/Shanghai)" in card and "（Asia/Shanghai）" in card
 
 
 def test_printed_card_has_a_qr_code_of_its_own_link_made_on_the_server(

@@ -9,6 +9,7 @@ from markupsafe import escape
 
 from surveys.db import db
 from surveys.models import Wave
+from surveys.services import organisation
 from tests.respond.survey_setup import (
     FULL,
     checked_values,
@@ -203,7 +204,7 @@ def test_scheduled_wave_says_when_it_opens(make_app, method):
     assert response.status_code == (200 if method == "get" else 409)
     text = response.get_data(as_text=True)
     assert "The survey is not open yet" in text
-    assert "This survey opens on" in text and "(UTC)" in text
+    assert "This survey opens on" in text and "(Etc/UTC)" in text  # the server's zone here
     assert FULL.item("fam1").text["en"] not in text
     assert survey.counts() == (0, 0, 0)
 
@@ -211,19 +212,21 @@ def test_scheduled_wave_says_when_it_opens(make_app, method):
 @pytest.mark.parametrize(
     ("headers", "expected"),
     [
-        (EN, "opens on March 4, 2099, 5:30\u202fAM (UTC)."),  # CLDR puts a narrow space before AM
-        (ZH, "将于 2099年3月4日 05:30（UTC）开始"),
+        # 05:30 UTC is 13:30 in Shanghai; CLDR puts a narrow space before PM.
+        (EN, "opens on March 4, 2099, 1:30\u202fPM (Asia/Shanghai)."),
+        (ZH, "将于 2099年3月4日 13:30（Asia/Shanghai）开始"),
     ],
 )
-@pytest.mark.parametrize("babel_zone", ["UTC", "Asia/Shanghai"])
-def test_opening_time_is_a_localised_long_date_and_minutes_in_utc(
+@pytest.mark.parametrize("babel_zone", ["UTC", "Europe/Berlin"])
+def test_opening_time_is_a_localised_long_date_and_minutes_in_the_organisations_zone(
     make_app, headers, expected, babel_zone
 ):
-    app = make_app(BABEL_DEFAULT_TIMEZONE=babel_zone)  # the page says UTC, so it shows UTC
+    app = make_app(BABEL_DEFAULT_TIMEZONE=babel_zone)  # the organisation's zone wins
     survey = create_survey(app, status="scheduled")
     with app.app_context():
         db.session.get(Wave, survey.wave_id).opens_at = dt.datetime(2099, 3, 4, 5, 30, 13)
         db.session.commit()
+        organisation.set_time_zone("Asia/Shanghai")
     text = app.test_client().get(f"/s/{survey.tokens[0]}", headers=headers).get_data(as_text=True)
     assert expected in text
     assert ":13" not in text

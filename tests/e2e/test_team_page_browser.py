@@ -1,0 +1,47 @@
+"""The team page in a real browser, on a desktop and on a 375 px phone (issue 10, point 3)."""
+
+from __future__ import annotations
+
+import pytest
+
+from surveys.tools import demo
+
+pytestmark = pytest.mark.browser
+
+FACILITATOR = next(a for a in demo.ACCOUNTS if a[0] == "facilitator")
+VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 375, "height": 812}}
+
+
+def _sign_in(page, url):
+    _role, email, _name, password = FACILITATOR
+    page.goto(f"{url}/auth/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.locator("form input[type=submit], form button[type=submit]").first.click()
+    page.wait_for_url("**/manage/**")
+
+
+@pytest.mark.parametrize("device", sorted(VIEWPORTS))
+def test_team_page_shows_the_planted_two_camps_and_fits_the_screen(
+    live_server, new_page, tmp_path, device
+):
+    page = new_page(locale="en-US", viewport=VIEWPORTS[device])
+    _sign_in(page, live_server.url)
+    page.get_by_role("link", name="Q3 2026 full survey", exact=False).first.click()
+    page.get_by_role("link", name="East China Sales 华东销售组").click()
+    page.get_by_role("heading", name="East China Sales 华东销售组").wait_for()
+    # The demo plants two camps in East China Sales (README, demo table).
+    assert page.locator('#team-scales tr[data-agreement="two_camps"]').count() >= 1
+    assert page.locator("#team-distribution figure").count() >= 5
+    assert page.locator('#team-trust tr[data-source="measured"]').count() == 2
+    # A definition sits beside each statistic and opens on focus or hover.
+    assert page.locator("#team-scales abbr[title]").count() >= 5
+    # Nothing scrolls the page sideways; wide tables scroll inside their own box.
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0
+    shot = tmp_path / f"team-page-{device}.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
+    print(f"screenshot: {shot}")

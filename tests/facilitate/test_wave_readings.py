@@ -1,0 +1,95 @@
+"""The wave page's scale table explains its numbers (issue 10, point 5)."""
+
+from __future__ import annotations
+
+import re
+
+from surveys import instruments
+from surveys.db import db
+from surveys.models import Member, Response, ScaleResult, Team
+
+FULL = instruments.get("full", "1.0.0")
+FAMILIARITY = FULL.scale("familiarity")
+
+
+def _responses(app, wave_id, team_id, rows):
+    with app.app_context():
+        for answers in rows:
+            db.session.add(Response(wave_id=wave_id, team_id=team_id, answers=answers))
+        db.session.commit()
+
+
+def _row(wave_id, score, against):
+    """Every item at 3, familiarity at ``score``, except its last item at ``against``."""
+    answers = {key: 3 for key in FULL.item_keys}
+    items = FAMILIARITY.items
+    for item in items[:-1]:
+        answers[item.key] = 6 - score if item.reverse else score
+    last = items[-1]
+    answers[last.key] = 6 - against if last.reverse else against
+    return answers
+
+
+def _scale_row(html, key):
+    return re.search(rf'<tr data-scale="{key}"[^>]*>.*?</tr>', html, re.S).group(0)
+
+
+def test_low_alpha_names_the_item_against_the_scale_and_negative_icc1_reads_as_no_difference(
+    app, client, world, login, make_wave
+):
+    with app.app_context():
+        delta = Team(name="Delta", members=[Member(name=f"D{i}") for i in range(5)])
+        db.session.add(delta)
+        db.session.commit()
+        delta_id = delta.id
+    login(world.admin)
+    wave_id = make_wave([world.alpha, delta_id], k=5)
+    # The last familiarity item runs against the others: its corrected item-total r is
+    # negative. Both teams answer alike, so ICC(1) is below 0 (between-team mean square 0).
+    pairs = [(1, 5), (2, 4), (3, 3), (4, 2), (5, 1)]
+    for team_id in (world.alpha, delta_id):
+        _responses(app, wave_id, team_id, [_row(wave_id, s, a) for s, a in pairs])
+    client.post(f"/manage/waves/{wave_id}/close")
+    with app.app_context():
+        stored = db.session.scalar(
+            db.select(ScaleResult).where(
+                ScaleResult.wave_id == wave_id, ScaleResult.scale == "familiarity"
+            )
+        )
+        last = FAMILIARITY.items[-1].key
+        assert stored.item_total_r[last] < 0
+        assert stored.icc1 < 0 and stored.alpha < 0.6
+
+    html = client.get(f"/manage/waves/{wave_id}").get_data(as_text=True)
+    familiarity = _scale_row(html, "familiarity")
+    assert 'data-reading="unreliable"' in familiarity
+    assert f"({last})" in familiarity
+    assert 'data-reading="no-team-differences"' in familiarity
+    # Every statistic's header carries its definition.
+    for name in ("Alpha", "Omega", "ICC(1)", "ICC(2)"):
+        assert re.search(rf'<abbr title="[^"]+" tabindex="0">{re.escape(name)}</abbr>', html)
+    assert '<details class="glossary">' in html
+
+
+def test_readings_are_in_chinese_on_the_chinese_page(app, client, world, login, make_wave):
+    login(world.admin)
+    wave_id = make_wave([world.alpha], k=5)
+    _responses(app, wave_id, world.alpha, [_row(wave_id, s, a) for s, a in [(1, 5)] * 6])
+    client.post(f"/manage/waves/{wave_id}/close")
+    html = client.get(f"/manage/waves/{wave_id}?lang=zh_Hans").get_data(as_text=True)
+    assert "各项数字的含义" in html
+
+
+def test_team_page_warns_beside_a_dimension_that_is_not_reliable_in_the_wave(
+    app, client, world, login, make_wave
+):
+    login(world.admin)
+    wave_id = make_wave([world.alpha], k=5)
+    pairs = [(1, 5), (2, 4), (3, 3), (4, 2), (5, 1)]
+    _responses(app, wave_id, world.alpha, [_row(wave_id, s, a) for s, a in pairs])
+    client.post(f"/manage/waves/{wave_id}/close")
+    html = client.get(f"/manage/waves/{wave_id}/teams/{world.alpha}").get_data(as_text=True)
+    familiarity = _scale_row(html, "familiarity")
+    assert 'data-reading="unreliable"' in familiarity
+    assert f"({FAMILIARITY.items[-1].key})" in familiarity
+    assert 'data-reading="unreliable"' not in _scale_row(html, "openness")
