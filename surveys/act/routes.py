@@ -12,13 +12,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from surveys import instruments, playbooks
-from surveys.access import role_required, team_or_404, visible_team_ids
+from surveys.access import role_required, team_or_404, visible_team_ids, wave_or_404
 from surveys.act.forms import InterventionForm, playbook_choices
 from surveys.db import db
 from surveys.forms import ConfirmForm
 from surveys.i18n import instrument_language
 from surveys.models import Intervention, Team
-from surveys.services import interventions
+from surveys.services import effects, interventions, team_profiles
 
 bp = Blueprint("act", __name__, url_prefix="/manage")
 
@@ -42,6 +42,20 @@ def playbook(key: str):
     if found is None:
         abort(404)
     return render_template("act/playbook.html", playbook=found)
+
+
+@bp.get("/waves/<int:wave_id>/actions")
+@role_required(*MANAGERS)
+def wave_actions(wave_id: int):
+    """Where to act: each visible team's recommendations in a closed wave."""
+    wave = wave_or_404(wave_id)
+    visible = visible_team_ids(current_user)
+    return render_template(
+        "act/actions.html",
+        wave=wave,
+        teams=team_profiles.wave_recommendations(wave, visible),
+        names=team_profiles.scale_names(wave),
+    )
 
 
 def _intervention_or_404(intervention_id: int) -> tuple[Intervention, set[int] | None]:
@@ -86,8 +100,12 @@ def _back(team_id: int | None):
 def intervention_list():
     """Every logged intervention on the user's teams."""
     visible = visible_team_ids(current_user)
+    listed = interventions.listed(visible)
     return render_template(
-        "act/interventions.html", interventions=interventions.listed(visible), team=None
+        "act/interventions.html",
+        interventions=listed,
+        effects=effects.for_interventions(listed),
+        team=None,
     )
 
 
@@ -97,9 +115,11 @@ def team_interventions(team_id: int):
     """The interventions logged on one team."""
     team = team_or_404(team_id)
     visible = visible_team_ids(current_user)
+    listed = interventions.for_team(team.id, visible)
     return render_template(
         "act/interventions.html",
-        interventions=interventions.for_team(team.id, visible),
+        interventions=listed,
+        effects=effects.for_interventions(listed),
         team=team,
     )
 
