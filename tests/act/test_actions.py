@@ -1,0 +1,91 @@
+"""The wave's "where to act" list: recommendations from stored results, for visible teams."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from surveys.db import db
+from surveys.models import Team, User
+from tests.act.survey_data import closed_wave, make_teams
+from tests.helpers import make_user
+
+
+@pytest.fixture
+def org(app):
+    ids = make_teams(app, {"Alpha": 8, "Beta": 8, "Gamma": 8, "Delta": 8, "Small": 4})
+    levels = {
+        ids["Alpha"]: (8, {"familiarity": 1.8}),
+        ids["Beta"]: (8, {}),
+        ids["Gamma"]: (8, {}),
+        ids["Delta"]: (8, {}),
+        ids["Small"]: (4, {"familiarity": 1.5, "openness": 1.5}),  # below k = 5
+    }
+    wave_id = closed_wave(app, "Autumn", dt.date(2026, 9, 1), levels, seed=11)
+    with app.app_context():
+        make_user("admin")
+        fac = make_user(
+            "facilitator",
+            email="fa@example.org",
+            teams=[db.session.get(Team, ids["Alpha"]), db.session.get(Team, ids["Small"])],
+        )
+        return wave_id, ids, fac.id
+
+
+def recommendations(page: str) -> list[tuple[str, str, str]]:
+    return re.findall(
+        r'data-team="([^"]+)" data-recommendation="([^"]+)" data-driver="([^"]+)"', page
+    )
+
+
+def sign_in(app, client, email):
+    from tests.helpers import login_as
+
+    with app.app_context():
+        login_as(client, db.session.scalar(db.select(User).where(User.email == email)))
+
+
+def test_the_list_names_the_low_driver_its_playbook_and_the_numbers(app, client, org):
+    wave_id, _ids, _fac = org
+    sign_in(app, client, "admin@example.org")
+    page = client.get(f"/manage/waves/{wave_id}/actions").get_data(as_text=True)
+    assert recommendations(page) == [("Alpha", "rituals", "familiarity")]
+    assert re.search(r"Familiarity 1\.\d\d, organisation 3\.\d\d, below the scale", page)
+    assert 'href="/manage/playbooks/rituals"' in page
+
+
+def test_a_team_below_k_gets_no_recommendation(app, client, org):
+    wave_id, ids, _fac = org
+    sign_in(app, client, "fa@example.org")
+    page = client.get(f"/manage/waves/{wave_id}/actions").get_data(as_text=True)
+    assert [r[0] for r in recommendations(page)] == ["Alpha"]
+    assert f'id="team-{ids["Small"]}"' in page  # listed, with nothing to act on
+    assert 'data-team="Small"' not in page
+
+
+def test_a_facilitator_sees_only_their_teams_recommendations(app, client, org):
+    wave_id, ids, _fac = org
+    with app.app_context():
+        make_user("facilitator", email="fb@example.org", teams=[db.session.get(Team, ids["Beta"])])
+    sign_in(app, client, "fb@example.org")
+    page = client.get(f"/manage/waves/{wave_id}/actions").get_data(as_text=True)
+    assert recommendations(page) == []
+    assert "Alpha" not in page and "Beta" in page
+
+
+def test_the_list_is_in_chinese_for_a_chinese_reader(app, client, org):
+    wave_id, _ids, _fac = org
+    sign_in(app, client, "admin@example.org")
+    page = client.get(f"/manage/waves/{wave_id}/actions?lang=zh_Hans").get_data(as_text=True)
+    assert re.search(r"了解度 1\.\d\d，组织平均 3\.\d\d，低于量表中点 3\.00", page)
+
+
+def test_an_open_wave_shows_no_recommendation(app, client, org, make_wave):
+    _wave_id, ids, _fac = org
+    open_id = make_wave([ids["Alpha"]], state="open")
+    sign_in(app, client, "admin@example.org")
+    page = client.get(f"/manage/waves/{open_id}/actions").get_data(as_text=True)
+    assert recommendations(page) == []
+    assert "once the wave has closed" in page
