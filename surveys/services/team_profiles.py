@@ -28,6 +28,7 @@ class TeamRecommendations:
     team_id: int
     team: str
     recommendations: list[Recommendation]
+    below_k: bool  # fewer than k answered: nothing is shown, nothing recommended
 
 
 def trust_model(scale_keys) -> trust.TrustModel | None:
@@ -144,7 +145,7 @@ def wave_recommendations(wave: Wave, visible: set[int] | None) -> list[TeamRecom
     mapping = playbook_for()
     ids = {name: team_id for team_id, name in _team_names(wave, visible).items()}
     found = [
-        TeamRecommendations(ids[p.team], p.team, recommend(p, mapping))
+        TeamRecommendations(ids[p.team], p.team, recommend(p, mapping), p.n < p.k)
         for p in profiles(wave, visible)
     ]
     return sorted(
