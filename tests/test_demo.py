@@ -405,3 +405,6 @@ def test_the_latest_closed_wave_recommends_on_the_demos_weak_spots(app, seeded):
         assert ("Mobile 移动端组", "openness") in found
         assert ("East China Sales 华东销售组", "agreement") in found
         assert not any(team == "Data 数据组" for team, _signal in found)
+        text = demo.describe(seeded, "http://127.0.0.1:5000")
+        assert f"http://127.0.0.1:5000/manage/waves/{_closed_wave(1).id}/actions" in text
+        assert "http://127.0.0.1:5000/manage/interventions" in text

@@ -142,3 +142,19 @@ def test_a_playbook_page_shows_every_part_in_chinese(make_app):
 
 def test_an_unknown_playbook_is_not_found(make_app):
     page(make_app(), "/manage/playbooks/nothing_here", status=404)
+
+
+def test_check_playbook_names_a_bad_file_and_passes_a_good_one(make_app, tmp_path):
+    good = write(tmp_path, "goals.toml", shipped_text("goal_sharing"))
+    bad = write(tmp_path, "bad.toml", shipped_text("sunlight").replace("steps = {", "step = {"))
+    runner = make_app().test_cli_runner()
+    result = runner.invoke(args=["check-playbook", str(good)])
+    assert result.exit_code == 0
+    assert f"OK: {good}: playbook goal_sharing (replaces the loaded one of that key)." in (
+        result.output
+    )
+    result = runner.invoke(args=["check-playbook", str(good), str(bad)])
+    assert result.exit_code == 2
+    assert f"Error: {bad}: [playbook] step: unknown field (did you mean 'steps'?)" in (
+        result.output
+    )

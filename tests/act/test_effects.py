@@ -31,6 +31,10 @@ def log(app, team_ids, playbook="rituals", on=RAN_ON) -> int:
 
 @pytest.fixture
 def org(app):
+    return build_org(app)
+
+
+def build_org(app):
     names = ["Treated", "C1", "C2", "C3", "C4", "Other", "Small"]
     ids = make_teams(app, dict.fromkeys(names, 9))
     first = {ids[n]: (8, {}) for n in names}
@@ -123,3 +127,16 @@ def test_no_effect_until_a_wave_closes_after_the_intervention(app, org):
     entry_id = log(app, [ids["Treated"]], on=dt.date(2026, 10, 1))
     with app.app_context():
         assert effects.measure(db.session.get(Intervention, entry_id)) is None
+
+
+def test_the_effect_and_the_log_work_on_both_databases(make_app, backend):
+    app = make_app(backend)
+    ids, w1, w2 = build_org(app)
+    entry_id = log(app, [ids["Treated"]])
+    with app.app_context():
+        effect = effects.measure(db.session.get(Intervention, entry_id))
+        assert (effect.before.id, effect.after.id) == (w1, w2)
+        [affect] = [s for s in effect.scales if s.scale == "affective_trust"]
+        assert affect.effect == pytest.approx(by_hand(app, ids, w1, w2, "affective_trust")[0])
+        assert [i.id for i in interventions.for_team(ids["Treated"], None)] == [entry_id]
+        assert interventions.for_team(ids["Treated"], {ids["C1"]}) == []
