@@ -79,11 +79,22 @@ def waves_around(intervention: Intervention) -> tuple[Wave | None, Wave | None]:
 
 
 def _shown_means(wave: Wave) -> dict[str, dict[int, float]]:
-    """Stored means of the teams shown on each scale (at least k answers)."""
-    rows = db.session.scalars(db.select(TeamScaleResult).where(TeamScaleResult.wave_id == wave.id))
+    """Stored, measured means of the teams shown on each scale, as the heatmap shows them.
+
+    A cell below k or withheld by complementary suppression has no mean; trust estimated
+    from the drivers (a pulse wave) is left out, since its change would be the model's.
+    """
+    rows = db.session.scalars(
+        db.select(TeamScaleResult).where(
+            TeamScaleResult.wave_id == wave.id,
+            TeamScaleResult.suppressed.is_(None),
+            TeamScaleResult.estimate.is_(None),
+            TeamScaleResult.mean.is_not(None),
+        )
+    )
     means: dict[str, dict[int, float]] = {}
     for row in rows:
-        if row.n >= wave.k and row.mean is not None:
+        if row.n >= wave.k:
             means.setdefault(row.scale, {})[row.team_id] = row.mean
     return means
 

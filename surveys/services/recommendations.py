@@ -7,7 +7,8 @@ stored results. The rules (DESIGN.md, Interventions):
 - ``low``: a scale at least :data:`MIN_GAP` below the organisation's mean *and* below the
   absolute floor (the midpoint of its response scale, where answers turn from agreeing to
   disagreeing);
-- ``drop``: a scale at least :data:`MIN_DROP` lower than in the team's last wave;
+- ``drop``: a scale at least :data:`MIN_DROP` lower than in the team's previous wave, with
+  the change's 95% interval below zero (as stored at close);
 - ``agreement``: within-team agreement rwg(j) below :data:`LOW_AGREEMENT` on some scale, the
   upper end of "weak agreement" (LeBreton & Senter 2008, table 3): answers split, maybe into
   two camps (a finding in itself, DESIGN.md);
@@ -57,7 +58,7 @@ __all__ = [
 DRIVERS = ("familiarity", "similarity", "interaction", "openness", "reliability")
 OUTCOMES = ("cognitive_trust", "affective_trust")
 MIN_GAP = 0.3
-MIN_DROP = 0.5
+MIN_DROP = 0.3
 LOW_AGREEMENT = 0.5
 AFFECT_GAP = 0.5
 MAX_PER_TEAM = 3
@@ -70,7 +71,8 @@ class TeamProfile:
 
     ``means`` holds only scales shown for the team (at least k answers); ``organisation``
     the organisation's means; ``floor`` each scale's absolute floor; ``rwg`` within-team
-    agreement; ``previous`` the team's shown means in its last wave. The weights are each
+    agreement; ``changes`` the change since the previous wave with its 95% interval,
+    ``(change, ci_low, ci_high)``, the interval bounds None where unknown. The weights are each
     driver's effect on cognition-based trust and its total effect (through cognition-based
     trust too) on affect-based trust.
     """
@@ -82,7 +84,7 @@ class TeamProfile:
     organisation: Mapping[str, float]
     floor: Mapping[str, float]
     rwg: Mapping[str, float] = field(default_factory=dict)
-    previous: Mapping[str, float] = field(default_factory=dict)
+    changes: Mapping[str, tuple[float, float | None, float | None]] = field(default_factory=dict)
     cognitive_weights: Mapping[str, float] = field(default_factory=dict)
     affective_weights: Mapping[str, float] = field(default_factory=dict)
     calibrated: bool = False
@@ -191,15 +193,16 @@ def _low(profile: TeamProfile) -> list[tuple[float, str, Reason]]:
 
 
 def _drops(profile: TeamProfile) -> list[tuple[float, str, Reason]]:
+    """A fall of at least MIN_DROP whose interval lies below zero (not sampling noise)."""
     out = []
     for scale in _scales(profile):
-        before = profile.previous.get(scale)
-        if before is None:
+        if scale not in profile.changes:
             continue
-        drop = before - profile.means[scale]
-        if drop >= MIN_DROP:
-            numbers = {"before": before, "mean": profile.means[scale]}
-            out.append((profile.weight(scale) * drop, scale, Reason("drop", scale, numbers)))
+        change, low, high = profile.changes[scale]
+        if -change >= MIN_DROP and high is not None and high < 0:
+            mean = profile.means[scale]
+            numbers = {"before": mean - change, "mean": mean, "low": -high, "high": -low}
+            out.append((profile.weight(scale) * -change, scale, Reason("drop", scale, numbers)))
     return out
 
 
@@ -262,10 +265,13 @@ def _sentence(reason: Reason, lang: str, names: Mapping[str, Mapping[str, str]])
         )
     if reason.rule == "drop":
         if zh:
-            return f"{name}比上一轮下降：从 {_n(x['before'])} 降到 {_n(x['mean'])}。"
+            return (
+                f"{name}比上一轮下降：从 {_n(x['before'])} 降到 {_n(x['mean'])}"
+                f"（降幅的 95% 区间为 {_n(x['low'])} 至 {_n(x['high'])}）。"
+            )
         return (
             f"{name[:1].upper()}{name[1:]} fell from {_n(x['before'])} to {_n(x['mean'])} "
-            "since the last wave."
+            f"since the last wave (the fall's 95% interval {_n(x['low'])} to {_n(x['high'])})."
         )
     if reason.rule == "agreement":
         if zh:

@@ -1,8 +1,12 @@
-"""Team profiles for the recommendation rules, read from a closed wave's stored results.
+"""Team profiles for the recommendation rules, read from a closed wave's stored heatmap.
 
-Only stored numbers are read: a team or scale below k has none (anonymity invariant 2), so it
-adds nothing to the organisation's means and gets no recommendation. The organisation's mean
-of a scale pools the respondents of the teams shown on it (team means weighted by their n).
+Only what the heatmap shows is read (:func:`surveys.services.results.heatmap`): a cell below
+k, or withheld so that no smaller group can be computed, has no numbers (anonymity
+invariant 2), so it is never a finding. The organisation's means are the heatmap's
+organisation row, which pools every team's respondents. Trust estimated from the drivers
+(pulse waves) is not read as if it were measured: the rules see measured scales only. The
+weights are the trust model's (the latest calibration when it fits the wave's drivers, else
+the theory defaults, labelled uncalibrated).
 """
 
 from __future__ import annotations
@@ -12,8 +16,9 @@ from dataclasses import dataclass
 
 import trust
 from surveys import instruments, playbooks
-from surveys.db import db
-from surveys.models import Team, TeamScaleResult, Wave, wave_team
+from surveys.models import Wave
+from surveys.services import calibration, results
+from surveys.services.heatmap import HeatCell
 from surveys.services.recommendations import (
     DRIVERS,
     Recommendation,
@@ -28,13 +33,13 @@ class TeamRecommendations:
     team_id: int
     team: str
     recommendations: list[Recommendation]
-    below_k: bool  # fewer than k answered: nothing is shown, nothing recommended
+    withheld: bool  # no number of the team is shown: nothing is recommended
 
 
 def trust_model(scale_keys) -> trust.TrustModel | None:
-    """The theory-based model over the wave's drivers (labelled uncalibrated), or None."""
-    drivers = [d for d in DRIVERS if d in scale_keys]
-    return trust.default_trust_model(drivers) if drivers else None
+    """The model over the wave's drivers (calibrated when it fits them), or None."""
+    drivers = tuple(d for d in DRIVERS if d in scale_keys)
+    return calibration.model_for(drivers)[0] if drivers else None
 
 
 def scale_names(wave: Wave) -> dict[str, Mapping[str, str]]:
@@ -42,86 +47,46 @@ def scale_names(wave: Wave) -> dict[str, Mapping[str, str]]:
     return {scale.key: scale.name for scale in instrument.scales}
 
 
-def _shown(rows, k: int) -> dict[int, dict[str, TeamScaleResult]]:
-    by_team: dict[int, dict[str, TeamScaleResult]] = {}
-    for row in rows:
-        if row.n >= k and row.mean is not None:
-            by_team.setdefault(row.team_id, {})[row.scale] = row
-    return by_team
+def _measured(cells: Mapping[str, HeatCell]) -> dict[str, HeatCell]:
+    return {
+        scale: cell
+        for scale, cell in cells.items()
+        if cell.suppressed is None and cell.mean is not None and cell.estimate is None
+    }
 
 
-def organisation_means(wave: Wave) -> dict[str, float]:
-    """Each scale's mean over the respondents of the teams shown on it."""
-    rows = db.session.scalars(db.select(TeamScaleResult).where(TeamScaleResult.wave_id == wave.id))
-    totals: dict[str, tuple[float, int]] = {}
-    for scales in _shown(rows, wave.k).values():
-        for scale, row in scales.items():
-            total, n = totals.get(scale, (0.0, 0))
-            totals[scale] = (total + row.mean * row.n, n + row.n)
-    return {scale: total / n for scale, (total, n) in totals.items() if n}
-
-
-def previous_wave(wave: Wave, team_id: int) -> Wave | None:
-    """The team's last closed wave before this one."""
-    return db.session.scalar(
-        db.select(Wave)
-        .join(wave_team, wave_team.c.wave_id == Wave.id)
-        .where(
-            wave_team.c.team_id == team_id,
-            Wave.id != wave.id,
-            Wave.closed_at.is_not(None),
-            Wave.closes_at < wave.closes_at,
-        )
-        .order_by(Wave.closes_at.desc(), Wave.id.desc())
-        .limit(1)
-    )
-
-
-def profiles(wave: Wave, visible: set[int] | None) -> list[TeamProfile]:
-    """A profile of every visible team of a closed wave (below-k teams have ``n`` < k)."""
+def profiles(wave: Wave, visible: set[int] | None) -> list[tuple[int, TeamProfile]]:
+    """(team id, profile) of every visible team of a closed wave, by team name."""
     instrument = instruments.get(wave.instrument_key, wave.instrument_version)
     floor = {s.key: (s.response_scale.min + s.response_scale.max) / 2 for s in instrument.scales}
-    organisation = organisation_means(wave)
     model = trust_model(floor)
     cognitive, affective = model_weights(model) if model else ({}, {})
-    query = (
-        db.select(TeamScaleResult, Team.name)
-        .join(Team, TeamScaleResult.team_id == Team.id)
-        .where(TeamScaleResult.wave_id == wave.id)
-        .order_by(Team.name)
-    )
-    if visible is not None:
-        query = query.where(TeamScaleResult.team_id.in_(visible))
-    rows: dict[int, tuple[str, list[TeamScaleResult]]] = {}
-    for row, name in db.session.execute(query).all():
-        rows.setdefault(row.team_id, (name, []))[1].append(row)
+    rows = results.heatmap(wave, visible)
+    organisation = next((row for row in rows if row.level == "organisation"), None)
+    org_means = {
+        s: c.mean for s, c in _measured(organisation.cells if organisation else {}).items()
+    }
     out = []
-    for team_id, (name, results) in rows.items():
-        shown = _shown(results, wave.k).get(team_id, {})
-        before = previous_wave(wave, team_id)
-        previous = {}
-        if before is not None:
-            earlier = db.session.scalars(
-                db.select(TeamScaleResult).where(
-                    TeamScaleResult.wave_id == before.id, TeamScaleResult.team_id == team_id
-                )
-            )
-            previous = {s: r.mean for s, r in _shown(earlier, before.k).get(team_id, {}).items()}
-        out.append(
-            TeamProfile(
-                team=name,
-                n=max((r.n for r in results), default=0),
-                k=wave.k,
-                means={s: r.mean for s, r in shown.items()},
-                organisation=organisation,
-                floor=floor,
-                rwg={s: r.rwg_j for s, r in shown.items() if r.rwg_j is not None},
-                previous=previous,
-                cognitive_weights=cognitive,
-                affective_weights=affective,
-                calibrated=model.calibrated if model else False,
-            )
+    for row in sorted((r for r in rows if r.level == "team"), key=lambda r: r.name):
+        shown = _measured(row.cells)
+        profile = TeamProfile(
+            team=row.name,
+            n=max((c.n for c in row.cells.values()), default=0),
+            k=wave.k,
+            means={s: c.mean for s, c in shown.items()},
+            organisation=org_means,
+            floor=floor,
+            rwg={s: c.rwg_j for s, c in shown.items() if c.rwg_j is not None},
+            changes={
+                s: (c.change, c.change_ci_low, c.change_ci_high)
+                for s, c in shown.items()
+                if c.change is not None
+            },
+            cognitive_weights=cognitive,
+            affective_weights=affective,
+            calibrated=model.calibrated if model else False,
         )
+        out.append((row.team_id, profile))
     return out
 
 
@@ -143,10 +108,9 @@ def wave_recommendations(wave: Wave, visible: set[int] | None) -> list[TeamRecom
     if wave.closed_at is None:
         return []
     mapping = playbook_for()
-    ids = {name: team_id for team_id, name in _team_names(wave, visible).items()}
     found = [
-        TeamRecommendations(ids[p.team], p.team, recommend(p, mapping), p.n < p.k)
-        for p in profiles(wave, visible)
+        TeamRecommendations(team_id, p.team, recommend(p, mapping), not p.means)
+        for team_id, p in profiles(wave, visible)
     ]
     return sorted(
         found,
@@ -154,13 +118,9 @@ def wave_recommendations(wave: Wave, visible: set[int] | None) -> list[TeamRecom
     )
 
 
-def _team_names(wave: Wave, visible: set[int] | None) -> dict[int, str]:
-    return {t.id: t.name for t in wave.teams if visible is None or t.id in visible}
-
-
 def team_recommendations(wave: Wave, team_id: int) -> list[Recommendation]:
     """One team's recommendations in a closed wave (for the team page); none below k."""
     if wave.closed_at is None:
         return []
-    found = profiles(wave, {team_id})
+    found = [p for tid, p in profiles(wave, {team_id}) if tid == team_id]
     return recommend(found[0], playbook_for()) if found else []

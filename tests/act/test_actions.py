@@ -15,13 +15,16 @@ from tests.helpers import make_user
 
 @pytest.fixture
 def org(app):
-    ids = make_teams(app, {"Alpha": 8, "Beta": 8, "Gamma": 8, "Delta": 8, "Small": 4})
+    ids = make_teams(app, {"Alpha": 8, "Beta": 8, "Gamma": 8, "Delta": 8, "Small": 4, "Small2": 4})
     levels = {
         ids["Alpha"]: (8, {"familiarity": 1.8}),
         ids["Beta"]: (8, {}),
         ids["Gamma"]: (8, {}),
         ids["Delta"]: (8, {}),
         ids["Small"]: (4, {"familiarity": 1.5, "openness": 1.5}),  # below k = 5
+        # A second small team: together they reach k, so the organisation's row withholds
+        # no shown team to protect one small team (complementary suppression).
+        ids["Small2"]: (4, {}),
     }
     wave_id = closed_wave(app, "Autumn", dt.date(2026, 9, 1), levels, seed=11)
     with app.app_context():
@@ -62,7 +65,7 @@ def test_a_team_below_k_gets_no_recommendation(app, client, org):
     page = client.get(f"/manage/waves/{wave_id}/actions").get_data(as_text=True)
     assert [r[0] for r in recommendations(page)] == ["Alpha"]
     small = page[page.index(f'id="team-{ids["Small"]}"') :]
-    assert "fewer than k responses: hidden" in small[: small.index("</section>")]
+    assert "withheld: fewer than k responses" in small[: small.index("</section>")]
     assert 'data-team="Small"' not in page
 
 
@@ -90,3 +93,37 @@ def test_an_open_wave_shows_no_recommendation(app, client, org, make_wave):
     page = client.get(f"/manage/waves/{open_id}/actions").get_data(as_text=True)
     assert recommendations(page) == []
     assert "once the wave has closed" in page
+
+
+def test_a_team_withheld_to_protect_a_small_team_gets_no_recommendation(app, client):
+    """One small team alone: the organisation's row minus the shown teams would give its
+    mean, so the close withholds another team too; that team is low, yet nothing is said."""
+    from surveys.models import TeamScaleResult
+
+    ids = make_teams(app, {"Low": 6, "Mid": 9, "High": 9, "Small": 4})
+    levels = {
+        ids["Low"]: (6, {"familiarity": 1.8}),
+        ids["Mid"]: (9, {}),
+        ids["High"]: (9, {}),
+        ids["Small"]: (4, {}),
+    }
+    wave_id = closed_wave(app, "Autumn", dt.date(2026, 9, 1), levels, seed=5)
+    with app.app_context():
+        make_user("admin")
+        withheld = set(
+            db.session.scalars(
+                db.select(TeamScaleResult.team_id).where(
+                    TeamScaleResult.wave_id == wave_id,
+                    TeamScaleResult.suppressed.is_not(None),
+                    TeamScaleResult.n >= 5,
+                )
+            )
+        )
+    assert withheld, "the close withheld no team beside the small one"
+    sign_in(app, client, "admin@example.org")
+    page = client.get(f"/manage/waves/{wave_id}/actions").get_data(as_text=True)
+    names = {v: k for k, v in ids.items()}
+    for team_id in withheld:
+        assert f'data-team="{names[team_id]}"' not in page
+        section = page[page.index(f'id="team-{team_id}"') :]
+        assert "withheld: fewer than k responses" in section[: section.index("</section>")]

@@ -35,13 +35,16 @@ def org(app):
 
 
 def build_org(app):
-    names = ["Treated", "C1", "C2", "C3", "C4", "Other", "Small"]
+    names = ["Treated", "C1", "C2", "C3", "C4", "Other", "Small", "Small2"]
     ids = make_teams(app, dict.fromkeys(names, 9))
     first = {ids[n]: (8, {}) for n in names}
     second = {ids[n]: (8, {}) for n in names}
     first[ids["Treated"]] = (8, {"familiarity": 2.5, "affective_trust": 2.8})
     second[ids["Treated"]] = (8, {"familiarity": 3.6, "affective_trust": 3.8})
-    second[ids["Small"]] = (3, {})  # below k in the second wave: no comparison
+    # Below k in the second wave: no comparison. Two of them, so that together they reach k
+    # and the organisation's row withholds no other team (complementary suppression).
+    second[ids["Small"]] = (3, {})
+    second[ids["Small2"]] = (3, {})
     w1 = closed_wave(app, "June", BEFORE, first, seed=1)
     w2 = closed_wave(app, "September", AFTER, second, seed=2)
     with app.app_context():

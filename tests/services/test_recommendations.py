@@ -52,7 +52,7 @@ def profile(**changes) -> TeamProfile:
         organisation=ORG,
         floor=FLOOR,
         rwg=dict.fromkeys(ORG, 0.8),
-        previous={},
+        changes={},
         cognitive_weights=COGNITIVE,
         affective_weights=AFFECTIVE,
     )
@@ -93,12 +93,27 @@ def test_a_driver_below_the_floor_everywhere_is_not_a_gap_against_the_organisati
 
 
 def test_a_drop_since_the_last_wave_is_recommended_on_with_both_numbers():
-    team = profile(means={**ORG, "openness": 3.2}, previous={**ORG, "openness": 3.8})
+    team = profile(means={**ORG, "openness": 3.2}, changes={"openness": (-0.6, -0.95, -0.25)})
     [rec] = recommend(team, PLAYBOOK_FOR)
     assert (rec.signal, rec.playbook) == ("openness", "sunlight")
     assert rec.score == pytest.approx(0.6 * (0.15 + 0.15 + 0.35 * 0.15))
-    assert rec.sentence("en", NAMES) == "Openness fell from 3.80 to 3.20 since the last wave."
-    assert rec.sentence("zh", NAMES) == "开放度比上一轮下降：从 3.80 降到 3.20。"
+    assert rec.sentence("en", NAMES) == (
+        "Openness fell from 3.80 to 3.20 since the last wave "
+        "(the fall's 95% interval 0.25 to 0.95)."
+    )
+    assert rec.sentence("zh", NAMES) == (
+        "开放度比上一轮下降：从 3.80 降到 3.20（降幅的 95% 区间为 0.25 至 0.95）。"
+    )
+
+
+def test_a_drop_whose_interval_reaches_zero_is_not_a_finding():
+    team = profile(means={**ORG, "openness": 3.2}, changes={"openness": (-0.6, -1.3, 0.1)})
+    assert recommend(team, PLAYBOOK_FOR) == []
+
+
+def test_a_drop_smaller_than_the_minimum_is_not_a_finding():
+    team = profile(means={**ORG, "openness": 3.4}, changes={"openness": (-0.2, -0.3, -0.1)})
+    assert recommend(team, PLAYBOOK_FOR) == []
 
 
 def test_low_agreement_names_the_scale_of_lowest_rwg_and_points_to_the_conflict_session():
@@ -136,15 +151,15 @@ def test_at_most_three_ranked_by_weight_times_gap_and_one_per_signal():
         "similarity": 2.5,  # 1.1 x .37 = .407
         "interaction": 2.9,  # .7 x .335 = .2345
     }
-    previous = {**ORG, "reliability": 3.5}  # a drop too: merges into reliability's entry
-    recs = recommend(profile(means=means, previous=previous), PLAYBOOK_FOR)
+    changes = {"reliability": (-1.0, -1.4, -0.6)}  # a drop too: merges into reliability's entry
+    recs = recommend(profile(means=means, changes=changes), PLAYBOOK_FOR)
     assert [r.signal for r in recs] == ["reliability", "familiarity", "similarity"]
     assert [r.reasons[0].rule for r in recs[0:1]] == ["low"]
     assert [reason.rule for reason in recs[0].reasons] == ["low", "drop"]
     assert recs[0].sentence("en", NAMES) == (
         "Reliability 2.50, organisation 3.60, below the scale's midpoint 3.00; the strongest "
         "driver of cognition-based trust here. Reliability fell from 3.50 to 2.50 since the "
-        "last wave."
+        "last wave (the fall's 95% interval 0.60 to 1.40)."
     )
 
 
@@ -154,9 +169,9 @@ def test_a_team_below_k_gets_none():
 
 
 def test_a_hidden_scale_is_never_a_finding():
-    """A scale absent from means (below k) is not read from rwg or previous either."""
+    """A scale absent from means (below k) is not read from rwg or changes either."""
     means = {s: v for s, v in ORG.items() if s != "openness"}
-    team = profile(means=means, rwg={"openness": 0.1}, previous={"openness": 4.5})
+    team = profile(means=means, rwg={"openness": 0.1}, changes={"openness": (-1.0, -1.5, -0.5)})
     assert recommend(team, PLAYBOOK_FOR) == []
 
 
