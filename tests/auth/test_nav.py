@@ -15,8 +15,29 @@ def nav_links(page: str) -> list[str]:
 @pytest.mark.parametrize(
     "role, expected",
     [
-        ("admin", ["/manage/", "/admin/teams", "/admin/roster", "/admin/users", "/auth/"]),
-        ("facilitator", ["/manage/", "/admin/teams", "/admin/roster", "/auth/"]),
+        (
+            "admin",
+            [
+                "/manage/",
+                "/manage/interventions",
+                "/manage/playbooks",
+                "/admin/teams",
+                "/admin/roster",
+                "/admin/users",
+                "/auth/",
+            ],
+        ),
+        (
+            "facilitator",
+            [
+                "/manage/",
+                "/manage/interventions",
+                "/manage/playbooks",
+                "/admin/teams",
+                "/admin/roster",
+                "/auth/",
+            ],
+        ),
         ("researcher", ["/auth/"]),
     ],
 )
