@@ -112,15 +112,22 @@ def _treated_between(before: Wave, after: Wave) -> set[int]:
     return {team_id for (team_id,) in rows}
 
 
-def measure(intervention: Intervention) -> Effect | None:
-    """The effect on its playbook's scales and both kinds of trust; None until measurable."""
+def measure(intervention: Intervention, _means: dict | None = None) -> Effect | None:
+    """The effect on its playbook's scales and both kinds of trust; None until measurable.
+
+    ``_means`` caches each wave's stored means across the interventions of one page.
+    """
     before, after = waves_around(intervention)
     if before is None or after is None:
         return None
+    cache = {} if _means is None else _means
+    for wave in (before, after):
+        if wave.id not in cache:
+            cache[wave.id] = _shown_means(wave)
     playbook = playbooks.get(intervention.playbook_key)
     targets = [*(playbook.drivers if playbook else ()), *OUTCOMES]
     scales = list(dict.fromkeys(targets))
-    means_before, means_after = _shown_means(before), _shown_means(after)
+    means_before, means_after = cache[before.id], cache[after.id]
     treated_ids = {t.id for t in intervention.teams}
     excluded = _treated_between(before, after) - treated_ids
     found = []
@@ -162,4 +169,6 @@ def _scale_effect(scale, before, after, treated_ids, excluded) -> ScaleEffect:
 
 
 def for_interventions(listed: list[Intervention]) -> dict[int, Effect | None]:
-    return {i.id: measure(i) for i in listed}
+    """The measured effect of each intervention, by id (None: no wave after it closed yet)."""
+    means: dict[int, dict[str, dict[int, float]]] = {}
+    return {i.id: measure(i, means) for i in listed}

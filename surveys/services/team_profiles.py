@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 import trust
 from surveys import instruments, playbooks
-from surveys.models import Wave
+from surveys.db import db
+from surveys.models import Wave, wave_team
 from surveys.services import calibration, results
 from surveys.services.heatmap import HeatCell
 from surveys.services.recommendations import (
@@ -115,6 +116,17 @@ def wave_recommendations(wave: Wave, visible: set[int] | None) -> list[TeamRecom
     return sorted(
         found,
         key=lambda t: (-(t.recommendations[0].score if t.recommendations else 0.0), t.team),
+    )
+
+
+def latest_closed_wave(team_id: int) -> Wave | None:
+    """The team's most recent closed wave."""
+    return db.session.scalar(
+        db.select(Wave)
+        .join(wave_team, wave_team.c.wave_id == Wave.id)
+        .where(wave_team.c.team_id == team_id, Wave.closed_at.is_not(None))
+        .order_by(Wave.closes_at.desc(), Wave.id.desc())
+        .limit(1)
     )
 
 

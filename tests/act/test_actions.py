@@ -127,3 +127,14 @@ def test_a_team_withheld_to_protect_a_small_team_gets_no_recommendation(app, cli
         assert f'data-team="{names[team_id]}"' not in page
         section = page[page.index(f'id="team-{team_id}"') :]
         assert "withheld: fewer than k responses" in section[: section.index("</section>")]
+
+
+def test_the_team_page_of_interventions_shows_the_teams_recommendations(app, client, org):
+    _wave_id, ids, _fac = org
+    sign_in(app, client, "fa@example.org")
+    page = client.get(f"/manage/teams/{ids['Alpha']}/interventions").get_data(as_text=True)
+    assert recommendations(page) == [("Alpha", "rituals", "familiarity")]
+    assert "Suggested from Autumn" in page
+    assert f'href="/manage/interventions/new?team={ids["Alpha"]}&amp;playbook=rituals"' in page
+    small = client.get(f"/manage/teams/{ids['Small']}/interventions").get_data(as_text=True)
+    assert recommendations(small) == []
