@@ -7,7 +7,7 @@ effects read stored results of closed waves only, with teams below k left out (i
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -17,7 +17,7 @@ from surveys.act.forms import InterventionForm, playbook_choices
 from surveys.db import db
 from surveys.forms import ConfirmForm
 from surveys.i18n import instrument_language
-from surveys.models import Intervention, Team
+from surveys.models import Intervention, Team, utcnow
 from surveys.services import effects, interventions, team_profiles
 
 bp = Blueprint("act", __name__, url_prefix="/manage")
@@ -136,6 +136,7 @@ def new_intervention():
     team_id = request.args.get("team", type=int)
     form = _form(visible)
     if request.method == "GET":
+        form.starts_on.data = form.ends_on.data = utcnow().date()
         if team_id is not None:
             form.teams.data = [team_id]
         form.playbook.data = request.args.get("playbook") or form.playbook.data
@@ -178,7 +179,29 @@ def delete_intervention(intervention_id: int):
 @bp.app_context_processor
 def _helpers():
     """Lookups the partials need wherever they are included (the team page too)."""
-    return {"scale_label": scale_label, "playbook_by_key": playbooks.get}
+    return {
+        "scale_label": scale_label,
+        "playbook_by_key": playbooks.get,
+        "playbook_links": playbook_links,
+    }
+
+
+def playbook_links() -> dict[str, tuple[str, str]]:
+    """Each loaded playbook's page and link text in the current language, once a request.
+
+    A "where to act" page renders thousands of links; building each with url_for and
+    gettext would cost more than computing every recommendation.
+    """
+    if "playbook_links" not in g:
+        lang = instrument_language()
+        g.playbook_links = {
+            p.key: (
+                url_for("act.playbook", key=p.key),
+                _("Playbook: %(name)s", name=p.text("name", lang)),
+            )
+            for p in playbooks.listed()
+        }
+    return g.playbook_links
 
 
 def scale_label(key: str) -> str:

@@ -53,27 +53,73 @@ def _when(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time())
 
 
-def waves_around(intervention: Intervention) -> tuple[Wave | None, Wave | None]:
+class Reader:
+    """What measuring the interventions of one page shares, read once: the closed waves and
+    their teams, each wave's shown means, each pair of waves' treated teams and changes."""
+
+    def __init__(self):
+        self._closed: list[tuple[Wave, frozenset[int]]] | None = None
+        self._means: dict[int, dict[str, dict[int, float]]] = {}
+        self._treated: dict[tuple[int, int], set[int]] = {}
+        self._changes: dict[tuple[int, int, str], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+    def closed_waves(self) -> list[tuple[Wave, frozenset[int]]]:
+        if self._closed is None:
+            waves = db.session.scalars(db.select(Wave).where(Wave.closed_at.is_not(None))).all()
+            teams: dict[int, set[int]] = {w.id: set() for w in waves}
+            rows = db.session.execute(
+                db.select(wave_team.c.wave_id, wave_team.c.team_id).where(
+                    wave_team.c.wave_id.in_(list(teams))
+                )
+            )
+            for wave_id, team_id in rows:
+                teams[wave_id].add(team_id)
+            self._closed = [(w, frozenset(teams[w.id])) for w in waves]
+        return self._closed
+
+    def means(self, wave: Wave) -> dict[str, dict[int, float]]:
+        if wave.id not in self._means:
+            self._means[wave.id] = _shown_means(wave)
+        return self._means[wave.id]
+
+    def treated_between(self, before: Wave, after: Wave) -> set[int]:
+        key = (before.id, after.id)
+        if key not in self._treated:
+            self._treated[key] = _treated_between(before, after)
+        return self._treated[key]
+
+    def changes(self, before: Wave, after: Wave, scale: str):
+        """Team ids shown on the scale in both waves, and their means before and after."""
+        key = (before.id, after.id, scale)
+        if key not in self._changes:
+            b = self.means(before).get(scale, {})
+            a = self.means(after).get(scale, {})
+            both = np.array(sorted(set(b) & set(a)), dtype=np.int64)
+            self._changes[key] = (
+                both,
+                np.array([b[t] for t in both.tolist()]),
+                np.array([a[t] for t in both.tolist()]),
+            )
+        return self._changes[key]
+
+
+def waves_around(
+    intervention: Intervention, reader: Reader | None = None
+) -> tuple[Wave | None, Wave | None]:
     """The closed waves of all its teams just before its first day and just after its last."""
-    team_ids = [t.id for t in intervention.teams]
+    team_ids = {t.id for t in intervention.teams}
     if not team_ids:
         return None, None
-    with_all = (
-        db.select(wave_team.c.wave_id)
-        .where(wave_team.c.team_id.in_(team_ids))
-        .group_by(wave_team.c.wave_id)
-        .having(db.func.count() == len(team_ids))
+    reader = reader or Reader()
+    with_all = [w for w, teams in reader.closed_waves() if team_ids <= teams]
+    first, last = _when(intervention.starts_on), _when(intervention.ends_on + dt.timedelta(days=1))
+    before = max(
+        (w for w in with_all if w.closes_at <= first),
+        key=lambda w: (w.closes_at, w.id),
+        default=None,
     )
-    closed = db.select(Wave).where(Wave.id.in_(with_all), Wave.closed_at.is_not(None))
-    before = db.session.scalar(
-        closed.where(Wave.closes_at <= _when(intervention.starts_on))
-        .order_by(Wave.closes_at.desc(), Wave.id.desc())
-        .limit(1)
-    )
-    after = db.session.scalar(
-        closed.where(Wave.opens_at >= _when(intervention.ends_on + dt.timedelta(days=1)))
-        .order_by(Wave.opens_at, Wave.id)
-        .limit(1)
+    after = min(
+        (w for w in with_all if w.opens_at >= last), key=lambda w: (w.opens_at, w.id), default=None
     )
     return before, after
 
@@ -84,18 +130,18 @@ def _shown_means(wave: Wave) -> dict[str, dict[int, float]]:
     A cell below k or withheld by complementary suppression has no mean; trust estimated
     from the drivers (a pulse wave) is left out, since its change would be the model's.
     """
-    rows = db.session.scalars(
-        db.select(TeamScaleResult).where(
+    rows = db.session.execute(
+        db.select(TeamScaleResult.scale, TeamScaleResult.team_id, TeamScaleResult.mean).where(
             TeamScaleResult.wave_id == wave.id,
             TeamScaleResult.suppressed.is_(None),
             TeamScaleResult.estimate.is_(None),
             TeamScaleResult.mean.is_not(None),
+            TeamScaleResult.n >= wave.k,
         )
     )
     means: dict[str, dict[int, float]] = {}
-    for row in rows:
-        if row.n >= wave.k:
-            means.setdefault(row.scale, {})[row.team_id] = row.mean
+    for scale, team_id, mean in rows:
+        means.setdefault(scale, {})[team_id] = mean
     return means
 
 
@@ -112,51 +158,40 @@ def _treated_between(before: Wave, after: Wave) -> set[int]:
     return {team_id for (team_id,) in rows}
 
 
-def measure(intervention: Intervention, _means: dict | None = None) -> Effect | None:
-    """The effect on its playbook's scales and both kinds of trust; None until measurable.
-
-    ``_means`` caches each wave's stored means across the interventions of one page.
-    """
-    before, after = waves_around(intervention)
+def measure(intervention: Intervention, reader: Reader | None = None) -> Effect | None:
+    """The effect on its playbook's scales and both kinds of trust; None until measurable."""
+    reader = reader or Reader()
+    before, after = waves_around(intervention, reader)
     if before is None or after is None:
         return None
-    cache = {} if _means is None else _means
-    for wave in (before, after):
-        if wave.id not in cache:
-            cache[wave.id] = _shown_means(wave)
     playbook = playbooks.get(intervention.playbook_key)
-    targets = [*(playbook.drivers if playbook else ()), *OUTCOMES]
-    scales = list(dict.fromkeys(targets))
-    means_before, means_after = cache[before.id], cache[after.id]
+    scales = list(dict.fromkeys([*(playbook.drivers if playbook else ()), *OUTCOMES]))
+    asked = set(reader.means(before)) | set(reader.means(after))
     treated_ids = {t.id for t in intervention.teams}
-    excluded = _treated_between(before, after) - treated_ids
+    excluded = reader.treated_between(before, after) - treated_ids
     found = []
     for scale in scales:
-        b, a = means_before.get(scale), means_after.get(scale)
-        if b is None and a is None:
-            continue  # neither wave asked it (a pulse wave has no outcomes)
-        found.append(_scale_effect(scale, b or {}, a or {}, treated_ids, excluded))
+        if scale not in asked:
+            continue  # neither wave asked it, or showed it for anyone (a pulse wave's trust)
+        teams, b, a = reader.changes(before, after, scale)
+        found.append(_scale_effect(scale, teams, b, a, treated_ids, excluded))
     return Effect(before, after, found)
 
 
-def _scale_effect(scale, before, after, treated_ids, excluded) -> ScaleEffect:
-    both = sorted(set(before) & set(after))
-    treated = [t for t in both if t in treated_ids]
-    comparison = [t for t in both if t not in treated_ids and t not in excluded]
-    if len(treated) < len(treated_ids):
-        return ScaleEffect(scale, None, None, None, len(treated), len(comparison), "not_shown")
-    if len(comparison) < MIN_COMPARISON:
-        return ScaleEffect(scale, None, None, None, len(treated), len(comparison), "few_comparison")
-    teams = treated + comparison
+def _scale_effect(scale, teams, before, after, treated_ids, excluded) -> ScaleEffect:
+    treated = np.isin(teams, list(treated_ids))
+    comparison = ~treated & ~np.isin(teams, list(excluded))
+    n_treated, n_comparison = int(treated.sum()), int(comparison.sum())
+    if n_treated < len(treated_ids):
+        return ScaleEffect(scale, None, None, None, n_treated, n_comparison, "not_shown")
+    if n_comparison < MIN_COMPARISON:
+        return ScaleEffect(scale, None, None, None, n_treated, n_comparison, "few_comparison")
+    used = treated | comparison
     with warnings.catch_warnings():
         # No variation in the comparison teams' changes leaves the interval NaN; the page
         # shows the effect without one instead of repeating the warning.
         warnings.simplefilter("ignore", trust.DegenerateDataWarning)
-        result = trust.difference_in_differences(
-            np.array([before[t] for t in teams]),
-            np.array([after[t] for t in teams]),
-            np.array([t in treated_ids for t in teams]),
-        )
+        result = trust.difference_in_differences(before[used], after[used], treated[used])
     low, high = result.ci_low, result.ci_high
     return ScaleEffect(
         scale,
@@ -170,5 +205,5 @@ def _scale_effect(scale, before, after, treated_ids, excluded) -> ScaleEffect:
 
 def for_interventions(listed: list[Intervention]) -> dict[int, Effect | None]:
     """The measured effect of each intervention, by id (None: no wave after it closed yet)."""
-    means: dict[int, dict[str, dict[int, float]]] = {}
-    return {i.id: measure(i, means) for i in listed}
+    reader = Reader()
+    return {i.id: measure(i, reader) for i in listed}
