@@ -35,6 +35,7 @@ class TeamRecommendations:
     team: str
     recommendations: list[Recommendation]
     withheld: bool  # no number of the team is shown: nothing is recommended
+    level: str = "team"  # or "department": pooled over its teams, small ones included
 
 
 def trust_model(scale_keys) -> trust.TrustModel | None:
@@ -56,8 +57,14 @@ def _measured(cells: Mapping[str, HeatCell]) -> dict[str, HeatCell]:
     }
 
 
-def profiles(wave: Wave, visible: set[int] | None) -> list[tuple[int, TeamProfile]]:
-    """(team id, profile) of every visible team of a closed wave, by team name."""
+def profiles(
+    wave: Wave, visible: set[int] | None, levels: tuple[str, ...] = ("team",)
+) -> list[tuple[int, str, TeamProfile]]:
+    """(team id, level, profile) of every visible team (or department) of a closed wave.
+
+    A department's profile is its heatmap row, pooled over its teams: a team too small to
+    show counts there, so its department may get a recommendation where it cannot.
+    """
     instrument = instruments.get(wave.instrument_key, wave.instrument_version)
     floor = {s.key: (s.response_scale.min + s.response_scale.max) / 2 for s in instrument.scales}
     model = trust_model(floor)
@@ -68,7 +75,7 @@ def profiles(wave: Wave, visible: set[int] | None) -> list[tuple[int, TeamProfil
         s: c.mean for s, c in _measured(organisation.cells if organisation else {}).items()
     }
     out = []
-    for row in sorted((r for r in rows if r.level == "team"), key=lambda r: r.name):
+    for row in sorted((r for r in rows if r.level in levels), key=lambda r: r.name):
         shown = _measured(row.cells)
         profile = TeamProfile(
             team=row.name,
@@ -87,7 +94,7 @@ def profiles(wave: Wave, visible: set[int] | None) -> list[tuple[int, TeamProfil
             affective_weights=affective,
             calibrated=model.calibrated if model else False,
         )
-        out.append((row.team_id, profile))
+        out.append((row.team_id, row.level, profile))
     return out
 
 
@@ -102,7 +109,7 @@ def playbook_for() -> dict[str, str]:
 
 
 def wave_recommendations(wave: Wave, visible: set[int] | None) -> list[TeamRecommendations]:
-    """Every visible team's recommendations, teams with the costliest gap first.
+    """Every visible department's and team's recommendations, the costliest gap first.
 
     Empty for a wave that is not closed: scores are not shown before (invariant 3).
     """
@@ -110,8 +117,8 @@ def wave_recommendations(wave: Wave, visible: set[int] | None) -> list[TeamRecom
         return []
     mapping = playbook_for()
     found = [
-        TeamRecommendations(team_id, p.team, recommend(p, mapping), not p.means)
-        for team_id, p in profiles(wave, visible)
+        TeamRecommendations(team_id, p.team, recommend(p, mapping), not p.means, level)
+        for team_id, level, p in profiles(wave, visible, ("department", "team"))
     ]
     return sorted(
         found,
@@ -134,5 +141,5 @@ def team_recommendations(wave: Wave, team_id: int) -> list[Recommendation]:
     """One team's recommendations in a closed wave (for the team page); none below k."""
     if wave.closed_at is None:
         return []
-    found = [p for tid, p in profiles(wave, {team_id}) if tid == team_id]
+    found = [p for tid, _level, p in profiles(wave, {team_id}) if tid == team_id]
     return recommend(found[0], playbook_for()) if found else []

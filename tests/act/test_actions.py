@@ -140,3 +140,28 @@ def test_the_team_page_of_interventions_shows_the_teams_recommendations(app, cli
     assert f'href="/manage/interventions/new?team={ids["Alpha"]}&amp;playbook=rituals"' in page
     small = client.get(f"/manage/teams/{ids['Small']}/interventions").get_data(as_text=True)
     assert recommendations(small) == []
+
+
+def test_a_department_pools_its_small_teams_and_may_get_a_recommendation(app, client):
+    """Two teams below k get nothing; their department, pooled to six answers, does."""
+    ids = make_teams(app, {"Ops": 0, "Tiny": 4, "Tiny2": 4, "Big1": 9, "Big2": 9, "Big3": 9})
+    with app.app_context():
+        ops = db.session.get(Team, ids["Ops"])
+        for name in ("Tiny", "Tiny2"):
+            db.session.get(Team, ids[name]).parent = ops
+        db.session.commit()
+        make_user("admin")
+    levels = {
+        ids["Tiny"]: (3, {"openness": 1.4}),
+        ids["Tiny2"]: (3, {"openness": 1.4}),
+        ids["Big1"]: (8, {}),
+        ids["Big2"]: (8, {}),
+        ids["Big3"]: (8, {}),
+    }
+    wave_id = closed_wave(app, "Autumn", dt.date(2026, 9, 1), levels, seed=8)
+    sign_in(app, client, "admin@example.org")
+    page = client.get(f"/manage/waves/{wave_id}/actions").get_data(as_text=True)
+    assert ("Ops", "sunlight", "openness") in recommendations(page)
+    assert not any(team.startswith("Tiny") for team, _p, _d in recommendations(page))
+    assert "department, all its teams together" in page
+    assert '/manage/interventions/new?playbook=sunlight"' in page  # no team preselected
