@@ -104,6 +104,7 @@ class Reason:
     scale: str
     numbers: Mapping[str, float]
     strongest: str = ""  # "affective" or "cognitive": the scale is that outcome's top driver
+    calibrated: bool = False  # the weights were fitted here, not the theory defaults
 
 
 @dataclass(frozen=True)
@@ -187,7 +188,7 @@ def _low(profile: TeamProfile) -> list[tuple[float, str, Reason]]:
         gap = org - mean
         if gap >= MIN_GAP and mean < floor:
             numbers = {"mean": mean, "organisation": org, "floor": floor}
-            reason = Reason("low", scale, numbers, _strongest(profile, scale))
+            reason = Reason("low", scale, numbers, _strongest(profile, scale), profile.calibrated)
             out.append((profile.weight(scale) * gap, scale, reason))
     return out
 
@@ -248,11 +249,17 @@ def _sentence(reason: Reason, lang: str, names: Mapping[str, Mapping[str, str]])
     x = reason.numbers
     zh = lang == "zh"
     if reason.rule == "low":
+        where = {
+            (False, True): " here",
+            (False, False): " in the theory-based model",
+            (True, True): "是这里",
+            (True, False): "按理论模型是",
+        }[(zh, reason.calibrated)]
         strongest = {
-            ("affective", False): "; the strongest driver of affect-based trust here",
-            ("cognitive", False): "; the strongest driver of cognition-based trust here",
-            ("affective", True): "；是这里情感型信任最强的驱动因素",
-            ("cognitive", True): "；是这里认知型信任最强的驱动因素",
+            ("affective", False): f"; the strongest driver of affect-based trust{where}",
+            ("cognitive", False): f"; the strongest driver of cognition-based trust{where}",
+            ("affective", True): f"；{where}情感型信任最强的驱动因素",
+            ("cognitive", True): f"；{where}认知型信任最强的驱动因素",
         }.get((reason.strongest, zh), "")
         if zh:
             return (

@@ -70,7 +70,8 @@ def test_a_healthy_team_gets_no_recommendation():
 
 
 def test_a_driver_low_against_the_organisation_and_below_the_floor_is_recommended_on():
-    [rec] = recommend(profile(means={**ORG, "familiarity": 2.1}), PLAYBOOK_FOR)
+    team = profile(means={**ORG, "familiarity": 2.1}, calibrated=True)
+    [rec] = recommend(team, PLAYBOOK_FOR)
     assert (rec.signal, rec.playbook) == ("familiarity", "rituals")
     assert rec.score == pytest.approx((3.6 - 2.1) * (0.15 + 0.20 + 0.35 * 0.15))
     assert rec.sentence("en", NAMES) == (
@@ -80,6 +81,14 @@ def test_a_driver_low_against_the_organisation_and_below_the_floor_is_recommende
     assert rec.sentence("zh", NAMES) == (
         "了解度 2.10，组织平均 3.60，低于量表中点 3.00；是这里情感型信任最强的驱动因素。"
     )
+
+
+def test_with_theory_weights_the_sentence_does_not_claim_the_weights_were_fitted_here():
+    [rec] = recommend(profile(means={**ORG, "familiarity": 2.1}), PLAYBOOK_FOR)
+    assert rec.sentence("en", NAMES).endswith(
+        "the strongest driver of affect-based trust in the theory-based model."
+    )
+    assert rec.sentence("zh", NAMES).endswith("；按理论模型是情感型信任最强的驱动因素。")
 
 
 def test_a_driver_below_the_organisation_but_above_the_floor_is_not_recommended_on():
@@ -152,7 +161,7 @@ def test_at_most_three_ranked_by_weight_times_gap_and_one_per_signal():
         "interaction": 2.9,  # .7 x .335 = .2345
     }
     changes = {"reliability": (-1.0, -1.4, -0.6)}  # a drop too: merges into reliability's entry
-    recs = recommend(profile(means=means, changes=changes), PLAYBOOK_FOR)
+    recs = recommend(profile(means=means, changes=changes, calibrated=True), PLAYBOOK_FOR)
     assert [r.signal for r in recs] == ["reliability", "familiarity", "similarity"]
     assert [r.reasons[0].rule for r in recs[0:1]] == ["low"]
     assert [reason.rule for reason in recs[0].reasons] == ["low", "drop"]
