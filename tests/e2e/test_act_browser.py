@@ -52,6 +52,7 @@ def test_a_facilitator_goes_from_a_recommendation_to_its_playbook_and_logs_it(
     mobile.get_by_role("link", name=re.compile("^Playbook:")).click()
     page.get_by_role("heading", name="Cautions").wait_for()
     assert page.locator("h1").inner_text() == "Say it to my face: criticism in the open"
+    page.screenshot(path=shots / "playbook.png", full_page=True)
     page.get_by_role("link", name="Log this intervention").click()
 
     page.get_by_label("Playbook").select_option("sunlight")
