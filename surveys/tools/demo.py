@@ -308,6 +308,8 @@ def seed_if_empty() -> dict:
         db.session.commit()
         # Closing stores the aggregates, exactly as a facilitator's "close" does.
         waves.close(closed, now=closed.closes_at)
+    # As the closer does after closing full waves: the trust model is fitted to them.
+    waves.refresh_trust_model()
     _log_interventions(now)
 
     pulse = Wave(
