@@ -114,17 +114,11 @@ def intervention_list():
 def team_interventions(team_id: int):
     """The interventions logged on one team."""
     team = team_or_404(team_id)
-    visible = visible_team_ids(current_user)
-    listed = interventions.for_team(team.id, visible)
     latest = team_profiles.latest_closed_wave(team.id)
     return render_template(
         "act/interventions.html",
-        interventions=listed,
-        effects=effects.for_interventions(listed),
-        team=team,
         latest=latest,
-        recommendations=team_profiles.team_recommendations(latest, team.id) if latest else [],
-        names=team_profiles.scale_names(latest) if latest else {},
+        **team_profiles.team_sections(latest, team, visible_team_ids(current_user)),
     )
 
 

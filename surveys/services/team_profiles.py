@@ -18,7 +18,7 @@ import trust
 from surveys import instruments, playbooks
 from surveys.db import db
 from surveys.models import Wave, wave_team
-from surveys.services import calibration, results
+from surveys.services import calibration, effects, interventions, results
 from surveys.services.heatmap import HeatCell
 from surveys.services.recommendations import (
     DRIVERS,
@@ -143,3 +143,21 @@ def team_recommendations(wave: Wave, team_id: int) -> list[Recommendation]:
         return []
     found = [p for tid, _level, p in profiles(wave, {team_id}) if tid == team_id]
     return recommend(found[0], playbook_for()) if found else []
+
+
+def team_sections(wave: Wave | None, team, visible: set[int] | None) -> dict:
+    """The context of the recommendations and interventions partials for one team's page.
+
+    ``wave`` is the closed wave the page is about (None: no closed wave, no suggestions);
+    the interventions are those the viewer may see, with their measured effects.
+    """
+    listed = interventions.for_team(team.id, visible)
+    closed = wave is not None and wave.closed_at is not None
+    return {
+        "team": team,
+        "team_id": team.id,
+        "recommendations": team_recommendations(wave, team.id) if closed else [],
+        "names": scale_names(wave) if closed else {},
+        "interventions": listed,
+        "effects": effects.for_interventions(listed),
+    }
