@@ -42,12 +42,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config is not None:
         app.config.from_mapping(test_config)
 
-    from surveys import access, closer, commands, db, errors, i18n, instruments, security
+    from surveys import access, closer, commands, db, errors, i18n, instruments, playbooks, security
     from surveys.models import WaveStatus
 
     # Read and check every instrument file now, not on a request: a bad file is refused
     # and logged at start-up, and no page depends on it loading.
     instruments.init_app(app)
+    playbooks.init_app(app)
     db.init_app(app)
     errors.init_app(app)
     access.init_app(app)
@@ -62,12 +63,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.filters["local_time"] = organisation.local_time_text
     app.jinja_env.globals["time_zone_name"] = organisation.time_zone_name
 
-    from surveys import admin, auth, facilitate, respond
+    from surveys import act, admin, auth, facilitate, respond
 
     app.register_blueprint(respond.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(facilitate.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(act.bp)
 
     commands.init_app(app)
     return app

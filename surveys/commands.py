@@ -118,8 +118,33 @@ def check_instrument_command(files: tuple[Path, ...]):
         sys.exit(2)
 
 
+@click.command("check-playbook")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def check_playbook_command(files: tuple[Path, ...]):
+    """Check playbook files as the app would load them; exit status 2 if any is refused."""
+    from surveys import playbooks
+
+    _shipped, own = playbooks.folders(current_app)
+    refused = False
+    for path in files:
+        try:
+            playbook = playbooks.load_playbook(path)
+        except playbooks.PlaybookError as error:
+            click.echo(f"Error: {error}", err=True)
+            refused = True
+            continue
+        replaces = " (replaces the loaded one of that key)" if playbooks.get(playbook.key) else ""
+        click.echo(f"OK: {path}: playbook {playbook.key}{replaces}.")
+        if path.resolve().parent != own.resolve():
+            click.echo(f"To use it, copy it to {own}/ and restart the app.")
+    if refused:
+        sys.exit(2)
+
+
 def init_app(app):
     app.cli.add_command(demo_command)
     app.cli.add_command(close_due_waves_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(check_instrument_command)
+    app.cli.add_command(check_playbook_command)

@@ -321,3 +321,37 @@ class TrustCalibration(db.Model):
     wave_ids: Mapped[list[int]] = mapped_column(JSON)
     cognitive: Mapped[dict[str, Any]] = mapped_column(JSON)
     affective: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+intervention_team = Table(
+    "intervention_team",
+    db.metadata,
+    Column(
+        "intervention_id",
+        Integer,
+        ForeignKey("intervention.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("team_id", Integer, ForeignKey("team.id"), primary_key=True),
+)
+
+
+class Intervention(db.Model):
+    """What a facilitator did with one or more teams: a playbook, dates, who led it, notes.
+
+    ``playbook_key`` names a playbook file; a key whose file is gone stays readable in the
+    log (shown as the bare key). ``recorded_by`` is the account that logged it, kept so that
+    nobody's record is mistaken for another's; it says nothing about respondents.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    playbook_key: Mapped[str] = mapped_column(String(64))
+    starts_on: Mapped[dt.date]
+    ends_on: Mapped[dt.date]
+    facilitated_by: Mapped[str] = mapped_column(String(200), default="")
+    notes: Mapped[str] = mapped_column(String(4000), default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    teams: Mapped[list[Team]] = relationship(secondary=intervention_team)
+    recorded_by: Mapped[User | None] = relationship()

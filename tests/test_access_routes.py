@@ -15,7 +15,7 @@ from types import SimpleNamespace
 import pytest
 
 from surveys.db import db
-from surveys.models import Invitation, Member, Team, User, Wave, utcnow
+from surveys.models import Intervention, Invitation, Member, Team, User, Wave, utcnow
 from tests.helpers import login_as, make_user
 
 # Reachable without signing in. Everything else needs a signed-in user.
@@ -26,7 +26,13 @@ OWN_ACCOUNT = {"auth.account", "auth.password", "auth.logout"}
 # The researcher's own area (exports of anonymised data).
 RESEARCHER_BLUEPRINTS = {"export"}
 # Values for URL variables that name no object.
-PLAIN_VALUES = {"lang": "en", "fmt": "csv", "format": "csv", "scale": "familiarity"}
+PLAIN_VALUES = {
+    "lang": "en",
+    "fmt": "csv",
+    "format": "csv",
+    "scale": "familiarity",
+    "key": "rituals",  # a playbook: the same for everyone, no team data
+}
 NOWHERE = 999_999
 
 # Words that appear only in team B's data: none may reach the facilitator of team A.
@@ -36,6 +42,7 @@ SECRETS = (
     "zed.hidden@example.org",
     "Hidden-Wave-B",
     "fac-b@example.org",
+    "Hidden-Intervention-Note",
 )
 
 
@@ -63,6 +70,15 @@ def world(app):
         db.session.flush()
         invitation_b = Invitation(wave=wave_b, team=team_b, member=member_b, token_hash="f" * 64)
         db.session.add(invitation_b)
+        intervention_b = Intervention(
+            playbook_key="rituals",
+            teams=[team_b],
+            starts_on=dt.date(2026, 10, 1),
+            ends_on=dt.date(2026, 10, 1),
+            facilitated_by="Coach",
+            notes="Hidden-Intervention-Note",
+        )
+        db.session.add(intervention_b)
         db.session.commit()
         users = {
             "admin": make_user("admin").id,
@@ -78,6 +94,7 @@ def world(app):
                 "member_id": member_b.id,
                 "invitation_id": invitation_b.id,
                 "user_id": fac_b.id,
+                "intervention_id": intervention_b.id,
             },
             team_a=team_a.id,
         )
@@ -276,6 +293,10 @@ def snapshot(world):
         fac_b.role,
         fac_b.active,
         fac_b.session_token,
+        [
+            (i.playbook_key, sorted(t.id for t in i.teams), i.notes)
+            for i in db.session.scalars(db.select(Intervention).order_by(Intervention.id))
+        ],
     )
 
 
@@ -324,7 +345,15 @@ def test_every_form_post_needs_a_csrf_token(make_app):
     with app.app_context():
         login_as(client, make_user("admin"))
     nowhere = {
-        name: NOWHERE for name in ("team_id", "wave_id", "member_id", "invitation_id", "user_id")
+        name: NOWHERE
+        for name in (
+            "team_id",
+            "wave_id",
+            "member_id",
+            "invitation_id",
+            "user_id",
+            "intervention_id",
+        )
     }
     posts = [
         r

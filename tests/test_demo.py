@@ -35,8 +35,11 @@ def _leaf_teams():
     return db.session.scalars(db.select(Team).where(Team.parent_id.is_not(None))).all()
 
 
-def _closed_wave() -> Wave:
-    return db.session.scalar(db.select(Wave).where(Wave.instrument_key == "full"))
+def _closed_wave(index: int = 0) -> Wave:
+    """A closed full wave of the demo, oldest first: 0 is before the logged intervention."""
+    return db.session.scalars(
+        db.select(Wave).where(Wave.instrument_key == "full").order_by(Wave.opens_at)
+    ).all()[index]
 
 
 def _scale_scores(wave: Wave):
@@ -67,7 +70,7 @@ def test_seeding_twice_reuses_the_existing_organisation(app, seeded):
         assert seeded["created"] is True
         assert again["created"] is False
         assert db.session.scalar(db.select(db.func.count()).select_from(Organisation)) == 1
-        assert db.session.scalar(db.select(db.func.count()).select_from(Wave)) == 2
+        assert db.session.scalar(db.select(db.func.count()).select_from(Wave)) == 3
 
 
 def test_seed_does_nothing_when_another_organisation_exists(app):
@@ -102,9 +105,10 @@ def test_demo_accounts_have_argon2_hashes_and_the_facilitator_has_some_teams(app
         assert 0 < len(assigned) < 3
 
 
-def test_closed_wave_is_closed_with_used_invitations_and_stored_aggregates(app, seeded):
+@pytest.mark.parametrize("index", [0, 1])
+def test_closed_wave_is_closed_with_used_invitations_and_stored_aggregates(app, seeded, index):
     with app.app_context():
-        wave = _closed_wave()
+        wave = _closed_wave(index)
         assert wave.status() == "closed" and wave.closed_at is not None
         assert wave.instrument_version == "1.0.0"
         responses = db.session.scalar(
@@ -139,21 +143,23 @@ def test_answers_are_whole_numbers_on_the_response_scale(app, seeded):
             assert all(isinstance(v, int) and 1 <= v <= 5 for v in answers.values())
 
 
-def test_low_openness_team_is_lower_on_openness_than_the_organisation(app, seeded):
+@pytest.mark.parametrize("index", [0, 1])
+def test_low_openness_team_is_lower_on_openness_than_the_organisation(app, seeded, index):
     with app.app_context():
-        teams, scores = _scale_scores(_closed_wave())
+        teams, scores = _scale_scores(_closed_wave(index))
         own = teams == _team_id("Mobile")
         assert scores["openness"][own].mean() < scores["openness"][~own].mean() - 0.7
 
 
-def test_low_familiarity_team_is_lower_on_familiarity_than_the_organisation(app, seeded):
+@pytest.mark.parametrize("index", [0, 1])
+def test_low_familiarity_team_is_lower_on_familiarity_than_the_organisation(app, seeded, index):
     with app.app_context():
-        teams, scores = _scale_scores(_closed_wave())
+        teams, scores = _scale_scores(_closed_wave(index))
         own = teams == _team_id("Supply Chain")
         assert scores["familiarity"][own].mean() < scores["familiarity"][~own].mean() - 0.7
 
 
-def test_cognitive_high_affective_low_team_shows_the_gap(app, seeded):
+def test_cognitive_high_affective_low_team_shows_the_gap_before_the_intervention(app, seeded):
     with app.app_context():
         teams, scores = _scale_scores(_closed_wave())
         own = teams == _team_id("Data")
@@ -161,9 +167,10 @@ def test_cognitive_high_affective_low_team_shows_the_gap(app, seeded):
         assert scores["affective_trust"][own].mean() < scores["affective_trust"][~own].mean() - 0.5
 
 
-def test_split_team_has_the_widest_disagreement_and_two_camps(app, seeded):
+@pytest.mark.parametrize("index", [0, 1])
+def test_split_team_has_the_widest_disagreement_and_two_camps(app, seeded, index):
     with app.app_context():
-        teams, scores = _scale_scores(_closed_wave())
+        teams, scores = _scale_scores(_closed_wave(index))
         drivers = np.column_stack([scores[d] for d in ("familiarity", "similarity", "openness")])
         person = drivers.mean(axis=1)
         spread = {
@@ -307,7 +314,7 @@ def test_reused_demo_whose_open_wave_closed_opens_a_new_pulse_wave(app, seeded, 
 
         again = demo.seed_if_empty()  # the new wave is open: nothing more to do
         assert "new_wave" not in again
-        assert db.session.scalar(db.select(db.func.count()).select_from(Wave)) == 3
+        assert db.session.scalar(db.select(db.func.count()).select_from(Wave)) == 4
 
 
 def test_reused_database_of_another_organisation_gets_no_new_wave(app, seeded):
@@ -317,7 +324,7 @@ def test_reused_database_of_another_organisation_gets_no_new_wave(app, seeded):
         db.session.commit()
         info = demo.seed_if_empty()
         assert "new_wave" not in info
-        assert db.session.scalar(db.select(db.func.count()).select_from(Wave)) == 2
+        assert db.session.scalar(db.select(db.func.count()).select_from(Wave)) == 3
         assert "No open wave with unused invitations." in demo.describe(info, "http://h:1")
 
 
@@ -362,3 +369,42 @@ def test_demo_prints_links_under_the_base_url_when_one_is_set(runner, app):
     assert result.exit_code == 0, result.output
     assert "https://trust.example.com/s/" in result.output
     assert "127.0.0.1" not in result.output
+
+
+def test_the_intervention_logged_between_the_closed_waves_measures_a_rise_in_affect(app, seeded):
+    """The demo's loop: Data's affect-based trust rose more than the comparison teams'."""
+    from surveys.models import Intervention
+    from surveys.services import effects
+
+    with app.app_context():
+        before, after = _closed_wave(0), _closed_wave(1)
+        logged = db.session.scalars(db.select(Intervention).order_by(Intervention.starts_on)).all()
+        assert [(i.playbook_key, [t.name for t in i.teams]) for i in logged] == [
+            ("rituals", ["Data 数据组"]),
+            ("sunlight", ["Mobile 移动端组"]),
+        ]
+        assert before.closes_at.date() <= logged[0].starts_on
+        assert logged[0].ends_on < after.opens_at.date()
+        effect = effects.measure(logged[0])
+        assert (effect.before.id, effect.after.id) == (before.id, after.id)
+        [affect] = [s for s in effect.scales if s.scale == "affective_trust"]
+        assert affect.n_comparison >= 5 and affect.ci_low > 0
+        assert effects.measure(logged[1]) is None  # no wave has closed after it yet
+
+
+def test_the_latest_closed_wave_recommends_on_the_demos_weak_spots(app, seeded):
+    from surveys.services import team_profiles
+
+    with app.app_context():
+        found = {
+            (entry.team, rec.signal)
+            for entry in team_profiles.wave_recommendations(_closed_wave(1), None)
+            for rec in entry.recommendations
+        }
+        assert ("Supply Chain 供应链组", "familiarity") in found
+        assert ("Mobile 移动端组", "openness") in found
+        assert ("East China Sales 华东销售组", "agreement") in found
+        assert not any(team == "Data 数据组" for team, _signal in found)
+        text = demo.describe(seeded, "http://127.0.0.1:5000")
+        assert f"http://127.0.0.1:5000/manage/waves/{_closed_wave(1).id}/actions" in text
+        assert "http://127.0.0.1:5000/manage/interventions" in text

@@ -14,7 +14,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
 
-from surveys import instruments
+from surveys import instruments, playbooks
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOG = ROOT / "surveys" / "translations" / "zh_Hans" / "LC_MESSAGES"
@@ -101,6 +101,12 @@ def _chinese_texts():
             yield f"{inst.key} {scale.key} labels", " ".join(labels)
             for item in scale.items:
                 yield f"{inst.key} item {item.key}", item.text.get("zh", "")
+    for playbook in playbooks.listed():
+        for field in playbooks.TEXTS:
+            yield f"playbook {playbook.key} {field}", playbook.text(field, "zh")
+        for field in playbooks.LISTS:
+            for entry in playbook.entries(field, "zh"):
+                yield f"playbook {playbook.key} {field}", entry
 
 
 def _has_half_width_punctuation(text: str) -> bool:
@@ -121,3 +127,4 @@ def test_punctuation_check_catches_half_width_brackets_and_question_marks():
     assert _has_half_width_punctuation("真的吗?")
     assert not _has_half_width_punctuation("团队信任调查（完整版）")
     assert not _has_half_width_punctuation("已生成邀请：%(n)d 份。平均 rwg(j)")
+    assert not _has_half_width_punctuation("rwg(j) 低于 %(v).2f")

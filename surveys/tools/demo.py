@@ -2,18 +2,26 @@
 
 Songhe Technology 松禾科技 has three departments and fifteen teams of 3 to 14 people (four of them
 below the group minimum k = 5), an admin, a facilitator for two departments and a researcher,
-one closed full-instrument wave with synthetic answers, and one open pulse wave whose
-invitation links are printed. The pulse wave stays open four weeks; a demo reused after that
-opens a new pulse wave for the same teams, without answers, so that the printed links work.
+two closed full-instrument waves with synthetic answers, an intervention logged between them,
+and one open pulse wave whose invitation links are printed. The pulse wave stays open four
+weeks; a demo reused after that opens a new pulse wave for the same teams, without answers, so
+that the printed links work.
 
-The closed wave's answers come from the trust model stated in :mod:`surveys.tools.synthetic`, with
-team shifts chosen so that teams differ in ways a facilitator should notice:
+The closed waves' answers come from the trust model stated in :mod:`surveys.tools.synthetic`,
+with team shifts chosen so that teams differ in ways a facilitator should notice:
 
 - Supply Chain 供应链组: low familiarity (a distributed team that rarely meets);
 - Mobile 移动端组: low openness (problems are not raised face to face);
 - East China Sales 华东销售组: low within-team agreement (two camps, bimodal answers);
-- Data 数据组: cognition-based trust high, affect-based trust low (reliable, but distant);
+- Data 数据组: cognition-based trust high, affect-based trust low (reliable, but distant) in
+  the first wave; the facilitator then ran venting sessions and small rituals with the team
+  (the intervention log holds it), and in the second wave its familiarity and affect-based
+  trust are up, which the intervention's page measures against the other teams of the same
+  two waves (the comparison group);
 - Platform 平台组, North China Sales 华北销售组, Customer Success 客户成功组: healthy.
+
+A second intervention (Mobile, "say it to my face") was logged after the second wave: its
+effect shows once a later wave closes.
 
 Everything is drawn from one seeded NumPy generator, so every demo database holds the same
 organisation, names and answers (links differ: they depend on the instance's secret key).
@@ -45,7 +53,7 @@ from surveys.models import (
     utcnow,
 )
 from surveys.security import password_hasher
-from surveys.services import invitations, waves
+from surveys.services import interventions, invitations, waves
 from surveys.tools import synthetic
 
 SEED = 20261123
@@ -68,6 +76,17 @@ class TeamPlan:
     shifts: dict[str, float] = field(default_factory=dict)  # see surveys.tools.synthetic
     split: float = 0.0
     comments: tuple[str, ...] = ()
+    # The second wave's shifts and comments, where they differ from the first wave's.
+    later: dict[str, float] | None = None
+    later_comments: tuple[str, ...] | None = None
+
+    def shifts_in(self, wave: int) -> dict[str, float]:
+        return self.later if wave > 0 and self.later is not None else self.shifts
+
+    def comments_in(self, wave: int) -> tuple[str, ...]:
+        if wave > 0 and self.later_comments is not None:
+            return self.later_comments
+        return self.comments
 
 
 HEALTHY = {d: 0.35 for d in synthetic.DRIVERS}
@@ -107,6 +126,18 @@ DEPARTMENTS: dict[str, tuple[TeamPlan, ...]] = {
             comments=(
                 "Everyone delivers, but we hardly know each other.",
                 "合作很专业,但私下几乎不交流。",
+            ),
+            later={
+                "reliability": 0.7,
+                "similarity": 0.3,
+                "familiarity": 0.3,
+                "interaction": 0.1,
+                "cognitive_trust": 0.2,
+                "affective_trust": -0.1,
+            },
+            later_comments=(
+                "The venting sessions were awkward at first, now we look forward to them.",
+                "项目结束后聊五分钟感受,大家慢慢熟起来了。",
             ),
         ),
         TeamPlan("QA 测试组", 4),
@@ -150,6 +181,33 @@ DEPARTMENTS: dict[str, tuple[TeamPlan, ...]] = {
     ),
 }
 
+# The closed full waves, oldest first: (name, days ago it opened); each ran three weeks.
+CLOSED_WAVES = (
+    ("Q2 2026 full survey 2026年第二季度完整调查", 160),
+    ("Q3 2026 full survey 2026年第三季度完整调查", 70),
+)
+# (team, playbook, first and last day as days ago, facilitated by, notes); the first falls
+# between the two closed waves, the second after them.
+INTERVENTIONS = (
+    (
+        "Data 数据组",
+        "rituals",
+        120,
+        92,
+        "Li Na 李娜 (HRBP)",
+        "Two venting sessions and five minutes on feelings after each sprint review. "
+        "两次吐槽会；每次迭代评审后聊五分钟感受。",
+    ),
+    (
+        "Mobile 移动端组",
+        "sunlight",
+        30,
+        30,
+        "Li Na 李娜 (HRBP) with the team lead",
+        "Agreed the norm 'tell me, not the corridor'; first open forum. "
+        "约定“有意见当面说”，开了第一次开放论坛。",
+    ),
+)
 CLOSED_RESPONSE_RATE = 0.85
 OPEN_RESPONSE_RATE = 0.35
 OPEN_FOR = dt.timedelta(days=28)
@@ -234,22 +292,25 @@ def seed_if_empty() -> dict:
     db.session.add(Organisation(name=ORGANISATION, default_k=K))
     teams, departments = _teams(rng)
     _accounts(departments)
+    team_effects = synthetic.draw_team_effects(len(teams), rng)
 
-    closed = Wave(
-        name="Q3 2026 full survey 2026年第三季度完整调查",
-        instrument_key="full",
-        instrument_version="1.0.0",
-        opens_at=now - dt.timedelta(days=70),
-        closes_at=now - dt.timedelta(days=49),
-        k=K,
-        teams=list(teams),
-    )
-    _answer(closed, teams, CLOSED_RESPONSE_RATE, rng, comments=True)
-    db.session.commit()
-    # Closing stores the aggregates, exactly as a facilitator's "close" does.
-    waves.close(closed, now=closed.closes_at)
-    # As the closer does after closing a full wave: the trust model is fitted to it.
+    for index, (name, opens_days_ago) in enumerate(CLOSED_WAVES):
+        closed = Wave(
+            name=name,
+            instrument_key="full",
+            instrument_version="1.0.0",
+            opens_at=now - dt.timedelta(days=opens_days_ago),
+            closes_at=now - dt.timedelta(days=opens_days_ago - 21),
+            k=K,
+            teams=list(teams),
+        )
+        _answer(closed, teams, CLOSED_RESPONSE_RATE, rng, team_effects, True, index)
+        db.session.commit()
+        # Closing stores the aggregates, exactly as a facilitator's "close" does.
+        waves.close(closed, now=closed.closes_at)
+    # As the closer does after closing full waves: the trust model is fitted to them.
     waves.refresh_trust_model()
+    _log_interventions(now)
 
     pulse = Wave(
         name="Q4 2026 pulse 2026年第四季度脉搏调研",
@@ -260,7 +321,7 @@ def seed_if_empty() -> dict:
         k=K,
         teams=list(teams),
     )
-    _answer(pulse, teams, OPEN_RESPONSE_RATE, rng, comments=False)
+    _answer(pulse, teams, OPEN_RESPONSE_RATE, rng, team_effects, False, len(CLOSED_WAVES))
     db.session.commit()
     return {"created": True, "organisation": ORGANISATION, "accounts": ACCOUNTS}
 
@@ -339,10 +400,36 @@ def _plans() -> list[TeamPlan]:
     return [plan for plans in DEPARTMENTS.values() for plan in plans]
 
 
+def _log_interventions(now: dt.datetime) -> None:
+    """The facilitator's intervention log, as they would have kept it."""
+    facilitator = db.session.scalar(db.select(User).where(User.role == "facilitator"))
+    for team_name, playbook, first, last, by, notes in INTERVENTIONS:
+        team = db.session.scalar(db.select(Team).where(Team.name == team_name))
+        entry = interventions.Entry(
+            playbook_key=playbook,
+            teams=[team],
+            starts_on=(now - dt.timedelta(days=first)).date(),
+            ends_on=(now - dt.timedelta(days=last)).date(),
+            facilitated_by=by,
+            notes=notes,
+        )
+        interventions.record(entry, facilitator)
+
+
 def _answer(
-    wave: Wave, teams: list[Team], rate: float, rng: np.random.Generator, comments: bool
+    wave: Wave,
+    teams: list[Team],
+    rate: float,
+    rng: np.random.Generator,
+    team_effects: np.ndarray,
+    comments: bool,
+    index: int,
 ) -> None:
-    """Invite every member; a share of each team answers, from the model in tools.synthetic."""
+    """Invite every member; a share of each team answers, from the model in tools.synthetic.
+
+    ``index`` is the wave's place among the closed waves (the plans' ``later`` shifts apply
+    from the second on).
+    """
     db.session.add(wave)
     db.session.flush()
     plans = _plans()
@@ -354,9 +441,9 @@ def _answer(
 
     n_answering = [int(np.floor(len(team.members) * rate + 0.5)) for team in teams]
     team_index = np.repeat(np.arange(len(teams)), n_answering)
-    shifts = synthetic.profile_shifts([p.shifts for p in plans])
+    shifts = synthetic.profile_shifts([p.shifts_in(index) for p in plans])
     split = np.array([p.split for p in plans])
-    latent = synthetic.latent_scores(team_index, shifts, split, rng)
+    latent = synthetic.latent_scores(team_index, shifts, split, rng, team_effects)
     answers = synthetic.generate_answers(instrument, latent, rng)
 
     keys = instrument.item_keys
@@ -365,7 +452,7 @@ def _answer(
         for i in rng.choice(len(pending), size=n_answering[t], replace=False):
             pending[i].used = True
         if comments:
-            for text in plans[t].comments:
+            for text in plans[t].comments_in(index):
                 db.session.add(Comment(wave_id=wave.id, team_id=team.id, text=text))
     for row, t in zip(answers, team_index, strict=True):
         db.session.add(
@@ -381,6 +468,12 @@ def _open_wave() -> Wave | None:
     now = utcnow()
     candidates = db.session.scalars(db.select(Wave).order_by(Wave.opens_at.desc())).all()
     return next((w for w in candidates if w.status(now) is WaveStatus.OPEN), None)
+
+
+def _latest_closed_wave() -> Wave | None:
+    return db.session.scalar(
+        db.select(Wave).where(Wave.closed_at.is_not(None)).order_by(Wave.closes_at.desc()).limit(1)
+    )
 
 
 def respondent_links(base_url: str, n: int = 6) -> list[tuple[Team, int, str]]:
@@ -462,6 +555,15 @@ def describe(info: dict, base_url: str) -> str:
     for role, email, _name, password in info.get("accounts", ()):
         if email in existing:
             lines.append(f"  {role:<12} {email:<28} password: {password}")
+    latest = _latest_closed_wave()
+    if latest is not None:
+        lines += [
+            "",
+            "Signed in as the facilitator, see the loop from result to intervention and back:",
+            f"  where to act (recommendations): {base}/manage/waves/{latest.id}/actions",
+            f"  playbooks: {base}/manage/playbooks",
+            f"  logged interventions and their measured effect: {base}/manage/interventions",
+        ]
     links = respondent_links(base)
     wave = _open_wave()
     lines.append("")

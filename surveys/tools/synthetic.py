@@ -45,7 +45,14 @@ import numpy as np
 
 from trust.instrument import Instrument
 
-__all__ = ["DRIVERS", "LATENTS", "generate_answers", "latent_scores", "profile_shifts"]
+__all__ = [
+    "DRIVERS",
+    "LATENTS",
+    "draw_team_effects",
+    "generate_answers",
+    "latent_scores",
+    "profile_shifts",
+]
 
 DRIVERS = ("familiarity", "similarity", "interaction", "openness", "reliability")
 LATENTS = (*DRIVERS, "propensity", "cognitive_trust", "affective_trust")
@@ -78,7 +85,11 @@ def profile_shifts(profiles: list[dict[str, float]]) -> np.ndarray:
 
 
 def latent_scores(
-    team_index: np.ndarray, shifts: np.ndarray, split: np.ndarray, rng: np.random.Generator
+    team_index: np.ndarray,
+    shifts: np.ndarray,
+    split: np.ndarray,
+    rng: np.random.Generator,
+    team_effects: np.ndarray | None = None,
 ) -> np.ndarray:
     """Latent scores (respondents x LATENTS) under the model in the module docstring.
 
@@ -91,11 +102,15 @@ def latent_scores(
     split : array, shape (teams,)
         Half the distance between a team's two subgroups on every driver (0: one group).
     rng : numpy.random.Generator
+    team_effects : array, shape (teams, len(DRIVERS)), optional
+        The team effects ``u``; drawn here when not given. Pass the same array to every
+        wave of one organisation: a team stays the team it was, and waves differ only by
+        who answers, how, and the shifts.
     """
     team_index = np.asarray(team_index, dtype=int)
     n, n_teams = team_index.size, shifts.shape[0]
     drivers = [_COL[d] for d in DRIVERS]
-    u = rng.normal(0.0, TEAM_SD, size=(n_teams, len(DRIVERS)))
+    u = draw_team_effects(n_teams, rng) if team_effects is None else team_effects
     g = np.where(rng.permutation(n) % 2 == 0, 1.0, -1.0)
 
     z = np.empty((n, len(LATENTS)))
@@ -117,6 +132,11 @@ def latent_scores(
         for name, weight in weights.items():
             z[:, c] += weight * (z[:, _COL[name]] - MEANS[_COL[name]])
     return z
+
+
+def draw_team_effects(n_teams: int, rng: np.random.Generator) -> np.ndarray:
+    """Team effects ``u[t, d] ~ N(0, TEAM_SD^2)`` of the drivers (teams x DRIVERS)."""
+    return rng.normal(0.0, TEAM_SD, size=(n_teams, len(DRIVERS)))
 
 
 def generate_answers(

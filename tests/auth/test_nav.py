@@ -19,6 +19,8 @@ def nav_links(page: str) -> list[str]:
             "admin",
             [
                 "/manage/",
+                "/manage/interventions",
+                "/manage/playbooks",
                 "/admin/teams",
                 "/admin/roster",
                 "/admin/users",
@@ -26,7 +28,17 @@ def nav_links(page: str) -> list[str]:
                 "/auth/",
             ],
         ),
-        ("facilitator", ["/manage/", "/admin/teams", "/admin/roster", "/auth/"]),
+        (
+            "facilitator",
+            [
+                "/manage/",
+                "/manage/interventions",
+                "/manage/playbooks",
+                "/admin/teams",
+                "/admin/roster",
+                "/auth/",
+            ],
+        ),
         ("researcher", ["/auth/"]),
     ],
 )
