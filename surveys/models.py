@@ -17,7 +17,16 @@ from typing import Any
 
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_login import UserMixin
-from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Table, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Column,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveys.db import db
@@ -40,6 +49,9 @@ class Organisation(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     default_k: Mapped[int] = mapped_column(default=5)
+    # A respondent's own link shows their team's results after the wave closes (see
+    # surveys.services.shared_results); an admin can turn it off.
+    share_results_with_respondents: Mapped[bool] = mapped_column(default=True, server_default=true())
 
 
 team_facilitator = Table(

@@ -362,3 +362,28 @@ def test_demo_prints_links_under_the_base_url_when_one_is_set(runner, app):
     assert result.exit_code == 0, result.output
     assert "https://trust.example.com/s/" in result.output
     assert "127.0.0.1" not in result.output
+
+
+def test_reused_demo_opens_its_new_pulse_wave_for_its_own_teams_not_the_last_waves(app, seeded):
+    with app.app_context():
+        demo_teams = {t.id for t in _pulse_wave().teams}
+        _pulse_wave().closes_at = utcnow() - dt.timedelta(days=1)
+        # Someone trying the product made a team and a wave of their own after the demo's.
+        own = Team(name="My own team")
+        db.session.add(own)
+        db.session.flush()
+        waves.create(
+            name="Tried out",
+            instrument_key="pulse",
+            instrument_version="1.0.0",
+            teams=[own],
+            opens_at=utcnow() - dt.timedelta(days=2),
+            closes_at=utcnow() - dt.timedelta(hours=1),
+            k=5,
+        )
+        db.session.commit()
+
+        info = demo.seed_if_empty()
+        new = demo._open_wave()
+        assert new is not None and new.name == info["new_wave"]
+        assert {t.id for t in new.teams} == demo_teams

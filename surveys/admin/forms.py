@@ -99,3 +99,12 @@ class RosterForm(FlaskForm):
         _l("Deactivate members of the teams in this file who are not in it")
     )
     submit = SubmitField(_l("Import"))
+
+
+class ResultSharingForm(FlaskForm):
+    """Whether respondents' own links show their team's results after a wave closes."""
+
+    share_results_with_respondents = BooleanField(
+        _l("Show each team its own results on the respondents' survey links after a wave closes")
+    )
+    submit = SubmitField(_l("Save"))
