@@ -51,7 +51,9 @@ class Organisation(db.Model):
     default_k: Mapped[int] = mapped_column(default=5)
     # A respondent's own link shows their team's results after the wave closes (see
     # surveys.services.shared_results); an admin can turn it off.
-    share_results_with_respondents: Mapped[bool] = mapped_column(default=True, server_default=true())
+    share_results_with_respondents: Mapped[bool] = mapped_column(
+        default=True, server_default=true()
+    )
 
 
 team_facilitator = Table(

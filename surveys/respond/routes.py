@@ -63,6 +63,8 @@ def survey(token: str):
     invitation = invitations.find(token)
     door = _closed_door(invitation, posted)
     if door is not None:
+        # Answers kept across a language switch are not needed once the link cannot answer.
+        session.pop(DRAFT, None)
         return door
 
     wave = invitation.wave
@@ -152,9 +154,7 @@ def _closed_door(invitation, posted: bool):
     or None."""
     if invitation is None:
         return render_template("respond/unknown.html"), 404
-    # Answers kept across a language switch are not needed once the link cannot answer.
     status = 409 if posted else 200
-    session.pop(DRAFT, None)
     wave = invitation.wave
     state = wave.status()
     # After the close every link of the wave gets the same page, chosen by its wave and team

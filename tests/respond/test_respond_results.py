@@ -78,9 +78,7 @@ def test_used_and_unused_links_show_the_same_results_page_after_the_close(app, c
 
 def test_results_page_shows_the_stored_numbers_not_recomputed_ones(app, closed):
     # A stored mean no computation over these answers gives: the page reads the stored row.
-    set_stored(
-        app, closed, "familiarity", mean=1.234, ci_low=0.987, ci_high=1.456, rwg_j=0.321
-    )
+    set_stored(app, closed, "familiarity", mean=1.234, ci_low=0.987, ci_high=1.456, rwg_j=0.321)
     rows = stored(app, closed)
     page = app.test_client().get(f"/s/{closed.tokens[1]}", headers=EN).get_data(as_text=True)
     assert "1.23" in page and "0.99–1.46" in page and "0.32" in page
@@ -93,9 +91,7 @@ def test_results_page_shows_the_stored_numbers_not_recomputed_ones(app, closed):
 
 
 def test_a_withheld_cell_stays_withheld_on_the_respondents_page(app, closed):
-    set_stored(
-        app, closed, "openness", suppressed=SUPPRESSED_COMPLEMENTARY, mean=None, ci_low=None
-    )
+    set_stored(app, closed, "openness", suppressed=SUPPRESSED_COMPLEMENTARY, mean=None, ci_low=None)
     page = app.test_client().get(f"/s/{closed.tokens[0]}", headers=EN).get_data(as_text=True)
     row = page.split('data-scale="openness"')[1].split("</tr>")[0]
     assert "withheld" in row
