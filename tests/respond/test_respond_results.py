@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pytest
 from markupsafe import escape
 
+from surveys import instruments
 from surveys.db import db
 from surveys.models import SUPPRESSED_COMPLEMENTARY, TeamScaleResult, User, Wave, utcnow
 from surveys.services import shared_results, waves
@@ -216,3 +217,39 @@ def test_without_a_recommendations_service_no_suggestions_section_is_shown(app, 
     page = app.test_client().get(f"/s/{closed.tokens[0]}", headers=EN).get_data(as_text=True)
     assert "What the team could try" not in page
     assert "data-playbook" not in page
+
+
+def test_a_pulse_wave_shows_the_trust_it_estimated_labelled_as_estimated(app):
+    pulse = instruments.get("pulse", "1.0.0")
+    survey = create_survey(app, instrument=pulse)
+    client = app.test_client()
+    for token, value in zip(survey.tokens, [2, 3, 4, 4, 5], strict=False):
+        assert client.post(f"/s/{token}", data=full_answers(value, pulse)).status_code == 303
+    with app.app_context():
+        wave = db.session.get(Wave, survey.wave_id)
+        wave.closes_at = utcnow() - dt.timedelta(minutes=1)
+        db.session.commit()
+        waves.close(wave)
+    rows = stored(app, survey)
+    page = client.get(f"/s/{survey.tokens[5]}", headers=EN).get_data(as_text=True)
+    for key, name in (
+        ("cognitive_trust", "Cognitive trust"),
+        ("affective_trust", "Affective trust"),
+    ):
+        row = page.split(f'data-scale="{key}"')[1].split("</tr>")[0]
+        assert name in row and "estimated from the other scales" in row
+        assert f"{rows[key].mean:.2f}" in row
+
+
+def test_a_wave_past_its_close_date_but_not_yet_closed_shows_the_closed_page_to_every_link(app):
+    survey = create_survey(app)
+    client = app.test_client()
+    assert client.post(f"/s/{survey.tokens[0]}", data=full_answers(3)).status_code == 303
+    with app.app_context():
+        db.session.get(Wave, survey.wave_id).closes_at = utcnow() - dt.timedelta(minutes=1)
+        db.session.commit()
+    used = client.get(f"/s/{survey.tokens[0]}", headers=EN)
+    unused = client.get(f"/s/{survey.tokens[1]}", headers=EN)
+    assert used.status_code == unused.status_code == 200
+    assert used.get_data() == unused.get_data()
+    assert "The survey is closed" in used.get_data(as_text=True)
