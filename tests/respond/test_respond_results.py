@@ -64,7 +64,10 @@ def closed(app):
     return survey
 
 
-def test_used_and_unused_links_show_the_same_results_page_after_the_close(app, closed):
+def test_used_and_unused_links_show_the_same_results_page_after_the_close(make_app, backend):
+    app = make_app(backend)
+    closed = create_survey(app)
+    answer_and_close(app, closed, [2, 3, 4, 4, 5])
     client = app.test_client()
     used = client.get(f"/s/{closed.tokens[0]}", headers=EN)
     unused = client.get(f"/s/{closed.tokens[5]}", headers=EN)
