@@ -256,3 +256,22 @@ def test_a_wave_past_its_close_date_but_not_yet_closed_shows_the_closed_page_to_
     assert used.status_code == unused.status_code == 200
     assert used.get_data() == unused.get_data()
     assert "The survey is closed" in used.get_data(as_text=True)
+
+
+def test_results_page_shows_no_comment_and_no_other_team(app):
+    survey = create_survey(app)
+    other = create_survey(app, team="Elsewhere")
+    client = app.test_client()
+    for survey_, comment in ((survey, "Our reviews help a lot"), (other, "Elsewhere it is fine")):
+        for token in survey_.tokens[:5]:
+            body = full_answers(4) | {"comment": comment}
+            assert client.post(f"/s/{token}", data=body).status_code == 303
+    with app.app_context():
+        for wave_id in (survey.wave_id, other.wave_id):
+            wave = db.session.get(Wave, wave_id)
+            wave.closes_at = utcnow() - dt.timedelta(minutes=1)
+            db.session.commit()
+            waves.close(wave)
+    page = client.get(f"/s/{survey.tokens[0]}", headers=EN).get_data(as_text=True)
+    assert "Platform" in page
+    assert "Our reviews help" not in page and "Elsewhere" not in page
