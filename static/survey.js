@@ -2,10 +2,38 @@
 // 1. The submit button is disabled after the first click, so a double click sends once
 //    (the server records one response per link in any case).
 // 2. Each section's progress line also shows how many questions are answered so far.
+// 3. The language switch sends the question the respondent was at (the last one answered
+//    or focused, else the first one in view), and the page comes back to it.
+// 4. After an error, focus moves to the summary that lists the problems.
 (function () {
   "use strict";
   var form = document.getElementById("survey");
   if (!form) { return; }
+  var problems = document.getElementById("problems");
+  if (problems && !window.location.hash) { problems.focus(); }
+
+  var at = form.querySelector("input[name=at]");
+  var current = null;
+  function remember(event) {
+    var item = event.target.closest ? event.target.closest("fieldset.item") : null;
+    if (item) { current = item.id; }
+  }
+  form.addEventListener("focusin", remember);
+  form.addEventListener("change", remember);
+  function inView() {
+    var items = form.querySelectorAll("fieldset.item");
+    for (var i = 0; i < items.length; i++) {
+      if (items[i].getBoundingClientRect().bottom > 80) { return items[i].id; }
+    }
+    return null;
+  }
+  var switches = document.querySelectorAll("button[name=lang]");
+  for (var s = 0; s < switches.length; s++) {
+    switches[s].addEventListener("click", function () {
+      var id = current || inView();
+      if (at && id) { at.value = id.replace(/^q-/, ""); }
+    });
+  }
   var total = parseInt(form.getAttribute("data-total"), 10) || 0;
   var template = form.getAttribute("data-answered-template") || "{n}/{total}";
 

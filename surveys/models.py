@@ -17,7 +17,16 @@ from typing import Any
 
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_login import UserMixin
-from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Table, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Column,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveys.db import db
@@ -43,6 +52,11 @@ class Organisation(db.Model):
     # An IANA zone name (Asia/Shanghai) for every date shown and entered; NULL: the default
     # of surveys.services.organisation.default_time_zone.
     time_zone: Mapped[str | None] = mapped_column(String(64))
+    # A respondent's own link shows their team's results after the wave closes (see
+    # surveys.services.shared_results); an admin can turn it off.
+    share_results_with_respondents: Mapped[bool] = mapped_column(
+        default=True, server_default=true()
+    )
 
 
 team_facilitator = Table(

@@ -408,3 +408,28 @@ def test_the_latest_closed_wave_recommends_on_the_demos_weak_spots(app, seeded):
         text = demo.describe(seeded, "http://127.0.0.1:5000")
         assert f"http://127.0.0.1:5000/manage/waves/{_closed_wave(1).id}/actions" in text
         assert "http://127.0.0.1:5000/manage/interventions" in text
+
+
+def test_reused_demo_opens_its_new_pulse_wave_for_its_own_teams_not_the_last_waves(app, seeded):
+    with app.app_context():
+        demo_teams = {t.id for t in _pulse_wave().teams}
+        _pulse_wave().closes_at = utcnow() - dt.timedelta(days=1)
+        # Someone trying the product made a team and a wave of their own after the demo's.
+        own = Team(name="My own team")
+        db.session.add(own)
+        db.session.flush()
+        waves.create(
+            name="Tried out",
+            instrument_key="pulse",
+            instrument_version="1.0.0",
+            teams=[own],
+            opens_at=utcnow() - dt.timedelta(days=2),
+            closes_at=utcnow() - dt.timedelta(hours=1),
+            k=5,
+        )
+        db.session.commit()
+
+        info = demo.seed_if_empty()
+        new = demo._open_wave()
+        assert new is not None and new.name == info["new_wave"]
+        assert {t.id for t in new.teams} == demo_teams

@@ -120,3 +120,12 @@ class SettingsForm(FlaskForm):
                     name=field.data.strip(),
                 )
             )
+
+
+class ResultSharingForm(FlaskForm):
+    """Whether respondents' own links show their team's results after a wave closes."""
+
+    share_results_with_respondents = BooleanField(
+        _l("Show each team its own results on the respondents' survey links after a wave closes")
+    )
+    submit = SubmitField(_l("Save"))

@@ -11,6 +11,7 @@ from flask_login import current_user, login_user
 from surveys.access import role_required, team_or_404, visible_team_ids
 from surveys.admin.forms import (
     FacilitatorsForm,
+    ResultSharingForm,
     RosterForm,
     SettingsForm,
     TeamForm,
@@ -20,7 +21,7 @@ from surveys.admin.forms import (
 from surveys.db import db
 from surveys.forms import ConfirmForm
 from surveys.models import Team, User, subtree_ids
-from surveys.services import accounts, organisation, rosters, teams
+from surveys.services import accounts, organisation, rosters, shared_results, teams
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -68,6 +69,20 @@ def settings():
         zones=organisation.time_zone_choices(),
         default=organisation.default_time_zone(organisation.organisation()),
     ), 400 if form.errors else 200
+
+
+@bp.route("/sharing", methods=["GET", "POST"])
+@role_required("admin")
+def result_sharing():
+    """Whether respondents see their team's results (see together, 共同看见)."""
+    form = ResultSharingForm()
+    if request.method == "GET":
+        form.share_results_with_respondents.data = shared_results.sharing_on()
+    if form.validate_on_submit():
+        shared_results.set_sharing(form.share_results_with_respondents.data)
+        flash(_("Settings saved."), "success")
+        return redirect(url_for("admin.result_sharing"))
+    return render_template("admin/sharing.html", form=form), 400 if form.errors else 200
 
 
 @bp.get("/users")

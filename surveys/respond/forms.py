@@ -21,8 +21,10 @@ from trust.instrument import Instrument
 COMMENT_MAX = 2000
 # The language switch's buttons on the survey page post the form under this name.
 LANGUAGE_FIELD = "lang"
+# survey.js fills it with the question the respondent was at when switching language.
+AT_FIELD = "at"
 # Form fields that are not items; every other posted name must be an item of the instrument.
-OTHER_FIELDS = ("comment", "csrf_token", "submit", LANGUAGE_FIELD)
+OTHER_FIELDS = ("comment", "csrf_token", "submit", LANGUAGE_FIELD, AT_FIELD)
 FORM_ENCODING = "application/x-www-form-urlencoded"
 
 
@@ -93,8 +95,24 @@ class SurveyFormBase(FlaskForm):
         return {field.name: int(field.data) for field in self.item_fields()}
 
     def unanswered(self) -> list[ItemField]:
-        """Items that still need a (valid) answer after validation, in page order."""
-        return [field for field in self.item_fields() if field.errors]
+        """Items left without an answer after validation, in page order."""
+        return [field for field in self.item_fields() if field.errors and not _given(field)]
+
+    def invalid(self) -> list[ItemField]:
+        """Items whose posted value is not one of the offered answers ("6", "abc")."""
+        return [field for field in self.item_fields() if field.errors and _given(field)]
+
+    def draft(self) -> dict[str, int]:
+        """{item key: answer} of the items answered with an offered value so far."""
+        return {
+            field.name: field.data
+            for field in self.item_fields()
+            if field.data in {value for value, _label in field.options}
+        }
+
+
+def _given(field: ItemField) -> bool:
+    return bool(field.raw_data) and field.raw_data[0] != ""
 
 
 def _text(texts, language: str) -> str:

@@ -4,7 +4,7 @@ Nothing here logs: a log line carries a time, and next to a token or an address 
 tie a person to an answer. The token appears in no page but the survey form's own action.
 """
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -14,6 +14,7 @@ from surveys import instruments
 from surveys.i18n import choose_language, format_date_time, instrument_language
 from surveys.models import WaveStatus
 from surveys.respond.forms import (
+    AT_FIELD,
     COMMENT_MAX,
     LANGUAGE_FIELD,
     body_problem,
@@ -22,10 +23,16 @@ from surveys.respond.forms import (
     unknown_fields,
 )
 from surveys.security import csrf, limiter
-from surveys.services import invitations, organisation
+from surveys.services import invitations, organisation, shared_results
 from surveys.services.responses import record_response
 
 bp = Blueprint("respond", __name__)
+
+# The session key of the answers kept across a language switch.
+DRAFT = "survey_draft"
+# A longer comment would not fit in the session cookie (browsers keep 4 kB), so a switch with
+# one shows the page again directly, as a POST.
+DRAFT_COMMENT_MAX = 400
 
 
 @bp.get("/")
@@ -44,8 +51,10 @@ def submit_limit() -> str:
 def survey(token: str):
     """The survey behind one invitation link; a valid POST records exactly one response.
 
-    A POST from the language switch stores nothing and validates no answer: it shows the
-    posted answers again in the chosen language, so switching loses none and flags none.
+    A POST from the language switch stores nothing in the database and validates no answer:
+    it keeps the answers given so far in the signed session cookie (the respondent's own
+    browser; removed on sending) and redirects to this page in the chosen language, at the
+    question the respondent was at, so switching loses none, flags none, and Back is a GET.
     """
     posted = request.method == "POST"
     refusal = _refused_post() if posted else None
@@ -54,11 +63,21 @@ def survey(token: str):
     invitation = invitations.find(token)
     door = _closed_door(invitation, posted)
     if door is not None:
+        # Answers kept across a language switch are not needed once the link cannot answer.
+        session.pop(DRAFT, None)
         return door
 
     wave = invitation.wave
     instrument = instruments.get(wave.instrument_key, wave.instrument_version)
-    form = survey_form(instrument, instrument_language())
+    draft = session.get(DRAFT) if not posted else None
+    if draft and draft.get("for") == invitation.token_hash:
+        form = survey_form(
+            instrument,
+            instrument_language(),
+            data={**draft.get("answers", {}), "comment": draft.get("comment", "")},
+        )
+    else:
+        form = survey_form(instrument, instrument_language())
     status = 200
     if posted:
         refusal = _refused_fields(form)
@@ -66,9 +85,13 @@ def survey(token: str):
             return refusal
         if LANGUAGE_FIELD in request.form:
             choose_language(request.form[LANGUAGE_FIELD])
+            if len(form.comment.data or "") <= DRAFT_COMMENT_MAX:
+                return _switched(token, invitation, form)
+            # Too long a comment for a cookie: shown again in the new language instead.
             form = survey_form(instrument, instrument_language())
         elif form.validate():
             if record_response(invitation, form.answers(), form.comment.data or None):
+                session.pop(DRAFT, None)
                 return redirect(url_for("respond.thanks"), code=303)
             return render_template("respond/already_answered.html"), 409
         else:
@@ -83,13 +106,27 @@ def survey(token: str):
         language=instrument_language(),
         closes=format_date(organisation.to_local(wave.closes_at), "long"),
         comment_max=COMMENT_MAX,
+        sharing=shared_results.sharing_on(),
     ), status
+
+
+def _switched(token: str, invitation, form):
+    """After a language switch: the draft in the session, then this page again by GET."""
+    session[DRAFT] = {
+        "for": invitation.token_hash,
+        "answers": form.draft(),
+        "comment": form.comment.data or "",
+    }
+    at = request.form.get(AT_FIELD, "")
+    keys = {field.name for field in form.item_fields()}
+    anchor = f"q-{at}" if at in keys else None
+    return redirect(url_for("respond.survey", token=token, _anchor=anchor), code=303)
 
 
 @bp.get("/s/thanks")
 def thanks():
     """After a response: carries no token, so the address bar and history hold none."""
-    return render_template("respond/thanks.html")
+    return render_template("respond/thanks.html", sharing=shared_results.sharing_on())
 
 
 def _refused_post():
@@ -118,20 +155,36 @@ def _closed_door(invitation, posted: bool):
     if invitation is None:
         return render_template("respond/unknown.html"), 404
     status = 409 if posted else 200
+    wave = invitation.wave
+    state = wave.status()
+    # After the close every link of the wave gets the same page, chosen by its wave and team
+    # alone: whether this one was used, or withdrawn, shows nowhere.
+    if state is WaveStatus.CLOSED:
+        return _after_close(wave, invitation.team_id), status
     if invitation.used:
         return render_template("respond/already_answered.html"), status
     if invitations.withdrawn(invitation):
         return render_template("respond/withdrawn.html"), status
-    wave = invitation.wave
-    state = wave.status()
     if state is WaveStatus.SCHEDULED:
         opens = format_date_time(organisation.to_local(wave.opens_at))
         return render_template(
             "respond/not_open.html", opens=opens, zone=organisation.time_zone_name()
         ), status
-    if state is WaveStatus.CLOSED:
-        return render_template("respond/closed.html"), status
     return None
+
+
+def _after_close(wave, team_id: int) -> str:
+    """The team's results when they may be shown (see together, 共同看见), else the closed page."""
+    shared = shared_results.team_results(wave, team_id)
+    if shared is None:
+        return render_template("respond/closed.html")
+    return render_template(
+        "respond/results.html",
+        shared=shared,
+        k=wave.k,
+        instrument=instruments.get(wave.instrument_key, wave.instrument_version),
+        language=instrument_language(),
+    )
 
 
 def _refused_fields(form):

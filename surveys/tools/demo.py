@@ -327,14 +327,18 @@ def seed_if_empty() -> dict:
 
 
 def _open_new_pulse_wave() -> Wave | None:
-    """A pulse wave open from now for the teams of the latest wave, its invitations issued.
+    """A pulse wave open from now for the demo's own teams, its invitations issued.
 
     Used when a reused demo's open wave has passed its close date. A closed wave is never
     reopened (its results may have been read); this is the next round, as a facilitator
-    would start it, so it has no answers yet. None when the latest wave has no teams left.
+    would start it, so it has no answers yet. The teams are the demo's, by name, not those
+    of whatever wave was created last (someone trying the product may have made one for a
+    team of their own). None when none of the demo's teams is left.
     """
-    latest = db.session.scalar(db.select(Wave).order_by(Wave.opens_at.desc(), Wave.id.desc()))
-    teams = [t for t in latest.teams if not t.archived] if latest is not None else []
+    names = [plan.name for plan in _plans()]
+    teams = db.session.scalars(
+        db.select(Team).where(Team.name.in_(names), Team.archived.is_(False)).order_by(Team.id)
+    ).all()
     if not teams:
         return None
     now = utcnow().replace(microsecond=0)
@@ -342,7 +346,7 @@ def _open_new_pulse_wave() -> Wave | None:
         name=f"Pulse {now:%Y-%m-%d} 脉搏调研",
         instrument_key="pulse",
         instrument_version="1.0.0",
-        teams=teams,
+        teams=list(teams),
         opens_at=now,
         closes_at=now + OPEN_FOR,
         k=waves.default_k(),

@@ -25,6 +25,7 @@ def nav_links(page: str) -> list[str]:
                 "/admin/roster",
                 "/admin/users",
                 "/admin/settings",
+                "/admin/sharing",
                 "/auth/",
             ],
         ),

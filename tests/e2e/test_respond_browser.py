@@ -211,3 +211,101 @@ def test_same_link_in_two_tabs_records_one_response(live_server, new_page):
     second.wait_for_load_state()
     assert second.locator("h1").inner_text() == "You have already answered"
     assert live_server.responses() == before + 1
+
+
+def _covered_by_progress(page, item_key: str) -> bool:
+    """Whether the sticky progress line of the question's part overlaps the question's top."""
+    return page.evaluate(
+        """key => {
+            const item = document.getElementById('q-' + key);
+            const bar = item.closest('fieldset.section').querySelector('.progress');
+            const a = item.getBoundingClientRect(), b = bar.getBoundingClientRect();
+            return a.top < b.bottom && a.bottom > b.top;
+        }""",
+        item_key,
+    )
+
+
+def _in_view(page, item_key: str) -> bool:
+    return page.evaluate(
+        """key => {
+            const r = document.getElementById('q-' + key).getBoundingClientRect();
+            return r.top >= 0 && r.top < window.innerHeight;
+        }""",
+        item_key,
+    )
+
+
+@pytest.mark.parametrize("viewport", [(375, 740), (1280, 900)], ids=["phone", "desktop"])
+def test_language_switch_returns_to_the_question_the_respondent_was_at(
+    live_server, new_page, viewport
+):
+    width, height = viewport
+    page = new_page(locale="zh-CN", viewport={"width": width, "height": height})
+    page.goto(live_server.fresh_link())
+    last = PULSE.items[-1].key
+    page.locator(f"input[type=radio][name='{last}']").nth(1).check()
+    with page.expect_navigation():
+        page.locator("nav.lang button[lang=en]").click()
+    page.wait_for_load_state()
+    assert page.url.endswith(f"#q-{last}")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator(f"input[type=radio][name='{last}']").nth(1).is_checked()
+    assert _in_view(page, last)
+    assert not _covered_by_progress(page, last)
+
+
+def test_back_after_two_language_switches_needs_no_resubmission(live_server, new_page):
+    page = new_page(locale="en-US")
+    page.goto(live_server.fresh_link())
+    page.locator("input[type=radio][name='fam1']").nth(3).check()
+    for lang in ("zh-Hans", "en"):
+        with page.expect_navigation():
+            page.locator(f"nav.lang button[lang={lang}]").click()
+    page.go_back()
+    page.wait_for_load_state()
+    # The previous page is an ordinary GET: the survey again, not a resubmission prompt.
+    assert page.locator("form#survey").is_visible()
+    assert page.locator("input[type=radio][name='fam1']").nth(3).is_checked()
+
+
+@pytest.mark.parametrize("viewport", [(375, 740), (1280, 900)], ids=["phone", "desktop"])
+def test_after_an_error_focus_is_on_the_summary_and_its_links_show_the_question(
+    live_server, new_page, viewport
+):
+    width, height = viewport
+    page = new_page(locale="en-US", viewport={"width": width, "height": height})
+    page.goto(live_server.fresh_link())
+    for item in PULSE.items[:3]:
+        page.locator(f"input[type=radio][name='{item.key}']").nth(2).check()
+    with page.expect_navigation():
+        page.click(SUBMIT)
+    assert page.evaluate("document.activeElement.id") == "problems"
+    later = PULSE.items[-1].key  # a question of the last part, under its sticky progress line
+    page.locator(f"#problems a[href='#q-{later}']").click()
+    page.wait_for_function(f"() => location.hash === '#q-{later}'")
+    assert _in_view(page, later)
+    assert not _covered_by_progress(page, later)
+
+
+def _luminance(rgb: str) -> float:
+    """WCAG 2 relative luminance of a computed CSS colour 'rgb(r, g, b)'."""
+    channels = [int(v) / 255 for v in rgb[rgb.index("(") + 1 : rgb.index(")")].split(",")[:3]]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def test_skip_link_meets_four_and_a_half_to_one_contrast_when_focused(live_server, new_page):
+    page = new_page(locale="en-US")
+    page.goto(live_server.fresh_link())
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    colour, background = page.evaluate(
+        "() => { const s = getComputedStyle(document.activeElement);"
+        " return [s.color, s.backgroundColor]; }"
+    )
+    assert not background.startswith("rgba(0, 0, 0, 0)")  # its own background, not the page
+    lighter, darker = sorted((_luminance(colour), _luminance(background)), reverse=True)
+    assert (lighter + 0.05) / (darker + 0.05) >= 4.5
+    box = page.locator(".skip-link").bounding_box()
+    assert box is not None and box["x"] >= 0 and box["y"] >= 0  # on screen

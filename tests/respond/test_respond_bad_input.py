@@ -37,7 +37,12 @@ def test_non_integer_answer_is_refused(client, survey, value):
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert 'id="q-cog2-err"' in page
-    assert "1 of 39 questions still need an answer" in page
+    if value == "":
+        assert "1 of 39 questions still need an answer" in page
+        assert "not one of the offered options" not in page
+    else:  # a value was given: it is named as invalid, not counted as unanswered
+        assert "1 of 39 answers are not one of the offered options" in page
+        assert "still need an answer" not in page
     expected = "Please choose an answer." if value == "" else "Not one of the offered answers."
     assert f'<p class="error" id="q-cog2-err">{expected}</p>' in page
     assert_nothing_stored(survey)
@@ -213,3 +218,24 @@ def test_submissions_are_rate_limited(make_app):
     assert "Please wait a minute" in limited.get_data(as_text=True)
     assert client.get(f"/s/{survey.tokens[0]}").status_code == 200  # reading is not limited
     assert_nothing_stored(survey)
+
+
+def test_out_of_range_and_missing_answers_are_told_apart_in_the_summary(client, survey):
+    body = full_answers() | {"fam1": "6", "fam2": "abc", "sim1": ""}
+    response = client.post(f"/s/{survey.tokens[0]}", data=body, headers=EN)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    summary = page.split('id="problems"')[1].split("</div>")[0]
+    assert "2 of 39 answers are not one of the offered options" in summary
+    assert "1 of 39 questions still need an answer" in summary
+    invalid, unanswered = summary.split("still need an answer")
+    assert 'href="#q-fam1"' in invalid and 'href="#q-fam2"' in invalid
+    assert 'href="#q-sim1"' in unanswered and 'href="#q-fam1"' not in unanswered
+    assert "Not one of the offered answers (1 to 5)." in page
+    assert_nothing_stored(survey)
+
+
+def test_error_summary_can_take_the_focus(client, survey):
+    body = {"comment": "only this"}
+    page = client.post(f"/s/{survey.tokens[0]}", data=body, headers=EN).get_data(as_text=True)
+    assert 'role="alert" id="problems" tabindex="-1"' in page

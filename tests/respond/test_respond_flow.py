@@ -34,7 +34,6 @@ def test_survey_page_shows_items_and_labels_in_the_browser_language(
     for item in FULL.items:
         assert escape(item.text[lang]) in page
     for scale in FULL.scales:
-        assert escape(scale.name[lang]) in page
         for label in scale.response_scale.labels[lang]:
             assert escape(label) in page
     assert escape(FULL.name[lang]) in page
@@ -70,8 +69,8 @@ def test_anonymity_statement_names_what_is_and_is_not_stored_and_k(make_app):
     assert "only after the survey closes" in page
     assert "without dates and in random order" in page
     assert "Platform" in page  # the team
-    assert "version 1.0.0" in page
     assert "Spring 2026" in page
+    assert "Then this link shows your team's results." in page
 
 
 def test_survey_is_grouped_by_scale_with_progress(client, survey):
@@ -79,7 +78,7 @@ def test_survey_is_grouped_by_scale_with_progress(client, survey):
     n = len(FULL.scales)
     assert page.count('<fieldset class="section"') == n + 1  # the scales and the comment
     for i in range(1, n + 1):
-        assert f"Section {i} of {n}" in page
+        assert f"<h2>Part {i} of {n}</h2>" in page
         assert f'<progress max="{n}" value="{i}"' in page
     # Every item is its own group of native radio buttons, one per response option.
     assert page.count('<fieldset class="item"') == len(FULL.items)
@@ -88,6 +87,18 @@ def test_survey_is_grouped_by_scale_with_progress(client, survey):
     )
     assert 'maxlength="2000"' in page
     assert 'src="/static/survey.js"' in page
+
+
+@pytest.mark.parametrize(("headers", "lang"), [(ZH, "zh"), (EN, "en")])
+def test_survey_page_names_no_construct_and_no_instrument_version(client, survey, headers, lang):
+    # A heading such as 相似度 or 认知型信任 tells the respondent what is measured and can
+    # steer the answers; the version number means nothing to them.
+    page = client.get(f"/s/{survey.tokens[0]}", headers=headers).get_data(as_text=True)
+    for scale in FULL.scales:
+        assert str(escape(scale.name[lang])) not in page
+        assert scale.name["en"] not in page
+    assert FULL.version not in page
+    assert "version" not in page.lower().replace('name="viewport"', "")
 
 
 def test_script_is_served_and_the_page_allows_no_inline_script(client, survey):
