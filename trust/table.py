@@ -120,16 +120,14 @@ def _first_surrogate(records: list[list[str]]) -> tuple[int, int] | None:
 
 
 def _decode(raw: bytes) -> str:
+    # Excel's "CSV UTF-8" and the product's own exports start with a byte-order mark.
+    raw = raw.removeprefix(b"\xef\xbb\xbf")
     if not raw.strip():
         raise SurveyTableError(
             _message(1, "the file is empty; a header row naming the columns is expected")
         )
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raise SurveyTableError(
-            _message(1, "file starts with a UTF-8 byte-order mark; save it as UTF-8 without BOM")
-        )
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise SurveyTableError(_message(1, "file is UTF-16 text; save it as UTF-8 without BOM"))
+        raise SurveyTableError(_message(1, "file is UTF-16 text; save it as UTF-8"))
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -230,7 +228,7 @@ def read_survey_csv(
     Raises
     ------
     SurveyTableError
-        Empty file, byte-order mark, not UTF-8, malformed CSV, duplicate or missing
+        Empty file, UTF-16, not UTF-8, malformed CSV, duplicate or missing
         column, no data rows, a row with too few or too many cells, non-numeric
         cell, answer outside the response scale, empty team label, bad or
         inconsistent team size. The message is one line naming the row and the

@@ -27,6 +27,7 @@ from surveys.models import (
     Team,
     TeamScaleResult,
     Wave,
+    wave_team,
 )
 from surveys.services import invitations
 
@@ -84,7 +85,7 @@ def store(wave: Wave) -> None:
     roster at close can be (a member who answered and left the roster since), which would
     give intervals too narrow, even of zero width. A team with no invitations (answers that
     reached the database by other means) gets no correction (``team_size`` NULL, wider and
-    safer intervals).
+    safer intervals), unless an import gave its size (:func:`team_sizes`).
     """
     instrument = instruments.get(wave.instrument_key, wave.instrument_version)
     team_ids = [t.id for t in wave.teams]
@@ -92,7 +93,7 @@ def store(wave: Wave) -> None:
     answered = dict(zip(*np.unique(teams, return_counts=True), strict=True))
     sizes = {
         team_id: size
-        for team_id, size in invitations.issued_per_team(wave.id, team_ids).items()
+        for team_id, size in team_sizes(wave.id, team_ids).items()
         if size >= answered.get(team_id, 0)
     }
     if len(teams):
@@ -133,6 +134,25 @@ def store(wave: Wave) -> None:
                 **{name: found.get(name) for name in SCALE_FIELDS},
             )
         )
+
+
+def team_sizes(wave_id: int, team_ids: list[int]) -> dict[int, int]:
+    """Each team's population in the wave, by team id (teams of unknown size are absent).
+
+    The invitations the wave issued (:func:`surveys.services.invitations.issued_per_team`);
+    for a team with none, the size an import declared (``wave_team.team_size``), since
+    answers collected elsewhere come without invitations.
+    """
+    if not team_ids:
+        return {}
+    declared = db.session.execute(
+        db.select(wave_team.c.team_id, wave_team.c.team_size).where(
+            wave_team.c.wave_id == wave_id,
+            wave_team.c.team_id.in_(team_ids),
+            wave_team.c.team_size.is_not(None),
+        )
+    ).all()
+    return {**dict(declared), **invitations.issued_per_team(wave_id, team_ids)}
 
 
 def _shown_scale_statistics(

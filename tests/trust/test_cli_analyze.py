@@ -218,10 +218,6 @@ BAD = {
         "dept,Q2,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1,1,1,1,1\n",
         "row 1, column 'Q2': appears twice",
     ),
-    "bom": (
-        "\ufeffdept,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1,1,1,1\n",
-        "row 1: file starts with a UTF-8 byte-order mark; save it as UTF-8 without BOM",
-    ),
     "latin-1": (
         "dept,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1,1,1,1\nZ\u00fcrich,1,1,1,1,1\n".encode("latin-1"),
         "row 3, column 'dept': not UTF-8 text",
@@ -367,3 +363,16 @@ def test_rows_are_records_and_a_row_after_a_multi_line_cell_also_gives_its_line(
     )
     fixed = run(tmp_path, write(content.replace(",9,", ",4,")), "--format", "csv")
     assert fixed.exit_code == 0, fixed.stderr
+
+
+def test_a_byte_order_mark_is_read_as_utf8_and_changes_no_number(files):
+    # Excel's "CSV UTF-8" and the product's exports start with one; an error still names row 2.
+    tmp_path, write = files
+    plain = run(tmp_path, write(GOOD), "--format", "csv")
+    marked = run(tmp_path, write("\ufeff" + GOOD, "marked.csv"), "--format", "csv")
+    assert marked.exit_code == 0, marked.stderr
+    assert marked.stdout == plain.stdout
+    bad = run(tmp_path, write("\ufeff" + GOOD.replace("A,3,1", "A,9,1"), "bad.csv"))
+    assert bad.exit_code == 2 and "row 2, column 'Q1 cohesion'" in bad.stderr
+    only = run(tmp_path, write("\ufeff", "only.csv"))
+    assert only.exit_code == 2 and "the file is empty" in only.stderr

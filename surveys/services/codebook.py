@@ -1,0 +1,386 @@
+"""The codebook of a research export, and the scripts that read the export in R and SPSS.
+
+:func:`describe` builds one description of the export (every column of every file, item
+texts and response labels in both languages, reverse keys, scale membership, the missing
+value, the instruments, each wave's k and what was left out and why); ``codebook.json``,
+``codebook.csv``, ``load.R`` and ``load.sps`` are all written from it, so they cannot
+disagree. Descriptions are written in English and Chinese side by side: the files are read
+by people of either language, whatever language the exporter's page was in.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from surveys.services import results
+
+if TYPE_CHECKING:
+    from surveys.services.export import Plan
+
+MISSING = ""  # the missing-value code: an empty cell
+CODEBOOK_CSV_COLUMNS = (
+    "file",
+    "column",
+    "type",
+    "description_en",
+    "description_zh",
+    "scale",
+    "reverse",
+    "values_en",
+    "values_zh",
+)
+
+
+def _t(en: str, zh: str) -> dict[str, str]:
+    return {"en": en, "zh": zh}
+
+
+ROW_HEAD = {
+    "response_id": ("string", _t("Random id of the response; says nothing about the respondent or the time of answering.", "答卷的随机编号；不包含答题人或答题时间的任何信息。")),
+    "wave": ("integer", _t("Id of the survey wave (see waves in codebook.json).", "调查轮次编号（见 codebook.json 中的 waves）。")),
+    "team": ("string", _t("Team: a pseudonymous code, the same in every file and wave of this export (the team's name only if an admin asked for names).", "团队：化名代码，在本次导出的所有文件和轮次中一致（仅当管理员选择导出名称时为团队名称）。")),
+    "department": ("string", _t("Department the team belongs to: a pseudonymous code as for team; empty for a team outside any department.", "团队所属部门：与团队相同的化名代码；不属于任何部门的团队为空。")),
+    "team_size": ("integer", _t("Invitations issued to the team in this wave (for an imported wave, the size the imported file gave); empty if unknown.", "本轮向该团队发出的邀请数（导入的轮次为导入文件给出的人数）；未知时为空。")),
+}
+TEAM_STATS = {
+    "n": ("integer", _t("Respondents of the team with a score on {scale}.", "该团队在{scale}上有得分的答题人数。")),
+    "mean": ("number", _t("Team mean of {scale}.", "{scale}的团队均值。")),
+    "sd": ("number", _t("Standard deviation of {scale} within the team.", "{scale}在团队内部的标准差。")),
+    "ci_low": ("number", _t("Lower bound of the 95% interval of the team mean of {scale} (t interval, finite-population correction by team_size).", "{scale}团队均值 95% 区间下限（t 区间，按 team_size 做有限总体校正）。")),
+    "ci_high": ("number", _t("Upper bound of the 95% interval of the team mean of {scale}.", "{scale}团队均值 95% 区间上限。")),
+    "rwg_j": ("number", _t("Within-team agreement rwg(j) on {scale} (James, Demaree & Wolf 1984; uniform null; values past the null set to 0).", "{scale}的团队内一致性 rwg(j)（James、Demaree 和 Wolf 1984；均匀分布零模型；超出零模型的值记为 0）。")),
+}
+SCALE_STATS = {
+    "wave": ROW_HEAD["wave"],
+    "scale": ("string", _t("Scale key (see instruments in codebook.json).", "量表代码（见 codebook.json 中的 instruments）。")),
+    "n": ("integer", _t("Respondents with a score on the scale, in the teams shown on it (teams of at least k).", "在该量表上显示的团队（至少 k 份答卷）中有得分的答题人数。")),
+    "alpha": ("number", _t("Cronbach's alpha.", "Cronbach's alpha 系数。")),
+    "alpha_ci_low": ("number", _t("Lower bound of the 95% interval of alpha (Feldt).", "alpha 95% 区间下限（Feldt）。")),
+    "alpha_ci_high": ("number", _t("Upper bound of the 95% interval of alpha (Feldt).", "alpha 95% 区间上限（Feldt）。")),
+    "omega_total": ("number", _t("McDonald's omega total (one factor).", "McDonald's omega 总系数（单因子）。")),
+    "icc1": ("number", _t("ICC(1) of the scale score by team (one-way ANOVA, Bliese 2000).", "按团队计算的量表得分 ICC(1)（单因素方差分析，Bliese 2000）。")),
+    "icc2": ("number", _t("ICC(2): reliability of the team means (Bliese 2000).", "ICC(2)：团队均值的信度（Bliese 2000）。")),
+    "mean_rwg_j": ("number", _t("Mean rwg(j) over the teams shown on the scale.", "该量表上显示的团队的 rwg(j) 平均值。")),
+}
+COMMENT_HEAD = {
+    "wave": ROW_HEAD["wave"],
+    "team": ROW_HEAD["team"],
+    "department": ROW_HEAD["department"],
+    "comment": ("string", _t("A free-text comment, undated, not linked to any response; rows in random order.", "自由填写的评论，无日期，不与任何答卷关联；行的顺序随机。")),
+}
+CODEBOOK_HEAD = {
+    "file": ("string", _t("File the column belongs to.", "该列所在的文件。")),
+    "column": ("string", _t("Column name (the header in the file).", "列名（文件中的表头）。")),
+    "type": ("string", _t("string, integer or number.", "string（文本）、integer（整数）或 number（数值）。")),
+    "description_en": ("string", _t("What the column holds, in English.", "该列内容的英文说明。")),
+    "description_zh": ("string", _t("What the column holds, in Chinese.", "该列内容的中文说明。")),
+    "scale": ("string", _t("Scale the item or score belongs to.", "题目或得分所属的量表。")),
+    "reverse": ("string", _t("yes for a reverse-keyed item (scored as min + max - answer).", "反向计分题为 yes（得分 = 最小值 + 最大值 - 作答）。")),
+    "values_en": ("string", _t("Response labels by value, in English.", "各取值的英文选项标签。")),
+    "values_zh": ("string", _t("Response labels by value, in Chinese.", "各取值的中文选项标签。")),
+}
+FILE_TEXT = {
+    "responses.csv": _t("One row per response: the answers as given, before reverse-keying; empty where unanswered.", "每份答卷一行：原始作答（反向计分前）；未作答为空。"),
+    "scores.csv": _t("The rows of responses.csv with each scale's score: the mean of the answered items after reverse-keying, empty when fewer than half of the scale's items were answered.", "与 responses.csv 相同的行，附各量表得分：反向计分后已答题目的均值；作答不足该量表一半题目时为空。"),
+    "teams.csv": _t("Per wave and team, the stored results the product shows; a scale's cells are empty where fewer than k respondents had a score on it.", "每轮每个团队的已存储结果（即产品中显示的数字）；某量表有得分的人数少于 k 时该量表各格为空。"),
+    "scales.csv": _t("Per wave and scale, the stored reliability and agreement statistics, over the teams shown on the scale.", "每轮每个量表的已存储信度与一致性统计，基于该量表上显示的团队。"),
+    "comments.csv": _t("Free-text comments of teams with at least k responses, shuffled.", "至少有 k 份答卷的团队的自由评论，顺序随机。"),
+    "codebook.csv": _t("This codebook, one row per column of every file.", "本编码手册，每个文件的每一列一行。"),
+}
+
+
+def _scale_name(plan: Plan, key: str) -> dict[str, str]:
+    for inst in plan.instruments.values():
+        for scale in inst.scales:
+            if scale.key == key:
+                return dict(scale.name)
+    return _t(key, key)
+
+
+def _column(name: str, kind: str, description: dict[str, str], **more) -> dict:
+    return {"name": name, "type": kind, "description": description, **more}
+
+
+def _item_column(plan: Plan, key: str) -> dict:
+    for inst in plan.instruments.values():
+        if key in inst.item_keys:
+            item = inst.item(key)
+            rs = inst.scale(item.scale).response_scale
+            values = {
+                lang: {str(v): label for v, label in zip(range(rs.min, rs.max + 1), labels, strict=True)}
+                for lang, labels in rs.labels.items()
+            }
+            return _column(
+                key,
+                "integer",
+                _t(
+                    f"Answer to item {key} ({rs.min} to {rs.max}), as given.",
+                    f"题目 {key} 的原始作答（{rs.min} 至 {rs.max}）。",
+                ),
+                text=dict(item.text),
+                scale=item.scale,
+                reverse=item.reverse,
+                min=rs.min,
+                max=rs.max,
+                values=values,
+            )
+    raise KeyError(key)
+
+
+def _columns(plan: Plan) -> dict[str, list[dict]]:
+    head = [_column(n, *ROW_HEAD[n]) for n in ROW_HEAD]
+    scores = [
+        _column(
+            s,
+            "number",
+            _t(
+                f"Score on {_scale_name(plan, s).get('en', s)} ({s}).",
+                f"{_scale_name(plan, s).get('zh', s)}（{s}）得分。",
+            ),
+            scale=s,
+        )
+        for s in plan.scale_keys
+    ]
+    team_head = [
+        _column("wave", *ROW_HEAD["wave"]),
+        _column("team", *ROW_HEAD["team"]),
+        _column("department", *ROW_HEAD["department"]),
+        _column("n", "integer", _t("Responses of the team in this wave.", "该团队本轮的答卷数。")),
+        _column("team_size", *ROW_HEAD["team_size"]),
+    ]
+    per_scale = []
+    for s in plan.scale_keys:
+        name = _scale_name(plan, s)
+        for stat, (kind, text) in TEAM_STATS.items():
+            filled = {
+                lang: text[lang].format(scale=f"{name.get(lang, s)} ({s})") for lang in text
+            }
+            per_scale.append(_column(f"{s}_{stat}", kind, filled, scale=s))
+    columns = {
+        "responses.csv": head + [_item_column(plan, k) for k in plan.item_keys],
+        "scores.csv": head + scores,
+        "teams.csv": team_head + per_scale,
+        "scales.csv": [_column(n, *SCALE_STATS[n]) for n in ("wave", "scale", "n", *results.SCALE_FIELDS)],
+    }
+    if plan.options.comments:
+        columns["comments.csv"] = [_column(n, *COMMENT_HEAD[n]) for n in COMMENT_HEAD]
+    columns["codebook.csv"] = [_column(n, *CODEBOOK_HEAD[n]) for n in CODEBOOK_HEAD]
+    return columns
+
+
+def _left_out(plan: Plan, wave) -> list[dict]:
+    teams, responses = plan.left_out[wave.id]
+    out = []
+    if teams:
+        out.append(
+            {
+                "what": "teams",
+                "teams": teams,
+                "responses": responses,
+                "why": _t(
+                    f"{teams} team(s) with fewer than k = {wave.k} responses ({responses} "
+                    "response(s) in all) are left out of every file (anonymity).",
+                    f"{teams} 个答卷少于 k = {wave.k} 份的团队（共 {responses} 份答卷）未包含在任何文件中（匿名保护）。",
+                ),
+            }
+        )
+    if plan.options.small_teams:
+        out.append(
+            {
+                "what": "nothing",
+                "why": _t(
+                    "An admin chose to include teams with fewer than k responses in "
+                    "responses.csv and scores.csv; their rows in teams.csv carry n only, since "
+                    "the product never computes their numbers. Comments stay limited to "
+                    "teams of at least k.",
+                    "管理员选择在 responses.csv 和 scores.csv 中包含答卷少于 k 份的团队；这些团队"
+                    "在 teams.csv 中只有 n，因为产品从不计算它们的数字。评论仍只限于至少有 k 份答卷的团队。",
+                ),
+            }
+        )
+    return out
+
+
+def describe(plan: Plan) -> dict:
+    """The whole description of an export, as JSON-ready data."""
+    files = plan.instrument_files
+    return {
+        "format": {
+            "encoding": "UTF-8 with a byte-order mark",
+            "delimiter": ",",
+            "line_end": "CRLF",
+            "missing_value": MISSING,
+            "missing_value_meaning": _t(
+                "An empty cell is a missing value: an unanswered item, an undefined statistic, an unknown size.",
+                "空单元格表示缺失值：未作答的题目、无法计算的统计量或未知的人数。",
+            ),
+            "formula_cells": _t(
+                "A text cell that starts with = + - @ gets a leading apostrophe, so that spreadsheets do not run it.",
+                "以 = + - @ 开头的文本单元格前加了单引号，以免电子表格将其作为公式执行。",
+            ),
+        },
+        "team_labels": "names" if plan.options.team_names else "codes",
+        "small_teams_included": plan.options.small_teams,
+        "comments_included": plan.options.comments,
+        "waves": [
+            {
+                "wave": w.id,
+                "name": w.name,
+                "instrument": {"key": w.instrument_key, "version": w.instrument_version},
+                "k": w.k,
+                "closed_on": w.closed_at.date().isoformat(),
+                "teams": len(plan.kept[w.id]),
+                "responses": sum(plan.responses.get((w.id, t), 0) for t in plan.kept[w.id]),
+                "left_out": _left_out(plan, w),
+            }
+            for w in plan.waves
+        ],
+        "instruments": [
+            {
+                "key": inst.key,
+                "version": inst.version,
+                "name": dict(inst.name),
+                "file": files[(inst.key, inst.version)],
+                "scales": [
+                    {
+                        "key": s.key,
+                        "name": dict(s.name),
+                        "role": s.role,
+                        "response_scale": s.response_scale.key,
+                        "items": [i.key for i in s.items],
+                    }
+                    for s in inst.scales
+                ],
+            }
+            for inst in {(i.key, i.version): i for i in plan.instruments.values()}.values()
+        ],
+        "files": {
+            name: {"description": FILE_TEXT[name], "columns": cols}
+            for name, cols in _columns(plan).items()
+        },
+    }
+
+
+def as_json(book: dict) -> str:
+    return json.dumps(book, ensure_ascii=False, indent=2) + "\n"
+
+
+def _labels(values: dict[str, str]) -> str:
+    return "; ".join(f"{v}={label}" for v, label in values.items())
+
+
+def as_rows(book: dict) -> list[list]:
+    """codebook.csv: its header, then one row per column of every file."""
+    rows = [list(CODEBOOK_CSV_COLUMNS)]
+    for name, spec in book["files"].items():
+        for col in spec["columns"]:
+            values = col.get("values", {})
+            rows.append(
+                [
+                    name,
+                    col["name"],
+                    col["type"],
+                    col["description"]["en"],
+                    col["description"]["zh"],
+                    col.get("scale", ""),
+                    {True: "yes", False: "no"}.get(col.get("reverse"), ""),
+                    _labels(values.get("en", {})),
+                    _labels(values.get("zh", {})),
+                ]
+            )
+    return rows
+
+
+def _r_string(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def load_r(book: dict) -> str:
+    """An R script that reads the CSVs with variable labels and value labels.
+
+    Base R only (no package needed): every column gets a ``label`` attribute, every item a
+    ``labels`` attribute (named values, as haven and labelled read them), and each table a
+    data frame named after its file.
+    """
+    lines = [
+        "# Reads this export into R: responses, scores, teams, scales (and comments).",
+        "# Run it from the export's folder: source(\"load.R\"). Base R only.",
+        "# Variable labels are in attr(x, \"label\"), value labels in attr(x, \"labels\").",
+        "read_export <- function(file, text) {",
+        "  read.csv(file, fileEncoding = \"UTF-8-BOM\", na.strings = \"\", check.names = FALSE,",
+        "           stringsAsFactors = FALSE,",
+        "           colClasses = setNames(rep(\"character\", length(text)), text))",
+        "}",
+        "label_language <- if (grepl(\"^zh\", Sys.getenv(\"LANG\"))) \"zh\" else \"en\"",
+    ]
+    for name, spec in book["files"].items():
+        if name == "codebook.csv":
+            continue
+        frame = name.removesuffix(".csv")
+        text = ", ".join(_r_string(c["name"]) for c in spec["columns"] if c["type"] == "string")
+        lines.append(f"{frame} <- read_export({_r_string(name)}, c({text}))")
+        for col in spec["columns"]:
+            c = _r_string(col["name"])
+            en, zh = _r_string(col["description"]["en"]), _r_string(col["description"]["zh"])
+            if "text" in col:
+                en = _r_string(col["text"].get("en", col["description"]["en"]))
+                zh = _r_string(col["text"].get("zh", col["description"]["zh"]))
+            lines.append(
+                f"attr({frame}[[{c}]], \"label\") <- if (label_language == \"zh\") {zh} else {en}"
+            )
+            values = col.get("values")
+            if values:
+                nums = ", ".join(values["en"])
+                en_labels = ", ".join(_r_string(v) for v in values["en"].values())
+                zh_labels = ", ".join(_r_string(v) for v in values.get("zh", values["en"]).values())
+                lines.append(
+                    f"attr({frame}[[{c}]], \"labels\") <- setNames(c({nums}), "
+                    f"if (label_language == \"zh\") c({zh_labels}) else c({en_labels}))"
+                )
+    return "\n".join(lines) + "\n"
+
+
+def _sps_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+SPS_FORMAT = {"string": "A200", "integer": "F8.0", "number": "F18.15"}
+
+
+def load_sps(book: dict) -> str:
+    """SPSS syntax that reads the CSVs (UTF-8) with variable and value labels, in English."""
+    lines = [
+        "* Reads this export into SPSS: one dataset per file.",
+        "* Set the working folder to the export's folder first (CD 'folder').",
+        "SET UNICODE=ON.",
+    ]
+    for name, spec in book["files"].items():
+        if name == "codebook.csv":
+            continue
+        frame = name.removesuffix(".csv")
+        variables = "\n".join(
+            f"  {c['name']} {SPS_FORMAT[c['type']]}" for c in spec["columns"]
+        )
+        lines += [
+            "GET DATA /TYPE=TXT",
+            f"  /FILE={_sps_string(name)}",
+            "  /ENCODING='UTF8'",
+            "  /DELCASE=LINE /DELIMITERS=\",\" /QUALIFIER='\"'",
+            "  /ARRANGEMENT=DELIMITED /FIRSTCASE=2",
+            "  /VARIABLES=",
+            variables + ".",
+            f"DATASET NAME {frame}.",
+            "VARIABLE LABELS",
+        ]
+        labels = []
+        for c in spec["columns"]:
+            text = c.get("text", c["description"]).get("en", c["description"]["en"])
+            labels.append(f"  {c['name']} {_sps_string(text[:250])}")
+        lines.append("\n  /".join(labels) + ".")
+        for c in spec["columns"]:
+            if c.get("values"):
+                pairs = " ".join(f"{v} {_sps_string(t)}" for v, t in c["values"]["en"].items())
+                lines.append(f"VALUE LABELS {c['name']} {pairs}.")
+    lines.append("EXECUTE.")
+    return "\n".join(lines) + "\n"
