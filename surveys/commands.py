@@ -135,9 +135,7 @@ def check_instrument_command(files: tuple[Path, ...]):
 @click.option("--team-names", is_flag=True, help="Label teams by name instead of by code.")
 @click.option("--list", "list_waves", is_flag=True, help="List the waves: id, status, name.")
 @with_appcontext
-def export_command(
-    wave_ids, output, comments, as_zip, include_small_teams, team_names, list_waves
-):
+def export_command(wave_ids, output, comments, as_zip, include_small_teams, team_names, list_waves):
     """Export closed waves for research: CSV files, codebook, instrument, R and SPSS scripts.
 
     Whoever runs this command has the server and its database, so it may do what an admin

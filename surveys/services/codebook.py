@@ -11,6 +11,8 @@ by people of either language, whatever language the exporter's page was in.
 from __future__ import annotations
 
 import json
+import tomllib
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from surveys.services import results
@@ -36,58 +38,28 @@ def _t(en: str, zh: str) -> dict[str, str]:
     return {"en": en, "zh": zh}
 
 
-ROW_HEAD = {
-    "response_id": ("string", _t("Random id of the response; says nothing about the respondent or the time of answering.", "答卷的随机编号；不包含答题人或答题时间的任何信息。")),
-    "wave": ("integer", _t("Id of the survey wave (see waves in codebook.json).", "调查轮次编号（见 codebook.json 中的 waves）。")),
-    "team": ("string", _t("Team: a pseudonymous code, the same in every file and wave of this export (the team's name only if an admin asked for names).", "团队：化名代码，在本次导出的所有文件和轮次中一致（仅当管理员选择导出名称时为团队名称）。")),
-    "department": ("string", _t("Department the team belongs to: a pseudonymous code as for team; empty for a team outside any department.", "团队所属部门：与团队相同的化名代码；不属于任何部门的团队为空。")),
-    "team_size": ("integer", _t("Invitations issued to the team in this wave (for an imported wave, the size the imported file gave); empty if unknown.", "本轮向该团队发出的邀请数（导入的轮次为导入文件给出的人数）；未知时为空。")),
-}
-TEAM_STATS = {
-    "n": ("integer", _t("Respondents of the team with a score on {scale}.", "该团队在{scale}上有得分的答题人数。")),
-    "mean": ("number", _t("Team mean of {scale}.", "{scale}的团队均值。")),
-    "sd": ("number", _t("Standard deviation of {scale} within the team.", "{scale}在团队内部的标准差。")),
-    "ci_low": ("number", _t("Lower bound of the 95% interval of the team mean of {scale} (t interval, finite-population correction by team_size).", "{scale}团队均值 95% 区间下限（t 区间，按 team_size 做有限总体校正）。")),
-    "ci_high": ("number", _t("Upper bound of the 95% interval of the team mean of {scale}.", "{scale}团队均值 95% 区间上限。")),
-    "rwg_j": ("number", _t("Within-team agreement rwg(j) on {scale} (James, Demaree & Wolf 1984; uniform null; values past the null set to 0).", "{scale}的团队内一致性 rwg(j)（James、Demaree 和 Wolf 1984；均匀分布零模型；超出零模型的值记为 0）。")),
-}
-SCALE_STATS = {
-    "wave": ROW_HEAD["wave"],
-    "scale": ("string", _t("Scale key (see instruments in codebook.json).", "量表代码（见 codebook.json 中的 instruments）。")),
-    "n": ("integer", _t("Respondents with a score on the scale, in the teams shown on it (teams of at least k).", "在该量表上显示的团队（至少 k 份答卷）中有得分的答题人数。")),
-    "alpha": ("number", _t("Cronbach's alpha.", "Cronbach's alpha 系数。")),
-    "alpha_ci_low": ("number", _t("Lower bound of the 95% interval of alpha (Feldt).", "alpha 95% 区间下限（Feldt）。")),
-    "alpha_ci_high": ("number", _t("Upper bound of the 95% interval of alpha (Feldt).", "alpha 95% 区间上限（Feldt）。")),
-    "omega_total": ("number", _t("McDonald's omega total (one factor).", "McDonald's omega 总系数（单因子）。")),
-    "icc1": ("number", _t("ICC(1) of the scale score by team (one-way ANOVA, Bliese 2000).", "按团队计算的量表得分 ICC(1)（单因素方差分析，Bliese 2000）。")),
-    "icc2": ("number", _t("ICC(2): reliability of the team means (Bliese 2000).", "ICC(2)：团队均值的信度（Bliese 2000）。")),
-    "mean_rwg_j": ("number", _t("Mean rwg(j) over the teams shown on the scale.", "该量表上显示的团队的 rwg(j) 平均值。")),
-}
-COMMENT_HEAD = {
-    "wave": ROW_HEAD["wave"],
-    "team": ROW_HEAD["team"],
-    "department": ROW_HEAD["department"],
-    "comment": ("string", _t("A free-text comment, undated, not linked to any response; rows in random order.", "自由填写的评论，无日期，不与任何答卷关联；行的顺序随机。")),
-}
-CODEBOOK_HEAD = {
-    "file": ("string", _t("File the column belongs to.", "该列所在的文件。")),
-    "column": ("string", _t("Column name (the header in the file).", "列名（文件中的表头）。")),
-    "type": ("string", _t("string, integer or number.", "string（文本）、integer（整数）或 number（数值）。")),
-    "description_en": ("string", _t("What the column holds, in English.", "该列内容的英文说明。")),
-    "description_zh": ("string", _t("What the column holds, in Chinese.", "该列内容的中文说明。")),
-    "scale": ("string", _t("Scale the item or score belongs to.", "题目或得分所属的量表。")),
-    "reverse": ("string", _t("yes for a reverse-keyed item (scored as min + max - answer).", "反向计分题为 yes（得分 = 最小值 + 最大值 - 作答）。")),
-    "values_en": ("string", _t("Response labels by value, in English.", "各取值的英文选项标签。")),
-    "values_zh": ("string", _t("Response labels by value, in Chinese.", "各取值的中文选项标签。")),
-}
-FILE_TEXT = {
-    "responses.csv": _t("One row per response: the answers as given, before reverse-keying; empty where unanswered.", "每份答卷一行：原始作答（反向计分前）；未作答为空。"),
-    "scores.csv": _t("The rows of responses.csv with each scale's score: the mean of the answered items after reverse-keying, empty when fewer than half of the scale's items were answered.", "与 responses.csv 相同的行，附各量表得分：反向计分后已答题目的均值；作答不足该量表一半题目时为空。"),
-    "teams.csv": _t("Per wave and team, the stored results the product shows; a scale's cells are empty where fewer than k respondents had a score on it.", "每轮每个团队的已存储结果（即产品中显示的数字）；某量表有得分的人数少于 k 时该量表各格为空。"),
-    "scales.csv": _t("Per wave and scale, the stored reliability and agreement statistics, over the teams shown on the scale.", "每轮每个量表的已存储信度与一致性统计，基于该量表上显示的团队。"),
-    "comments.csv": _t("Free-text comments of teams with at least k responses, shuffled.", "至少有 k 份答卷的团队的自由评论，顺序随机。"),
-    "codebook.csv": _t("This codebook, one row per column of every file.", "本编码手册，每个文件的每一列一行。"),
-}
+def _texts() -> dict:
+    with open(Path(__file__).with_name("codebook.toml"), "rb") as f:
+        return tomllib.load(f)
+
+
+TEXTS = _texts()
+
+
+def _spec(section: str) -> dict[str, tuple[str, dict[str, str]]]:
+    """{column: (type, {en, zh})} of one section of codebook.toml."""
+    return {
+        name: (entry["type"], _t(entry["en"], entry["zh"]))
+        for name, entry in TEXTS[section].items()
+    }
+
+
+ROW_HEAD = _spec("row")
+TEAM_STATS = _spec("team_scale")
+SCALE_STATS = {"wave": ROW_HEAD["wave"], **_spec("scale")}
+COMMENT_HEAD = {**{n: ROW_HEAD[n] for n in ("wave", "team", "department")}, **_spec("comment")}
+CODEBOOK_HEAD = _spec("codebook")
+FILE_TEXT = {name: _t(entry["en"], entry["zh"]) for name, entry in TEXTS["file"].items()}
 
 
 def _scale_name(plan: Plan, key: str) -> dict[str, str]:
@@ -108,7 +80,10 @@ def _item_column(plan: Plan, key: str) -> dict:
             item = inst.item(key)
             rs = inst.scale(item.scale).response_scale
             values = {
-                lang: {str(v): label for v, label in zip(range(rs.min, rs.max + 1), labels, strict=True)}
+                lang: {
+                    str(v): label
+                    for v, label in zip(range(rs.min, rs.max + 1), labels, strict=True)
+                }
                 for lang, labels in rs.labels.items()
             }
             return _column(
@@ -153,15 +128,15 @@ def _columns(plan: Plan) -> dict[str, list[dict]]:
     for s in plan.scale_keys:
         name = _scale_name(plan, s)
         for stat, (kind, text) in TEAM_STATS.items():
-            filled = {
-                lang: text[lang].format(scale=f"{name.get(lang, s)} ({s})") for lang in text
-            }
+            filled = {lang: text[lang].format(scale=f"{name.get(lang, s)} ({s})") for lang in text}
             per_scale.append(_column(f"{s}_{stat}", kind, filled, scale=s))
     columns = {
         "responses.csv": head + [_item_column(plan, k) for k in plan.item_keys],
         "scores.csv": head + scores,
         "teams.csv": team_head + per_scale,
-        "scales.csv": [_column(n, *SCALE_STATS[n]) for n in ("wave", "scale", "n", *results.SCALE_FIELDS)],
+        "scales.csv": [
+            _column(n, *SCALE_STATS[n]) for n in ("wave", "scale", "n", *results.SCALE_FIELDS)
+        ],
     }
     if plan.options.comments:
         columns["comments.csv"] = [_column(n, *COMMENT_HEAD[n]) for n in COMMENT_HEAD]
@@ -181,7 +156,8 @@ def _left_out(plan: Plan, wave) -> list[dict]:
                 "why": _t(
                     f"{teams} team(s) with fewer than k = {wave.k} responses ({responses} "
                     "response(s) in all) are left out of every file (anonymity).",
-                    f"{teams} 个答卷少于 k = {wave.k} 份的团队（共 {responses} 份答卷）未包含在任何文件中（匿名保护）。",
+                    f"{teams} 个答卷少于 k = {wave.k} 份的团队（共 {responses} 份答卷）"
+                    "未包含在任何文件中（匿名保护）。",
                 ),
             }
         )
@@ -195,7 +171,8 @@ def _left_out(plan: Plan, wave) -> list[dict]:
                     "the product never computes their numbers. Comments stay limited to "
                     "teams of at least k.",
                     "管理员选择在 responses.csv 和 scores.csv 中包含答卷少于 k 份的团队；这些团队"
-                    "在 teams.csv 中只有 n，因为产品从不计算它们的数字。评论仍只限于至少有 k 份答卷的团队。",
+                    "在 teams.csv 中只有 n，因为产品从不计算它们的数字。"
+                    "评论仍只限于至少有 k 份答卷的团队。",
                 ),
             }
         )
@@ -212,11 +189,13 @@ def describe(plan: Plan) -> dict:
             "line_end": "CRLF",
             "missing_value": MISSING,
             "missing_value_meaning": _t(
-                "An empty cell is a missing value: an unanswered item, an undefined statistic, an unknown size.",
+                "An empty cell is a missing value: an unanswered item, an undefined statistic, "
+                "an unknown size.",
                 "空单元格表示缺失值：未作答的题目、无法计算的统计量或未知的人数。",
             ),
             "formula_cells": _t(
-                "A text cell that starts with = + - @ gets a leading apostrophe, so that spreadsheets do not run it.",
+                "A text cell that starts with = + - @ gets a leading apostrophe, so that "
+                "spreadsheets do not run it.",
                 "以 = + - @ 开头的文本单元格前加了单引号，以免电子表格将其作为公式执行。",
             ),
         },
@@ -305,14 +284,14 @@ def load_r(book: dict) -> str:
     """
     lines = [
         "# Reads this export into R: responses, scores, teams, scales (and comments).",
-        "# Run it from the export's folder: source(\"load.R\"). Base R only.",
-        "# Variable labels are in attr(x, \"label\"), value labels in attr(x, \"labels\").",
+        '# Run it from the export\'s folder: source("load.R"). Base R only.',
+        '# Variable labels are in attr(x, "label"), value labels in attr(x, "labels").',
         "read_export <- function(file, text) {",
-        "  read.csv(file, fileEncoding = \"UTF-8-BOM\", na.strings = \"\", check.names = FALSE,",
+        '  read.csv(file, fileEncoding = "UTF-8-BOM", na.strings = "", check.names = FALSE,',
         "           stringsAsFactors = FALSE,",
-        "           colClasses = setNames(rep(\"character\", length(text)), text))",
+        '           colClasses = setNames(rep("character", length(text)), text))',
         "}",
-        "label_language <- if (grepl(\"^zh\", Sys.getenv(\"LANG\"))) \"zh\" else \"en\"",
+        'label_language <- if (grepl("^zh", Sys.getenv("LANG"))) "zh" else "en"',
     ]
     for name, spec in book["files"].items():
         if name == "codebook.csv":
@@ -327,7 +306,7 @@ def load_r(book: dict) -> str:
                 en = _r_string(col["text"].get("en", col["description"]["en"]))
                 zh = _r_string(col["text"].get("zh", col["description"]["zh"]))
             lines.append(
-                f"attr({frame}[[{c}]], \"label\") <- if (label_language == \"zh\") {zh} else {en}"
+                f'attr({frame}[[{c}]], "label") <- if (label_language == "zh") {zh} else {en}'
             )
             values = col.get("values")
             if values:
@@ -335,8 +314,8 @@ def load_r(book: dict) -> str:
                 en_labels = ", ".join(_r_string(v) for v in values["en"].values())
                 zh_labels = ", ".join(_r_string(v) for v in values.get("zh", values["en"]).values())
                 lines.append(
-                    f"attr({frame}[[{c}]], \"labels\") <- setNames(c({nums}), "
-                    f"if (label_language == \"zh\") c({zh_labels}) else c({en_labels}))"
+                    f'attr({frame}[[{c}]], "labels") <- setNames(c({nums}), '
+                    f'if (label_language == "zh") c({zh_labels}) else c({en_labels}))'
                 )
     return "\n".join(lines) + "\n"
 
@@ -359,14 +338,12 @@ def load_sps(book: dict) -> str:
         if name == "codebook.csv":
             continue
         frame = name.removesuffix(".csv")
-        variables = "\n".join(
-            f"  {c['name']} {SPS_FORMAT[c['type']]}" for c in spec["columns"]
-        )
+        variables = "\n".join(f"  {c['name']} {SPS_FORMAT[c['type']]}" for c in spec["columns"])
         lines += [
             "GET DATA /TYPE=TXT",
             f"  /FILE={_sps_string(name)}",
             "  /ENCODING='UTF8'",
-            "  /DELCASE=LINE /DELIMITERS=\",\" /QUALIFIER='\"'",
+            '  /DELCASE=LINE /DELIMITERS="," /QUALIFIER=\'"\'',
             "  /ARRANGEMENT=DELIMITED /FIRSTCASE=2",
             "  /VARIABLES=",
             variables + ".",

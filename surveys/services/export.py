@@ -19,7 +19,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import hmac
-import io
 import os
 import secrets
 import shutil
@@ -37,7 +36,7 @@ from sqlalchemy import func
 import trust
 from surveys import instruments
 from surveys.db import db
-from surveys.models import Comment, Response, ScaleResult, Team, TeamScaleResult, Wave
+from surveys.models import Comment, Response, Team, TeamScaleResult, Wave
 from surveys.services import codebook, results
 from trust.table import neutralise_csv_cell
 
@@ -233,8 +232,7 @@ def _response_rows(wave: Wave, team_ids: list[int]) -> Iterator[list[tuple[str, 
         .execution_options(yield_per=CHUNK)
     )
     result = db.session.execute(query)
-    for part in result.partitions():
-        yield part
+    yield from result.partitions()
 
 
 def _write_responses(plan: Plan, folder: Path) -> None:
@@ -288,10 +286,7 @@ def _write_results(plan: Plan, folder: Path) -> None:
     """teams.csv and scales.csv from the stored results, the numbers the product shows."""
     handle, write = open_csv(folder, "teams.csv")
     with handle:
-        write(
-            [*TEAM_COLUMNS]
-            + [f"{s}_{f}" for s in plan.scale_keys for f in TEAM_SCALE_FIELDS]
-        )
+        write([*TEAM_COLUMNS] + [f"{s}_{f}" for s in plan.scale_keys for f in TEAM_SCALE_FIELDS])
         for wave in plan.waves:
             rows = db.session.scalars(
                 db.select(TeamScaleResult).where(
@@ -337,9 +332,7 @@ def _write_comments(plan: Plan, folder: Path) -> None:
     """comments.csv: teams of at least k only (always, small-team option or not), shuffled."""
     rows = []
     for wave in plan.waves:
-        shown = [
-            t for t in plan.kept[wave.id] if plan.responses.get((wave.id, t), 0) >= wave.k
-        ]
+        shown = [t for t in plan.kept[wave.id] if plan.responses.get((wave.id, t), 0) >= wave.k]
         found = db.session.execute(
             db.select(Comment.team_id, Comment.text).where(
                 Comment.wave_id == wave.id, Comment.team_id.in_(shown)

@@ -35,13 +35,17 @@ def build_org(app) -> Org:
         ids = {}
         for name, (members, _n) in TEAMS.items():
             team = Team(name=name, parent=sales if name in ("East", "West", "North") else None)
-            team.members = [Member(name=f"{name} {i}", email=f"{name}{i}@x.org") for i in range(members)]
+            team.members = [
+                Member(name=f"{name} {i}", email=f"{name}{i}@x.org") for i in range(members)
+            ]
             db.session.add(team)
         db.session.commit()
         ids = {t.name: t.id for t in db.session.scalars(db.select(Team))}
         admin = make_user("admin")
         researcher = make_user("researcher")
-        facilitator = make_user("facilitator", email="f@x.org", teams=[db.session.get(Team, ids["East"])])
+        facilitator = make_user(
+            "facilitator", email="f@x.org", teams=[db.session.get(Team, ids["East"])]
+        )
         return Org(admin.id, researcher.id, facilitator.id, ids, ids[DEPARTMENT])
 
 
@@ -77,7 +81,9 @@ def closed_wave(app, org: Org, seed: int, instrument: str = "full", name: str = 
                     k: int(v) for k, v, s in zip(inst.item_keys, row, skip, strict=True) if not s
                 }
                 db.session.add(Response(wave_id=wave.id, team_id=team.id, answers=answers))
-            db.session.add(Comment(wave_id=wave.id, team_id=team.id, text=f"=note from {team.name}"))
+            db.session.add(
+                Comment(wave_id=wave.id, team_id=team.id, text=f"=note from {team.name}")
+            )
         db.session.commit()
         assert waves.close(wave)
         return wave.id
