@@ -82,7 +82,7 @@ def closed_wave(app, org: Org, seed: int, instrument: str = "full", name: str = 
                 }
                 db.session.add(Response(wave_id=wave.id, team_id=team.id, answers=answers))
             db.session.add(
-                Comment(wave_id=wave.id, team_id=team.id, text=f"=note from {team.name}")
+                Comment(wave_id=wave.id, team_id=team.id, text=f"=note {n}")
             )
         db.session.commit()
         assert waves.close(wave)
@@ -101,3 +101,21 @@ def login(app, client):
             login_as(client, db.session.get(User, user_id))
 
     return sign_in
+
+
+def open_wave(app, org: Org) -> int:
+    """A wave still open, of the team East."""
+    now = utcnow().replace(microsecond=0)
+    with app.app_context():
+        wave = Wave(
+            name="Open",
+            instrument_key="full",
+            instrument_version="1.0.0",
+            opens_at=now - dt.timedelta(days=1),
+            closes_at=now + dt.timedelta(days=7),
+            k=5,
+            teams=[db.session.get(Team, org.teams["East"])],
+        )
+        db.session.add(wave)
+        db.session.commit()
+        return wave.id
