@@ -81,9 +81,7 @@ def closed_wave(app, org: Org, seed: int, instrument: str = "full", name: str = 
                     k: int(v) for k, v, s in zip(inst.item_keys, row, skip, strict=True) if not s
                 }
                 db.session.add(Response(wave_id=wave.id, team_id=team.id, answers=answers))
-            db.session.add(
-                Comment(wave_id=wave.id, team_id=team.id, text=f"=note {n}")
-            )
+            db.session.add(Comment(wave_id=wave.id, team_id=team.id, text=f"=note {n}"))
         db.session.commit()
         assert waves.close(wave)
         return wave.id

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -56,7 +57,7 @@ def test_codebook_describes_every_column_of_every_file(app, org, tmp_path):
     )
     (described_wave,) = book["waves"]
     assert described_wave["k"] == 5
-    assert files["instrument.toml"] == open(FULL.source, "rb").read()
+    assert files["instrument.toml"] == Path(FULL.source).read_bytes()
 
 
 def test_teams_below_k_are_left_out_of_every_file_and_the_codebook_says_why(app, org, tmp_path):
@@ -128,7 +129,7 @@ def test_team_size_is_the_invitations_issued_and_teams_keep_one_code_across_wave
     for r in read_csv(files["teams.csv"]):
         by_n.setdefault(r["wave"], {})[r["n"]] = r["team"]
         assert sizes[(r["wave"], r["team"])] == r["team_size"]
-    for name, (invited, answered) in TEAMS.items():
+    for invited, answered in TEAMS.values():
         if answered >= 5:
             code = by_n[str(first)][str(answered)]
             assert sizes[(str(first), code)] == str(invited)
@@ -145,7 +146,6 @@ def test_scores_are_reverse_keyed_means_with_the_half_rule(app, org, tmp_path):
     files = export_cli(app, tmp_path / "out", str(wave))
     answers = read_csv(files["responses.csv"])
     scores = {r["response_id"]: r for r in read_csv(files["scores.csv"])}
-    checked_missing = 0
     for row in answers:
         for scale in FULL.scales:
             # By hand, independently of trust.scoring: min + max - x for reverse items,
@@ -159,7 +159,6 @@ def test_scores_are_reverse_keyed_means_with_the_half_rule(app, org, tmp_path):
             got = scores[row["response_id"]][scale.key]
             if 2 * len(given) < len(scale.items):
                 assert got == ""
-                checked_missing += 1
             else:
                 assert float(got) == pytest.approx(sum(given) / len(given), abs=1e-12)
 
