@@ -56,12 +56,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     closer.init_app(app)
     app.jinja_env.globals["WaveStatus"] = WaveStatus
 
-    from surveys import admin, auth, facilitate, respond
+    from surveys import admin, auth, export, facilitate, respond
 
     app.register_blueprint(respond.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(facilitate.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(export.bp)
 
     commands.init_app(app)
     return app
