@@ -173,9 +173,58 @@ def export_command(wave_ids, output, comments, as_zip, include_small_teams, team
     click.echo(f"Wrote {len(names)} files to {output}: {', '.join(names)}")
 
 
+@click.command("import")
+@click.argument("data", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option(
+    "--instrument",
+    "instrument_path",
+    required=True,
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="The instrument file the answers follow (one the app has loaded).",
+)
+@click.option("--team-column", required=True, help="Column naming each row's team.")
+@click.option("--name", required=True, help="Name of the new wave.")
+@click.option(
+    "--closed-on",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Date the answers were collected by (YYYY-MM-DD; default today).",
+)
+@click.option("--team-size-column", default=None, help="Column holding each team's size, if any.")
+@with_appcontext
+def import_command(data, instrument_path, team_column, name, closed_on, team_size_column):
+    """Import answers collected elsewhere as a closed wave: all rows or none."""
+    import trust
+    from surveys.services import imports
+
+    _require_schema()
+    try:
+        given = trust.load_instrument(instrument_path)
+    except trust.InstrumentError as error:
+        raise click.ClickException(str(error)) from None
+    try:
+        wave = imports.import_wave(
+            data.read_bytes(),
+            imports.loaded_instrument(given),
+            team_column=team_column,
+            name=name,
+            team_size_column=team_size_column,
+            closed_on=closed_on.date() if closed_on else None,
+        )
+    except imports.ImportRejectedError as rejected:
+        for error in rejected.errors:
+            where = f"row {error.row}" if error.row else str(data)
+            if error.column:
+                where += f", column {error.column!r}"
+            click.echo(f"{where}: {error.problem}", err=True)
+        raise click.ClickException(f"nothing imported: {len(rejected.errors)} problem(s)") from None
+    click.echo(f"Imported wave {wave.id} ({wave.name}), closed with its results stored.")
+
+
 def init_app(app):
     app.cli.add_command(demo_command)
     app.cli.add_command(close_due_waves_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(check_instrument_command)
     app.cli.add_command(export_command)
+    app.cli.add_command(import_command)

@@ -15,7 +15,17 @@ def nav_links(page: str) -> list[str]:
 @pytest.mark.parametrize(
     "role, expected",
     [
-        ("admin", ["/manage/", "/admin/teams", "/admin/roster", "/admin/users", "/auth/"]),
+        (
+            "admin",
+            [
+                "/manage/",
+                "/admin/teams",
+                "/admin/roster",
+                "/admin/users",
+                "/admin/waves/import",
+                "/auth/",
+            ],
+        ),
         ("facilitator", ["/manage/", "/admin/teams", "/admin/roster", "/auth/"]),
         ("researcher", ["/auth/"]),
     ],
