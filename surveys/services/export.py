@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import hmac
+import io
 import os
 import secrets
 import shutil
@@ -235,8 +236,30 @@ def _response_rows(wave: Wave, team_ids: list[int]) -> Iterator[list[tuple[str, 
     yield from result.partitions()
 
 
+def _csv_line(cells: list) -> str:
+    """One CSV line (without its line end) of cells that may need quoting."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(cells)
+    return out.getvalue()
+
+
+def _answer_text(value: float) -> str:
+    if value != value:  # NaN: unanswered
+        return ""
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
+def _score_text(value: float) -> str:
+    return "" if value != value else repr(value)
+
+
 def _write_responses(plan: Plan, folder: Path) -> None:
-    """responses.csv and scores.csv in one pass over the responses."""
+    """responses.csv and scores.csv in one pass over the responses, a chunk at a time.
+
+    Lines are joined here rather than by csv.writer: 100,000 responses of 40 items are four
+    million cells, and numbers and hex ids never need quoting; the team and department
+    labels, which may, are quoted once per team by csv.writer.
+    """
     answers_file, write_answers = open_csv(folder, "responses.csv")
     scores_file, write_scores = open_csv(folder, "scores.csv")
     id_key = _key("export-response")
@@ -250,36 +273,55 @@ def _write_responses(plan: Plan, folder: Path) -> None:
             keys = inst.item_keys
             low, high = inst.bounds()
             rev, index = inst.reverse_mask(), inst.item_scale_index()
+            # Columns of this wave's instrument in the export's columns (others empty).
             item_at = [plan.item_keys.index(k) for k in keys]
             scale_at = [plan.scale_keys.index(s.key) for s in inst.scales]
-            empty_items = [""] * len(plan.item_keys)
-            empty_scales = [""] * len(plan.scale_keys)
-            for part in _response_rows(wave, plan.kept[wave.id]):
-                x = np.full((len(part), len(keys)), np.nan)
-                for i, (_id, _team, given) in enumerate(part):
-                    for j, key in enumerate(keys):
-                        value = given.get(key)
-                        if value is not None:
-                            x[i, j] = value
-                scores = trust.scale_scores(trust.reverse_key(x, rev, low, high), index)
-                for i, (response_id, team_id, given) in enumerate(part):
-                    # A keyed hash of the stored random id: as random, and not the database key.
-                    rid = hmac.new(id_key, response_id.encode(), hashlib.sha256).hexdigest()[:20]
-                    head = [
-                        rid,
+            same_items = item_at == list(range(len(plan.item_keys)))
+            same_scales = scale_at == list(range(len(plan.scale_keys)))
+            labels = {
+                t: _csv_line(
+                    [
                         wave.id,
-                        cell(plan.team_label[team_id]),
-                        cell(plan.department_label[team_id]),
-                        cell(plan.team_size[(wave.id, team_id)]),
+                        cell(plan.team_label[t]),
+                        cell(plan.department_label[t]),
+                        cell(plan.team_size[(wave.id, t)]),
                     ]
-                    row = list(empty_items)
-                    for j, at in enumerate(item_at):
-                        row[at] = cell(given.get(keys[j]))
-                    write_answers(head + row)
-                    scored = list(empty_scales)
-                    for s, at in enumerate(scale_at):
-                        scored[at] = cell(float(scores[i, s]))
-                    write_scores(head + scored)
+                )
+                for t in plan.kept[wave.id]
+            }
+            for part in _response_rows(wave, plan.kept[wave.id]):
+                # A missing key and a stored null both become NaN.
+                x = np.array([[g.get(k) for k in keys] for _i, _t, g in part], dtype=float)
+                x = x.reshape(len(part), len(keys))
+                scores = trust.scale_scores(trust.reverse_key(x, rev, low, high), index)
+                heads = [
+                    # A keyed hash of the stored random id: as random, not the database key.
+                    hmac.new(id_key, rid.encode(), hashlib.sha256).hexdigest()[:20]
+                    + ","
+                    + labels[team_id]
+                    + ","
+                    for rid, team_id, _given in part
+                ]
+                answer_rows = (list(map(_answer_text, row)) for row in x.tolist())
+                score_rows = (list(map(_score_text, row)) for row in scores.tolist())
+                if not same_items:
+                    answer_rows = (_spread(r, item_at, len(plan.item_keys)) for r in answer_rows)
+                if not same_scales:
+                    score_rows = (_spread(r, scale_at, len(plan.scale_keys)) for r in score_rows)
+                answers_file.write(_lines(heads, answer_rows))
+                scores_file.write(_lines(heads, score_rows))
+
+
+def _lines(heads: list[str], rows) -> str:
+    return "".join(h + ",".join(r) + "\r\n" for h, r in zip(heads, rows, strict=True))
+
+
+def _spread(row: list[str], at: list[int], width: int) -> list[str]:
+    """One instrument's cells placed at their columns of the export (others empty)."""
+    out = [""] * width
+    for value, column in zip(row, at, strict=True):
+        out[column] = value
+    return out
 
 
 def _write_results(plan: Plan, folder: Path) -> None:
