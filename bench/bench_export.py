@@ -87,7 +87,9 @@ def seed(url: str, instance: str, n: int) -> int:
         for start in range(0, n, 10_000):
             rows = []
             for i in range(start, min(n, start + 10_000)):
-                answers = {k: int(v) for k, v, m in zip(keys, values[i], missing[i]) if not m}
+                answers = {
+                    k: int(v) for k, v, m in zip(keys, values[i], missing[i], strict=True) if not m
+                }
                 rows.append(
                     {
                         "id": random_id(),
@@ -133,7 +135,8 @@ def main() -> None:
         instance = f"{tmp}/instance"
         start = time.perf_counter()
         wave_id = seed(url, instance, args.responses)
-        print(f"seeded and closed {args.responses} responses in {time.perf_counter() - start:.1f} s")
+        took = time.perf_counter() - start
+        print(f"seeded and closed {args.responses} responses in {took:.1f} s")
         done = subprocess.run(
             [sys.executable, __file__, "--child", url, instance, str(wave_id), f"{tmp}/out"],
             check=True,
