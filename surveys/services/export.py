@@ -17,20 +17,18 @@ chunks, so memory stays flat whatever the number of responses; then moved or zip
 from __future__ import annotations
 
 import csv
-import hashlib
 import hmac
-import io
 import os
 import secrets
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-import numpy as np
+import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy import func
 
@@ -38,7 +36,7 @@ import trust
 from surveys import instruments
 from surveys.db import db
 from surveys.models import Comment, Response, Team, TeamScaleResult, Wave
-from surveys.services import codebook, results
+from surveys.services import codebook, export_rows, results
 from trust.table import neutralise_csv_cell
 
 # Every file an export may hold, in the order they are written; comments.csv only on request.
@@ -54,12 +52,10 @@ FILES = (
     "load.R",
     "load.sps",
 )
-ROW_COLUMNS = ("response_id", "wave", "team", "department", "team_size")
 TEAM_COLUMNS = ("wave", "team", "department", "n", "team_size")
 TEAM_SCALE_FIELDS = ("n", "mean", "sd", "ci_low", "ci_high", "rwg_j")
 SCALE_COLUMNS = ("wave", "scale", "n", *results.SCALE_FIELDS)
 COMMENT_COLUMNS = ("wave", "team", "department", "comment")
-CHUNK = 5000  # responses read and scored at a time
 # Zip entries carry this date, not the time of the export: the same export, the same bytes.
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
@@ -224,119 +220,26 @@ def open_csv(folder: Path, name: str) -> tuple[IO[str], Callable]:
     return handle, csv.writer(handle, lineterminator="\r\n").writerow
 
 
-def _response_rows(wave: Wave, team_ids: list[int]) -> Iterator[list[tuple[str, int, dict]]]:
-    """The wave's responses of ``team_ids`` in chunks, in random-id order (never arrival)."""
-    query = (
-        db.select(Response.id, Response.team_id, Response.answers)
-        .where(Response.wave_id == wave.id, Response.team_id.in_(team_ids))
-        .order_by(Response.id)
-        .execution_options(yield_per=CHUNK)
-    )
-    result = db.session.execute(query)
-    yield from result.partitions()
-
-
-def _csv_line(cells: list) -> str:
-    """One CSV line (without its line end) of cells that may need quoting."""
-    out = io.StringIO()
-    csv.writer(out, lineterminator="").writerow(cells)
-    return out.getvalue()
-
-
-def _answer_text(value: float) -> str:
-    if value != value:  # NaN: unanswered
-        return ""
-    return str(int(value)) if value.is_integer() else repr(value)
-
-
-def _score_text(value: float) -> str:
-    return "" if value != value else repr(value)
-
-
-def _write_responses(plan: Plan, folder: Path) -> None:
-    """responses.csv and scores.csv in one pass over the responses, a chunk at a time.
-
-    Lines are joined here rather than by csv.writer: 100,000 responses of 40 items are four
-    million cells, and numbers and hex ids never need quoting; the team and department
-    labels, which may, are quoted once per team by csv.writer.
-    """
-    answers_file, write_answers = open_csv(folder, "responses.csv")
-    scores_file, write_scores = open_csv(folder, "scores.csv")
-    id_key = _key("export-response")
-    with answers_file, scores_file:
-        write_answers([*ROW_COLUMNS, *plan.item_keys])
-        write_scores([*ROW_COLUMNS, *plan.scale_keys])
-        for wave in plan.waves:
-            if not plan.kept[wave.id]:
-                continue
-            inst = plan.instruments[wave.id]
-            keys = inst.item_keys
-            low, high = inst.bounds()
-            rev, index = inst.reverse_mask(), inst.item_scale_index()
-            # Columns of this wave's instrument in the export's columns (others empty).
-            item_at = [plan.item_keys.index(k) for k in keys]
-            scale_at = [plan.scale_keys.index(s.key) for s in inst.scales]
-            same_items = item_at == list(range(len(plan.item_keys)))
-            same_scales = scale_at == list(range(len(plan.scale_keys)))
-            labels = {
-                t: _csv_line(
-                    [
-                        wave.id,
-                        cell(plan.team_label[t]),
-                        cell(plan.department_label[t]),
-                        cell(plan.team_size[(wave.id, t)]),
-                    ]
-                )
-                for t in plan.kept[wave.id]
-            }
-            for part in _response_rows(wave, plan.kept[wave.id]):
-                # A missing key and a stored null both become NaN.
-                x = np.array([[g.get(k) for k in keys] for _i, _t, g in part], dtype=float)
-                x = x.reshape(len(part), len(keys))
-                scores = trust.scale_scores(trust.reverse_key(x, rev, low, high), index)
-                heads = [
-                    # A keyed hash of the stored random id: as random, not the database key.
-                    hmac.new(id_key, rid.encode(), hashlib.sha256).hexdigest()[:20]
-                    + ","
-                    + labels[team_id]
-                    + ","
-                    for rid, team_id, _given in part
-                ]
-                answer_rows = (list(map(_answer_text, row)) for row in x.tolist())
-                score_rows = (list(map(_score_text, row)) for row in scores.tolist())
-                if not same_items:
-                    answer_rows = (_spread(r, item_at, len(plan.item_keys)) for r in answer_rows)
-                if not same_scales:
-                    score_rows = (_spread(r, scale_at, len(plan.scale_keys)) for r in score_rows)
-                answers_file.write(_lines(heads, answer_rows))
-                scores_file.write(_lines(heads, score_rows))
-
-
-def _lines(heads: list[str], rows) -> str:
-    return "".join(h + ",".join(r) + "\r\n" for h, r in zip(heads, rows, strict=True))
-
-
-def _spread(row: list[str], at: list[int], width: int) -> list[str]:
-    """One instrument's cells placed at their columns of the export (others empty)."""
-    out = [""] * width
-    for value, column in zip(row, at, strict=True):
-        out[column] = value
-    return out
-
-
 def _write_results(plan: Plan, folder: Path) -> None:
     """teams.csv and scales.csv from the stored results, the numbers the product shows."""
     handle, write = open_csv(folder, "teams.csv")
     with handle:
         write([*TEAM_COLUMNS] + [f"{s}_{f}" for s in plan.scale_keys for f in TEAM_SCALE_FIELDS])
         for wave in plan.waves:
-            rows = db.session.scalars(
-                db.select(TeamScaleResult).where(
+            # Plain rows, not model objects: a wave of thousands of teams has tens of
+            # thousands of them.
+            rows = db.session.execute(
+                db.select(
+                    TeamScaleResult.team_id,
+                    TeamScaleResult.scale,
+                    TeamScaleResult.team_size,
+                    *[getattr(TeamScaleResult, f) for f in TEAM_SCALE_FIELDS],
+                ).where(
                     TeamScaleResult.wave_id == wave.id,
                     TeamScaleResult.team_id.in_(plan.kept[wave.id]),
                 )
             )
-            by_team: dict[int, dict[str, TeamScaleResult]] = {}
+            by_team: dict[int, dict[str, sa.Row]] = {}
             for row in rows:
                 by_team.setdefault(row.team_id, {})[row.scale] = row
             for team_id in sorted(by_team, key=lambda t: plan.team_label[t]):
@@ -394,7 +297,7 @@ def _write_comments(plan: Plan, folder: Path) -> None:
 
 def build(plan: Plan, folder: Path) -> list[str]:
     """Write every file of the export into ``folder``; the names written, in :data:`FILES` order."""
-    _write_responses(plan, folder)
+    export_rows.write(plan, folder, _key("export-response")[:32], cell)
     _write_results(plan, folder)
     if plan.options.comments:
         _write_comments(plan, folder)

@@ -250,3 +250,20 @@ def test_analyze_on_the_export_reproduces_teams_csv_and_scales_csv(make_app, bac
     exported_means = [float(r[f"{s.key}_mean"]) for r in teams for s in FULL.scales]
     assert sorted(exported_means) == sorted(stored)
     assert not np.isnan(exported_means).any()
+
+
+def test_a_stored_null_or_fraction_is_written_as_stored(app, org, tmp_path):
+    # The respond rules store whole numbers only; answers that reached the database another
+    # way are still exported as they are, not rounded and not dropped.
+    from surveys.models import Response
+
+    wave = closed_wave(app, org, seed=11)
+    with app.app_context():
+        row = db.session.scalars(db.select(Response).where(Response.wave_id == wave)).first()
+        row.answers = {**row.answers, "fam1": None, "fam2": 2.5, "fam3": 4}
+        db.session.commit()
+    files = export_cli(app, tmp_path / "out", str(wave))
+    rows = read_csv(files["responses.csv"])
+    odd = [r for r in rows if r["fam2"] == "2.5"]
+    assert len(odd) == 1 and odd[0]["fam1"] == "" and odd[0]["fam3"] == "4"
+    assert all(r["fam2"] in {"", "1", "2", "3", "4", "5"} for r in rows if r is not odd[0])
