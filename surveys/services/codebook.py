@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from surveys.services.export import Plan
 
 MISSING = ""  # the missing-value code: an empty cell
+# Why teams were left out of an export (Plan.left_out).
+BELOW_K = "below_k"  # fewer responses than the wave's k
+WITHHELD = "withheld"  # numbers withheld by the product to protect a group below k
 CODEBOOK_CSV_COLUMNS = (
     "file",
     "column",
@@ -145,33 +148,43 @@ def _columns(plan: Plan) -> dict[str, list[dict]]:
 
 
 def _left_out(plan: Plan, wave) -> list[dict]:
-    teams, responses = plan.left_out[wave.id]
-    out = []
-    if teams:
-        out.append(
-            {
-                "what": "teams",
-                "teams": teams,
-                "responses": responses,
-                "why": _t(
-                    f"{teams} team(s) with fewer than k = {wave.k} responses ({responses} "
-                    "response(s) in all) are left out of every file (anonymity).",
-                    f"{teams} 个答卷少于 k = {wave.k} 份的团队（共 {responses} 份答卷）"
-                    "未包含在任何文件中（匿名保护）。",
-                ),
-            }
-        )
+    why = {
+        BELOW_K: lambda teams, responses: _t(
+            f"{teams} team(s) with fewer than k = {wave.k} responses ({responses} "
+            "response(s) in all) are left out of every file (anonymity).",
+            f"{teams} 个答卷少于 k = {wave.k} 份的团队（共 {responses} 份答卷）"
+            "未包含在任何文件中（匿名保护）。",
+        ),
+        WITHHELD: lambda teams, responses: _t(
+            f"{teams} team(s) of at least k ({responses} response(s) in all) are left out of "
+            "every file because the product withholds their numbers: with them, a "
+            "department's or the organisation's figures would reveal a team below k by "
+            "subtraction (complementary suppression).",
+            f"{teams} 个至少有 k 份答卷的团队（共 {responses} 份答卷）未包含在任何文件中，"
+            "因为产品隐藏了它们的数字：否则可通过部门或组织的数字相减推算出少于 k 份答卷的团队"
+            "（互补隐藏）。",
+        ),
+    }
+    out = [
+        {
+            "what": reason,
+            "teams": teams,
+            "responses": responses,
+            "why": why[reason](teams, responses),
+        }
+        for reason, (teams, responses) in plan.left_out[wave.id].items()
+    ]
     if plan.options.small_teams:
         out.append(
             {
                 "what": "nothing",
                 "why": _t(
-                    "An admin chose to include teams with fewer than k responses in "
-                    "responses.csv and scores.csv; their rows in teams.csv carry n only, since "
-                    "the product never computes their numbers. Comments stay limited to "
-                    "teams of at least k.",
-                    "管理员选择在 responses.csv 和 scores.csv 中包含答卷少于 k 份的团队；这些团队"
-                    "在 teams.csv 中只有 n，因为产品从不计算它们的数字。"
+                    "An admin chose to include teams with fewer than k responses, and teams "
+                    "the product withholds, in responses.csv and scores.csv; their rows in "
+                    "teams.csv carry n only, since the product never shows their numbers. "
+                    "Comments stay limited to teams of at least k.",
+                    "管理员选择在 responses.csv 和 scores.csv 中包含答卷少于 k 份的团队以及产品"
+                    "隐藏数字的团队；这些团队在 teams.csv 中只有 n，因为产品从不显示它们的数字。"
                     "评论仍只限于至少有 k 份答卷的团队。",
                 ),
             }

@@ -37,6 +37,7 @@ from surveys import instruments
 from surveys.db import db
 from surveys.models import Comment, Response, Team, TeamScaleResult, Wave
 from surveys.services import codebook, export_rows, results
+from surveys.services.codebook import BELOW_K, WITHHELD
 from trust.table import neutralise_csv_cell
 
 # Every file an export may hold, in the order they are written; comments.csv only on request.
@@ -81,7 +82,8 @@ class Plan:
     options: ExportOptions
     instruments: dict[int, trust.Instrument]  # by wave id
     kept: dict[int, list[int]]  # wave id -> team ids exported
-    left_out: dict[int, tuple[int, int]]  # wave id -> (teams, responses) below k left out
+    # wave id -> {reason: (teams, responses) left out}; reasons BELOW_K, WITHHELD
+    left_out: dict[int, dict[str, tuple[int, int]]]
     responses: dict[tuple[int, int], int]  # (wave id, team id) -> responses
     team_size: dict[tuple[int, int], int | None]  # (wave id, team id) -> invitations issued
     team_label: dict[int, str]  # team id -> code (or name)
@@ -155,14 +157,32 @@ def plan(waves: list[Wave], options: ExportOptions) -> Plan:
             .group_by(Response.wave_id, Response.team_id)
         ).all()
     )
+    withheld = set(
+        db.session.execute(
+            db.select(TeamScaleResult.wave_id, TeamScaleResult.team_id).where(
+                TeamScaleResult.wave_id.in_([w.id for w in waves]),
+                TeamScaleResult.estimate.is_(None),
+                TeamScaleResult.suppressed.is_not(None),
+            )
+        ).all()
+    )
     kept, left_out, sizes, found = {}, {}, {}, {}
     for wave in waves:
         found[wave.id] = instruments.get(wave.instrument_key, wave.instrument_version)
         team_ids = sorted(t.id for t in wave.teams)
-        small = [t for t in team_ids if counts.get((wave.id, t), 0) < wave.k]
-        kept[wave.id] = team_ids if options.small_teams else [t for t in team_ids if t not in small]
-        left = [] if options.small_teams else small
-        left_out[wave.id] = (len(left), sum(counts.get((wave.id, t), 0) for t in left))
+        small = {t for t in team_ids if counts.get((wave.id, t), 0) < wave.k}
+        # A team of at least k that the product withholds on some scale, so that a group
+        # below k cannot be found by subtraction from a department's or the organisation's
+        # numbers (complementary suppression): its answers would undo that here.
+        hidden = {t for t in team_ids if (wave.id, t) in withheld} - small
+        left = {} if options.small_teams else {BELOW_K: small, WITHHELD: hidden}
+        out = set().union(*left.values())
+        kept[wave.id] = [t for t in team_ids if t not in out]
+        left_out[wave.id] = {
+            reason: (len(ids), sum(counts.get((wave.id, t), 0) for t in ids))
+            for reason, ids in left.items()
+            if ids
+        }
         issued = results.team_sizes(wave.id, team_ids)
         for team_id in team_ids:
             size = issued.get(team_id)
@@ -237,6 +257,9 @@ def _write_results(plan: Plan, folder: Path) -> None:
                 ).where(
                     TeamScaleResult.wave_id == wave.id,
                     TeamScaleResult.team_id.in_(plan.kept[wave.id]),
+                    # Measured scales only: a pulse wave's estimated trust is a model's
+                    # output, not data, and its rows are left out (the codebook says so).
+                    TeamScaleResult.estimate.is_(None),
                 )
             )
             by_team: dict[int, dict[str, sa.Row]] = {}

@@ -117,3 +117,25 @@ def open_wave(app, org: Org) -> int:
         db.session.add(wave)
         db.session.commit()
         return wave.id
+
+
+def withheld(app, wave_id: int) -> set[str]:
+    """Teams of at least k whose numbers the close withheld (complementary suppression)."""
+    from surveys.models import TeamScaleResult
+
+    with app.app_context():
+        rows = db.session.execute(
+            db.select(Team.name)
+            .join(TeamScaleResult, TeamScaleResult.team_id == Team.id)
+            .where(
+                TeamScaleResult.wave_id == wave_id,
+                TeamScaleResult.suppressed.is_not(None),
+                TeamScaleResult.estimate.is_(None),
+            )
+        ).scalars()
+        return {name for name in rows if TEAMS[name][1] >= 5}
+
+
+def exported(app, wave_id: int) -> set[str]:
+    """Teams an export without the small-team option holds: at least k and not withheld."""
+    return {n for n, (_size, answered) in TEAMS.items() if answered >= 5} - withheld(app, wave_id)
