@@ -280,3 +280,17 @@ def test_a_stored_null_or_fraction_is_written_as_stored(app, org, tmp_path):
     odd = [r for r in rows if r["fam2"] == "2.5"]
     assert len(odd) == 1 and odd[0]["fam1"] == "" and odd[0]["fam3"] == "4"
     assert all(r["fam2"] in {"", "1", "2", "3", "4", "5"} for r in rows if r is not odd[0])
+
+
+def test_zip_holds_the_same_files_as_the_folder_and_no_export_time(app, org, tmp_path):
+    import zipfile
+
+    wave = closed_wave(app, org, seed=12)
+    folder = export_cli(app, tmp_path / "folder", str(wave))
+    result = app.test_cli_runner().invoke(
+        args=["export", str(wave), "--zip", "--output", str(tmp_path / "x.zip")]
+    )
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(tmp_path / "x.zip") as archive:
+        assert {i.filename: archive.read(i) for i in archive.infolist()} == folder
+        assert {i.date_time for i in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
