@@ -343,9 +343,8 @@ SPS_FORMAT = {"string": "A200", "integer": "F8.0", "number": "F18.15"}
 def load_sps(book: dict) -> str:
     """SPSS syntax that reads the CSVs (UTF-8) with variable and value labels, in English."""
     lines = [
-        "* Reads this export into SPSS: one dataset per file.",
+        "* Reads this export into SPSS (or GNU PSPP): one dataset per file, named after it.",
         "* Set the working folder to the export's folder first (CD 'folder').",
-        "SET UNICODE=ON.",
     ]
     for name, spec in book["files"].items():
         if name == "codebook.csv":
@@ -360,7 +359,6 @@ def load_sps(book: dict) -> str:
             "  /ARRANGEMENT=DELIMITED /FIRSTCASE=2",
             "  /VARIABLES=",
             variables + ".",
-            f"DATASET NAME {frame}.",
             "VARIABLE LABELS",
         ]
         labels = []
@@ -372,5 +370,8 @@ def load_sps(book: dict) -> str:
             if c.get("values"):
                 pairs = " ".join(f"{v} {_sps_string(t)}" for v, t in c["values"]["en"].items())
                 lines.append(f"VALUE LABELS {c['name']} {pairs}.")
+        # A copy under the file's name; the next GET DATA replaces only the active one.
+        lines.append(f"DATASET COPY {frame}.")
+    lines.append("DATASET ACTIVATE responses.")
     lines.append("EXECUTE.")
     return "\n".join(lines) + "\n"

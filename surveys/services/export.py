@@ -56,7 +56,7 @@ FILES = (
 TEAM_COLUMNS = ("wave", "team", "department", "n", "team_size")
 TEAM_SCALE_FIELDS = ("n", "mean", "sd", "ci_low", "ci_high", "rwg_j")
 SCALE_COLUMNS = ("wave", "scale", "n", *results.SCALE_FIELDS)
-COMMENT_COLUMNS = ("wave", "team", "department", "comment")
+COMMENT_COLUMNS = ("wave", "team", "department", "text")
 # Zip entries carry this date, not the time of the export: the same export, the same bytes.
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 

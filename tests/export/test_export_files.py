@@ -180,7 +180,7 @@ def test_text_cells_are_utf8_with_a_byte_order_mark_and_formulas_are_neutralised
         if name.endswith(".csv"):
             assert data.startswith(BOM) and b"\r\n" in data, name
     comments = read_csv(files["comments.csv"])
-    assert comments and all(c["comment"].startswith("'=note ") for c in comments)
+    assert comments and all(c["text"].startswith("'=note ") for c in comments)
     # Names only because the command (an admin's act) asked for them.
     teams = read_csv(files["teams.csv"])
     assert {r["team"] for r in teams} == exported(app, wave)

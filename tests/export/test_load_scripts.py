@@ -1,7 +1,8 @@
-"""load.R reads an export into R with its labels, and psych and multilevel agree with it.
+"""load.R and load.sps read an export, with its labels, into R and into SPSS (here GNU PSPP).
 
-Needs R with the psych and multilevel packages (Debian: r-base-core r-cran-psych
-r-cran-multilevel); skipped where Rscript is absent, since the product does not need R.
+The R test needs R with the psych and multilevel packages (Debian: r-base-core r-cran-psych
+r-cran-multilevel), the SPSS one GNU PSPP (Debian: pspp); each is skipped where its program
+is absent, since the product needs neither.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from tests.export.helpers import export_cli, read_csv
 
 FULL = instruments.get("full", "1.0.0")
 RSCRIPT = shutil.which("Rscript")
+PSPP = shutil.which("pspp")
 
 # What R computes from the export alone, one "name value" line each.
 SCRIPT = r"""
@@ -63,3 +65,36 @@ def test_load_r_reads_the_export_and_psych_and_multilevel_agree(app, org, tmp_pa
     means = {parts[1]: float(parts[2]) for parts in lines if parts[0] == "mean"}
     teams = {r["team"]: float(r["familiarity_mean"]) for r in read_csv(files["teams.csv"])}
     assert means == pytest.approx(teams, rel=1e-12)
+
+
+SPSS_CHECK = """INCLUDE FILE='load.sps'.
+DATASET ACTIVATE responses.
+DISPLAY LABELS /VARIABLES=fam4.
+FREQUENCIES VARIABLES=fam4 /FORMAT=NOTABLE.
+DATASET ACTIVATE teams.
+LIST VARIABLES=n.
+DATASET ACTIVATE scores.
+DESCRIPTIVES VARIABLES=familiarity.
+"""
+
+
+@pytest.mark.skipif(PSPP is None, reason="pspp is not installed")
+def test_load_sps_reads_every_file_with_labels_in_pspp(app, org, tmp_path):
+    wave = closed_wave(app, org, seed=14)
+    out = tmp_path / "out"
+    files = export_cli(app, out, str(wave))
+    (out / "check.sps").write_text(SPSS_CHECK, encoding="utf-8")
+    done = subprocess.run(
+        [PSPP, "-O", "format=txt", "check.sps"],
+        cwd=out,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode == 0 and "error" not in output.lower(), output
+    assert "Some people on my team are still strangers to me." in output  # variable label
+    responses = len(read_csv(files["responses.csv"]))
+    assert f"|{responses}|" in output.replace(" ", "")  # N of the scores' descriptives
+    for row in read_csv(files["teams.csv"]):
+        assert f"|{row['n']}|" in output.replace(" ", "")
