@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy import func
 
@@ -262,9 +261,11 @@ def _write_results(plan: Plan, folder: Path) -> None:
                     TeamScaleResult.estimate.is_(None),
                 )
             )
-            by_team: dict[int, dict[str, sa.Row]] = {}
-            for row in rows:
-                by_team.setdefault(row.team_id, {})[row.scale] = row
+            by_team: dict[int, dict[str, tuple]] = {}
+            for team_id, scale, size, *numbers in rows:
+                # Stored numbers are None or finite floats (n an int): their repr, or empty.
+                texts = ["" if v is None else repr(v) for v in numbers]
+                by_team.setdefault(team_id, {})[scale] = (size, texts)
             for team_id in sorted(by_team, key=lambda t: plan.team_label[t]):
                 found = by_team[team_id]
                 line = [
@@ -272,14 +273,11 @@ def _write_results(plan: Plan, folder: Path) -> None:
                     cell(plan.team_label[team_id]),
                     cell(plan.department_label[team_id]),
                     plan.responses.get((wave.id, team_id), 0),
-                    cell(next(iter(found.values())).team_size),
+                    cell(next(iter(found.values()))[0]),
                 ]
+                empty = [""] * len(TEAM_SCALE_FIELDS)
                 for scale in plan.scale_keys:
-                    result = found.get(scale)
-                    line += [
-                        cell(None if result is None else getattr(result, f))
-                        for f in TEAM_SCALE_FIELDS
-                    ]
+                    line += found[scale][1] if scale in found else empty
                 write(line)
     handle, write = open_csv(folder, "scales.csv")
     with handle:

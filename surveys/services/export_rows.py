@@ -109,7 +109,7 @@ def _spread(cells: np.ndarray, at: list[int], width: int) -> np.ndarray:
     return out
 
 
-def _lines(heads: list[bytes], cells: np.ndarray) -> bytes:
+def _lines(head: np.ndarray, cells: np.ndarray) -> bytes:
     """CSV lines ``head + cell,cell,...,cell\\r\\n`` of every row, as UTF-8 bytes.
 
     Heads and cells never hold a NUL byte (hex ids, numbers, labels without control
@@ -117,7 +117,6 @@ def _lines(heads: list[bytes], cells: np.ndarray) -> bytes:
     """
     n, k = cells.shape
     w = cells.dtype.itemsize
-    head = np.array(heads, dtype=bytes)
     hw = head.dtype.itemsize
     out = np.zeros((n, hw + k * (w + 1) + 1), dtype=np.uint8)
     out[:, :hw] = head.view(np.uint8).reshape(n, hw)
@@ -126,7 +125,8 @@ def _lines(heads: list[bytes], cells: np.ndarray) -> bytes:
     body[:, :, w] = ord(",")
     body[:, -1, w] = ord("\r")
     out[:, -1] = ord("\n")
-    return out.tobytes().replace(b"\0", b"")
+    flat = out.ravel()
+    return flat[flat != 0].tobytes()
 
 
 def write(plan: Plan, folder: Path, id_key: bytes, label_cell) -> None:
@@ -150,26 +150,33 @@ def write(plan: Plan, folder: Path, id_key: bytes, label_cell) -> None:
             rev, index = inst.reverse_mask(), inst.item_scale_index()
             item_at = [plan.item_keys.index(k) for k in keys]
             scale_at = [plan.scale_keys.index(s.key) for s in inst.scales]
-            labels = {
-                t: csv_line(
-                    [
-                        wave.id,
-                        label_cell(plan.team_label[t]).replace("\0", ""),
-                        label_cell(plan.department_label[t]).replace("\0", ""),
-                        label_cell(plan.team_size[(wave.id, t)]),
-                    ]
-                ).encode()
-                for t in plan.kept[wave.id]
-            }
+            # The cells after the response id, one line part per team, found by team id.
+            team_ids = np.array(sorted(plan.kept[wave.id]))
+            labels = np.array(
+                [
+                    (
+                        ","
+                        + csv_line(
+                            [
+                                wave.id,
+                                label_cell(plan.team_label[t]).replace("\0", ""),
+                                label_cell(plan.department_label[t]).replace("\0", ""),
+                                label_cell(plan.team_size[(wave.id, t)]),
+                            ]
+                        )
+                        + ","
+                    ).encode()
+                    for t in team_ids.tolist()
+                ],
+                dtype=bytes,
+            )
             for ids, teams, x in _chunks(wave, plan.kept[wave.id], keys):
                 score = trust.scale_scores(trust.reverse_key(x, rev, low, high), index)
-                heads = [
-                    blake2b(rid.encode(), key=id_key, digest_size=10).hexdigest().encode()
-                    + b","
-                    + labels[team_id]
-                    + b","
-                    for rid, team_id in zip(ids, teams, strict=True)
-                ]
+                hashed = np.array(
+                    [blake2b(r.encode(), key=id_key, digest_size=10).hexdigest() for r in ids],
+                    dtype="S20",
+                )
+                heads = np.strings.add(hashed, labels[np.searchsorted(team_ids, teams)])
                 given = _spread(_answer_cells(x, low, high), item_at, len(plan.item_keys))
                 scored = _spread(_cells(score, repr), scale_at, len(plan.scale_keys))
                 answers.write(_lines(heads, given))
