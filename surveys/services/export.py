@@ -7,8 +7,10 @@ What goes out (anonymity invariant 5): answers by a random response id, the wave
 pseudonymous team and department code and the team's size; scale scores; the stored team
 and scale results of the wave, exactly the numbers the product shows; comments only when
 asked for and only of teams of at least k. No name, email, invitation or time. A team with
-fewer responses than the wave's k is left out of every file, unless an admin explicitly
-asks for small teams; the codebook records what was left out, or that nothing was.
+fewer responses than the wave's k is left out of every file, and so is a team whose
+numbers the close withheld to protect such a team (complementary suppression), unless an
+admin explicitly asks for small teams; the codebook records what was left out and why, or
+that nothing was. Trust that the close estimated for a pulse wave is not exported.
 
 Files are built in a temporary folder first, one wave's responses at a time, read in
 chunks, so memory stays flat whatever the number of responses; then moved or zipped.
