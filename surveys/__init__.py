@@ -63,13 +63,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.filters["local_time"] = organisation.local_time_text
     app.jinja_env.globals["time_zone_name"] = organisation.time_zone_name
 
-    from surveys import act, admin, auth, facilitate, respond
+    from surveys import act, admin, auth, export, facilitate, respond
 
     app.register_blueprint(respond.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(facilitate.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(act.bp)
+    app.register_blueprint(export.bp)
 
     commands.init_app(app)
     return app

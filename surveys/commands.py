@@ -142,9 +142,114 @@ def check_playbook_command(files: tuple[Path, ...]):
         sys.exit(2)
 
 
+@click.command("export")
+@click.argument("wave_ids", nargs=-1, type=int)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path),
+    help="Folder to write the files into; with --zip, the zip file to write.",
+)
+@click.option("--comments", is_flag=True, help="Add comments.csv (teams of at least k only).")
+@click.option("--zip", "as_zip", is_flag=True, help="Write one zip file instead of a folder.")
+@click.option(
+    "--include-small-teams",
+    is_flag=True,
+    help="Also export teams with fewer than k responses (the codebook says so).",
+)
+@click.option("--team-names", is_flag=True, help="Label teams by name instead of by code.")
+@click.option("--list", "list_waves", is_flag=True, help="List the waves: id, status, name.")
+@with_appcontext
+def export_command(wave_ids, output, comments, as_zip, include_small_teams, team_names, list_waves):
+    """Export closed waves for research: CSV files, codebook, instrument, R and SPSS scripts.
+
+    Whoever runs this command has the server and its database, so it may do what an admin
+    may; the page gives researchers the same files.
+    """
+    from surveys.services import export
+
+    _require_schema()
+    if list_waves:
+        for wave in export.all_waves():
+            click.echo(f"{wave.id}\t{wave.status().value}\t{wave.name}")
+        return
+    if output is None:
+        raise click.UsageError("--output is required (or --list)")
+    options = export.ExportOptions(
+        comments=comments, small_teams=include_small_teams, team_names=team_names
+    )
+    try:
+        waves = export.check(list(wave_ids), options, role="admin")
+        if as_zip:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            tmp = output.with_name(f".{output.name}.tmp")
+            try:
+                with open(tmp, "wb") as out:
+                    names = export.to_zip(waves, options, out)
+                tmp.replace(output)
+            finally:
+                tmp.unlink(missing_ok=True)
+        else:
+            names = export.to_folder(waves, options, output)
+    except export.ExportError as error:
+        raise click.ClickException(str(error)) from None
+    except OSError as error:
+        raise click.ClickException(f"cannot write {output} ({error.strerror})") from None
+    click.echo(f"Wrote {len(names)} files to {output}: {', '.join(names)}")
+
+
+@click.command("import")
+@click.argument("data", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option(
+    "--instrument",
+    "instrument_path",
+    required=True,
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="The instrument file the answers follow (one the app has loaded).",
+)
+@click.option("--team-column", required=True, help="Column naming each row's team.")
+@click.option("--name", required=True, help="Name of the new wave.")
+@click.option(
+    "--closed-on",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Date the answers were collected by (YYYY-MM-DD; default today).",
+)
+@click.option("--team-size-column", default=None, help="Column holding each team's size, if any.")
+@with_appcontext
+def import_command(data, instrument_path, team_column, name, closed_on, team_size_column):
+    """Import answers collected elsewhere as a closed wave: all rows or none."""
+    import trust
+    from surveys.services import imports
+
+    _require_schema()
+    try:
+        given = trust.load_instrument(instrument_path)
+    except trust.InstrumentError as error:
+        raise click.ClickException(str(error)) from None
+    try:
+        wave = imports.import_wave(
+            data.read_bytes(),
+            imports.loaded_instrument(given),
+            team_column=team_column,
+            name=name,
+            team_size_column=team_size_column,
+            closed_on=closed_on.date() if closed_on else None,
+        )
+    except imports.ImportRejectedError as rejected:
+        for error in rejected.errors:
+            where = f"row {error.row}" if error.row else str(data)
+            if error.column:
+                where += f", column {error.column!r}"
+            click.echo(f"{where}: {error.problem}", err=True)
+        raise click.ClickException(f"nothing imported: {len(rejected.errors)} problem(s)") from None
+    click.echo(f"Imported wave {wave.id} ({wave.name}), closed with its results stored.")
+
+
 def init_app(app):
     app.cli.add_command(demo_command)
     app.cli.add_command(close_due_waves_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(check_instrument_command)
     app.cli.add_command(check_playbook_command)
+    app.cli.add_command(export_command)
+    app.cli.add_command(import_command)

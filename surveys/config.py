@@ -77,6 +77,8 @@ def defaults(instance_path: str) -> dict:
         # Survey answers are small; anything bigger is not a survey.
         "MAX_CONTENT_LENGTH": int(os.environ.get("TRUSTSURVEY_MAX_BODY", 64 * 1024)),
         "MAX_ROSTER_BYTES": 2 * 1024 * 1024,
+        # An imported wave of responses collected elsewhere: about 100,000 rows of 40 items.
+        "MAX_IMPORT_BYTES": 32 * 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("TRUSTSURVEY_SECURE_COOKIES", "") == "1",

@@ -8,7 +8,7 @@ import datetime as dt
 from urllib.parse import urlencode
 
 from babel.dates import get_datetime_format
-from flask import request, session, url_for
+from flask import has_request_context, request, session, url_for
 from flask_babel import Babel, format_date, format_time, get_locale, refresh
 
 from surveys.config import UI_LANGUAGES
@@ -17,6 +17,8 @@ babel = Babel()
 
 
 def select_locale() -> str:
+    if not has_request_context():  # a command (trustsurvey import) speaks English
+        return "en"
     chosen = request.args.get("lang")
     if chosen in UI_LANGUAGES:
         session["lang"] = chosen

@@ -71,6 +71,9 @@ wave_team = Table(
     db.metadata,
     Column("wave_id", Integer, ForeignKey("wave.id", ondelete="CASCADE"), primary_key=True),
     Column("team_id", Integer, ForeignKey("team.id"), primary_key=True),
+    # The team's population for a wave whose people the product did not invite (an import
+    # of answers collected elsewhere); NULL for a live wave, whose invitations say it.
+    Column("team_size", Integer, nullable=True),
 )
 
 

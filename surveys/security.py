@@ -56,7 +56,10 @@ class RespondentLogFilter(logging.Filter):
 
 # Endpoints that take a file upload, with the config key of their largest file. Form parsing
 # starts before the view (the CSRF check reads the form), so the limit is set before that.
-UPLOAD_LIMITS = {"admin.roster_import": "MAX_ROSTER_BYTES"}
+UPLOAD_LIMITS = {
+    "admin.roster_import": "MAX_ROSTER_BYTES",
+    "admin.wave_import": "MAX_IMPORT_BYTES",
+}
 
 
 def upload_body_limit():

@@ -33,6 +33,7 @@ def test_wheel_carries_static_files_instruments_translations_templates_and_migra
         "surveys/static/style.css",
         "surveys/instruments/full.toml",
         "surveys/instruments/pulse.toml",
+        "surveys/services/codebook.toml",
         "surveys/translations/zh_Hans/LC_MESSAGES/messages.mo",
         "surveys/templates/base.html",
         "surveys/templates/respond/index.html",

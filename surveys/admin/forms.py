@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
+    DateField,
     EmailField,
     PasswordField,
     SelectField,
@@ -79,6 +80,18 @@ class UserEditForm(FlaskForm):
     active = BooleanField(_l("Active (may sign in)"))
     password, password_again = _password_pair(required=False)
     submit = SubmitField(_l("Save"))
+
+
+class WaveImportForm(FlaskForm):
+    file = FileField(_l("Responses CSV file"), validators=[FileRequired()])
+    instrument = SelectField(_l("Instrument"))
+    team_column = StringField(
+        _l("Column naming each row's team"), default="team", validators=[DataRequired()]
+    )
+    team_size_column = StringField(_l("Column holding each team's size (optional)"))
+    name = StringField(_l("Name of the new wave"), validators=[DataRequired(), Length(max=200)])
+    closed_on = DateField(_l("Collected by (date)"), validators=[Optional()])
+    submit = SubmitField(_l("Import as a closed wave"))
 
 
 class RosterForm(FlaskForm):

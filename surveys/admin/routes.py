@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
+from surveys import instruments
 from surveys.access import role_required, team_or_404, visible_team_ids
 from surveys.admin.forms import (
     FacilitatorsForm,
@@ -17,11 +18,12 @@ from surveys.admin.forms import (
     TeamForm,
     UserCreateForm,
     UserEditForm,
+    WaveImportForm,
 )
 from surveys.db import db
 from surveys.forms import ConfirmForm
 from surveys.models import Team, User, subtree_ids
-from surveys.services import accounts, organisation, rosters, shared_results, teams
+from surveys.services import accounts, imports, organisation, rosters, shared_results, teams
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -313,3 +315,49 @@ def roster_import():
                 )
             return redirect(url_for("admin.roster_import"))
     return render_template("admin/roster.html", form=form, errors=errors, max_kb=max_bytes // 1024)
+
+
+@bp.route("/waves/import", methods=["GET", "POST"])
+@role_required("admin")
+def wave_import():
+    """Import answers collected elsewhere as a closed wave: all rows or none."""
+    max_bytes = current_app.config["MAX_IMPORT_BYTES"]
+    form = WaveImportForm()
+    form.instrument.choices = [
+        (f"{i.key}\t{i.version}", f"{i.name.get('en', i.key)} ({i.key} {i.version})")
+        for i in sorted(
+            instruments.current().instruments.values(), key=lambda i: (i.key, i.version)
+        )
+    ]
+    errors = []
+    if form.validate_on_submit():
+        key, version = form.instrument.data.split("\t")
+        data = form.file.data.read(max_bytes + 1)
+        try:
+            if len(data) > max_bytes:
+                raise imports.ImportRejectedError(
+                    [
+                        imports.RowError(
+                            0, "", _("the file is larger than %(mb)s MB", mb=max_bytes >> 20)
+                        )
+                    ]
+                )
+            wave = imports.import_wave(
+                data,
+                instruments.get(key, version),
+                team_column=form.team_column.data.strip(),
+                team_size_column=(form.team_size_column.data or "").strip() or None,
+                name=form.name.data,
+                closed_on=form.closed_on.data,
+            )
+        except imports.ImportRejectedError as rejected:
+            errors = rejected.errors
+        else:
+            flash(
+                _("Wave “%(name)s” imported and closed; its results are stored.", name=wave.name),
+                "success",
+            )
+            return redirect(url_for("admin.wave_import"))
+    return render_template(
+        "admin/wave_import.html", form=form, errors=errors, max_mb=max_bytes >> 20
+    )

@@ -16,7 +16,7 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 HOMES = {
     "admin": ("admin.teams", "auth.account"),
     "facilitator": ("facilitate.dashboard", "admin.teams", "auth.account"),
-    "researcher": ("auth.account",),
+    "researcher": ("export.index", "auth.account"),
 }
 
 

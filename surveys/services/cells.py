@@ -77,8 +77,11 @@ def measured(
     scale-level statistics over every respondent.
     """
     scale_keys = [scale.key for scale in instrument.scales]
-    analysis = trust.analyze(answers, teams, instrument, team_size=sizes) if len(teams) else None
-    by_team = analysis["teams"] if analysis is not None else {}
+    # The JSON form: the cells below read plain dicts of numbers.
+    analysis = (
+        trust.analyze(answers, teams, instrument, team_size=sizes).to_json() if len(teams) else {}
+    )
+    by_team = analysis.get("teams", {})
     rows, codes, labels = rollups.expand_to_groups(teams, tree)
     by_group = _group_statistics(
         answers, rows, codes, labels, instrument, rollups.group_sizes(tree, population)
@@ -102,7 +105,7 @@ def measured(
             if reason:
                 for name in NUMBERS:
                     setattr(cell, name, None)
-    return table, analysis["scales"] if analysis is not None else {}
+    return table, analysis.get("scales", {})
 
 
 def _group_statistics(

@@ -29,6 +29,7 @@ from surveys.models import (
     Team,
     TeamScaleResult,
     Wave,
+    wave_team,
 )
 from surveys.services import calibration, cells, changes, invitations, rollups
 from surveys.services import heatmap as heatmap_rows
@@ -116,14 +117,14 @@ def store(wave: Wave) -> None:
     active roster at close can be (a member who answered and left the roster since), which
     would give intervals too narrow, even of zero width. A team with no invitations
     (answers that reached the database by other means) gets no correction (``team_size``
-    NULL, wider and safer intervals); a department's population is the sum of its teams'
-    when every one of them is known.
+    NULL, wider and safer intervals), unless an import gave its size (:func:`team_sizes`); a
+    department's population is the sum of its teams' when every one of them is known.
     """
     instrument = instruments.get(wave.instrument_key, wave.instrument_version)
     team_ids = [t.id for t in wave.teams]
     answers, teams = answer_matrix(wave, instrument.item_keys)
     answered = dict(zip(*np.unique(teams, return_counts=True), strict=True))
-    issued = invitations.issued_per_team(wave.id, team_ids)
+    issued = team_sizes(wave.id, team_ids)
     sizes = {t: size for t, size in issued.items() if size >= answered.get(t, 0)}
     # A team that was sent nothing and answered nothing adds no one to a department.
     population = {**{t: 0 for t in team_ids if not answered.get(t) and t not in issued}, **sizes}
@@ -166,6 +167,25 @@ def _item_total_r(found: dict) -> dict[str, float | None] | None:
     return {key: values.get("item_total_r") for key, values in items.items()}
 
 
+def team_sizes(wave_id: int, team_ids: list[int]) -> dict[int, int]:
+    """Each team's population in the wave, by team id (teams of unknown size are absent).
+
+    The invitations the wave issued (:func:`surveys.services.invitations.issued_per_team`);
+    for a team with none, the size an import declared (``wave_team.team_size``), since
+    answers collected elsewhere come without invitations.
+    """
+    if not team_ids:
+        return {}
+    declared = db.session.execute(
+        db.select(wave_team.c.team_id, wave_team.c.team_size).where(
+            wave_team.c.wave_id == wave_id,
+            wave_team.c.team_id.in_(team_ids),
+            wave_team.c.team_size.is_not(None),
+        )
+    ).all()
+    return {**dict(declared), **invitations.issued_per_team(wave_id, team_ids)}
+
+
 def _shown_scale_statistics(
     answers: np.ndarray,
     teams: np.ndarray,
@@ -188,7 +208,11 @@ def _shown_scale_statistics(
         if rows.all() and len(rows):
             found = everyone
         else:
-            found = trust.analyze(answers[rows], teams[rows], instrument)["scales"] if shown else {}
+            found = (
+                trust.analyze(answers[rows], teams[rows], instrument).to_json()["scales"]
+                if shown
+                else {}
+            )
         for scale_key in scale_keys:
             out[scale_key] = found.get(scale_key, {})
     return out

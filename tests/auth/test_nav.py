@@ -26,6 +26,7 @@ def nav_links(page: str) -> list[str]:
                 "/admin/users",
                 "/admin/settings",
                 "/admin/sharing",
+                "/admin/waves/import",
                 "/auth/",
             ],
         ),

@@ -369,6 +369,19 @@ def test_rows_are_records_and_a_row_after_a_multi_line_cell_also_gives_its_line(
     assert fixed.exit_code == 0, fixed.stderr
 
 
+def test_a_byte_order_mark_is_read_as_utf8_and_changes_no_number(files):
+    # Excel's "CSV UTF-8" and the product's exports start with one; an error still names row 2.
+    tmp_path, write = files
+    plain = run(tmp_path, write(GOOD), "--format", "csv")
+    marked = run(tmp_path, write("\ufeff" + GOOD, "marked.csv"), "--format", "csv")
+    assert marked.exit_code == 0, marked.stderr
+    assert marked.stdout == plain.stdout
+    bad = run(tmp_path, write("\ufeff" + GOOD.replace("A,3,1", "A,9,1"), "bad.csv"))
+    assert bad.exit_code == 2 and "row 2, column 'Q1 cohesion'" in bad.stderr
+    only = run(tmp_path, write("\ufeff", "only.csv"))
+    assert only.exit_code == 2 and "the file is empty" in only.stderr
+
+
 def test_a_byte_order_mark_and_excel_line_ends_are_read_as_without_them(files):
     # Excel's "CSV UTF-8" starts with a byte-order mark and ends lines with CR LF; the
     # product's own invitation CSV starts with the mark too.
