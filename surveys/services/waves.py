@@ -342,9 +342,10 @@ def close(wave: Wave, now: dt.datetime | None = None) -> bool:
 
     The conditional UPDATE makes closing safe against a second process doing the same at
     the same moment: only the one whose UPDATE changes the row computes and stores results,
-    in the same transaction. Commits, then rewrites the anonymous tables' storage order
-    (:func:`surveys.services.anonymity.rewrite_storage_order`); if that fails the wave stays closed
-    and the error is logged.
+    in the same transaction, which also reduces the wave's invitations to per-team counts
+    (:func:`surveys.services.invitations.forget_participation`). Commits, then rewrites the
+    anonymous tables' storage order (:func:`surveys.services.anonymity.rewrite_storage_order`);
+    if that fails the wave stays closed and the error is logged.
     """
     now = now or utcnow()
     wave_id = wave.id
@@ -361,6 +362,8 @@ def close(wave: Wave, now: dt.datetime | None = None) -> bool:
     db.session.refresh(wave)
     try:
         results.store(wave)
+        invitations.forget_participation(wave_id)
+        anonymity.renew_out_of_line_values(wave_id)
         anonymity.blur_transaction_ids(wave_id)
         db.session.commit()
     except Exception:
