@@ -17,10 +17,10 @@ from flask_login import current_user
 from surveys import instruments
 from surveys.access import role_required, visible_team_ids, wave_or_404
 from surveys.db import db
-from surveys.facilitate.forms import OpenWaveForm, WaveForm, split_instrument
+from surveys.facilitate.forms import ExportLinksForm, OpenWaveForm, WaveForm, split_instrument
 from surveys.forms import ConfirmForm
 from surveys.models import Team, Wave, WaveStatus, utcnow
-from surveys.services import invitations, results, waves
+from surveys.services import audit, invitations, results, waves
 
 bp = Blueprint("facilitate", __name__, url_prefix="/manage")
 
@@ -58,7 +58,8 @@ def dashboard():
     visible = visible_team_ids(current_user)
     listed = waves.visible_waves(visible)
     counts = waves.response_totals(listed, visible)
-    return render_template("facilitate/dashboard.html", waves=listed, counts=counts)
+    late = audit.issued_after_open([w.id for w in listed], visible)
+    return render_template("facilitate/dashboard.html", waves=listed, counts=counts, late=late)
 
 
 @bp.route("/waves/new", methods=["GET", "POST"])
@@ -108,6 +109,9 @@ def wave(wave_id: int):
         ),
         "can_manage": waves.can_manage(wave, visible),
         "confirm": ConfirmForm(),
+        "export": ExportLinksForm() if current_user.role == "admin" else None,
+        "audit_events": audit.events(wave, visible),
+        "issued_after_open": audit.issued_after_open([wave.id], visible).get(wave.id, {}),
     }
     if wave.closed_at is None:
         context["counts"] = waves.response_counts(wave, visible)
@@ -200,17 +204,56 @@ def generate_invitations(wave_id: int):
     if wave.status() is WaveStatus.CLOSED:
         flash(_("This wave is closed; no more invitations can be issued."), "error")
         return redirect(url_for("facilitate.wave", wave_id=wave.id))
-    issued = waves.generate_invitations(wave, visible)
+    if wave.status() is WaveStatus.OPEN:
+        # Issued after opening: an admin confirms them on a page of their own.
+        if current_user.role == "admin":
+            return redirect(url_for("facilitate.confirm_late_invitations", wave_id=wave.id))
+        flash(
+            _(
+                "This wave is open: only an admin can issue invitations now, and the wave "
+                "will show that they did."
+            ),
+            "error",
+        )
+        return redirect(url_for("facilitate.wave", wave_id=wave.id))
+    issued = waves.generate_invitations(wave, visible, current_user)
     flash(_("Invitations issued: %(n)d.", n=issued), "success")
     return redirect(url_for("facilitate.wave", wave_id=wave.id))
 
 
-@bp.get("/waves/<int:wave_id>/invitations.csv")
-@role_required(*MANAGERS)
-def invitations_csv(wave_id: int):
-    """Invitation links as CSV for a mail-merge (UTF-8 with a byte-order mark, for Excel)."""
+@bp.route("/waves/<int:wave_id>/invitations/after-opening", methods=["GET", "POST"])
+@role_required("admin")
+def confirm_late_invitations(wave_id: int):
+    """An admin confirms invitations for members added after the wave opened (audited)."""
     wave, visible = _managed_wave_or_404(wave_id)
-    response = Response(waves.invitations_csv(wave, visible), mimetype="text/csv")
+    if wave.status() is not WaveStatus.OPEN:
+        return redirect(url_for("facilitate.wave", wave_id=wave.id))
+    form = ConfirmForm()
+    waiting = waves.members_without_invitation(wave, visible)
+    if form.validate_on_submit():
+        issued = waves.generate_invitations(wave, visible, current_user)
+        flash(
+            _("Invitations issued after opening: %(n)d, recorded in the audit log.", n=issued),
+            "success",
+        )
+        return redirect(url_for("facilitate.wave", wave_id=wave.id))
+    return render_template(
+        "facilitate/late_invitations.html", wave=wave, form=form, waiting=waiting
+    )
+
+
+@bp.post("/waves/<int:wave_id>/invitations.csv")
+@role_required("admin")
+def invitations_csv(wave_id: int):
+    """An admin downloads links as CSV for a mail-merge (recorded in the audit log)."""
+    wave, _visible = _managed_wave_or_404(wave_id)
+    form = ExportLinksForm()
+    if not form.validate_on_submit():
+        abort(400)
+    rows = waves.export_links(
+        wave, current_user, audit.Action.LINKS_CSV, not form.with_email_too.data
+    )
+    response = Response(waves.invitations_csv(rows), mimetype="text/csv")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="wave-{wave.id}-invitations.csv"'
     )
@@ -218,18 +261,28 @@ def invitations_csv(wave_id: int):
     return response
 
 
-@bp.get("/waves/<int:wave_id>/invitations/print")
-@role_required(*MANAGERS)
+@bp.post("/waves/<int:wave_id>/invitations/print")
+@role_required("admin")
 def invitations_print(wave_id: int):
-    """A printable page: one bilingual card per member with the link and its QR code."""
-    wave, visible = _managed_wave_or_404(wave_id)
-    return render_template(
-        "facilitate/invitations_print.html",
-        wave=wave,
-        rows=waves.invitation_rows(wave, visible),
-        lines=invitations.card_lines(wave),
-        qr_svg=invitations.qr_svg,
+    """An admin prints one bilingual card per member with the link and its QR code (audited)."""
+    wave, _visible = _managed_wave_or_404(wave_id)
+    form = ExportLinksForm()
+    if not form.validate_on_submit():
+        abort(400)
+    rows = waves.export_links(
+        wave, current_user, audit.Action.LINK_CARDS, not form.with_email_too.data
     )
+    response = Response(
+        render_template(
+            "facilitate/invitations_print.html",
+            wave=wave,
+            rows=rows,
+            lines=invitations.card_lines(wave),
+            qr_svg=invitations.qr_svg,
+        )
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/waves/<int:wave_id>/close", methods=["GET", "POST"])

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections import Counter
 
 import segno
 from flask import current_app, url_for
@@ -25,7 +26,17 @@ from sqlalchemy import func
 
 from surveys.db import db
 from surveys.i18n import format_date_time
-from surveys.models import Delivery, Invitation, Mailing, Member, Wave, random_id, wave_team
+from surveys.models import (
+    Delivery,
+    Invitation,
+    Mailing,
+    Member,
+    User,
+    Wave,
+    random_id,
+    wave_team,
+)
+from surveys.services import audit
 
 
 def token_for(nonce: str, secret: str | None = None) -> str:
@@ -112,9 +123,15 @@ def find(token: str) -> Invitation | None:
     )
 
 
-def issue(wave: Wave, members: list[Member]) -> list[tuple[Invitation, str]]:
+def issue(
+    wave: Wave, members: list[Member], audited_by: User | None = None
+) -> list[tuple[Invitation, str]]:
     """Create one invitation per member who has none in this wave, commit, and return them
-    with their tokens."""
+    with their tokens.
+
+    ``audited_by``: the admin who confirmed invitations after the wave opened; the audit log
+    records how many each team got, in the same transaction.
+    """
     have = set(
         db.session.scalars(
             db.select(Invitation.member_id).where(Invitation.wave_id == wave.id)
@@ -135,6 +152,9 @@ def issue(wave: Wave, members: list[Member]) -> list[tuple[Invitation, str]]:
         )
         db.session.add(invitation)
         issued.append((invitation, token))
+    if audited_by is not None:
+        per_team = Counter(invitation.team_id for invitation, _token in issued)
+        audit.add_events(wave, audited_by, audit.Action.ISSUED_AFTER_OPEN, per_team)
     db.session.commit()
     return issued
 

@@ -16,7 +16,7 @@ def nav_links(page: str) -> list[str]:
     "role, expected",
     [
         ("admin", ["/manage/", "/admin/teams", "/admin/roster", "/admin/users", "/auth/"]),
-        ("facilitator", ["/manage/", "/admin/teams", "/admin/roster", "/auth/"]),
+        ("facilitator", ["/manage/", "/admin/teams", "/auth/"]),
         ("researcher", ["/auth/"]),
     ],
 )

@@ -10,6 +10,7 @@ import pytest
 
 from surveys.db import db
 from surveys.models import Member, ScaleResult, Team, TeamScaleResult
+from tests.helpers import issue_invitations
 
 SCALE_FIELDS = (
     "n_respondents",
@@ -38,7 +39,7 @@ def delta(app):
 def _close_with_hidden_answers(client, world, delta, make_wave, add_responses, seed):
     """Alpha (6) and Delta (5) shown, Beta (4 answers, k = 5) hidden with answers of ``seed``."""
     wave_id = make_wave([world.alpha, world.beta, delta], k=5)
-    client.post(f"/manage/waves/{wave_id}/invitations")
+    issue_invitations(client.application, wave_id)
     add_responses(wave_id, world.alpha, 6, seed=101)
     add_responses(wave_id, delta, 5, seed=102)
     # No skipped items: Beta's counts per scale stay the same, only its answers change.
