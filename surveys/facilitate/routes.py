@@ -10,7 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -20,7 +30,7 @@ from surveys.db import db
 from surveys.facilitate.forms import ExportLinksForm, OpenWaveForm, WaveForm, split_instrument
 from surveys.forms import ConfirmForm
 from surveys.models import Team, Wave, WaveStatus, utcnow
-from surveys.services import audit, invitations, results, waves
+from surveys.services import audit, delivery, invitations, results, waves
 
 bp = Blueprint("facilitate", __name__, url_prefix="/manage")
 
@@ -112,6 +122,19 @@ def wave(wave_id: int):
         "export": ExportLinksForm() if current_user.role == "admin" else None,
         "audit_events": audit.events(wave, visible),
         "issued_after_open": audit.issued_after_open([wave.id], visible).get(wave.id, {}),
+        "mail_ready": delivery.configured(),
+        # A mailing counts members of every team it went to: a facilitator of only some of
+        # the wave's teams sees their own mailings.
+        "mailings": [
+            m
+            for m in delivery.mailings(wave)
+            if waves.can_manage(wave, visible) or m.user_id == current_user.id
+        ],
+        "mail_pending": delivery.unfinished(wave) is not None,
+        "without_email": delivery.without_email(wave, waves.wave_team_ids(wave, visible)),
+        "mail_problems": (
+            delivery.invitation_problems(wave) if current_user.role == "admin" else []
+        ),
     }
     if wave.closed_at is None:
         context["counts"] = waves.response_counts(wave, visible)
@@ -283,6 +306,60 @@ def invitations_print(wave_id: int):
     )
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.post("/waves/<int:wave_id>/mail/<kind>")
+@role_required(*MANAGERS)
+def send_mail(wave_id: int, kind: str):
+    """Email the invitations, or a reminder, to the members of the user's teams; or continue
+    an interrupted batch. Only counts are shown."""
+    wave, visible = _managed_wave_or_404(wave_id)
+    try:
+        kind = delivery.Kind(kind)
+    except ValueError:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    back = redirect(url_for("facilitate.wave", wave_id=wave.id))
+    if wave.status() is WaveStatus.CLOSED:
+        flash(_("This wave is closed; no more email is sent."), "error")
+        return back
+    if not delivery.configured():
+        flash(_("Email is not set up for this installation; ask an admin."), "error")
+        return back
+    mailing = delivery.start(wave, waves.wave_team_ids(wave, visible), current_user, kind)
+    if mailing is None:
+        flash(_("Nobody to send to: every member with an email address has it."), "info")
+        return back
+    try:
+        delivery.run(mailing)
+    except delivery.MailServerError:
+        current_app.logger.exception("mailing %s of wave %s stopped", mailing.id, wave.id)
+        flash(
+            _(
+                "The mail server could not be reached, or refused the sender. What was not "
+                "sent stays planned: send again later to continue, nobody gets it twice."
+            ),
+            "error",
+        )
+        return back
+    if mailing.kind == delivery.Kind.INVITATION:
+        flash(
+            _(
+                "Invitation emails: %(sent)d sent, %(failed)d not delivered, %(unknown)d "
+                "interrupted.",
+                sent=mailing.sent,
+                failed=mailing.failed,
+                unknown=mailing.unknown,
+            ),
+            "success",
+        )
+    else:
+        flash(
+            _("Reminder sent; %(failed)d could not be delivered.", failed=mailing.failed),
+            "success",
+        )
+    return back
 
 
 @bp.route("/waves/<int:wave_id>/close", methods=["GET", "POST"])
