@@ -504,3 +504,30 @@ def test_large_roster_is_accepted_with_csrf_protection_on(make_app):
     )
     assert response.status_code == 302
     assert len(members(app)) == 200
+
+
+def test_a_cell_of_the_file_is_shown_as_text_in_the_error_table(app, admin_client, tree):
+    # The problem text is a lazily translated string, which Jinja would take as safe HTML.
+    cell = '<meta http-equiv="refresh" content="0;url=https://evil.example/">'
+    response = upload(admin_client, f"team,name\n{cell},Ann\n")
+    page = response.get_data(as_text=True)
+    assert "<meta http-equiv" not in page
+    assert "&lt;meta http-equiv=&#34;refresh&#34;" in page
+    assert error_rows(response) == [("2", "team", f"unknown team “{cell}”")]
+
+
+@pytest.mark.parametrize(
+    "text, row, column",
+    [
+        ('team,name\nEast,"Ann\nEast,Bo\nEast,Cy\n', "2", ""),  # never closed
+        ('team,name\nEast,"Ann\nEast,Bo"\nEast,Cy\n', "2", "name"),  # closed a row late
+    ],
+)
+def test_a_quote_left_open_is_refused_instead_of_swallowing_rows(
+    app, admin_client, tree, text, row, column
+):
+    response = upload(admin_client, text)
+    errors = error_rows(response)
+    assert [(r, c) for r, c, _problem in errors] == [(row, column)]
+    assert "quote" in errors[0][2]
+    assert members(app) == []
