@@ -26,7 +26,13 @@ OWN_ACCOUNT = {"auth.account", "auth.password", "auth.logout"}
 # The researcher's own area (exports of anonymised data).
 RESEARCHER_BLUEPRINTS = {"export"}
 # Values for URL variables that name no object.
-PLAIN_VALUES = {"lang": "en", "fmt": "csv", "format": "csv", "scale": "familiarity"}
+PLAIN_VALUES = {
+    "lang": "en",
+    "fmt": "csv",
+    "format": "csv",
+    "scale": "familiarity",
+    "kind": "invitation",
+}
 NOWHERE = 999_999
 
 # Words that appear only in team B's data: none may reach the facilitator of team A.

@@ -8,6 +8,7 @@ import flask_migrate
 import pytest
 
 from surveys.db import MIGRATIONS
+from tests.conftest import HEADS
 
 NO_TABLES = "Error: the database has no tables yet: run `trustsurvey db upgrade` first\n"
 
@@ -34,9 +35,10 @@ def test_commands_on_an_older_schema_say_to_upgrade(make_app):
     app = downgraded(make_app(), "0001")
     result = app.test_cli_runner().invoke(args=["close-due-waves"])
     assert result.exit_code == 1
+    (head,) = HEADS
     assert result.output == (
         "Error: the database schema is at migration 0001, this version of trustsurvey needs "
-        "0002: run `trustsurvey db upgrade` first\n"
+        f"{head}: run `trustsurvey db upgrade` first\n"
     )
 
 
