@@ -8,6 +8,7 @@ that gave submission order through the rewrite at close.
 
 import random
 import string
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -17,6 +18,7 @@ from surveys.services import invitations, waves
 from surveys.services import responses as service
 from surveys.services.responses import record_response
 from tests.respond.survey_setup import FULL, create_survey
+from tests.sqlite_file import DatabaseFile
 
 ANSWERS = {item.key: 3 for item in FULL.items}
 
@@ -122,3 +124,20 @@ def test_closing_gives_long_comments_storage_ids_that_say_nothing_of_arrival_on_
         assert [p[:3] for p in toast_order("comment")] == by_id
         texts_after = db.session.scalars(sa.text("SELECT text FROM comment")).all()
         assert sorted(t[:3] for t in texts_after) == sorted(arrival)
+
+
+def test_the_sqlite_file_keeps_no_member_nonce_or_used_flag_of_a_closed_wave(make_app):
+    app = make_app()
+    path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+    survey = create_survey(app, members=4, k=3)
+    with app.app_context():
+        nonces = list(db.session.scalars(sa.text("SELECT nonce FROM invitation")))
+        for token in survey.tokens[:3]:
+            assert record_response(invitations.find(token), ANSWERS, None)
+        waves.close(db.session.get(Wave, survey.wave_id))
+    file = DatabaseFile(path)
+    records = [cell.record for cell in file.rows(file.root("invitation"))]
+    # (id, wave_id, team_id, member_id, nonce, token_hash, used): no old version anywhere.
+    assert [(r[3], r[4], r[6]) for r in records] == [(None, "", 0)] * 4
+    data = Path(path).read_bytes()
+    assert not any(nonce.encode() in data for nonce in nonces)
