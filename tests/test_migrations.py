@@ -76,7 +76,7 @@ def test_0002_keeps_every_member_and_allows_two_of_one_name(make_app, backend, c
 def test_0007_makes_waves_closed_before_it_forget_participation(make_app, backend):
     app = make_app(backend, run_migrations=True)
     with app.app_context():
-        flask_migrate.downgrade(directory=MIGRATIONS, revision="0002")
+        flask_migrate.downgrade(directory=MIGRATIONS, revision="0003")
         for statement in (
             "INSERT INTO team (id, name, archived) VALUES (1, 'East', false)",
             "INSERT INTO member (id, team_id, name, active) VALUES (1, 1, 'Ann', true), "

@@ -6,7 +6,7 @@ that remains once a closed wave has forgotten who was invited and who answered. 
 before this revision are made to forget now, as closing does from here on.
 
 Revision ID: 0007
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-01 08:00:00.000000
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0007'
-down_revision = '0002'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
