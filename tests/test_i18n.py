@@ -85,7 +85,7 @@ HALF_WIDTH_NEXT_TO_HAN = re.compile(r"[\u4e00-\u9fff][,;:?!]|[,;:?!][\u4e00-\u9f
 # Brackets and question marks are wrong in Chinese text wherever they stand, also next to
 # Latin text (时间（UTC）, （选填）); only placeholders and formula symbols keep theirs.
 HALF_WIDTH_ANYWHERE = re.compile(r"[()?]")
-KEEPS_HALF_WIDTH = re.compile(r"%\([a-z_]+\)[sd]|rwg\(j\)")
+KEEPS_HALF_WIDTH = re.compile(r"%\([a-z_]+\)(?:\.\d+)?[sdf]|rwg\(j\)")
 
 
 def _chinese_texts():
