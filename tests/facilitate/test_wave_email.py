@@ -17,13 +17,14 @@ import socket
 import pytest
 from aiosmtpd.controller import Controller
 
+from surveys import instruments
 from surveys.db import db
 from surveys.models import Delivery, Invitation, Mailing, User, Wave
 from surveys.services import delivery, invitations, waves
 from surveys.services.responses import record_response
-from tests.facilitate.conftest import FULL
 from tests.helpers import issue_invitations
 
+FULL = instruments.get("full", "1.0.0")
 ANSWERS = {key: 3 for key in FULL.item_keys}
 
 
