@@ -457,6 +457,7 @@ def heatmap_page(wave_id: int):
     context = _heatmap_context(wave_id)
     visible = visible_team_ids(current_user)
     context["closed_waves"] = [w for w in waves.visible_waves(visible) if w.closed_at is not None]
+    context["issued_after_open"] = audit.issued_after_open([wave_id], visible).get(wave_id, {})
     return render_template("facilitate/heatmap.html", **context)
 
 

@@ -110,6 +110,9 @@ def test_admin_confirms_invitations_after_opening_and_the_team_is_marked_and_log
     page = client.get(f"/manage/waves/{wave_id}").get_data(as_text=True)
     assert re.search(r'<th scope="row">Beta<sup class="late-mark">', page)
     assert not re.search(r'<th scope="row">Alpha<sup', page)
+    heat = client.get(f"/manage/waves/{wave_id}/heatmap").get_data(as_text=True)
+    assert re.search(r'<th scope="row">Beta<sup class="late-mark">', heat)
+    assert not re.search(r'<th scope="row">Alpha<sup', heat)
 
 
 def test_every_export_of_links_is_logged_per_team_for_its_facilitators(
