@@ -90,6 +90,32 @@ def close_due_waves_command():
         raise SystemExit(1)
 
 
+@click.command("send-mail")
+@with_appcontext
+def send_mail_command():
+    """Continue every interrupted or deferred email batch of open waves (run it from cron)."""
+    from surveys.services import delivery
+
+    _require_schema()
+    if not delivery.configured():
+        raise click.ClickException(
+            "email is not set up: set TRUSTSURVEY_SMTP_HOST, TRUSTSURVEY_MAIL_FROM and "
+            "TRUSTSURVEY_BASE_URL"
+        )
+    failed = False
+    for mailing, error in delivery.resume_all():
+        if error is not None:
+            failed = True
+            click.echo(f"Wave {mailing.wave_id}: mailing {mailing.id} stopped: {error}", err=True)
+        else:
+            click.echo(
+                f"Wave {mailing.wave_id}: mailing {mailing.id} ({mailing.kind}): "
+                f"{mailing.failed} not delivered, {mailing.unknown} interrupted."
+            )
+    if failed:
+        raise SystemExit(1)
+
+
 @click.command("check-instrument")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext
@@ -253,3 +279,4 @@ def init_app(app):
     app.cli.add_command(check_playbook_command)
     app.cli.add_command(export_command)
     app.cli.add_command(import_command)
+    app.cli.add_command(send_mail_command)

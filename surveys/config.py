@@ -68,6 +68,34 @@ def base_url() -> str | None:
     return value
 
 
+SMTP_SECURITY = ("starttls", "ssl", "none")
+
+
+def smtp_settings() -> dict:
+    """The mail server that sends invitation links, from TRUSTSURVEY_SMTP_* and _MAIL_FROM.
+
+    Unset host: no email (the pages say so). The connection is encrypted unless
+    TRUSTSURVEY_SMTP_SECURITY=none says otherwise (a relay on the same machine), since every
+    message carries a one-time link. A security mode it does not know stops the app.
+    """
+    env = os.environ.get
+    security = env("TRUSTSURVEY_SMTP_SECURITY", "starttls").strip().lower()
+    if security not in SMTP_SECURITY:
+        raise ValueError(
+            f"TRUSTSURVEY_SMTP_SECURITY must be one of {', '.join(SMTP_SECURITY)}, not {security!r}"
+        )
+    port = env("TRUSTSURVEY_SMTP_PORT", "").strip()
+    return {
+        "SMTP_HOST": env("TRUSTSURVEY_SMTP_HOST", "").strip() or None,
+        "SMTP_PORT": int(port) if port else {"ssl": 465, "starttls": 587, "none": 25}[security],
+        "SMTP_SECURITY": security,
+        "SMTP_USERNAME": env("TRUSTSURVEY_SMTP_USERNAME") or None,
+        "SMTP_PASSWORD": env("TRUSTSURVEY_SMTP_PASSWORD") or None,
+        "SMTP_TIMEOUT": float(env("TRUSTSURVEY_SMTP_TIMEOUT", 30)),
+        "MAIL_FROM": env("TRUSTSURVEY_MAIL_FROM", "").strip() or None,
+    }
+
+
 def defaults(instance_path: str) -> dict:
     return {
         "SECRET_KEY": secret_key(instance_path),
@@ -102,4 +130,5 @@ def defaults(instance_path: str) -> dict:
         # Seconds between background closes of waves past their close date (0: off; cron
         # can run `trustsurvey close-due-waves` instead).
         "CLOSE_DUE_INTERVAL": float(os.environ.get("TRUSTSURVEY_CLOSE_DUE_INTERVAL", 60)),
+        **smtp_settings(),
     }

@@ -74,6 +74,10 @@ wave_team = Table(
     # The team's population for a wave whose people the product did not invite (an import
     # of answers collected elsewhere); NULL for a live wave, whose invitations say it.
     Column("team_size", Integer, nullable=True),
+    # The invitations the wave issued to the team, stored when the wave closes: closing
+    # forgets which member each invitation was for and whether it was used (anonymity
+    # invariant 7), and this count is what remains. NULL while the wave is open.
+    Column("invitations_issued", Integer),
 )
 
 
@@ -195,7 +199,9 @@ class Invitation(db.Model):
 
     The token is an HMAC of ``nonce`` under the app's secret key, so links can be printed
     again for a mail-merge, while a copy of the database alone cannot answer as anyone.
-    ``used`` is a flag, never a time.
+    ``used`` is a flag, never a time. Closing the wave forgets the member, the nonce and the
+    flag (:func:`surveys.services.invitations.forget_participation`): afterwards a row says
+    only that a link with this hash belonged to this wave and team.
     """
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -372,3 +378,59 @@ class Intervention(db.Model):
     )
     teams: Mapped[list[Team]] = relationship(secondary=intervention_team)
     recorded_by: Mapped[User | None] = relationship()
+
+
+class AuditEvent(db.Model):
+    """An audited act on a wave's links: who did it, for which team, how many links, when.
+
+    Kept for good and shown on the wave page to every admin and facilitator of the team.
+    It names no member: ``count`` links of ``team_id``.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("wave.id", ondelete="CASCADE"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    action: Mapped[str] = mapped_column(String(32))
+    count: Mapped[int]
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    user: Mapped[User] = relationship()
+    team: Mapped[Team] = relationship()
+
+
+class Mailing(db.Model):
+    """One batch of emails of a wave: its invitations, or a reminder.
+
+    The counts are kept up to date as the batch runs and stay after close, when the
+    per-member ``Delivery`` rows are deleted.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("wave.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    planned: Mapped[int] = mapped_column(default=0)
+    sent: Mapped[int] = mapped_column(default=0)
+    failed: Mapped[int] = mapped_column(default=0)
+    unknown: Mapped[int] = mapped_column(default=0)
+    user: Mapped[User] = relationship()
+
+
+class Delivery(db.Model):
+    """One email of a mailing, to the member of one invitation; deleted when the wave closes.
+
+    ``status`` goes pending, then sending (committed before the message is handed to the
+    server), then sent or failed; deferred after a temporary refusal, to be tried again. A
+    delivery left in sending was interrupted: it may have gone out and is never sent again.
+    """
+
+    __table_args__ = (UniqueConstraint("mailing_id", "invitation_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mailing_id: Mapped[int] = mapped_column(
+        ForeignKey("mailing.id", ondelete="CASCADE"), index=True
+    )
+    invitation_id: Mapped[int] = mapped_column(ForeignKey("invitation.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    error: Mapped[str | None] = mapped_column(String(500))
+    invitation: Mapped[Invitation] = relationship()

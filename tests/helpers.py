@@ -57,3 +57,17 @@ def pulse_copy(
     path = folder / name
     path.write_text(text.replace(*change) if change else text, encoding="utf-8")
     return path
+
+
+def issue_invitations(app, wave_id: int) -> None:
+    """Invitations for every active member of the wave's teams, as issued before it opened.
+
+    Setup for tests of what happens after; issuing through the pages once a wave is open is
+    an admin's audited act (tests/facilitate/test_wave_invitations.py).
+    """
+    from surveys.models import Wave
+    from surveys.services import invitations, waves
+
+    with app.app_context():
+        wave = db.session.get(Wave, wave_id)
+        invitations.issue(wave, waves.members_without_invitation(wave, None))

@@ -32,6 +32,7 @@ PLAIN_VALUES = {
     "format": "csv",
     "scale": "familiarity",
     "key": "rituals",  # a playbook: the same for everyone, no team data
+    "kind": "invitation",
 }
 NOWHERE = 999_999
 

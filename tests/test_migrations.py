@@ -71,3 +71,38 @@ def test_0002_keeps_every_member_and_allows_two_of_one_name(make_app, backend, c
         assert "several members of one name" in err and "East: 王伟" in err
         db.session.rollback()
         assert db.session.scalar(sa.text("SELECT COUNT(*) FROM member")) == 3
+
+
+def test_0007_makes_waves_closed_before_it_forget_participation(make_app, backend):
+    app = make_app(backend, run_migrations=True)
+    with app.app_context():
+        flask_migrate.downgrade(directory=MIGRATIONS, revision="0006")
+        for statement in (
+            "INSERT INTO team (id, name, archived) VALUES (1, 'East', false)",
+            "INSERT INTO member (id, team_id, name, active) VALUES (1, 1, 'Ann', true), "
+            "(2, 1, 'Bo', true)",
+            "INSERT INTO wave (id, name, instrument_key, instrument_version, opens_at, "
+            "closes_at, k, closed_at) VALUES "
+            "(1, 'Closed', 'pulse', '1.0', '2026-01-01', '2026-02-01', 3, '2026-02-01'), "
+            "(2, 'Open', 'pulse', '1.0', '2026-01-01', '2099-02-01', 3, NULL)",
+            "INSERT INTO wave_team (wave_id, team_id) VALUES (1, 1), (2, 1)",
+            "INSERT INTO invitation (id, wave_id, team_id, member_id, nonce, token_hash, used) "
+            "VALUES (1, 1, 1, 1, 'n1', 'h1', true), (2, 1, 1, 2, 'n2', 'h2', false), "
+            "(3, 2, 1, 1, 'n3', 'h3', true)",
+        ):
+            db.session.execute(sa.text(statement))
+        db.session.commit()
+        flask_migrate.upgrade(directory=MIGRATIONS)
+        rows = db.session.execute(
+            sa.text("SELECT id, member_id, nonce, used FROM invitation ORDER BY id")
+        ).all()
+        # The closed wave keeps hashes and a count; the open one is untouched.
+        assert [tuple(r) for r in rows] == [
+            (1, None, "", False),
+            (2, None, "", False),
+            (3, 1, "n3", True),
+        ]
+        counts = db.session.execute(
+            sa.text("SELECT wave_id, invitations_issued FROM wave_team ORDER BY wave_id")
+        ).all()
+        assert [tuple(r) for r in counts] == [(1, 2), (2, None)]

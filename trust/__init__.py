@@ -48,7 +48,13 @@ from trust.reliability import (
     mcdonald_omega,
 )
 from trust.scoring import reverse_key, scale_scores
-from trust.table import SurveyTable, SurveyTableError, analysis_csv, read_survey_csv
+from trust.table import (
+    SurveyTable,
+    SurveyTableError,
+    analysis_csv,
+    is_whole_number,
+    read_survey_csv,
+)
 
 __all__ = [
     "CAMP_MIN_SHARE",
@@ -85,6 +91,7 @@ __all__ = [
     "mcdonald_omega",
     "parse_instrument",
     "rank_driver_gaps",
+    "is_whole_number",
     "read_survey_csv",
     "reverse_key",
     "rwg_j",

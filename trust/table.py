@@ -28,6 +28,7 @@ __all__ = [
     "SurveyTable",
     "SurveyTableError",
     "analysis_csv",
+    "is_whole_number",
     "neutralise_csv_cell",
     "read_survey_csv",
 ]
@@ -170,6 +171,47 @@ def _plain(stripped: np.ndarray) -> np.ndarray:
     return _PLAIN[np.minimum(codes, 127)].all(axis=-1)
 
 
+def _whole(texts: np.ndarray) -> np.ndarray:
+    """Which strings of a numpy str array are whole numbers: ASCII digits, at least one, with
+    at most a leading minus; nothing else (no space, no plus, no point, no other script's
+    digits). The one rule for an answer, of a survey form and of a survey CSV alike."""
+    if texts.size == 0:
+        return np.ones(texts.shape, dtype=bool)
+    codes = np.ascontiguousarray(texts).view(np.uint32).reshape(*texts.shape, -1)
+    inside = np.arange(codes.shape[-1]) < np.char.str_len(texts)[..., None]
+    digit = (codes >= ord("0")) & (codes <= ord("9"))
+    minus = codes == ord("-")
+    minus[..., 1:] = False  # a minus only in first place
+    return np.where(inside, digit | minus, True).all(axis=-1) & (digit & inside).any(axis=-1)
+
+
+def is_whole_number(text: str) -> bool:
+    """True if ``text`` is a whole number in plain ASCII digits (``3``, ``-1``, ``0``).
+
+    The rule for an answer, shared by the survey form and :func:`read_survey_csv`: ``' 3'``,
+    ``'+3'``, ``'3.0'``, ``'1_0'``, full-width ``'３'`` and Arabic-Indic ``'٣'`` are not,
+    though Python's ``int()`` reads them all as numbers.
+
+    Parameters
+    ----------
+    text : str
+        A form value or a CSV cell without its padding.
+
+    Returns
+    -------
+    bool
+        True for ASCII digits, at least one, with at most a leading minus.
+
+    Examples
+    --------
+    >>> is_whole_number("3"), is_whole_number("-2"), is_whole_number("+3"), is_whole_number("３")
+    (True, True, False, False)
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, not {type(text).__name__}")
+    return bool(_whole(np.array([text]))[0]) if text else False
+
+
 def _parse_numbers(cells: np.ndarray, rows: np.ndarray, names: list[str], what: str):
     """Floats of a string array (empty -> NaN); the first bad cell fails with row and column.
 
@@ -207,9 +249,10 @@ def read_survey_csv(
         The file's bytes, or its path.
     instrument : Instrument
         Item keys are the column names; answers must be whole numbers in their
-        response scale's range, written as plain ASCII numbers (``3``, ``+3``,
-        ``3.0``, whitespace around them allowed; not ``1_0``, full-width or other
-        scripts' digits, ``3e0``, ``nan``). Empty cells are missing answers.
+        response scale's range, written in plain ASCII digits with at most a leading
+        minus (:func:`is_whole_number`, the survey form's rule too: ``3``, ``-1``;
+        not ``+3``, ``3.0``, ``1_0``, full-width or other scripts' digits, ``3e0``,
+        ``nan``), whitespace around them allowed. Empty cells are missing answers.
     team_column : str
         Column holding each respondent's team label (never empty).
     team_size_column : str, optional
@@ -309,7 +352,17 @@ def _read_records(records, instrument, team_column, team_size_column) -> SurveyT
     cells = np.array([rec for _, rec in numbered], dtype=str).reshape(len(numbered), width)
 
     item_cols = [seen[key] for key in instrument.item_keys]
-    answers = _parse_numbers(cells[:, item_cols], rows, list(instrument.item_keys), "an answer")
+    given = np.char.strip(cells[:, item_cols])  # a CSV cell's padding is not part of it
+    # Whole-number scales take plain ASCII digits only, as the survey form does.
+    not_whole = (given != "") & ~_whole(given) & ~instrument.continuous_mask()
+    if not_whole.any():
+        r, c = np.argwhere(not_whole)[0]
+        _fail(
+            rows[r],
+            f"{str(given[r, c])!r} is not a number (an answer is a whole number in ASCII digits)",
+            instrument.item_keys[c],
+        )
+    answers = _parse_numbers(given, rows, list(instrument.item_keys), "an answer")
     _check_answers(answers, instrument, rows)
 
     team = np.char.strip(cells[:, seen[team_column]])
@@ -353,7 +406,9 @@ def _fast_numbers(buf, start, end) -> tuple[np.ndarray, bool] | None:
         except UnicodeDecodeError:  # no plain number has a byte past ASCII
             return None
         empty = cells == ""
-        if not _plain(cells).all():
+        # Anything but ASCII digits (a decimal of a continuous scale, '+3') is decided by the
+        # full reader, which knows each column's rule and names the culprit.
+        if not (empty | _whole(cells)).all():
             return None
         try:
             parsed = np.where(empty, "nan", cells).astype(float)

@@ -1,7 +1,8 @@
 """Admin views: users, the team tree, facilitators and rosters.
 
-Admins change things; facilitators see their own teams read-only and import rosters for
-them; anyone else gets 404 (anonymity invariant 6).
+Admins change things, rosters included; facilitators see their own teams read-only; anyone
+else gets 404 (anonymity invariants 6 and 7: a facilitator who could add members could push a
+small team over k with invented people).
 """
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -269,7 +270,7 @@ def team_facilitators(team_id: int):
 
 
 @bp.route("/roster", methods=["GET", "POST"])
-@role_required("admin", "facilitator")
+@role_required("admin")
 def roster_import():
     """Import a roster CSV: all rows or none; every bad row is listed."""
     max_bytes = current_app.config["MAX_ROSTER_BYTES"]

@@ -32,13 +32,17 @@ def home_url(user) -> str:
 
 
 def safe_next(target: str | None) -> str | None:
-    """``target`` if it is a path on this site, else None (no open redirect)."""
-    if not target or any(ord(c) < 32 for c in target):
+    """``target`` if it is a path on this site, else None (no open redirect).
+
+    Browsers read a backslash as a slash, so ``\\evil.example`` and ``/\\evil.example`` are
+    other sites; no path of this site has one, so any backslash is refused.
+    """
+    if not target or "\\" in target or any(ord(c) < 32 for c in target):
         return None
-    parts = urlsplit(target.replace("\\", "/"))
+    parts = urlsplit(target)
     if parts.scheme or parts.netloc or not parts.path.startswith("/"):
         return None
-    if target.startswith("//") or target.startswith("/\\"):
+    if target.startswith("//"):
         return None
     return target
 

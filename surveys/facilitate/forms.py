@@ -170,3 +170,10 @@ LOCKED_MESSAGE = _l("This wave has opened: k, the instrument and the teams can n
 OPENS_LOCKED_MESSAGE = _l(
     "This wave has opened: its open date can no longer change. Nothing was saved."
 )
+
+
+class ExportLinksForm(FlaskForm):
+    """An admin's export of links, as CSV or printed cards; the audit log records it."""
+
+    # Off unless ticked: the fewest links leave the product by hand.
+    with_email_too = BooleanField(_l("Also members who have an email address"))

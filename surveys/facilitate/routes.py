@@ -10,7 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -18,12 +28,14 @@ import trust
 from surveys import instruments
 from surveys.access import role_required, team_or_404, visible_team_ids, wave_or_404
 from surveys.db import db
-from surveys.facilitate.forms import OpenWaveForm, WaveForm, split_instrument
+from surveys.facilitate.forms import ExportLinksForm, OpenWaveForm, WaveForm, split_instrument
 from surveys.forms import ConfirmForm
 from surveys.i18n import instrument_language
 from surveys.models import Team, Wave, WaveStatus, utcnow
 from surveys.services import (
+    audit,
     calibration,
+    delivery,
     heatmap,
     invitations,
     organisation,
@@ -69,7 +81,8 @@ def dashboard():
     visible = visible_team_ids(current_user)
     listed = waves.visible_waves(visible)
     counts = waves.response_totals(listed, visible)
-    return render_template("facilitate/dashboard.html", waves=listed, counts=counts)
+    late = audit.issued_after_open([w.id for w in listed], visible)
+    return render_template("facilitate/dashboard.html", waves=listed, counts=counts, late=late)
 
 
 @bp.route("/waves/new", methods=["GET", "POST"])
@@ -119,6 +132,22 @@ def wave(wave_id: int):
         ),
         "can_manage": waves.can_manage(wave, visible),
         "confirm": ConfirmForm(),
+        "export": ExportLinksForm() if current_user.role == "admin" else None,
+        "audit_events": audit.events(wave, visible),
+        "issued_after_open": audit.issued_after_open([wave.id], visible).get(wave.id, {}),
+        "mail_ready": delivery.configured(),
+        # A mailing counts members of every team it went to: a facilitator of only some of
+        # the wave's teams sees their own mailings.
+        "mailings": [
+            m
+            for m in delivery.mailings(wave)
+            if waves.can_manage(wave, visible) or m.user_id == current_user.id
+        ],
+        "mail_pending": delivery.unfinished(wave) is not None,
+        "without_email": delivery.without_email(wave, waves.wave_team_ids(wave, visible)),
+        "mail_problems": (
+            delivery.invitation_problems(wave) if current_user.role == "admin" else []
+        ),
     }
     if wave.closed_at is None:
         context["counts"] = waves.response_counts(wave, visible)
@@ -262,17 +291,56 @@ def generate_invitations(wave_id: int):
     if wave.status() is WaveStatus.CLOSED:
         flash(_("This wave is closed; no more invitations can be issued."), "error")
         return redirect(url_for("facilitate.wave", wave_id=wave.id))
-    issued = waves.generate_invitations(wave, visible)
+    if wave.status() is WaveStatus.OPEN:
+        # Issued after opening: an admin confirms them on a page of their own.
+        if current_user.role == "admin":
+            return redirect(url_for("facilitate.confirm_late_invitations", wave_id=wave.id))
+        flash(
+            _(
+                "This wave is open: only an admin can issue invitations now, and the wave "
+                "will show that they did."
+            ),
+            "error",
+        )
+        return redirect(url_for("facilitate.wave", wave_id=wave.id))
+    issued = waves.generate_invitations(wave, visible, current_user)
     flash(_("Invitations issued: %(n)d.", n=issued), "success")
     return redirect(url_for("facilitate.wave", wave_id=wave.id))
 
 
-@bp.get("/waves/<int:wave_id>/invitations.csv")
-@role_required(*MANAGERS)
-def invitations_csv(wave_id: int):
-    """Invitation links as CSV for a mail-merge (UTF-8 with a byte-order mark, for Excel)."""
+@bp.route("/waves/<int:wave_id>/invitations/after-opening", methods=["GET", "POST"])
+@role_required("admin")
+def confirm_late_invitations(wave_id: int):
+    """An admin confirms invitations for members added after the wave opened (audited)."""
     wave, visible = _managed_wave_or_404(wave_id)
-    response = Response(waves.invitations_csv(wave, visible), mimetype="text/csv")
+    if wave.status() is not WaveStatus.OPEN:
+        return redirect(url_for("facilitate.wave", wave_id=wave.id))
+    form = ConfirmForm()
+    waiting = waves.members_without_invitation(wave, visible)
+    if form.validate_on_submit():
+        issued = waves.generate_invitations(wave, visible, current_user)
+        flash(
+            _("Invitations issued after opening: %(n)d, recorded in the audit log.", n=issued),
+            "success",
+        )
+        return redirect(url_for("facilitate.wave", wave_id=wave.id))
+    return render_template(
+        "facilitate/late_invitations.html", wave=wave, form=form, waiting=waiting
+    )
+
+
+@bp.post("/waves/<int:wave_id>/invitations.csv")
+@role_required("admin")
+def invitations_csv(wave_id: int):
+    """An admin downloads links as CSV for a mail-merge (recorded in the audit log)."""
+    wave, _visible = _managed_wave_or_404(wave_id)
+    form = ExportLinksForm()
+    if not form.validate_on_submit():
+        abort(400)
+    rows = waves.export_links(
+        wave, current_user, audit.Action.LINKS_CSV, not form.with_email_too.data
+    )
+    response = Response(waves.invitations_csv(rows), mimetype="text/csv")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="wave-{wave.id}-invitations.csv"'
     )
@@ -280,18 +348,82 @@ def invitations_csv(wave_id: int):
     return response
 
 
-@bp.get("/waves/<int:wave_id>/invitations/print")
-@role_required(*MANAGERS)
+@bp.post("/waves/<int:wave_id>/invitations/print")
+@role_required("admin")
 def invitations_print(wave_id: int):
-    """A printable page: one bilingual card per member with the link and its QR code."""
-    wave, visible = _managed_wave_or_404(wave_id)
-    return render_template(
-        "facilitate/invitations_print.html",
-        wave=wave,
-        rows=waves.invitation_rows(wave, visible),
-        lines=invitations.card_lines(wave),
-        qr_svg=invitations.qr_svg,
+    """An admin prints one bilingual card per member with the link and its QR code (audited)."""
+    wave, _visible = _managed_wave_or_404(wave_id)
+    form = ExportLinksForm()
+    if not form.validate_on_submit():
+        abort(400)
+    rows = waves.export_links(
+        wave, current_user, audit.Action.LINK_CARDS, not form.with_email_too.data
     )
+    response = Response(
+        render_template(
+            "facilitate/invitations_print.html",
+            wave=wave,
+            rows=rows,
+            lines=invitations.card_lines(wave),
+            qr_svg=invitations.qr_svg,
+        )
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/waves/<int:wave_id>/mail/<kind>")
+@role_required(*MANAGERS)
+def send_mail(wave_id: int, kind: str):
+    """Email the invitations, or a reminder, to the members of the user's teams; or continue
+    an interrupted batch. Only counts are shown."""
+    wave, visible = _managed_wave_or_404(wave_id)
+    try:
+        kind = delivery.Kind(kind)
+    except ValueError:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    back = redirect(url_for("facilitate.wave", wave_id=wave.id))
+    if wave.status() is WaveStatus.CLOSED:
+        flash(_("This wave is closed; no more email is sent."), "error")
+        return back
+    if not delivery.configured():
+        flash(_("Email is not set up for this installation; ask an admin."), "error")
+        return back
+    mailing = delivery.start(wave, waves.wave_team_ids(wave, visible), current_user, kind)
+    if mailing is None:
+        flash(_("Nobody to send to: every member with an email address has it."), "info")
+        return back
+    try:
+        delivery.run(mailing)
+    except delivery.MailServerError:
+        current_app.logger.exception("mailing %s of wave %s stopped", mailing.id, wave.id)
+        flash(
+            _(
+                "The mail server could not be reached, or refused the sender. What was not "
+                "sent stays planned: send again later to continue, nobody gets it twice."
+            ),
+            "error",
+        )
+        return back
+    if mailing.kind == delivery.Kind.INVITATION:
+        flash(
+            _(
+                "Invitation emails: %(sent)d sent, %(failed)d not delivered, %(unknown)d "
+                "interrupted.",
+                sent=mailing.sent,
+                failed=mailing.failed,
+                unknown=mailing.unknown,
+            ),
+            "success",
+        )
+    else:
+        flash(
+            _("Reminder sent; %(failed)d could not be delivered.", failed=mailing.failed),
+            "success",
+        )
+    return back
 
 
 @bp.route("/waves/<int:wave_id>/close", methods=["GET", "POST"])
@@ -407,6 +539,7 @@ def heatmap_page(wave_id: int):
     context = _heatmap_context(wave_id)
     visible = visible_team_ids(current_user)
     context["closed_waves"] = [w for w in waves.visible_waves(visible) if w.closed_at is not None]
+    context["issued_after_open"] = audit.issued_after_open([wave_id], visible).get(wave_id, {})
     return render_template("facilitate/heatmap.html", **context)
 
 

@@ -16,6 +16,7 @@ from wtforms import RadioField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from trust import is_whole_number
 from trust.instrument import Instrument
 
 COMMENT_MAX = 2000
@@ -42,11 +43,12 @@ class ItemField(RadioField):
         if valuelist and valuelist[0] == "":
             self.data = None  # unanswered: InputRequired says so
         elif valuelist:
-            try:
-                self.data = int(valuelist[0])
-            except ValueError as exc:
+            # int() would also take ' 3', '+3', '３' and '٣'; an answer follows the one rule
+            # that `trustsurvey analyze` applies to a survey CSV.
+            if not is_whole_number(valuelist[0]):
                 self.data = None
-                raise ValueError(gettext("Not one of the offered answers.")) from exc
+                raise ValueError(gettext("Not one of the offered answers."))
+            self.data = int(valuelist[0])
 
     def pre_validate(self, form):
         if self.data is not None and self.data not in {value for value, _label in self.options}:

@@ -15,6 +15,11 @@ the two orders pairs a response with a person. A SQLite page lists its cells in 
 but writes their contents from the end of the page towards the start as they arrive, so the
 raw file gives the arrival order back. :func:`rewrite_storage_order` rewrites the three tables
 in primary-key order once a wave has closed.
+
+A value too long to stay in its row (a long comment; the answers of a very long instrument)
+is stored out of line on PostgreSQL (TOAST), under a value id taken from a counter as it
+arrives, so the ids give submission order; ``CLUSTER`` keeps them. :func:`renew_out_of_line_values`
+gives every such value of the wave a new id, one row at a time in random-id order.
 """
 
 from __future__ import annotations
@@ -35,6 +40,39 @@ def blur_transaction_ids(wave_id: int) -> None:
             sa.text(f"UPDATE {table} SET wave_id = wave_id WHERE wave_id = :w"),  # noqa: S608
             {"w": wave_id},
         )
+
+
+# Columns whose values may be stored out of line, with an expression that builds a new value
+# equal to the stored one (an unchanged value would keep its old TOAST id).
+OUT_OF_LINE = (("comment", "text", "text || ''"), ("response", "answers", "(answers::text)::json"))
+# Far below PostgreSQL's TOAST threshold (about 2 kB for the whole row): a shorter value is
+# always stored in its row.
+INLINE_BYTES = 1000
+
+
+def renew_out_of_line_values(wave_id: int) -> None:
+    """Store each long value of the wave's comments and responses again, in random-id order
+    (PostgreSQL; the caller commits).
+
+    Each rewritten value gets a new TOAST value id, and the ids are handed out in the order
+    of the updates, that is the order of the rows' random ids, which says nothing about
+    arrival; the old out-of-line copies become dead and ``CLUSTER`` leaves them behind.
+    """
+    if db.engine.dialect.name != "postgresql":
+        return
+    for table, column, fresh in OUT_OF_LINE:
+        ids = db.session.scalars(
+            sa.text(
+                f"SELECT id FROM {table} WHERE wave_id = :w "  # noqa: S608
+                f"AND octet_length({column}::text) > :n ORDER BY id"
+            ),
+            {"w": wave_id, "n": INLINE_BYTES},
+        ).all()
+        for row_id in ids:
+            db.session.execute(
+                sa.text(f"UPDATE {table} SET {column} = {fresh} WHERE id = :id"),  # noqa: S608
+                {"id": row_id},
+            )
 
 
 def rewrite_storage_order() -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections import Counter
 
 import segno
 from flask import current_app, url_for
@@ -25,8 +26,17 @@ from sqlalchemy import func
 
 from surveys.db import db
 from surveys.i18n import format_date_time
-from surveys.models import Invitation, Member, Wave, random_id
-from surveys.services import organisation
+from surveys.models import (
+    Delivery,
+    Invitation,
+    Mailing,
+    Member,
+    User,
+    Wave,
+    random_id,
+    wave_team,
+)
+from surveys.services import audit, organisation
 
 
 def token_for(nonce: str, secret: str | None = None) -> str:
@@ -114,9 +124,15 @@ def find(token: str) -> Invitation | None:
     )
 
 
-def issue(wave: Wave, members: list[Member]) -> list[tuple[Invitation, str]]:
+def issue(
+    wave: Wave, members: list[Member], audited_by: User | None = None
+) -> list[tuple[Invitation, str]]:
     """Create one invitation per member who has none in this wave, commit, and return them
-    with their tokens."""
+    with their tokens.
+
+    ``audited_by``: the admin who confirmed invitations after the wave opened; the audit log
+    records how many each team got, in the same transaction.
+    """
     have = set(
         db.session.scalars(
             db.select(Invitation.member_id).where(Invitation.wave_id == wave.id)
@@ -137,6 +153,9 @@ def issue(wave: Wave, members: list[Member]) -> list[tuple[Invitation, str]]:
         )
         db.session.add(invitation)
         issued.append((invitation, token))
+    if audited_by is not None:
+        per_team = Counter(invitation.team_id for invitation, _token in issued)
+        audit.add_events(wave, audited_by, audit.Action.ISSUED_AFTER_OPEN, per_team)
     db.session.commit()
     return issued
 
@@ -148,13 +167,64 @@ def issued_per_team(wave_id: int, team_ids: list[int]) -> dict[int, int]:
     so a team's count is never below its number of responses. Withdrawn invitations count
     too: if a member's leaving took their invitation out only when it was unused, the count
     would drop or stay put with the member's leaving and so tell whether they had answered.
+
+    Once the wave has closed the count is read from ``wave_team.invitations_issued``, stored
+    by :func:`forget_participation`; before, from the invitation rows.
     """
     if not team_ids:
         return {}
-    return dict(
+    stored = dict(
         db.session.execute(
-            db.select(Invitation.team_id, func.count())
-            .where(Invitation.wave_id == wave_id, Invitation.team_id.in_(team_ids))
-            .group_by(Invitation.team_id)
+            db.select(wave_team.c.team_id, wave_team.c.invitations_issued).where(
+                wave_team.c.wave_id == wave_id,
+                wave_team.c.team_id.in_(team_ids),
+                wave_team.c.invitations_issued.is_not(None),
+            )
         ).all()
+    )
+    live = [t for t in team_ids if t not in stored]
+    counted = {}
+    if live:
+        counted = dict(
+            db.session.execute(
+                db.select(Invitation.team_id, func.count())
+                .where(Invitation.wave_id == wave_id, Invitation.team_id.in_(live))
+                .group_by(Invitation.team_id)
+            ).all()
+        )
+    counted.update({team: n for team, n in stored.items() if n})
+    return counted
+
+
+def forget_participation(wave_id: int) -> None:
+    """Reduce who was invited and who answered to per-team counts (the caller commits).
+
+    Stores each team's number of invitations in ``wave_team.invitations_issued``, then
+    clears every invitation row of the wave down to its token hash, wave and team: no
+    member, no nonce (the link can no longer be recreated) and ``used`` false for all, so
+    that nothing in the database says whether a given person took part. The email
+    deliveries of the wave, which name invitations (a reminder went to those who had not
+    answered), are deleted; their mailings keep only counts. A closed link still belongs
+    to its wave and team, so its holder can be shown that team's results later.
+    """
+    db.session.execute(
+        db.update(wave_team)
+        .where(wave_team.c.wave_id == wave_id)
+        .values(
+            invitations_issued=db.select(func.count())
+            .select_from(Invitation)
+            .where(Invitation.wave_id == wave_id, Invitation.team_id == wave_team.c.team_id)
+            .scalar_subquery()
+        )
+    )
+    db.session.execute(
+        db.delete(Delivery)
+        .where(Delivery.mailing_id.in_(db.select(Mailing.id).where(Mailing.wave_id == wave_id)))
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        db.update(Invitation)
+        .where(Invitation.wave_id == wave_id)
+        .values(member_id=None, used=False, nonce="")
+        .execution_options(synchronize_session=False)
     )

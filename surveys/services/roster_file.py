@@ -184,6 +184,14 @@ def _cells(number: int, cells: list[str], columns: list[str]) -> dict[str, str] 
             number, missing[0], _l("the row ends before the “%(column)s” column", column=missing[0])
         )
     values = {c: v.strip() for c, v in zip(columns, cells, strict=False)}
+    if any("\n" in v or "\r" in v for v in values.values()):
+        # A quoted cell that runs over a line break has taken in the line after it.
+        column = next(c for c, v in values.items() if "\n" in v or "\r" in v)
+        return RowError(
+            number,
+            column,
+            _l("the cell runs over a line break; is a quote in it closed too late?"),
+        )
     values["name"] = normalise_name(values["name"])
     return values
 
@@ -268,7 +276,9 @@ def read_roster(data: bytes, teams: dict[str, Team], encoding: str = "utf-8") ->
     an unknown team, whether or not it exists. Raises RosterRejectedError listing every problem.
     """
     text, encoding = _decode(data, encoding)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # strict: a stray quote is an error, not the start of a cell that swallows the rows after it.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    line = 0
     try:
         header = next(reader, None)
         if header is None:
@@ -292,7 +302,16 @@ def read_roster(data: bytes, teams: dict[str, Team], encoding: str = "utf-8") ->
                 email = values.get("email") or None
                 rows.append(RosterRow(number, teams[values["team"]], values["name"], email))
     except csv.Error as error:
-        raise RosterRejectedError([RowError(reader.line_num, "", str(error))]) from None
+        if text.count('"') % 2:
+            # An odd number of quotes: one opens a cell that never ends. Quotes inside a
+            # cell are doubled, so they come in pairs.
+            problem = _l(
+                "a quote opens a cell here and is never closed, so every row after it would "
+                "be read into that cell; close the quote or remove it"
+            )
+            raise RosterRejectedError([RowError(line + 1, "", problem)]) from None
+        problem = _l("the row is not valid CSV: %(error)s", error=str(error))
+        raise RosterRejectedError([RowError(reader.line_num, "", problem)]) from None
     if errors:
         raise RosterRejectedError(errors)
     if not rows:

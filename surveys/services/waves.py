@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections import Counter
 from dataclasses import dataclass
 
 from flask import current_app
@@ -26,12 +27,13 @@ from surveys.models import (
     Organisation,
     Response,
     Team,
+    User,
     Wave,
     WaveStatus,
     utcnow,
     wave_team,
 )
-from surveys.services import anonymity, calibration, invitations, results
+from surveys.services import anonymity, audit, calibration, invitations, results
 from trust.table import neutralise_csv_cell
 
 LOCKED_FIELDS = ("k", "instrument", "teams")
@@ -242,43 +244,78 @@ def can_manage(wave: Wave, visible: set[int] | None) -> bool:
     return visible is None or all(t.id in visible for t in wave.teams)
 
 
-def generate_invitations(wave: Wave, visible: set[int] | None) -> int:
+class AdminConfirmationError(PermissionError):
+    """Invitations for an open wave need an admin (anonymity invariant 7)."""
+
+
+def members_without_invitation(wave: Wave, visible: set[int] | None) -> list[Member]:
+    """Active members of the wave's (visible) teams who have no invitation in it yet."""
+    team_ids = wave_team_ids(wave, visible)
+    if not team_ids:
+        return []
+    invited = db.select(Invitation.member_id).where(
+        Invitation.wave_id == wave.id, Invitation.member_id.is_not(None)
+    )
+    return list(
+        db.session.scalars(
+            db.select(Member)
+            .where(
+                Member.team_id.in_(team_ids),
+                Member.active.is_(True),
+                Member.id.not_in(invited),
+            )
+            .order_by(Member.team_id, Member.name)
+        )
+    )
+
+
+def generate_invitations(
+    wave: Wave, visible: set[int] | None, user: User, now: dt.datetime | None = None
+) -> int:
     """Issue an invitation to every active member of the wave's (visible) teams who has none.
 
     Idempotent: members who already have one are skipped, so members added to a roster
     later get theirs on the next call. Returns how many were issued (committed).
+
+    Before the wave opens any manager of its teams may do this. Once it is open, only an
+    admin, and every invitation is recorded in the audit log and marks its team: a member
+    added after opening gets a link only when an admin confirms it, so that nobody can push a
+    small team over k with invented members (:class:`AdminConfirmationError` otherwise).
     """
-    team_ids = wave_team_ids(wave, visible)
-    if not team_ids:
-        return 0
-    members = db.session.scalars(
-        db.select(Member)
-        .where(Member.team_id.in_(team_ids), Member.active.is_(True))
-        .order_by(Member.team_id, Member.name)
-    ).all()
-    return len(invitations.issue(wave, list(members)))
+    status = wave.status(now)
+    if status is WaveStatus.CLOSED:
+        raise ValueError("the wave is closed")
+    late = status is WaveStatus.OPEN
+    if late and user.role != "admin":
+        raise AdminConfirmationError
+    members = members_without_invitation(wave, visible)
+    return len(invitations.issue(wave, members, audited_by=user if late else None))
 
 
 @dataclass(frozen=True)
 class InvitationRow:
+    team_id: int
     member: str
     email: str
     team: str
     link: str
 
 
-def invitation_rows(wave: Wave, visible: set[int] | None) -> list[InvitationRow]:
+def invitation_rows(
+    wave: Wave, visible: set[int] | None, without_email_only: bool = False
+) -> list[InvitationRow]:
     """Every invitation of the wave's visible teams with its link, by team and member name.
 
-    Whether an invitation was used is left out on purpose: who has answered is not the
-    facilitator's business, and a list of who has not would invite pressure. For the same
-    reason members who left the roster are left out whether or not their invitation was
-    used: listing only the used ones would tell who answered, and an unused one is withdrawn.
+    Whether an invitation was used is left out on purpose: who has answered is nobody's
+    business, and a list of who has not would invite pressure. For the same reason members
+    who left the roster are left out whether or not their invitation was used: listing only
+    the used ones would tell who answered, and an unused one is withdrawn. A closed wave has
+    none: closing forgot which member each invitation was for.
     """
     team_ids = wave_team_ids(wave, visible)
     if not team_ids:
         return []
-    rows = db.session.execute(
+    query = (
         db.select(Invitation, Member.name, Member.email, Team.name)
         .join(Member, Invitation.member_id == Member.id)
         .join(Team, Invitation.team_id == Team.id)
@@ -286,22 +323,41 @@ def invitation_rows(wave: Wave, visible: set[int] | None) -> list[InvitationRow]
             Invitation.wave_id == wave.id, Invitation.team_id.in_(team_ids), Member.active.is_(True)
         )
         .order_by(Team.name, Member.name)
-    ).all()
+    )
+    if without_email_only:
+        query = query.where((Member.email.is_(None)) | (Member.email == ""))
     return [
         InvitationRow(
+            team_id=inv.team_id,
             member=name,
             email=email or "",
             team=team,
             link=invitations.link(invitations.token_of(inv)),
         )
-        for inv, name, email, team in rows
+        for inv, name, email, team in db.session.execute(query).all()
     ]
+
+
+def export_links(
+    wave: Wave, user: User, action: audit.Action, without_email_only: bool
+) -> list[InvitationRow]:
+    """An admin's export of links (CSV or printed cards), recorded in the audit log first.
+
+    Links are for the members they name; whoever holds one can answer with it, and can tell
+    whether it was used. Only admins export them, and every facilitator and admin of the team
+    sees who exported how many, when (anonymity invariant 7).
+    """
+    if user.role != "admin":
+        raise PermissionError("only admins export links")
+    rows = invitation_rows(wave, None, without_email_only)
+    audit.record(wave, user, action, Counter(row.team_id for row in rows))
+    return rows
 
 
 INVITATION_CSV_COLUMNS = ("member", "email", "team", "link")
 
 
-def invitations_csv(wave: Wave, visible: set[int] | None) -> bytes:
+def invitations_csv(rows: list[InvitationRow]) -> bytes:
     """Invitation links as CSV for a mail-merge, one row per :func:`invitation_rows` row.
 
     UTF-8 with a byte-order mark: Excel, which most mail-merges start from, reads a CSV
@@ -313,7 +369,7 @@ def invitations_csv(wave: Wave, visible: set[int] | None) -> bytes:
     buf.write("\ufeff")
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(INVITATION_CSV_COLUMNS)
-    for row in invitation_rows(wave, visible):
+    for row in rows:
         writer.writerow([neutralise_csv_cell(getattr(row, c)) for c in INVITATION_CSV_COLUMNS])
     return buf.getvalue().encode("utf-8")
 
@@ -324,6 +380,7 @@ class TeamCount:
     team: str
     responses: int
     invitations: int
+    issued_after_open: int = 0  # confirmed by an admin; the team is marked
 
     @property
     def rate(self) -> float | None:
@@ -351,8 +408,12 @@ def response_counts(wave: Wave, visible: set[int] | None) -> list[TeamCount]:
         ).all()
     )
     issued = invitations.issued_per_team(wave.id, team_ids)
+    late = audit.issued_after_open([wave.id], set(team_ids)).get(wave.id, {})
     teams = sorted((t for t in wave.teams if t.id in team_ids), key=lambda t: t.name)
-    return [TeamCount(t.id, t.name, responses.get(t.id, 0), issued.get(t.id, 0)) for t in teams]
+    return [
+        TeamCount(t.id, t.name, responses.get(t.id, 0), issued.get(t.id, 0), late.get(t.id, 0))
+        for t in teams
+    ]
 
 
 def response_totals(listed: list[Wave], visible: set[int] | None) -> dict[int, tuple[int, int]]:
@@ -379,9 +440,10 @@ def close(wave: Wave, now: dt.datetime | None = None) -> bool:
 
     The conditional UPDATE makes closing safe against a second process doing the same at
     the same moment: only the one whose UPDATE changes the row computes and stores results,
-    in the same transaction. Commits, then rewrites the anonymous tables' storage order
-    (:func:`surveys.services.anonymity.rewrite_storage_order`); if that fails the wave stays closed
-    and the error is logged.
+    in the same transaction, which also reduces the wave's invitations to per-team counts
+    (:func:`surveys.services.invitations.forget_participation`). Commits, then rewrites the
+    anonymous tables' storage order (:func:`surveys.services.anonymity.rewrite_storage_order`);
+    if that fails the wave stays closed and the error is logged.
     """
     now = now or utcnow()
     wave_id = wave.id
@@ -398,6 +460,8 @@ def close(wave: Wave, now: dt.datetime | None = None) -> bool:
     db.session.refresh(wave)
     try:
         results.store(wave)
+        invitations.forget_participation(wave_id)
+        anonymity.renew_out_of_line_values(wave_id)
         anonymity.blur_transaction_ids(wave_id)
         db.session.commit()
     except Exception:

@@ -352,8 +352,8 @@ def _open_new_pulse_wave() -> Wave | None:
         k=waves.default_k(),
     )
     db.session.flush()
-    waves.generate_invitations(wave, None)
-    db.session.commit()
+    # Seeding, not a user's act: the people are invented, so no audit event.
+    invitations.issue(wave, waves.members_without_invitation(wave, None))
     return wave
 
 
@@ -482,6 +482,9 @@ def _latest_closed_wave() -> Wave | None:
 
 def respondent_links(base_url: str, n: int = 6) -> list[tuple[Team, int, str]]:
     """Up to ``n`` unused links of the open wave, from teams of different sizes.
+
+    For the demo only, whose people and answers are invented: the product itself hands links
+    to no user but an admin who exports them, and that export is audited.
 
     Each entry is (team, roster size, link); teams are spread from the smallest to the largest.
     """

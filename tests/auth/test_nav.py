@@ -37,7 +37,6 @@ def nav_links(page: str) -> list[str]:
                 "/manage/interventions",
                 "/manage/playbooks",
                 "/admin/teams",
-                "/admin/roster",
                 "/auth/",
             ],
         ),

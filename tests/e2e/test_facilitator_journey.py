@@ -145,18 +145,17 @@ def answer_survey(page, link: str, respondent: int) -> None:
     page.wait_for_url("**/s/thanks")
 
 
+def team_header(page, team: str):
+    """The row header of a team, with or without the mark of invitations issued late."""
+    return page.get_by_role("rowheader", name=re.compile(rf"^{re.escape(team)}†?$"))
+
+
 def results_row(page, team: str) -> str:
-    return (
-        page.locator("table.results tbody tr")
-        .filter(has=page.get_by_role("rowheader", name=team, exact=True))
-        .inner_text()
-    )
+    return page.locator("table.results tbody tr").filter(has=team_header(page, team)).inner_text()
 
 
 def counts_row(page, team: str) -> list[str]:
-    row = page.locator("table tbody tr").filter(
-        has=page.get_by_role("rowheader", name=team, exact=True)
-    )
+    row = page.locator("table tbody tr").filter(has=team_header(page, team))
     return [cell.strip() for cell in row.locator("td").all_inner_texts()]
 
 
@@ -225,10 +224,21 @@ def test_facilitator_goes_from_empty_install_to_closed_wave_with_stored_aggregat
     assert page.locator("h1 .badge").inner_text() == "open"
     wave_url = page.url
 
+    # The wave is open: invitations now need an admin, and no link reaches the facilitator.
     page.get_by_role("button", name="Generate invitations").click()
-    expect_flash(page, f"Invitations issued: {members}.")
-    with page.expect_download() as download_info:
-        page.get_by_role("link", name="Download invitations (CSV)").click()
+    expect_flash(page, "This wave is open: only an admin can issue invitations now")
+    assert page.get_by_role("button", name="Download links (CSV)").count() == 0
+
+    # The admin confirms them (audited, and the teams are marked) and prints the links
+    # for people without email: here, everyone, as this install has no mail server.
+    sign_in(admin, url, *ADMIN)
+    admin.goto(wave_url)
+    admin.get_by_role("button", name="Generate invitations").click()
+    admin.get_by_role("button", name=f"Issue {members} invitations").click()
+    expect_flash(admin, f"Invitations issued after opening: {members}, recorded in the audit log.")
+    admin.get_by_label("Also members who have an email address").check()
+    with admin.expect_download() as download_info:
+        admin.get_by_role("button", name="Download links (CSV)").click()
     download = download_info.value
     assert download.suggested_filename.endswith("-invitations.csv")
     with open(download.path(), encoding="utf-8-sig", newline="") as handle:
@@ -246,8 +256,12 @@ def test_facilitator_goes_from_empty_install_to_closed_wave_with_stored_aggregat
             answer_survey(new_page(locale="en-US"), link, respondent)
             respondent += 1
 
-    # While the wave is open: counts and rates, no scores.
+    # While the wave is open: counts and rates, no scores; the facilitator sees the admin's
+    # acts in the audit log, and the teams marked.
     page.goto(wave_url)
+    log = page.locator("main").inner_text()
+    assert "issued invitations after the wave opened" in log and "downloaded links (CSV)" in log
+    assert team_header(page, BIG_TEAM).inner_text().endswith("†")
     assert counts_row(page, BIG_TEAM) == ["5", "6", "83%"]
     assert counts_row(page, SMALL_TEAM) == ["2", "5", "40%"]
     main = page.locator("main").inner_text()

@@ -18,6 +18,7 @@ from surveys.models import (
     Wave,
 )
 from surveys.services import anonymity, results, waves
+from tests.helpers import issue_invitations
 
 FULL = instruments.get("full", "1.0.0")
 SCALE_FIELDS = (
@@ -103,7 +104,7 @@ def closed_wave(app, client, world, epsilon, login, make_wave, add_responses):
     closed by hand."""
     wave_id = make_wave([world.alpha, world.beta, epsilon], k=5)
     login(world.admin)
-    client.post(f"/manage/waves/{wave_id}/invitations")
+    issue_invitations(client.application, wave_id)
     add_responses(wave_id, world.alpha, 6, seed=11)
     add_responses(wave_id, world.beta, 4, seed=12)
     _use_invitations(app, wave_id, world.alpha, 6)
@@ -355,7 +356,7 @@ def test_population_is_the_invitations_issued_not_the_roster_at_close(
     # close (5) would equal n and give every interval zero width: a census that never was.
     wave_id = make_wave([world.alpha], k=3)
     login(world.admin)
-    client.post(f"/manage/waves/{wave_id}/invitations")
+    issue_invitations(client.application, wave_id)
     add_responses(wave_id, world.alpha, 5, seed=51, missing=0)
     _use_invitations(app, wave_id, world.alpha, 5)
     with app.app_context():
@@ -386,7 +387,7 @@ def test_population_counts_withdrawn_invitations(
     # interval keeps a width, being no census of the six who were asked.
     wave_id = make_wave([world.alpha], k=3)
     login(world.admin)
-    client.post(f"/manage/waves/{wave_id}/invitations")
+    issue_invitations(client.application, wave_id)
     _set_active(app, world.alpha, ["Ann 5"], False)
     add_responses(wave_id, world.alpha, 5, seed=52, missing=0)
     with app.app_context():
@@ -413,7 +414,7 @@ def test_population_counts_a_used_invitation_of_a_member_who_left(
     # Beta: four invited, four answered, then one left the roster (three active at close).
     wave_id = make_wave([world.beta], k=3)
     login(world.admin)
-    client.post(f"/manage/waves/{wave_id}/invitations")
+    issue_invitations(client.application, wave_id)
     add_responses(wave_id, world.beta, 4, seed=53)
     _use_invitations(app, wave_id, world.beta, 4)
     _set_active(app, world.beta, ["Bo 0"], False)

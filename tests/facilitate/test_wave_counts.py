@@ -7,8 +7,11 @@ import numpy as np
 from surveys import instruments
 from surveys.db import db
 from surveys.models import Response, ScaleResult, TeamScaleResult
+from tests.helpers import issue_invitations
 
 DECIMAL = re.compile(r"\d\.\d")
+
+ALL = {"with_email_too": "y"}  # every member's link, not only those without email
 
 
 def _row(page: str, team: str) -> list[str]:
@@ -22,7 +25,7 @@ def test_open_wave_shows_responses_invitations_and_rate_per_team(
 ):
     wave_id = make_wave([world.alpha, world.beta])
     login(world.admin)
-    client.post(f"/manage/waves/{wave_id}/invitations")
+    issue_invitations(client.application, wave_id)
     add_responses(wave_id, world.alpha, 3, seed=1)
     add_responses(wave_id, world.beta, 1, seed=2)
     page = client.get(f"/manage/waves/{wave_id}").get_data(as_text=True)
@@ -51,7 +54,7 @@ def test_open_wave_pages_contain_no_scores(app, client, world, login, make_wave,
     add_responses(wave_id, world.alpha, 6, seed=4)
     add_responses(wave_id, world.beta, 4, seed=5)
     login(world.admin)
-    client.post(f"/manage/waves/{wave_id}/invitations")
+    issue_invitations(app, wave_id)
     pages = [
         client.get(path).get_data(as_text=True)
         for path in (
@@ -59,9 +62,11 @@ def test_open_wave_pages_contain_no_scores(app, client, world, login, make_wave,
             f"/manage/waves/{wave_id}",
             f"/manage/waves/{wave_id}/edit",
             f"/manage/waves/{wave_id}/close",
-            f"/manage/waves/{wave_id}/invitations/print",
         )
     ]
+    pages.append(
+        client.post(f"/manage/waves/{wave_id}/invitations/print", data=ALL).get_data(as_text=True)
+    )
     full = instruments.get("full", "1.0.0")
     with app.app_context():
         answers = [r.answers for r in db.session.scalars(db.select(Response))]

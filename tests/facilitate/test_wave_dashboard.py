@@ -16,8 +16,6 @@ def test_dashboard_sends_anonymous_visitors_to_sign_in(client):
         "/manage/waves/new",
         "/manage/waves/{w}",
         "/manage/waves/{w}/edit",
-        "/manage/waves/{w}/invitations.csv",
-        "/manage/waves/{w}/invitations/print",
         "/manage/waves/{w}/close",
     ],
 )
@@ -27,6 +25,14 @@ def test_researcher_gets_404_on_every_facilitator_page(client, world, login, mak
     assert client.get(path.format(w=wave_id)).status_code == 404
 
 
+@pytest.mark.parametrize("path", ["invitations.csv", "invitations/print"])
+@pytest.mark.parametrize("who", ["researcher", "fac_a"])
+def test_only_admins_export_links(client, world, login, make_wave, path, who):
+    wave_id = make_wave([world.alpha])
+    login(getattr(world, who))
+    assert client.post(f"/manage/waves/{wave_id}/{path}").status_code == 404
+
+
 @pytest.mark.parametrize(
     "method, path",
     [
@@ -34,8 +40,6 @@ def test_researcher_gets_404_on_every_facilitator_page(client, world, login, mak
         ("get", "/manage/waves/{w}/edit"),
         ("post", "/manage/waves/{w}/edit"),
         ("post", "/manage/waves/{w}/invitations"),
-        ("get", "/manage/waves/{w}/invitations.csv"),
-        ("get", "/manage/waves/{w}/invitations/print"),
         ("get", "/manage/waves/{w}/close"),
         ("post", "/manage/waves/{w}/close"),
     ],

@@ -10,6 +10,7 @@ import pytest
 
 from surveys.db import db
 from surveys.models import Member, ScaleResult, Team, TeamScaleResult
+from tests.helpers import issue_invitations
 
 SCALE_FIELDS = (
     "n_respondents",
@@ -40,7 +41,7 @@ def _close_with_hidden_answers(client, world, delta, make_wave, add_responses, s
     Epsilon (2, hidden) so that the hidden teams reach k together (see its fixture)."""
     wave_id = make_wave([world.alpha, world.beta, delta, epsilon], k=5)
     add_responses(wave_id, epsilon, 2, seed=103, missing=0)
-    client.post(f"/manage/waves/{wave_id}/invitations")
+    issue_invitations(client.application, wave_id)
     add_responses(wave_id, world.alpha, 6, seed=101)
     add_responses(wave_id, delta, 5, seed=102)
     # No skipped items: Beta's counts per scale stay the same, only its answers change.

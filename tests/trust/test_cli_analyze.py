@@ -158,7 +158,7 @@ BAD = {
     ),
     "not whole": (
         "dept,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1,2.5,1,1\n",
-        "row 2, column 'Q3': 2.5 is not a whole number",
+        "row 2, column 'Q3': '2.5' is not a number (an answer is a whole number",
     ),
     "nan text": (
         "dept,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1,nan,1,1\n",

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from tests.trust.helpers import make_instrument
-from trust import SurveyTableError, read_survey_csv
+from trust import SurveyTableError, is_whole_number, read_survey_csv
 
 INST = make_instrument({"s": ["q1", "q2"]}, low=0, high=4)
 
@@ -15,14 +15,18 @@ def _read(text):
     return read_survey_csv(text.encode("utf-8") if isinstance(text, str) else text, INST, "team")
 
 
-def test_plain_ascii_numbers_with_sign_point_and_spaces_are_read():
-    table = _read("team,q1,q2\nA, +3 ,4.\nA,-0,.0\nA,\t2.000 ,\n")
+def test_whole_numbers_in_ascii_digits_with_spaces_around_are_read():
+    table = _read("team,q1,q2\nA, 3 ,4\nA,-0,0\nA,\t2 ,\n")
     np.testing.assert_array_equal(table.answers, [[3, 4], [0, 0], [2, np.nan]])
 
 
 @pytest.mark.parametrize(
     "cell",
     [
+        "+3",
+        "4.",
+        "2.000",
+        ".0",
         "1_0",
         "\uff13",
         "\u0663",
@@ -102,3 +106,31 @@ def test_a_column_without_a_header_name_is_named_by_its_position():
     with pytest.raises(SurveyTableError) as caught:
         _read(b"team,q1,q2,\nA,1,2,\xfc\n")
     assert str(caught.value).startswith("row 2, column 4: ")
+
+
+@pytest.mark.parametrize(
+    "text, whole",
+    [
+        ("3", True),
+        ("-1", True),
+        ("0", True),
+        ("007", True),
+        (" 3", False),
+        ("3 ", False),
+        ("+3", False),
+        ("3.0", False),
+        ("\uff13", False),  # full-width 3
+        ("\u0663", False),  # Arabic-Indic 3
+        ("1_0", False),
+        ("-", False),
+        ("3-", False),
+        ("--3", False),
+        ("", False),
+    ],
+)
+def test_one_rule_for_an_answer_of_the_form_and_of_the_csv(text, whole):
+    assert is_whole_number(text) is whole
+    # The CSV reader applies it to the cell inside its padding.
+    if not whole and text.strip() and not is_whole_number(text.strip()):
+        with pytest.raises(SurveyTableError, match="is not a number"):
+            _read(f"team,q1,q2\nA,1,{text}\n")

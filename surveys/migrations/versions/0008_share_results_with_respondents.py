@@ -2,8 +2,8 @@
 
 On by default, for existing organisations too: the thanks page has always promised it.
 
-Revision ID: 0009
-Revises: 0003
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-01 08:40:00.000000
 
 """
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0009'
-down_revision = '0003'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

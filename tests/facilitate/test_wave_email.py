@@ -1,0 +1,245 @@
+"""Links by email: a real SMTP server (aiosmtpd) on loopback, and what it received.
+
+Each member gets their own link in both languages; a reminder reaches only the links not yet
+used, and no user sees who got it; refused addresses are reported per member to admins
+without stopping the batch, and facilitators see counts only; an interrupted batch resumes
+and nobody gets a message twice.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+import smtplib
+import socket
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from surveys import instruments
+from surveys.db import db
+from surveys.models import Delivery, Invitation, Mailing, User, Wave
+from surveys.services import delivery, invitations, waves
+from surveys.services.responses import record_response
+from tests.helpers import issue_invitations
+
+FULL = instruments.get("full", "1.0.0")
+ANSWERS = {key: 3 for key in FULL.item_keys}
+
+
+class Recorder:
+    """An aiosmtpd handler that keeps every message and refuses the addresses it is told to."""
+
+    def __init__(self):
+        self.received: list[tuple[list[str], email.message.EmailMessage]] = []
+        self.refuse: dict[str, str] = {}
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.received.append((list(envelope.rcpt_tos), parsed))
+        return "250 Message accepted for delivery"
+
+    def recipients(self) -> list[str]:
+        return sorted(address for rcpt, _ in self.received for address in rcpt)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp(app):
+    """A real SMTP server on 127.0.0.1, and the app configured to send through it."""
+    recorder = Recorder()
+    controller = Controller(recorder, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    app.config.update(
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=controller.port,
+        SMTP_SECURITY="none",
+        SMTP_USERNAME=None,
+        MAIL_FROM="survey@example.org",
+        BASE_URL="https://trust.example.com",
+    )
+    yield recorder
+    controller.stop()
+
+
+def _links_by_email(app, wave_id) -> dict[str, str]:
+    with app.app_context():
+        rows = db.session.scalars(db.select(Invitation).where(Invitation.wave_id == wave_id))
+        return {inv.member.email: invitations.link(invitations.token_of(inv)) for inv in rows}
+
+
+def _answer(app, wave_id, emails):
+    with app.app_context():
+        for inv in db.session.scalars(db.select(Invitation).where(Invitation.wave_id == wave_id)):
+            if inv.member.email in emails:
+                assert record_response(inv, ANSWERS, None)
+
+
+def test_each_member_gets_their_own_link_by_email_in_both_languages(
+    app, client, world, login, make_wave, smtp
+):
+    wave_id = make_wave([world.alpha, world.beta])
+    issue_invitations(app, wave_id)
+    links = _links_by_email(app, wave_id)
+    login(world.fac_a)
+    page = client.post(f"/manage/waves/{wave_id}/mail/invitation", follow_redirects=True)
+    text = page.get_data(as_text=True)
+    # Only the facilitator's team, one message per member, each with that member's link.
+    assert smtp.recipients() == sorted(f"ann{i}@example.org" for i in range(6))
+    for rcpt, message in smtp.received:
+        body = message.get_content()
+        assert message["To"] == rcpt[0]
+        assert links[rcpt[0]] in body
+        assert sum("/s/" in line for line in body.splitlines()) == 2  # once per language
+        assert "anonymous survey about trust in your team (Alpha)" in body
+        assert "诚邀你参加一项关于团队信任的匿名调查" in body
+        assert "Ann" not in body  # no name: the link is the only personal thing
+        assert message["From"] == "survey@example.org"
+    # The facilitator sees counts, never a link or an address.
+    assert "Invitation emails: 6 sent, 0 not delivered, 0 interrupted." in text
+    assert "/s/" not in text and "ann0@example.org" not in text
+    # A second click sends nobody anything again.
+    client.post(f"/manage/waves/{wave_id}/mail/invitation")
+    assert len(smtp.received) == 6
+
+
+def test_a_reminder_reaches_only_unused_links_and_nobody_sees_who_got_it(
+    app, client, world, login, make_wave, smtp
+):
+    wave_id = make_wave([world.alpha])
+    issue_invitations(app, wave_id)
+    _answer(app, wave_id, {"ann1@example.org", "ann4@example.org"})
+    for who in (world.fac_a, world.admin):
+        login(who)
+        page = client.post(f"/manage/waves/{wave_id}/mail/reminder", follow_redirects=True)
+        text = page.get_data(as_text=True)
+        assert "Reminder sent; 0 could not be delivered." in text
+        # Nothing on the page names a recipient or counts them.
+        assert not any(f"ann{i}@example.org" in text for i in range(6))
+        assert not re.search(r"Ann \d", text)
+    assert smtp.recipients() == sorted(2 * [f"ann{i}@example.org" for i in (0, 2, 3, 5)]), (
+        "two reminders, each to the four links not used"
+    )
+    subject = smtp.received[0][1]["Subject"]
+    assert subject.startswith("提醒") and "Reminder: Spring" in subject
+
+
+def test_refused_addresses_are_reported_per_member_to_admins_and_the_batch_goes_on(
+    app, client, world, login, make_wave, smtp
+):
+    wave_id = make_wave([world.alpha])
+    issue_invitations(app, wave_id)
+    smtp.refuse = {
+        "ann2@example.org": "550 5.1.1 No such user",
+        "ann3@example.org": "450 4.2.1 Mailbox busy, try later",
+    }
+    login(world.fac_a)
+    text = client.post(f"/manage/waves/{wave_id}/mail/invitation", follow_redirects=True).get_data(
+        as_text=True
+    )
+    assert smtp.recipients() == [f"ann{i}@example.org" for i in (0, 1, 4, 5)]
+    assert "Invitation emails: 4 sent, 1 not delivered, 0 interrupted." in text
+    assert "Ann 2" not in text and "ann2@example.org" not in text  # counts only
+    login(world.admin)
+    text = client.get(f"/manage/waves/{wave_id}").get_data(as_text=True)
+    problems = text[text.index("Invitation emails that did not arrive") :]
+    assert re.search(r"Ann 2.*?ann2@example.org.*?refused: 550 5.1.1 No such user", problems, re.S)
+    assert re.search(r"Ann 3.*?delayed, tried again on the next send: 450", problems, re.S)
+    # The busy mailbox is tried again on the next send, the refused one and the sent are not.
+    smtp.refuse = {"ann2@example.org": "550 5.1.1 No such user"}
+    client.post(f"/manage/waves/{wave_id}/mail/invitation")
+    assert smtp.recipients() == [f"ann{i}@example.org" for i in (0, 1, 3, 4, 5)]
+
+
+def test_an_interrupted_batch_resumes_and_sends_nobody_twice(
+    app, world, make_wave, smtp, monkeypatch
+):
+    wave_id = make_wave([world.alpha])
+    issue_invitations(app, wave_id)
+    real_send = smtplib.SMTP.send_message
+    sent = []
+
+    def crash_after_third(self, message, *args, **kwargs):
+        result = real_send(self, message, *args, **kwargs)
+        sent.append(message["To"])
+        if len(sent) == 3:
+            raise KeyboardInterrupt  # the process dies after the server took the message
+        return result
+
+    monkeypatch.setattr(smtplib.SMTP, "send_message", crash_after_third)
+    with app.app_context():
+        wave = db.session.get(Wave, wave_id)
+        admin = db.session.get(User, world.admin)
+        mailing = delivery.start(wave, [world.alpha], admin, delivery.Kind.INVITATION)
+        with pytest.raises(KeyboardInterrupt):
+            delivery.run(mailing)
+    assert len(smtp.received) == 3
+    monkeypatch.setattr(smtplib.SMTP, "send_message", real_send)
+
+    result = app.test_cli_runner().invoke(args=["send-mail"])
+    assert result.exit_code == 0, result.output
+    assert smtp.recipients() == sorted(f"ann{i}@example.org" for i in range(6))
+    assert len(smtp.received) == 6, "each member exactly once"
+    with app.app_context():
+        statuses = sorted(db.session.scalars(db.select(Delivery.status)))
+        assert statuses == ["sending"] + 5 * ["sent"]  # the third: may or may not have gone
+        problems = delivery.invitation_problems(db.session.get(Wave, wave_id))
+        assert sent[2] == "ann2@example.org"
+        assert [(p.member, p.status) for p in problems] == [("Ann 2", "sending")]
+
+
+def test_an_unreachable_server_sends_nothing_and_leaves_the_batch_to_resume(
+    app, client, world, login, make_wave, smtp
+):
+    wave_id = make_wave([world.alpha])
+    issue_invitations(app, wave_id)
+    port = app.config["SMTP_PORT"]
+    app.config["SMTP_PORT"] = _free_port()  # nobody listens there
+    login(world.fac_a)
+    text = client.post(f"/manage/waves/{wave_id}/mail/invitation", follow_redirects=True).get_data(
+        as_text=True
+    )
+    assert "could not be reached" in text
+    app.config["SMTP_PORT"] = port
+    text = client.get(f"/manage/waves/{wave_id}").get_data(as_text=True)
+    assert "Continue sending" in text
+    client.post(f"/manage/waves/{wave_id}/mail/invitation")
+    assert smtp.recipients() == sorted(f"ann{i}@example.org" for i in range(6))
+
+
+def test_closing_deletes_deliveries_and_keeps_the_mailings_counts(
+    app, client, world, login, make_wave, smtp
+):
+    wave_id = make_wave([world.alpha], k=3)
+    issue_invitations(app, wave_id)
+    login(world.admin)
+    client.post(f"/manage/waves/{wave_id}/mail/invitation")
+    _answer(app, wave_id, {"ann0@example.org"})
+    client.post(f"/manage/waves/{wave_id}/mail/reminder")
+    with app.app_context():
+        waves.close(db.session.get(Wave, wave_id))
+        assert db.session.scalars(db.select(Delivery)).all() == []
+        counts = sorted((m.kind, m.planned, m.sent) for m in db.session.scalars(db.select(Mailing)))
+    assert counts == [("invitation", 6, 6), ("reminder", 5, 5)]
+
+
+def test_pages_say_when_email_is_not_set_up(app, client, world, login, make_wave):
+    wave_id = make_wave([world.alpha])
+    login(world.fac_a)
+    assert "Email is not set up" in client.get(f"/manage/waves/{wave_id}").get_data(as_text=True)
+    text = client.post(f"/manage/waves/{wave_id}/mail/invitation", follow_redirects=True).get_data(
+        as_text=True
+    )
+    assert "Email is not set up for this installation" in text
