@@ -2,7 +2,7 @@
 opening and submitting requests, in-process (Flask's test client) on a throwaway PostgreSQL.
 
 Prints the statements each request sends (with the count), then the functions that take the
-most cumulative time over --respondents submissions.
+most time (cumulative, then own) over --respondents submissions.
 
 Usage: python bench/profile_submit.py [--respondents 200] [--top 30]
 """
@@ -47,7 +47,9 @@ def main() -> int:
             sa.event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
         rng = random.Random(1)
 
-        def respond(token: str) -> tuple[float, float, int, int]:
+        submitting = cProfile.Profile()
+
+        def respond(token: str, profile: bool = False) -> tuple[float, float, int, int]:
             client = app.test_client()
             before = len(statements)
             started = time.perf_counter()
@@ -57,7 +59,12 @@ def main() -> int:
             csrf = CSRF.search(page.get_data(as_text=True)).group(1)
             before = len(statements)
             started = time.perf_counter()
-            reply = client.post(f"/s/{token}", data=answers(rng) | {"csrf_token": csrf})
+            body = answers(rng) | {"csrf_token": csrf}
+            if profile:
+                submitting.enable()
+            reply = client.post(f"/s/{token}", data=body)
+            if profile:
+                submitting.disable()
             assert reply.status_code == 303, reply.status_code
             return opened, time.perf_counter() - started, opens, len(statements) - before
 
@@ -69,19 +76,16 @@ def main() -> int:
         for statement in statements[mark:]:
             print("  " + re.sub(r"\s+", " ", statement)[:150])
         print(f"statements: open {opens}, submit {submits} (warm-up took {mark - first})")
-        profiler = cProfile.Profile()
-        timings = []
-        profiler.enable()
-        for token in tokens[1 : args.respondents]:
-            timings.append(respond(token))
-        profiler.disable()
+        timings = [respond(token, profile=True) for token in tokens[1 : args.respondents]]
         n = len(timings)
         print(f"\n{n} respondents in-process, one at a time; load {os.getloadavg()[0]:.2f}")
         mean_open = sum(t[0] for t in timings) / n * 1000
         mean_submit = sum(t[1] for t in timings) / n * 1000
         print(f"mean open {mean_open:.1f} ms, mean submit {mean_submit:.1f} ms (under cProfile)")
-        stats = pstats.Stats(profiler)
-        stats.sort_stats("cumulative").print_stats(args.top)
+        print("\nsubmissions only, by cumulative time:")
+        pstats.Stats(submitting).sort_stats("cumulative").print_stats(args.top)
+        print("\nsubmissions only, by own time:")
+        pstats.Stats(submitting).sort_stats("tottime").print_stats(args.top)
         with app.app_context():
             db.engine.dispose()
     return 0
