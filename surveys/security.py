@@ -79,7 +79,9 @@ def init_app(app):
     csrf.init_app(app)
     limiter.init_app(app)
     log_filter = RespondentLogFilter()
-    for name in ("werkzeug", "gunicorn.access", app.logger.name):
+    # gunicorn.error names the request line of a request that failed ("Error handling
+    # request GET /s/<token>") next to a time.
+    for name in ("werkzeug", "gunicorn.access", "gunicorn.error", app.logger.name):
         logging.getLogger(name).addFilter(log_filter)
 
     @app.after_request
