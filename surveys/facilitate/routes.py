@@ -221,12 +221,34 @@ def invitations_csv(wave_id: int):
 @bp.get("/waves/<int:wave_id>/invitations/print")
 @role_required(*MANAGERS)
 def invitations_print(wave_id: int):
-    """A printable page: one bilingual card per member with the link and its QR code."""
+    """A printable page: one bilingual card per member with the link and its QR code.
+
+    Up to a page's worth of cards in all, they come on one page; beyond that, a list of
+    pages per team (``?team=<id>&page=<n>``), so no request draws thousands of QR codes.
+    """
     wave, visible = _managed_wave_or_404(wave_id)
+    pages = waves.card_pages(wave, visible)
+    team_id = request.args.get("team", type=int)
+    page = request.args.get("page", 1, type=int)
+    if team_id is None:
+        if sum(p.last - p.first + 1 for p in pages) > waves.CARDS_PER_PAGE:
+            return render_template(
+                "facilitate/invitations_print_index.html",
+                wave=wave,
+                pages=pages,
+                cards_per_page=waves.CARDS_PER_PAGE,
+            )
+        rows, shown = waves.invitation_rows(wave, visible), None
+    else:
+        shown = next((p for p in pages if p.team_id == team_id and p.page == page), None)
+        if shown is None:
+            abort(404)
+        rows = waves.invitation_rows(wave, visible, team_id=team_id, page=page)
     return render_template(
         "facilitate/invitations_print.html",
         wave=wave,
-        rows=waves.invitation_rows(wave, visible),
+        rows=rows,
+        shown=shown,
         lines=invitations.card_lines(wave),
         qr_svg=invitations.qr_svg,
     )

@@ -230,8 +230,24 @@ class InvitationRow:
     link: str
 
 
-def invitation_rows(wave: Wave, visible: set[int] | None) -> list[InvitationRow]:
-    """Every invitation of the wave's visible teams with its link, by team and member name.
+def _listed(query, wave: Wave, team_ids: list[int]):
+    """``query`` over the invitations a list or a card shows: of these teams, of members still
+    on the roster (see :func:`invitation_rows`)."""
+    return (
+        query.join(Member, Invitation.member_id == Member.id)
+        .join(Team, Invitation.team_id == Team.id)
+        .where(
+            Invitation.wave_id == wave.id, Invitation.team_id.in_(team_ids), Member.active.is_(True)
+        )
+    )
+
+
+def invitation_rows(
+    wave: Wave, visible: set[int] | None, team_id: int | None = None, page: int | None = None
+) -> list[InvitationRow]:
+    """Every invitation of the wave's visible teams with its link, by team and member name;
+    with ``team_id``, that team's only, and with ``page`` (from 1), that page of
+    :data:`CARDS_PER_PAGE` of them.
 
     Whether an invitation was used is left out on purpose: who has answered is not the
     facilitator's business, and a list of who has not would invite pressure. For the same
@@ -239,17 +255,14 @@ def invitation_rows(wave: Wave, visible: set[int] | None) -> list[InvitationRow]
     used: listing only the used ones would tell who answered, and an unused one is withdrawn.
     """
     team_ids = wave_team_ids(wave, visible)
+    if team_id is not None:
+        team_ids = [t for t in team_ids if t == team_id]
     if not team_ids:
         return []
-    rows = db.session.execute(
-        db.select(Invitation, Member.name, Member.email, Team.name)
-        .join(Member, Invitation.member_id == Member.id)
-        .join(Team, Invitation.team_id == Team.id)
-        .where(
-            Invitation.wave_id == wave.id, Invitation.team_id.in_(team_ids), Member.active.is_(True)
-        )
-        .order_by(Team.name, Member.name)
-    ).all()
+    query = _listed(db.select(Invitation, Member.name, Member.email, Team.name), wave, team_ids)
+    query = query.order_by(Team.name, Member.name, Invitation.id)
+    if page is not None:
+        query = query.offset((page - 1) * CARDS_PER_PAGE).limit(CARDS_PER_PAGE)
     return [
         InvitationRow(
             member=name,
@@ -257,7 +270,40 @@ def invitation_rows(wave: Wave, visible: set[int] | None) -> list[InvitationRow]
             team=team,
             link=invitations.link(invitations.token_of(inv)),
         )
-        for inv, name, email, team in rows
+        for inv, name, email, team in db.session.execute(query).all()
+    ]
+
+
+# Printed cards per page: each card draws a QR code (a few milliseconds), so a page of
+# this many comes out in about a second, where 6,000 on one page took half a minute.
+CARDS_PER_PAGE = 200
+
+
+@dataclass(frozen=True)
+class CardPage:
+    """One printable page of a team's cards: cards ``first`` to ``last`` of ``of``."""
+
+    team_id: int
+    team: str
+    page: int
+    first: int
+    last: int
+    of: int
+
+
+def card_pages(wave: Wave, visible: set[int] | None) -> list[CardPage]:
+    """The printable pages of the wave's visible teams, by team name, without making a card."""
+    team_ids = wave_team_ids(wave, visible)
+    if not team_ids:
+        return []
+    query = db.select(Team.id, Team.name, func.count()).select_from(Invitation)
+    counts = db.session.execute(
+        _listed(query, wave, team_ids).group_by(Team.id, Team.name).order_by(Team.name)
+    ).all()
+    return [
+        CardPage(team_id, name, page, start + 1, min(start + CARDS_PER_PAGE, count), count)
+        for team_id, name, count in counts
+        for page, start in enumerate(range(0, count, CARDS_PER_PAGE), start=1)
     ]
 
 

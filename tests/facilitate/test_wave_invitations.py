@@ -162,6 +162,46 @@ def test_printable_page_of_a_shared_wave_shows_only_own_teams(client, world, log
     assert "Bo 0" not in page
 
 
+def test_many_cards_come_in_pages_per_team_that_together_hold_every_card(
+    client, world, login, make_wave, monkeypatch
+):
+    from surveys.services import waves
+
+    monkeypatch.setattr(waves, "CARDS_PER_PAGE", 4)
+    wave_id = make_wave([world.alpha, world.beta])
+    login(world.admin)
+    client.post(f"/manage/waves/{wave_id}/invitations")
+    url = f"/manage/waves/{wave_id}/invitations/print"
+    index = client.get(url, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'class="card invitation-card"' not in index  # ten cards: more than one page
+    pages = re.findall(r'<a href="([^"]+)">([^<]+)</a></li>', index)
+    assert [label for _href, label in pages] == [
+        "Alpha: cards 1 to 4 of 6",
+        "Alpha: cards 5 to 6 of 6",
+        "Beta: cards 1 to 4 of 4",
+    ]
+    printed = []
+    for href, _label in pages:
+        page = client.get(href.replace("&amp;", "&")).get_data(as_text=True)
+        cards = _cards(page)
+        assert 1 <= len(cards) <= 4
+        printed += [re.search(r'class="invitation-member">([^<]+)<', c).group(1) for c in cards]
+    assert sorted(printed) == sorted([f"Ann {i}" for i in range(6)] + [f"Bo {i}" for i in range(4)])
+    links = client.get(f"/manage/waves/{wave_id}/invitations.csv").data.decode("utf-8-sig")
+    assert len(list(csv.reader(io.StringIO(links)))) == 11  # the CSV still lists all at once
+
+
+def test_a_page_of_cards_of_a_team_one_cannot_see_is_not_found(client, world, login, make_wave):
+    wave_id = make_wave([world.alpha, world.beta])
+    login(world.admin)
+    client.post(f"/manage/waves/{wave_id}/invitations")
+    login(world.fac_a)
+    url = f"/manage/waves/{wave_id}/invitations/print"
+    assert client.get(f"{url}?team={world.alpha}&page=1").status_code == 200
+    assert client.get(f"{url}?team={world.beta}&page=1").status_code == 404
+    assert client.get(f"{url}?team={world.alpha}&page=2").status_code == 404
+
+
 def _cards(page: str) -> list[str]:
     return re.findall(r'<section class="card invitation-card">(.*?)</section>', page, re.S)
 
