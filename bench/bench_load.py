@@ -31,6 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.floor_app import CREATE_TABLE  # noqa: E402
 from bench.loadclient import Respondent, in_parallel, percentiles, request  # noqa: E402
 from bench.postgres import Cluster  # noqa: E402
 from bench.seed import answers, seed  # noqa: E402
@@ -120,6 +121,7 @@ def main() -> int:
         tokens = seed(env, total)
         print(f"seeded {total} links in {time.perf_counter() - started:.1f} s")
         product = Served(env, folder / "server.log", workers=args.workers, threads=args.threads)
+        cluster.psql(CREATE_TABLE)
         floor_port = free_port()
         floor_log = open(folder / "floor.log", "ab")  # noqa: SIM115
         floor = subprocess.Popen(
@@ -133,9 +135,11 @@ def main() -> int:
         try:
             product.start()
             floor_address = ("127.0.0.1", floor_port)
-            for _ in range(100):
+            for _ in range(300):
                 if asyncio.run(request(floor_address, "GET", "/")).status == 200:
                     break
+                if floor.poll() is not None:
+                    raise SystemExit(f"the floor server stopped; see {folder / 'floor.log'}")
                 time.sleep(0.2)
             # Warm-up, not measured: every worker thread compiles its templates and opens its
             # database connections on its first requests (GETs use no link up).
@@ -154,7 +158,9 @@ def main() -> int:
                     floor_level(floor_address, len(batch), concurrency, args.max_seconds)
                 )
                 acknowledged = sum(r.status == 303 for r in sent)
-                server_errors = sum(r.status >= 500 or r.status < 0 for r in opened + sent)
+                server_errors = sum(
+                    r.status >= 500 or r.status < 0 for r in opened + sent + floor_replies
+                )
                 submit_rate = len(sent) / send_s
                 floor_rate = len(floor_replies) / floor_s
                 p95_submit = percentiles([r.seconds for r in sent])[1]

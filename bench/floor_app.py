@@ -45,6 +45,8 @@ def create() -> Flask:
     def index():
         return "floor"
 
-    with app.app_context():
-        db.create_all()
     return app
+
+
+# Made once by bench_load.py before the workers start (each worker making it would race).
+CREATE_TABLE = "CREATE TABLE bench_floor (id serial PRIMARY KEY, body text NOT NULL)"
