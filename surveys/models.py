@@ -227,11 +227,24 @@ class ScaleResult(db.Model):
     mean_rwg_j: Mapped[float | None]
 
 
+# Why a stored cell shows no number (``suppressed``): the group itself has fewer than k
+# respondents on the scale, or it reaches k but would let a viewer compute a group below k
+# by subtraction (surveys.services.suppression).
+SUPPRESSED_BELOW_K = "below_k"
+SUPPRESSED_COMPLEMENTARY = "complementary"
+# ``estimate`` of a stored trust cell that was not measured but estimated from the drivers.
+ESTIMATE_CALIBRATED = "calibrated"
+ESTIMATE_UNCALIBRATED = "uncalibrated"
+
+
 class TeamScaleResult(db.Model):
     """A team's result on one scale in a closed wave, computed once at close.
 
-    Rows exist for every team of the wave; ``n`` below the wave's k means the numbers are
-    withheld from every view (they are stored as NULL).
+    Rows exist for every team of the wave; a row with ``suppressed`` set shows no number
+    and stores none (NULL). ``estimate`` is NULL for a measured scale, else how a
+    cognitive or affective trust value was estimated from the drivers (pulse waves).
+    ``change`` is the difference from ``previous_wave_id``'s value of the same team, with
+    its interval, stored only when both values are shown.
     """
 
     __table_args__ = (UniqueConstraint("wave_id", "team_id", "scale"),)
@@ -246,3 +259,59 @@ class TeamScaleResult(db.Model):
     ci_low: Mapped[float | None]
     ci_high: Mapped[float | None]
     rwg_j: Mapped[float | None]
+    estimate: Mapped[str | None] = mapped_column(String(16))
+    suppressed: Mapped[str | None] = mapped_column(String(16))
+    change: Mapped[float | None]
+    change_ci_low: Mapped[float | None]
+    change_ci_high: Mapped[float | None]
+    previous_wave_id: Mapped[int | None] = mapped_column(ForeignKey("wave.id", ondelete="SET NULL"))
+
+
+GROUP_LEVELS = ("organisation", "department")
+
+
+class GroupScaleResult(db.Model):
+    """A department's or the organisation's result on one scale of a closed wave.
+
+    It pools the responses of the wave's teams under it (``team_id`` is the department;
+    NULL for the organisation), so a team too small to show still counts here. The fields
+    mean what they mean on :class:`TeamScaleResult`.
+    """
+
+    __table_args__ = (UniqueConstraint("wave_id", "level", "team_id", "scale"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("wave.id", ondelete="CASCADE"), index=True)
+    level: Mapped[str] = mapped_column(String(16))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
+    scale: Mapped[str] = mapped_column(String(64))
+    n: Mapped[int]
+    mean: Mapped[float | None]
+    sd: Mapped[float | None]
+    ci_low: Mapped[float | None]
+    ci_high: Mapped[float | None]
+    rwg_j: Mapped[float | None]
+    estimate: Mapped[str | None] = mapped_column(String(16))
+    suppressed: Mapped[str | None] = mapped_column(String(16))
+    change: Mapped[float | None]
+    change_ci_low: Mapped[float | None]
+    change_ci_high: Mapped[float | None]
+    previous_wave_id: Mapped[int | None] = mapped_column(ForeignKey("wave.id", ondelete="SET NULL"))
+
+
+class TrustCalibration(db.Model):
+    """The driver model fitted to closed full waves (trust.fit_trust_model), once per close.
+
+    ``cognitive`` and ``affective`` hold each regression's predictors, standardised
+    weights with their bootstrap intervals, R^2 with its interval, and the raw-scale
+    intercept and slopes used to estimate trust for pulse waves; ``wave_ids`` the closed
+    full waves whose respondents it was fitted on, ``n`` their number.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    level: Mapped[str] = mapped_column(String(16))
+    n: Mapped[int]
+    drivers: Mapped[list[str]] = mapped_column(JSON)
+    wave_ids: Mapped[list[int]] = mapped_column(JSON)
+    cognitive: Mapped[dict[str, Any]] = mapped_column(JSON)
+    affective: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -19,6 +19,19 @@ REQUIRE_SERVICES = os.environ.get("TRUSTSURVEY_REQUIRE_SERVICES") == "1"
 HEADS = set(ScriptDirectory(MIGRATIONS).get_heads())
 
 
+def pytest_ignore_collect(collection_path: Path, config) -> bool | None:
+    """Collect only test modules here, not the helpers they import.
+
+    --doctest-modules (for trust/'s examples) would otherwise import every module in tests/
+    by its file name, and ``helpers.py`` in two folders would clash; the tests import them
+    as ``tests.helpers`` and ``tests.trust.helpers``.
+    """
+    name = collection_path.name
+    if collection_path.suffix == ".py" and not name.startswith("test_"):
+        return name not in ("conftest.py", "__init__.py")
+    return None
+
+
 def _config(url: str, **overrides) -> dict:
     config = {
         "TESTING": True,

@@ -103,5 +103,5 @@ def test_source_checkout_serves_the_stylesheet_from_top_level_static(tmp_path, m
         }
     )
     assert (Path(app.static_folder) / "style.css").is_file()
-    response = app.test_client().get("/static/style.css")
-    assert response.status_code == 200 and b"--accent" in response.data
+    with app.test_client().get("/static/style.css") as response:  # closes the file it sends
+        assert response.status_code == 200 and b"--accent" in response.data

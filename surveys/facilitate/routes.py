@@ -14,13 +14,14 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user
 
+import trust
 from surveys import instruments
 from surveys.access import role_required, visible_team_ids, wave_or_404
 from surveys.db import db
 from surveys.facilitate.forms import OpenWaveForm, WaveForm, split_instrument
 from surveys.forms import ConfirmForm
 from surveys.models import Team, Wave, WaveStatus, utcnow
-from surveys.services import invitations, results, waves
+from surveys.services import calibration, heatmap, invitations, results, waves
 
 bp = Blueprint("facilitate", __name__, url_prefix="/manage")
 
@@ -278,3 +279,117 @@ def close_wave(wave_id: int):
             flash(_("This wave is already closed."), "info")
         return redirect(url_for("facilitate.wave", wave_id=wave.id))
     return render_template("facilitate/close.html", wave=wave, form=form)
+
+
+def _closed_wave_or_404(wave_id: int) -> tuple[Wave, set[int] | None]:
+    """A wave the user may see, once it is closed (its scores are hidden until then)."""
+    wave, visible = _managed_wave_or_404(wave_id)
+    if wave.closed_at is None:
+        abort(404)
+    return wave, visible
+
+
+@bp.get("/heatmap")
+@role_required(*MANAGERS)
+def pick_heatmap():
+    """The heatmap of the wave chosen in the wave picker (a GET form, no script needed)."""
+    wave_id = request.args.get("wave", type=int)
+    if wave_id is None:
+        abort(404)
+    return redirect(url_for("facilitate.heatmap_page", wave_id=wave_id, **_view_args()))
+
+
+def _view_args() -> dict:
+    """Sort and colour mode of a heatmap request, kept across its links."""
+    args = {}
+    if request.args.get("sort"):
+        args["sort"] = request.args["sort"]
+    if request.args.get("dir") == "desc":
+        args["dir"] = "desc"
+    if request.args.get("mode") == "absolute":
+        args["mode"] = "absolute"
+    return args
+
+
+def _heatmap_context(wave_id: int) -> dict:
+    wave, visible = _closed_wave_or_404(wave_id)
+    keys = heatmap.columns(wave)
+    view = _view_args()
+    sort = view.get("sort") if view.get("sort") in keys else None
+    rows = results.heatmap(wave, visible)
+    organisation = rows[0] if rows and rows[0].level == "organisation" else None
+    rows = heatmap.sort_rows(rows, sort, view.get("dir") == "desc")
+    absolute = view.get("mode") == "absolute"
+    colours = {
+        (i, key): heatmap.colour_class(
+            row.cells[key], organisation.cells.get(key) if organisation else None, absolute
+        )
+        for i, row in enumerate(rows)
+        for key in keys
+        if key in row.cells
+    }
+    return {
+        "wave": wave,
+        "instrument": instruments.get(wave.instrument_key, wave.instrument_version),
+        "keys": keys,
+        "rows": rows,
+        "colours": colours,
+        "sort": sort,
+        "descending": view.get("dir") == "desc",
+        "absolute": absolute,
+        "view": view,
+        "low_agreement": heatmap.LOW_AGREEMENT,
+    }
+
+
+@bp.get("/waves/<int:wave_id>/heatmap")
+@role_required(*MANAGERS)
+def heatmap_page(wave_id: int):
+    """Organisation, departments and teams by scale, coloured against the organisation."""
+    context = _heatmap_context(wave_id)
+    visible = visible_team_ids(current_user)
+    context["closed_waves"] = [w for w in waves.visible_waves(visible) if w.closed_at is not None]
+    return render_template("facilitate/heatmap.html", **context)
+
+
+@bp.get("/waves/<int:wave_id>/heatmap.svg")
+@role_required(*MANAGERS)
+def heatmap_svg(wave_id: int):
+    """The heatmap as an SVG picture, for slides and reports."""
+    context = _heatmap_context(wave_id)
+    response = Response(
+        render_template("facilitate/heatmap.svg", **context), mimetype="image/svg+xml"
+    )
+    response.headers["Content-Disposition"] = f'attachment; filename="wave-{wave_id}-heatmap.svg"'
+    return response
+
+
+@bp.get("/waves/<int:wave_id>/heatmap.csv")
+@role_required(*MANAGERS)
+def heatmap_csv(wave_id: int):
+    """The heatmap's numbers, one line per row and scale (UTF-8 with a byte-order mark)."""
+    wave, visible = _closed_wave_or_404(wave_id)
+    body = "\ufeff" + heatmap.heatmap_csv(wave, visible)
+    response = Response(body.encode("utf-8"), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="wave-{wave_id}-heatmap.csv"'
+    return response
+
+
+@bp.get("/model")
+@role_required(*MANAGERS)
+def trust_model():
+    """The trust model: weights with intervals, R^2, n and the waves it was fitted on."""
+    stored = calibration.latest()
+    fitted_on = []
+    if stored is not None:
+        fitted_on = list(
+            db.session.scalars(
+                db.select(Wave).where(Wave.id.in_(stored.wave_ids)).order_by(Wave.id)
+            )
+        )
+    return render_template(
+        "facilitate/model.html",
+        stored=stored,
+        fitted_on=fitted_on,
+        defaults=trust.DEFAULT_WEIGHTS,
+    )

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import func
 
+from surveys import instruments
 from surveys.config import DEFAULT_K, MAX_K, MIN_K
 from surveys.db import db
 from surveys.models import (
@@ -31,7 +32,7 @@ from surveys.models import (
     utcnow,
     wave_team,
 )
-from surveys.services import anonymity, invitations, results
+from surveys.services import anonymity, calibration, invitations, results
 from trust.table import neutralise_csv_cell
 
 LOCKED_FIELDS = ("k", "instrument", "teams")
@@ -420,7 +421,25 @@ def close(wave: Wave, now: dt.datetime | None = None) -> bool:
         # The results are stored and the wave must stay closed; the next close retries the
         # rewrite, which covers every wave's rows.
         current_app.logger.exception("wave %s closed, but rewriting storage order failed", wave_id)
+    _calibrate_after(wave)
     return True
+
+
+def _calibrate_after(wave: Wave) -> None:
+    """Fit the trust model again when a full wave closed, in a transaction of its own.
+
+    After the close commits: the bootstrap takes seconds on a large organisation, and a
+    failed fit must neither reopen the wave nor lose its results (it is logged; the next
+    full wave's close fits again over every closed full wave).
+    """
+    try:
+        instrument = instruments.get(wave.instrument_key, wave.instrument_version)
+        if calibration.is_full(instrument):
+            calibration.calibrate(results.answer_matrix)
+            db.session.commit()
+    except Exception:
+        db.session.rollback()
+        current_app.logger.exception("wave %s closed, but fitting the trust model failed", wave.id)
 
 
 def close_due(now: dt.datetime | None = None) -> tuple[list[Wave], list[tuple[Wave, Exception]]]:

@@ -8,7 +8,15 @@ import pytest
 import trust
 from surveys import closer, instruments
 from surveys.db import db
-from surveys.models import Invitation, Member, Response, ScaleResult, TeamScaleResult, Wave
+from surveys.models import (
+    Invitation,
+    Member,
+    Response,
+    ScaleResult,
+    Team,
+    TeamScaleResult,
+    Wave,
+)
 from surveys.services import anonymity, results, waves
 
 FULL = instruments.get("full", "1.0.0")
@@ -90,25 +98,30 @@ def _set_active(app, team_id, names, active):
 
 
 @pytest.fixture
-def closed_wave(app, client, world, login, make_wave, add_responses):
-    """Alpha (6 invited) with 6 responses and Beta (4 invited) with 4, k = 5, closed by hand."""
-    wave_id = make_wave([world.alpha, world.beta], k=5)
+def closed_wave(app, client, world, epsilon, login, make_wave, add_responses):
+    """Alpha (6 invited) with 6 responses, Beta (4 invited) with 4 and Epsilon with 2, k = 5,
+    closed by hand."""
+    wave_id = make_wave([world.alpha, world.beta, epsilon], k=5)
     login(world.admin)
     client.post(f"/manage/waves/{wave_id}/invitations")
     add_responses(wave_id, world.alpha, 6, seed=11)
     add_responses(wave_id, world.beta, 4, seed=12)
     _use_invitations(app, wave_id, world.alpha, 6)
     _use_invitations(app, wave_id, world.beta, 4)
+    add_responses(wave_id, epsilon, 2, seed=13)
     response = client.post(f"/manage/waves/{wave_id}/close")
     assert response.status_code == 302
     return wave_id
 
 
-def test_close_by_hand_sets_closed_at_and_stores_a_row_per_team_and_scale(app, world, closed_wave):
+def test_close_by_hand_sets_closed_at_and_stores_a_row_per_team_and_scale(
+    app, world, epsilon, closed_wave
+):
     assert _closed_at(app, closed_wave) is not None
     scales, teams = _stored(app, closed_wave)
     assert set(scales) == {s.key for s in FULL.scales}
-    assert set(teams) == {(t, s.key) for t in (world.alpha, world.beta) for s in FULL.scales}
+    every = (world.alpha, world.beta, epsilon)
+    assert set(teams) == {(t, s.key) for t in every for s in FULL.scales}
 
 
 def test_stored_aggregates_match_a_direct_trust_analysis(app, world, closed_wave):
@@ -497,9 +510,15 @@ def test_close_stores_results_on_each_database(
     """The conditional UPDATE, the JSON answers and the result rows on SQLite and PostgreSQL."""
     app = make_app(backend)
     ids = world_factory(app)
-    wave_id = make_wave([ids.alpha, ids.beta], k=4, app=app)
+    with app.app_context():
+        # Beta's 3 and Epsilon's 1 answers make k = 4 together (see the epsilon fixture).
+        db.session.add(Team(name="Epsilon", members=[Member(name="Eps")]))
+        db.session.commit()
+        epsilon = db.session.scalar(db.select(Team.id).where(Team.name == "Epsilon"))
+    wave_id = make_wave([ids.alpha, ids.beta, epsilon], k=4, app=app)
     add_responses(wave_id, ids.alpha, 5, seed=91, app=app)
     add_responses(wave_id, ids.beta, 3, seed=92, app=app)
+    add_responses(wave_id, epsilon, 1, seed=93, app=app)
     with app.app_context():
         assert waves.close(db.session.get(Wave, wave_id)) is True
         assert waves.close(db.session.get(Wave, wave_id)) is False
