@@ -95,5 +95,32 @@ def _json_text(result: dict) -> str:
 main.add_command(analyze_command)
 
 
+@click.command("serve")
+@click.option("--bind", default=None, help="Address:port to listen on [TRUSTSURVEY_BIND].")
+@click.option("--workers", default=None, type=int, help="Worker processes [TRUSTSURVEY_WORKERS].")
+@click.option("--threads", default=None, type=int, help="Threads per worker [TRUSTSURVEY_THREADS].")
+@click.option(
+    "--timeout", default=None, type=int, help="Seconds before a stuck worker is restarted."
+)
+def serve_command(bind, workers, threads, timeout):
+    """Serve the app with gunicorn (settings from the environment; see the README)."""
+    from surveys import serve
+
+    try:
+        chosen = serve.settings(bind=bind, workers=workers, threads=threads, timeout=timeout)
+        serve.check_before_serving()
+    except serve.ServeError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    click.echo(
+        f"Serving on {chosen.bind}: {chosen.workers} workers x {chosen.threads} threads.",
+        err=True,
+    )
+    serve.run(chosen)
+
+
+main.add_command(serve_command)
+
+
 if __name__ == "__main__":
     main()

@@ -120,6 +120,11 @@ def defaults(instance_path: str) -> dict:
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
         "RATELIMIT_STORAGE_URI": os.environ.get("TRUSTSURVEY_RATELIMIT_STORAGE", "memory://"),
         "RATELIMIT_LOGIN": os.environ.get("TRUSTSURVEY_RATELIMIT_LOGIN", "10 per minute"),
+        # Per account, whatever the address: slow enough for guessing from many addresses,
+        # short enough that someone locked out by another's guesses waits minutes, not hours.
+        "RATELIMIT_LOGIN_ACCOUNT": os.environ.get(
+            "TRUSTSURVEY_RATELIMIT_LOGIN_ACCOUNT", "20 per 10 minutes"
+        ),
         # Per address: a whole office behind one NAT address may answer on launch morning, and
         # a link's token (about 144 random bits) cannot be guessed at any rate.
         "RATELIMIT_SUBMIT": os.environ.get("TRUSTSURVEY_RATELIMIT_SUBMIT", "300 per minute"),

@@ -42,6 +42,23 @@ def init_app(app):
         options.setdefault("connect_args", {}).setdefault("timeout", SQLITE_BUSY_TIMEOUT)
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
+    # Runs before Flask-SQLAlchemy's own teardown (Flask calls them in reverse order).
+    app.teardown_appcontext(_end_session)
+
+
+def _end_session(exc: BaseException | None) -> None:
+    """End the request's session without failing the request that is already answered.
+
+    Closing rolls back an open transaction; when the database dropped the connection in the
+    meantime (a restart), that ROLLBACK fails and the reply sent so far would turn into a 500.
+    The connection is thrown away instead, and the pool opens a new one next time.
+    """
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        db.session.close()
+    except DBAPIError:
+        db.session().invalidate()
 
 
 def upgrade():

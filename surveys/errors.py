@@ -6,13 +6,19 @@ them: Flask asks a blueprint's handlers first.
 
 from __future__ import annotations
 
-from flask import render_template
+import sqlalchemy as sa
+from flask import current_app, g, render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from surveys.instruments import InstrumentUnavailableError
+
+# The database cannot be reached or is busy (a restart, a dropped connection, a full pool,
+# SQLite's lock): the request changed nothing and can be sent again, so 503, not 500.
+DATABASE_UNAVAILABLE = (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError)
+RETRY_AFTER = "10"  # seconds; a PostgreSQL restart takes a few
 
 PAGES = {
     400: (_l("Bad request"), _l("The request could not be understood, so nothing was changed.")),
@@ -66,7 +72,38 @@ def instrument_unavailable(error):
     ), 503
 
 
+def log_unavailable(error: Exception) -> None:
+    """One line naming the database error; never the request (a respondent's path holds a
+    token), and SQL parameters are hidden by the engine."""
+    reason = str(getattr(error, "orig", None) or error).strip().splitlines()[:1]
+    current_app.logger.warning(
+        "database unavailable (%s): %s", type(error).__name__, reason[0] if reason else ""
+    )
+
+
+def discard_session() -> None:
+    """Drop the request's failed transaction (the pool replaces a dead connection), and show
+    the page as to a visitor: Flask-Login loads the signed-in user from the database when a
+    template asks for ``current_user``, which would fail again."""
+    from surveys.db import db
+
+    try:
+        db.session.rollback()
+    except DATABASE_UNAVAILABLE:
+        db.session.close()
+    g._login_user = current_app.login_manager.anonymous_user()
+
+
+def database_unavailable(error):
+    """Any page while the database is away: say so and to try again, in the user's language."""
+    log_unavailable(error)
+    discard_session()
+    return render_template("unavailable.html"), 503, {"Retry-After": RETRY_AFTER}
+
+
 def init_app(app):
     app.register_error_handler(CSRFError, form_expired)
     app.register_error_handler(InstrumentUnavailableError, instrument_unavailable)
     app.register_error_handler(HTTPException, http_error)
+    for error_class in DATABASE_UNAVAILABLE:
+        app.register_error_handler(error_class, database_unavailable)

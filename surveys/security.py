@@ -34,6 +34,8 @@ def password_hasher() -> PasswordHasher:
 _RESPONDENT_PATH = re.compile(r"/s/[^\s/?\"]+")
 _ASSET_PATHS = (" /static/", " /favicon.ico")
 
+HSTS_MAX_AGE = 365 * 24 * 3600
+
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
@@ -80,7 +82,9 @@ def init_app(app):
     csrf.init_app(app)
     limiter.init_app(app)
     log_filter = RespondentLogFilter()
-    for name in ("werkzeug", "gunicorn.access", app.logger.name):
+    # gunicorn.error names the request line of a request that failed ("Error handling
+    # request GET /s/<token>") next to a time.
+    for name in ("werkzeug", "gunicorn.access", "gunicorn.error", app.logger.name):
         logging.getLogger(name).addFilter(log_filter)
 
     @app.after_request
@@ -94,6 +98,10 @@ def init_app(app):
         response.headers.setdefault(
             "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
         )
+        if current_app.config.get("SESSION_COOKIE_SECURE"):
+            # Cookies only over HTTPS means the site is served over HTTPS: browsers then
+            # refuse a downgrade to plain HTTP for a year, where a session could be taken.
+            response.headers.setdefault("Strict-Transport-Security", f"max-age={HSTS_MAX_AGE}")
         if response.mimetype == "text/html":
             response.headers.setdefault("Cache-Control", "no-store")
         return response

@@ -33,6 +33,14 @@ def test_security_headers_on_every_page(client):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
+def test_hsts_is_sent_exactly_when_cookies_are_https_only(make_app):
+    secure = make_app(SESSION_COOKIE_SECURE=True).test_client()
+    header = secure.get("/", base_url="https://trust.example.com").headers
+    assert header["Strict-Transport-Security"] == "max-age=31536000"
+    plain = make_app(SESSION_COOKIE_SECURE=False).test_client()
+    assert "Strict-Transport-Security" not in plain.get("/").headers
+
+
 def test_form_fields_carry_aria_attributes_only_when_invalid(client):
     page = client.post("/auth/login", data={"email": "", "password": ""}).get_data(as_text=True)
     assert 'aria-invalid="None"' not in page and 'aria-describedby="None"' not in page

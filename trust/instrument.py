@@ -298,7 +298,8 @@ def parse_instrument(
         if role not in ROLES:
             v.fail(where, f"role must be one of {', '.join(ROLES)}, not {role!r}")
         rs_key = sc.get("response_scale")
-        if rs_key not in response_scales:
+        # A list or table here is unhashable: checked as a name first, so it is refused, not raised.
+        if not isinstance(rs_key, str) or rs_key not in response_scales:
             v.fail(where, f"response_scale {rs_key!r} is not defined in [response_scales]")
         items_raw = sc.get("items")
         if not isinstance(items_raw, list) or not items_raw:

@@ -24,6 +24,16 @@ def login_limit() -> str:
     return current_app.config["RATELIMIT_LOGIN"]
 
 
+def account_login_limit() -> str:
+    return current_app.config["RATELIMIT_LOGIN_ACCOUNT"]
+
+
+def account_key() -> str:
+    """The account a sign-in tries: guesses spread over many addresses still count against
+    the one account they aim at."""
+    return "login-account:" + accounts.normalise_email(request.form.get("email", ""))
+
+
 def home_url(user) -> str:
     endpoint = next(
         e for e in HOMES.get(user.role, ("auth.account",)) if e in current_app.view_functions
@@ -62,6 +72,7 @@ def too_many_attempts(error):
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(login_limit, methods=["POST"])
+@limiter.limit(account_login_limit, key_func=account_key, methods=["POST"])
 def login():
     """Sign in."""
     if current_user.is_authenticated:

@@ -122,8 +122,25 @@ def _text(texts, language: str) -> str:
     return texts.get(language) or texts.get("en") or next(iter(texts.values()), "")
 
 
+# (id of the instrument, language) -> (the instrument, its form class). Building the class
+# (one field per item, through WTForms' metaclass) took a few milliseconds of every request;
+# the instrument is kept beside its class so that a reused id never picks another's class.
+_FORM_CLASSES: dict[tuple[int, str], tuple[Instrument, type]] = {}
+
+
 def survey_form(instrument: Instrument, language: str, **kwargs) -> SurveyFormBase:
     """A form with one required radio field per item, labelled in ``language`` ('en' or 'zh')."""
+    cached = _FORM_CLASSES.get((id(instrument), language))
+    if cached is None or cached[0] is not instrument:
+        cached = (instrument, _form_class(instrument, language))
+        _FORM_CLASSES[(id(instrument), language)] = cached
+    form = cached[1](**kwargs)
+    form.instrument = instrument
+    form.language = language
+    return form
+
+
+def _form_class(instrument: Instrument, language: str) -> type:
     reserved = set(OTHER_FIELDS) | set(dir(SurveyFormBase))
     fields = {}
     for scale in instrument.scales:
@@ -143,11 +160,7 @@ def survey_form(instrument: Instrument, language: str, **kwargs) -> SurveyFormBa
                 item=item,
                 scale=scale,
             )
-    form_class = type("SurveyForm", (SurveyFormBase,), fields)
-    form = form_class(**kwargs)
-    form.instrument = instrument
-    form.language = language
-    return form
+    return type("SurveyForm", (SurveyFormBase,), fields)
 
 
 def unknown_fields(form: SurveyFormBase, formdata) -> list[str]:

@@ -4,6 +4,8 @@ Nothing here logs: a log line carries a time, and next to a token or an address 
 tie a person to an answer. The token appears in no page but the survey form's own action.
 """
 
+from dataclasses import dataclass
+
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
@@ -11,6 +13,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import RequestEntityTooLarge, TooManyRequests
 
 from surveys import instruments
+from surveys.errors import DATABASE_UNAVAILABLE, RETRY_AFTER, discard_session, log_unavailable
 from surveys.i18n import choose_language, format_date_time, instrument_language
 from surveys.models import WaveStatus
 from surveys.respond.forms import (
@@ -33,6 +36,18 @@ DRAFT = "survey_draft"
 # A longer comment would not fit in the session cookie (browsers keep 4 kB), so a switch with
 # one shows the page again directly, as a POST.
 DRAFT_COMMENT_MAX = 400
+
+
+@dataclass(frozen=True)
+class SurveyFacts:
+    """What the survey page says about its wave and team, read before anything is stored:
+    a failed store rolls the session back, and the page is shown again without the database."""
+
+    team_name: str
+    wave_name: str
+    k: int
+    closes: str
+    sharing: bool  # whether the link will show the team's results after the close
 
 
 @bp.get("/")
@@ -69,6 +84,13 @@ def survey(token: str):
 
     wave = invitation.wave
     instrument = instruments.get(wave.instrument_key, wave.instrument_version)
+    facts = SurveyFacts(
+        team_name=invitation.team.name,
+        wave_name=wave.name,
+        k=wave.k,
+        closes=format_date(organisation.to_local(wave.closes_at), "long"),
+        sharing=shared_results.sharing_on(),
+    )
     draft = session.get(DRAFT) if not posted else None
     if draft and draft.get("for") == invitation.token_hash:
         form = survey_form(
@@ -79,6 +101,7 @@ def survey(token: str):
     else:
         form = survey_form(instrument, instrument_language())
     status = 200
+    not_stored = False
     if posted:
         refusal = _refused_fields(form)
         if refusal is not None:
@@ -90,24 +113,34 @@ def survey(token: str):
             # Too long a comment for a cookie: shown again in the new language instead.
             form = survey_form(instrument, instrument_language())
         elif form.validate():
-            if record_response(invitation, form.answers(), form.comment.data or None):
-                session.pop(DRAFT, None)
-                return redirect(url_for("respond.thanks"), code=303)
-            return render_template("respond/already_answered.html"), 409
+            try:
+                stored = record_response(invitation, form.answers(), form.comment.data or None)
+            except DATABASE_UNAVAILABLE as error:
+                log_unavailable(error)
+                discard_session()
+                status, not_stored = 503, True
+            else:
+                if stored:
+                    session.pop(DRAFT, None)
+                    return redirect(url_for("respond.thanks"), code=303)
+                return render_template("respond/already_answered.html"), 409
         else:
             status = 422
-    return render_template(
-        "respond/survey.html",
-        form=form,
-        token=token,
-        wave=wave,
-        team=invitation.team,
-        instrument=instrument,
-        language=instrument_language(),
-        closes=format_date(organisation.to_local(wave.closes_at), "long"),
-        comment_max=COMMENT_MAX,
-        sharing=shared_results.sharing_on(),
-    ), status
+    headers = {"Retry-After": RETRY_AFTER} if not_stored else {}
+    return (
+        render_template(
+            "respond/survey.html",
+            form=form,
+            token=token,
+            facts=facts,
+            instrument=instrument,
+            language=instrument_language(),
+            comment_max=COMMENT_MAX,
+            not_stored=not_stored,
+        ),
+        status,
+        headers,
+    )
 
 
 def _switched(token: str, invitation, form):
@@ -245,3 +278,26 @@ def too_many(error):
         _("Too many attempts"),
         _("Please wait a minute, then send the form again. Nothing was saved."),
     )
+
+
+def database_unavailable(error):
+    """The database went away before the answers could be read against it (a restart, say).
+
+    A posted survey comes back as a page that holds every posted field and sends it again
+    with one button: nothing was stored, and the invitation is still unused.
+    """
+    log_unavailable(error)
+    discard_session()
+    if request.method != "POST" or request.endpoint != "respond.survey":
+        return render_template("unavailable.html"), 503, {"Retry-After": RETRY_AFTER}
+    fields = [(name, value) for name, value in request.form.items(multi=True) if name != "lang"]
+    token = (request.view_args or {}).get("token", "")
+    return (
+        render_template("respond/send_again.html", fields=fields, token=token),
+        503,
+        {"Retry-After": RETRY_AFTER},
+    )
+
+
+for _error_class in DATABASE_UNAVAILABLE:
+    bp.register_error_handler(_error_class, database_unavailable)

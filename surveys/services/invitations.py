@@ -23,6 +23,7 @@ from flask import current_app, url_for
 from flask_babel import force_locale, gettext
 from markupsafe import Markup
 from sqlalchemy import func
+from sqlalchemy.orm import joinedload
 
 from surveys.db import db
 from surveys.i18n import format_date_time
@@ -119,8 +120,16 @@ def find(token: str) -> Invitation | None:
     """The invitation a token belongs to, or None (also for malformed tokens)."""
     if not token or len(token) > 64:
         return None
+    # One query for everything the survey page and the checks before a submission read
+    # (the wave, the team, the member for a withdrawn link), instead of four round trips.
     return db.session.scalar(
-        db.select(Invitation).where(Invitation.token_hash == hash_token(token))
+        db.select(Invitation)
+        .options(
+            joinedload(Invitation.wave, innerjoin=True),
+            joinedload(Invitation.team, innerjoin=True),
+            joinedload(Invitation.member),
+        )
+        .where(Invitation.token_hash == hash_token(token))
     )
 
 

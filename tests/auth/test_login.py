@@ -317,3 +317,32 @@ def test_safe_next_refuses_a_backslash_itself_not_only_through_url_encoding(targ
     # The redirect above is safe also because Werkzeug encodes the Location header; the
     # check must not lean on that.
     assert safe_next(target) is None
+
+
+def test_guesses_at_one_account_from_many_addresses_are_limited_per_account(make_app):
+    app = make_app(
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_LOGIN="100 per minute",
+        RATELIMIT_LOGIN_ACCOUNT="3 per 10 minutes",
+    )
+    client = app.test_client()
+    with app.app_context():
+        make_user("admin")
+        make_user("facilitator")
+
+    def from_address(i, email, password="wrong password 1", **headers):
+        return client.post(
+            "/auth/login",
+            data={"email": email, "password": password},
+            environ_base={"REMOTE_ADDR": f"10.0.0.{i}"},
+            headers=headers,
+        )
+
+    codes = [from_address(i, "admin@example.org").status_code for i in range(3)]
+    assert codes == [200, 200, 200]
+    # A fourth address, the right password, the email in another case: still the same account.
+    limited = from_address(9, " ADMIN@example.org", PASSWORD, **{"Accept-Language": "zh-CN"})
+    assert limited.status_code == 429
+    assert "尝试次数太多" in limited.get_data(as_text=True)
+    # Another account from the same addresses is not affected.
+    assert from_address(1, "facilitator@example.org", PASSWORD).status_code == 302

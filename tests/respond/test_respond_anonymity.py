@@ -216,3 +216,21 @@ def test_asset_request_lines_lose_address_and_time(path):
     message = record.getMessage()
     assert "203.0.113.9" not in message and "18:00:00" not in message
     assert path in message
+
+
+def test_gunicorn_error_lines_about_a_respondent_request_lose_the_token(app):
+    # gunicorn logs a request that failed as "Error handling request GET /s/<token>", with a
+    # time; the app's filter sits on that logger too (the served app is this app).
+    record = logging.LogRecord(
+        "gunicorn.error",
+        logging.ERROR,
+        __file__,
+        1,
+        "Error handling request %s",
+        ("GET /s/AbCdEf0123456789_-XyZ",),
+        None,
+    )
+    assert logging.getLogger("gunicorn.error").filter(record)
+    message = record.getMessage()
+    assert "AbCdEf0123456789_-XyZ" not in message
+    assert "/s/[token]" in message

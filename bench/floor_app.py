@@ -1,0 +1,52 @@
+"""The floor of the load bench: Flask, Flask-SQLAlchemy, psycopg and gunicorn, as the product
+uses them, with one endpoint that stores its request body in one INSERT and commits.
+
+Served by bench/bench_load.py as ``gunicorn 'bench.floor_app:create()'`` with the product's
+worker settings; nothing a survey needs (templates, sessions, CSRF, validation) is done.
+"""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask, request
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+db = SQLAlchemy(model_class=Base)
+
+
+class FloorRow(db.Model):
+    __tablename__ = "bench_floor"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    body: Mapped[str] = mapped_column(Text)
+
+
+def create() -> Flask:
+    app = Flask(__name__)
+    url = os.environ["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1)
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
+    db.init_app(app)
+
+    @app.post("/insert")
+    def insert():
+        db.session.add(FloorRow(body=request.get_data(as_text=True)))
+        db.session.commit()
+        return "", 303, {"Location": "/"}
+
+    @app.get("/")
+    def index():
+        return "floor"
+
+    return app
+
+
+# Made once by bench_load.py before the workers start (each worker making it would race).
+CREATE_TABLE = "CREATE TABLE bench_floor (id serial PRIMARY KEY, body text NOT NULL)"
