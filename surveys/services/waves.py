@@ -313,8 +313,6 @@ def invitation_rows(
     none: closing forgot which member each invitation was for.
     """
     team_ids = wave_team_ids(wave, visible)
-    if team_id is not None:
-        team_ids = [t for t in team_ids if t == team_id]
     if not team_ids:
         return []
     query = (
