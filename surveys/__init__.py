@@ -42,7 +42,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config is not None:
         app.config.from_mapping(test_config)
 
-    from surveys import access, db, errors, i18n, instruments, models, security  # noqa: F401
+    from surveys import access, closer, commands, db, errors, i18n, instruments, security
+    from surveys.models import WaveStatus
 
     # Read and check every instrument file now, not on a request: a bad file is refused
     # and logged at start-up, and no page depends on it loading.
@@ -52,6 +53,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     access.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
+    closer.init_app(app)
+    app.jinja_env.globals["WaveStatus"] = WaveStatus
 
     from surveys import admin, auth, facilitate, respond
 
@@ -59,8 +62,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(facilitate.bp)
     app.register_blueprint(admin.bp)
-
-    from surveys import commands
 
     commands.init_app(app)
     return app

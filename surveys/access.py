@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
 
 from surveys.db import db
-from surveys.models import Team, User, Wave
+from surveys.models import Team, User, Wave, subtree_ids
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
@@ -57,13 +57,7 @@ def visible_team_ids(user: User) -> set[int] | None:
         return None
     if user.role != "facilitator":
         return set()
-    ids: set[int] = set()
-    frontier = [t.id for t in user.teams]
-    while frontier:
-        ids.update(frontier)
-        children = db.session.scalars(db.select(Team.id).where(Team.parent_id.in_(frontier))).all()
-        frontier = [c for c in children if c not in ids]
-    return ids
+    return subtree_ids(t.id for t in user.teams)
 
 
 def can_see_team(user: User, team: Team) -> bool:

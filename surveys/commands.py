@@ -31,7 +31,7 @@ def _require_schema() -> None:
 def demo_command(host: str, port: int, no_serve: bool):
     """Create or reuse a demo database, print logins and links, and serve."""
     from surveys import db as database
-    from surveys import demo
+    from surveys.tools import demo
 
     database.upgrade()
     info = demo.seed_if_empty()
@@ -59,7 +59,7 @@ def demo_command(host: str, port: int, no_serve: bool):
 @with_appcontext
 def create_user_command(email: str, role: str, name: str, password_stdin: bool):
     """Create a user (the first admin, for instance); asks for the password twice."""
-    from surveys import accounts
+    from surveys.services import accounts
 
     _require_schema()
     if password_stdin:
@@ -77,7 +77,7 @@ def create_user_command(email: str, role: str, name: str, password_stdin: bool):
 @with_appcontext
 def close_due_waves_command():
     """Close every wave past its close date and store its results (run it from cron)."""
-    from surveys import waves
+    from surveys.services import waves
 
     _require_schema()
     closed, failed = waves.close_due()

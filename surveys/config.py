@@ -7,7 +7,9 @@ import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
 
-LANGUAGES = {"en": "English", "zh_Hans": "简体中文"}
+from argon2.profiles import RFC_9106_LOW_MEMORY
+
+UI_LANGUAGES = {"en": "English", "zh_Hans": "简体中文"}
 MIN_K = 3
 DEFAULT_K = 5
 # A group minimum above any team's size would hide everything; this also keeps k in range
@@ -79,6 +81,11 @@ def defaults(instance_path: str) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("TRUSTSURVEY_SECURE_COOKIES", "") == "1",
         "REMEMBER_COOKIE_DURATION": 0,
+        # argon2id cost of stored passwords: argon2-cffi's default, RFC 9106's low-memory
+        # profile (memory in KiB). A hash takes about a tenth of a second; tests lower it.
+        "PASSWORD_HASH_TIME_COST": RFC_9106_LOW_MEMORY.time_cost,
+        "PASSWORD_HASH_MEMORY_COST": RFC_9106_LOW_MEMORY.memory_cost,
+        "PASSWORD_HASH_PARALLELISM": RFC_9106_LOW_MEMORY.parallelism,
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
         "RATELIMIT_STORAGE_URI": os.environ.get("TRUSTSURVEY_RATELIMIT_STORAGE", "memory://"),
@@ -90,4 +97,7 @@ def defaults(instance_path: str) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "PROXY_FIX": os.environ.get("TRUSTSURVEY_PROXY_FIX", "") == "1",
         "BASE_URL": base_url(),
+        # Seconds between background closes of waves past their close date (0: off; cron
+        # can run `trustsurvey close-due-waves` instead).
+        "CLOSE_DUE_INTERVAL": float(os.environ.get("TRUSTSURVEY_CLOSE_DUE_INTERVAL", 60)),
     }

@@ -4,13 +4,26 @@ from pathlib import Path
 
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 MIGRATIONS = str(Path(__file__).parent / "migrations")
 
+# Constraint names as PostgreSQL gives them when none is set, which is how the first
+# migrations created them. Naming every constraint lets a migration drop or alter one by
+# the same name on every database (SQLite's batch mode needs a name too), instead of
+# hard-coding one database's choice.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "%(table_name)s_%(column_0_N_name)s_key",
+    "ck": "%(table_name)s_%(constraint_name)s_check",
+    "fk": "%(table_name)s_%(column_0_N_name)s_fkey",
+    "pk": "%(table_name)s_pkey",
+}
+
 
 class Base(DeclarativeBase):
-    pass
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
 db = SQLAlchemy(model_class=Base)

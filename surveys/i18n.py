@@ -11,17 +11,17 @@ from babel.dates import get_datetime_format
 from flask import request, session, url_for
 from flask_babel import Babel, format_date, format_time, get_locale, refresh
 
-from surveys.config import LANGUAGES
+from surveys.config import UI_LANGUAGES
 
 babel = Babel()
 
 
 def select_locale() -> str:
     chosen = request.args.get("lang")
-    if chosen in LANGUAGES:
+    if chosen in UI_LANGUAGES:
         session["lang"] = chosen
         return chosen
-    if session.get("lang") in LANGUAGES:
+    if session.get("lang") in UI_LANGUAGES:
         return session["lang"]
     for value, _quality in request.accept_languages:
         tag = value.lower()
@@ -38,7 +38,7 @@ def choose_language(lang: str) -> None:
     For the survey page's switch, which posts the form rather than follow a ?lang= link.
     An unknown value changes nothing, as with ?lang=.
     """
-    if lang in LANGUAGES:
+    if lang in UI_LANGUAGES:
         session["lang"] = lang
         refresh()  # Flask-Babel keeps the locale it already chose for this request
 
@@ -76,7 +76,7 @@ def init_app(app):
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals.update(
-        LANGUAGES=LANGUAGES, switch_url=switch_url, instrument_language=instrument_language
+        LANGUAGES=UI_LANGUAGES, switch_url=switch_url, instrument_language=instrument_language
     )
 
     @app.context_processor

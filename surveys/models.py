@@ -4,24 +4,26 @@ Anonymity invariant 1 shapes two tables: ``Response`` and ``Comment`` hold a ran
 wave, the team and the answer, and nothing else: no invitation, person, time, IP or user agent.
 Both are SQLite WITHOUT ROWID tables keyed by a random id, so that reads come in random-id
 order, and views order them by that id too. Their physical storage keeps the order of arrival
-until the wave closes (:func:`surveys.anonymity.rewrite_storage_order`).
+until the wave closes (:func:`surveys.services.anonymity.rewrite_storage_order`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import secrets
+from collections.abc import Iterable
 from typing import Any
 
-from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_login import UserMixin
 from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveys.db import db
+from surveys.security import password_hasher
 
-ROLES = ("admin", "facilitator", "researcher")
+USER_ROLES = ("admin", "facilitator", "researcher")
 
 
 def utcnow() -> dt.datetime:
@@ -75,11 +77,11 @@ class User(UserMixin, db.Model):
         return f"{self.id}:{self.session_token}"
 
     def set_password(self, password: str) -> None:
-        self.password_hash = PasswordHasher().hash(password)
+        self.password_hash = password_hasher().hash(password)
 
     def check_password(self, password: str) -> bool:
         """True if ``password`` matches; an outdated hash is upgraded in place (not committed)."""
-        hasher = PasswordHasher()
+        hasher = password_hasher()
         try:
             hasher.verify(self.password_hash, password)
         except (VerificationError, InvalidHashError):
@@ -95,6 +97,17 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:
         return self.active
+
+
+def subtree_ids(root_ids: Iterable[int]) -> set[int]:
+    """The teams ``root_ids`` and every team under them, one query per level of the tree."""
+    ids: set[int] = set()
+    frontier = set(root_ids)
+    while frontier:
+        ids |= frontier
+        below = db.session.scalars(db.select(Team.id).where(Team.parent_id.in_(frontier)))
+        frontier = set(below) - ids
+    return ids
 
 
 class Team(db.Model):
@@ -116,7 +129,7 @@ class Member(db.Model):
     """A roster entry: someone who gets an invitation. Never linked to an answer.
 
     A team may have two members of the same name. Who is who (the email when there is one,
-    else the name) is decided by the roster import (``surveys.rosters``), not by a unique
+    else the name) is decided by the roster import (``surveys.services.rosters``), not by a unique
     constraint: it depends on whether an email is given, and rosters stored before may hold
     emails that differ only in case.
     """
@@ -127,6 +140,14 @@ class Member(db.Model):
     email: Mapped[str | None] = mapped_column(String(254))
     active: Mapped[bool] = mapped_column(default=True)
     team: Mapped[Team] = relationship(back_populates="members")
+
+
+class WaveStatus(enum.StrEnum):
+    """Where a wave is in its life; a wave past its close date counts as closed."""
+
+    SCHEDULED = "scheduled"
+    OPEN = "open"
+    CLOSED = "closed"
 
 
 class Wave(db.Model):
@@ -142,12 +163,11 @@ class Wave(db.Model):
     closed_at: Mapped[dt.datetime | None]
     teams: Mapped[list[Team]] = relationship(secondary=wave_team)
 
-    def status(self, now: dt.datetime | None = None) -> str:
-        """'scheduled', 'open' or 'closed' (a wave past its close date counts as closed)."""
+    def status(self, now: dt.datetime | None = None) -> WaveStatus:
         now = now or utcnow()
         if self.closed_at is not None or now >= self.closes_at:
-            return "closed"
-        return "open" if now >= self.opens_at else "scheduled"
+            return WaveStatus.CLOSED
+        return WaveStatus.OPEN if now >= self.opens_at else WaveStatus.SCHEDULED
 
 
 class Invitation(db.Model):
@@ -207,11 +227,24 @@ class ScaleResult(db.Model):
     mean_rwg_j: Mapped[float | None]
 
 
+# Why a stored cell shows no number (``suppressed``): the group itself has fewer than k
+# respondents on the scale, or it reaches k but would let a viewer compute a group below k
+# by subtraction (surveys.services.suppression).
+SUPPRESSED_BELOW_K = "below_k"
+SUPPRESSED_COMPLEMENTARY = "complementary"
+# ``estimate`` of a stored trust cell that was not measured but estimated from the drivers.
+ESTIMATE_CALIBRATED = "calibrated"
+ESTIMATE_UNCALIBRATED = "uncalibrated"
+
+
 class TeamScaleResult(db.Model):
     """A team's result on one scale in a closed wave, computed once at close.
 
-    Rows exist for every team of the wave; ``n`` below the wave's k means the numbers are
-    withheld from every view (they are stored as NULL).
+    Rows exist for every team of the wave; a row with ``suppressed`` set shows no number
+    and stores none (NULL). ``estimate`` is NULL for a measured scale, else how a
+    cognitive or affective trust value was estimated from the drivers (pulse waves).
+    ``change`` is the difference from ``previous_wave_id``'s value of the same team, with
+    its interval, stored only when both values are shown.
     """
 
     __table_args__ = (UniqueConstraint("wave_id", "team_id", "scale"),)
@@ -226,3 +259,59 @@ class TeamScaleResult(db.Model):
     ci_low: Mapped[float | None]
     ci_high: Mapped[float | None]
     rwg_j: Mapped[float | None]
+    estimate: Mapped[str | None] = mapped_column(String(16))
+    suppressed: Mapped[str | None] = mapped_column(String(16))
+    change: Mapped[float | None]
+    change_ci_low: Mapped[float | None]
+    change_ci_high: Mapped[float | None]
+    previous_wave_id: Mapped[int | None] = mapped_column(ForeignKey("wave.id", ondelete="SET NULL"))
+
+
+GROUP_LEVELS = ("organisation", "department")
+
+
+class GroupScaleResult(db.Model):
+    """A department's or the organisation's result on one scale of a closed wave.
+
+    It pools the responses of the wave's teams under it (``team_id`` is the department;
+    NULL for the organisation), so a team too small to show still counts here. The fields
+    mean what they mean on :class:`TeamScaleResult`.
+    """
+
+    __table_args__ = (UniqueConstraint("wave_id", "level", "team_id", "scale"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("wave.id", ondelete="CASCADE"), index=True)
+    level: Mapped[str] = mapped_column(String(16))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
+    scale: Mapped[str] = mapped_column(String(64))
+    n: Mapped[int]
+    mean: Mapped[float | None]
+    sd: Mapped[float | None]
+    ci_low: Mapped[float | None]
+    ci_high: Mapped[float | None]
+    rwg_j: Mapped[float | None]
+    estimate: Mapped[str | None] = mapped_column(String(16))
+    suppressed: Mapped[str | None] = mapped_column(String(16))
+    change: Mapped[float | None]
+    change_ci_low: Mapped[float | None]
+    change_ci_high: Mapped[float | None]
+    previous_wave_id: Mapped[int | None] = mapped_column(ForeignKey("wave.id", ondelete="SET NULL"))
+
+
+class TrustCalibration(db.Model):
+    """The driver model fitted to closed full waves (trust.fit_trust_model), once per close.
+
+    ``cognitive`` and ``affective`` hold each regression's predictors, standardised
+    weights with their bootstrap intervals, R^2 with its interval, and the raw-scale
+    intercept and slopes used to estimate trust for pulse waves; ``wave_ids`` the closed
+    full waves whose respondents it was fitted on, ``n`` their number.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    level: Mapped[str] = mapped_column(String(16))
+    n: Mapped[int]
+    drivers: Mapped[list[str]] = mapped_column(JSON)
+    wave_ids: Mapped[list[int]] = mapped_column(JSON)
+    cognitive: Mapped[dict[str, Any]] = mapped_column(JSON)
+    affective: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -1,10 +1,11 @@
-"""Security headers, CSRF, rate limits, and a log filter that keeps respondents out of logs."""
+"""Security headers, CSRF, rate limits, password hashing, and keeping respondents out of logs."""
 
 from __future__ import annotations
 
 import logging
 import re
 
+from argon2 import PasswordHasher
 from flask import current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -12,6 +13,21 @@ from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def password_hasher() -> PasswordHasher:
+    """argon2id at the app's ``PASSWORD_HASH_*`` cost (inside an app context).
+
+    A stored hash made at another cost still verifies (the hash names its own cost), and is
+    rehashed at this one on the next sign-in.
+    """
+    config = current_app.config
+    return PasswordHasher(
+        time_cost=config["PASSWORD_HASH_TIME_COST"],
+        memory_cost=config["PASSWORD_HASH_MEMORY_COST"],
+        parallelism=config["PASSWORD_HASH_PARALLELISM"],
+    )
+
 
 # The respondent's link carries the token; a log line with it and an address and a time
 # would tie a person's request to an invitation.
@@ -36,13 +52,6 @@ class RespondentLogFilter(logging.Filter):
             message = re.sub(r"^\S+ - - \[[^\]]*\] ", "- - - [-] ", message)
             record.msg, record.args = message, None
         return True
-
-
-def neutralise_csv_cell(value):
-    """Prefix a quote to text that a spreadsheet would run as a formula (= + - @, tab, CR)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 # Endpoints that take a file upload, with the config key of their largest file. Form parsing

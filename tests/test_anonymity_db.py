@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from surveys import invitations, waves
 from surveys.db import db
 from surveys.models import Comment, Response, Wave, random_id
-from surveys.respond import service
-from surveys.respond.service import record_response
+from surveys.services import invitations, waves
+from surveys.services import responses as service
+from surveys.services.responses import record_response
 from tests.respond.survey_setup import FULL, create_survey
 from tests.sqlite_file import DatabaseFile
 

@@ -20,9 +20,9 @@ def test_language_switch_sticks_for_the_session(client):
 
 
 def test_stylesheet_is_served_from_static(client):
-    response = client.get("/static/style.css")
-    assert response.status_code == 200
-    assert b".options" in response.data
+    with client.get("/static/style.css") as response:  # closes the file it sends
+        assert response.status_code == 200
+        assert b".options" in response.data
 
 
 def test_security_headers_on_every_page(client):

@@ -7,7 +7,7 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from surveys import demo, instruments, invitations, waves
+from surveys import instruments
 from surveys.db import db
 from surveys.models import (
     Comment,
@@ -20,6 +20,8 @@ from surveys.models import (
     Wave,
     utcnow,
 )
+from surveys.services import invitations, waves
+from surveys.tools import demo
 
 
 @pytest.fixture

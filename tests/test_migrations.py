@@ -10,14 +10,14 @@ from surveys.db import MIGRATIONS, db
 
 
 def test_migrations_produce_exactly_the_models_schema(make_app, backend):
-    app = make_app(backend)
+    app = make_app(backend, run_migrations=True)
     with app.app_context(), db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
     assert diff == []
 
 
 def test_0002_keeps_every_member_and_allows_two_of_one_name(make_app, backend, capfd):
-    app = make_app(backend)
+    app = make_app(backend, run_migrations=True)
     with app.app_context():
         flask_migrate.downgrade(directory=MIGRATIONS, revision="0001")
         db.session.execute(

@@ -39,7 +39,8 @@ def test_wheel_carries_static_files_instruments_translations_templates_and_migra
         "surveys/migrations/env.py",
         "surveys/migrations/alembic.ini",
         "surveys/migrations/script.py.mako",
-        "surveys/demo.py",
+        "surveys/tools/demo.py",
+        "surveys/services/waves.py",
         "trust/__init__.py",
     }
     assert expected <= names
@@ -102,5 +103,5 @@ def test_source_checkout_serves_the_stylesheet_from_top_level_static(tmp_path, m
         }
     )
     assert (Path(app.static_folder) / "style.css").is_file()
-    response = app.test_client().get("/static/style.css")
-    assert response.status_code == 200 and b"--accent" in response.data
+    with app.test_client().get("/static/style.css") as response:  # closes the file it sends
+        assert response.status_code == 200 and b"--accent" in response.data

@@ -197,6 +197,35 @@ def load_instrument(path: str | Path, *, require_languages: tuple[str, ...] = ()
     InstrumentError
         The file cannot be read, is not TOML, or breaks a rule; the message names
         the file, the item or section, and the problem.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "climate.toml"
+    >>> _ = path.write_text('''
+    ... [instrument]
+    ... key = "climate"
+    ... version = "1.0"
+    ... name = "Team climate"
+    ... [response_scales.zero4]
+    ... min = 0
+    ... max = 4
+    ... [[scales]]
+    ... key = "cohesion"
+    ... response_scale = "zero4"
+    ... [[scales.items]]
+    ... key = "Q1"
+    ... [[scales.items]]
+    ... key = "Q2"
+    ... reverse = true
+    ... ''', encoding="utf-8")
+    >>> instrument = load_instrument(path)
+    >>> instrument.item_keys, instrument.reverse_mask().tolist()
+    (('Q1', 'Q2'), [False, True])
+    >>> load_instrument(path, require_languages=("en", "zh"))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    trust.instrument.InstrumentError: .../climate.toml: [instrument] name: ...
     """
     path = Path(path)
     try:
@@ -217,7 +246,23 @@ def load_instrument(path: str | Path, *, require_languages: tuple[str, ...] = ()
 def parse_instrument(
     data: dict[str, Any], *, source: str = "<instrument>", require_languages: tuple[str, ...] = ()
 ) -> Instrument:
-    """Validate an already-parsed instrument table; see :func:`load_instrument`."""
+    """Validate an already-parsed instrument table; see :func:`load_instrument`.
+
+    Examples
+    --------
+    >>> table = {
+    ...     "instrument": {"key": "climate", "version": "1.0", "name": "Team climate"},
+    ...     "response_scales": {"agree": {"min": 1, "max": 5}},
+    ...     "scales": [{"key": "cohesion", "response_scale": "agree", "items": [{"key": "Q1"}]}],
+    ... }
+    >>> parse_instrument(table).scale("cohesion").role
+    'driver'
+    >>> table["scales"][0]["items"].append({"key": "Q2", "revers": True})
+    >>> parse_instrument(table, source="climate.toml")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    trust.instrument.InstrumentError: climate.toml: item 'Q2': unknown key 'revers' (did you ...
+    """
     v = _Validator(source, require_languages)
     v.known_keys(data, TOP_KEYS, "top level")
     head = v.table(data.get("instrument"), "[instrument]")

@@ -23,7 +23,14 @@ import numpy as np
 from trust._common import team_index
 from trust.instrument import Instrument
 
-__all__ = ["CSV_COLUMNS", "SurveyTable", "SurveyTableError", "analysis_csv", "read_survey_csv"]
+__all__ = [
+    "CSV_COLUMNS",
+    "SurveyTable",
+    "SurveyTableError",
+    "analysis_csv",
+    "neutralise_csv_cell",
+    "read_survey_csv",
+]
 
 # Past 2**53 a float no longer tells whole numbers apart; no team is that large anyway.
 MAX_TEAM_SIZE = 2**53
@@ -489,12 +496,24 @@ def _team_sizes(column: np.ndarray, team: np.ndarray, rows: np.ndarray, name: st
     return dict(zip(labels[keep].tolist(), per_team[keep].astype(int).tolist(), strict=True))
 
 
+def neutralise_csv_cell(value):
+    """Prefix a quote to text that a spreadsheet would run as a formula (= + - @, tab, CR).
+
+    Examples
+    --------
+    >>> neutralise_csv_cell("=1+1"), neutralise_csv_cell("team A"), neutralise_csv_cell(-1)
+    ("'=1+1", 'team A', -1)
+    """
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def _cell(value) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        # A spreadsheet would run a cell starting with = + - @ as a formula.
-        return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+        return neutralise_csv_cell(value)
     return repr(value)
 
 

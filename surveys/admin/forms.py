@@ -8,33 +8,21 @@ from wtforms import (
     EmailField,
     PasswordField,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
-    widgets,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
-from surveys.accounts import EMAIL, MIN_PASSWORD_LENGTH, normalise_email
 from surveys.auth.forms import NEW_PASSWORD
 from surveys.db import db
+from surveys.forms import CheckboxListField
 from surveys.models import User
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """A list of checkboxes (usable without JavaScript, unlike a multiple select)."""
-
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
+from surveys.services.accounts import EMAIL, MIN_PASSWORD_LENGTH, ROLE_LABELS, normalise_email
 
 
 def role_choices():
-    return [
-        ("facilitator", _l("Facilitator")),
-        ("researcher", _l("Researcher")),
-        ("admin", _l("Admin")),
-    ]
+    return list(ROLE_LABELS.items())
 
 
 class TeamForm(FlaskForm):
@@ -43,14 +31,8 @@ class TeamForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class ConfirmForm(FlaskForm):
-    """A button with a CSRF token (archive, unarchive)."""
-
-    submit = SubmitField(_l("Confirm"))
-
-
 class FacilitatorsForm(FlaskForm):
-    facilitators = MultiCheckboxField(_l("Facilitators of this team"), coerce=int)
+    facilitators = CheckboxListField(_l("Facilitators of this team"), coerce=int)
     submit = SubmitField(_l("Save facilitators"))
 
 

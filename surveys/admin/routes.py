@@ -1,16 +1,27 @@
-"""Team and roster views. Admins change things; facilitators see their own teams read-only
-and import rosters for them; anyone else gets 404 (anonymity invariant 6)."""
+"""Admin views: users, the team tree, facilitators and rosters.
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+Admins change things; facilitators see their own teams read-only and import rosters for
+them; anyone else gets 404 (anonymity invariant 6).
+"""
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_user
 
-from surveys import rosters
 from surveys.access import role_required, team_or_404, visible_team_ids
-from surveys.admin import bp, teams
-from surveys.admin.forms import ConfirmForm, FacilitatorsForm, RosterForm, TeamForm
+from surveys.admin.forms import (
+    FacilitatorsForm,
+    RosterForm,
+    TeamForm,
+    UserCreateForm,
+    UserEditForm,
+)
 from surveys.db import db
-from surveys.models import Team, User
+from surveys.forms import ConfirmForm
+from surveys.models import Team, User, subtree_ids
+from surveys.services import accounts, rosters, teams
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def _visible_teams() -> list[Team]:
@@ -22,7 +33,7 @@ def _parent_choices(team: Team | None = None):
     """Active teams as possible parents, indented as a tree. Disabled, but still valid choices
     so that a stale form gets the reason explained rather than a bare refusal: the team's own
     subtree (a loop) and teams with active members (they would become departments)."""
-    excluded = teams.subtree_ids(team) if team is not None else set()
+    excluded = subtree_ids([team.id]) if team is not None else set()
     members = teams.active_member_counts()
     current_parent = team.parent_id if team is not None else None
     choices = [(0, _("— none (top level) —"), {})]
@@ -37,6 +48,60 @@ def _parent_choices(team: Team | None = None):
         disabled = {"disabled": True} if other.id in excluded or has_members else {}
         choices.append((other.id, label, disabled))
     return choices
+
+
+@bp.get("/users")
+@role_required("admin")
+def users():
+    """Every account, with its role and teams."""
+    everyone = db.session.scalars(db.select(User).order_by(User.active.desc(), User.email))
+    return render_template("admin/users.html", users=list(everyone))
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@role_required("admin")
+def user_new():
+    """Create an account with a first password (the user can change it)."""
+    form = UserCreateForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.create_user(
+                form.email.data, form.password.data, form.role.data, name=form.name.data or ""
+            )
+        except accounts.AccountError:  # taken between validation and insert
+            form.email.errors.append(_("A user with this email already exists."))
+        else:
+            flash(_("User %(email)s created.", email=user.email), "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=None)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@role_required("admin")
+def user_edit(user_id: int):
+    """Change a user's name or role, deactivate them, or set a new password."""
+    user = db.get_or_404(User, user_id)
+    form = UserEditForm(obj=user)
+    if form.validate_on_submit():
+        try:
+            ends_sessions = accounts.update_user(
+                user,
+                name=form.name.data,
+                role=form.role.data,
+                active=form.active.data,
+                password=form.password.data,
+                acting=current_user,
+            )
+        except accounts.AccountError:
+            form.role.errors.append(
+                _("You cannot remove your own admin access; ask another admin.")
+            )
+        else:
+            if ends_sessions and user.id == current_user.id:
+                login_user(user)
+            flash(_("User %(email)s saved.", email=user.email), "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=user)
 
 
 @bp.get("/", endpoint="teams")
@@ -159,9 +224,7 @@ def team_facilitators(team_id: int):
     form = FacilitatorsForm()
     form.facilitators.choices = _facilitator_choices()
     if form.validate_on_submit():
-        chosen = set(form.facilitators.data or [])
-        team.facilitators = list(db.session.scalars(db.select(User).where(User.id.in_(chosen))))
-        db.session.commit()
+        teams.set_facilitators(team, form.facilitators.data or [])
         flash(_("Facilitators of “%(name)s” saved.", name=team.name), "success")
     else:
         flash(_("Choose facilitators from the list."), "error")

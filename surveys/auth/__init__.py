@@ -1,7 +1,5 @@
 """Accounts: sign-in, sign-out, passwords."""
 
-from flask import Blueprint
+from surveys.auth.routes import bp
 
-bp = Blueprint("auth", __name__, url_prefix="/auth")
-
-from surveys.auth import routes  # noqa: E402,F401
+__all__ = ["bp"]

@@ -2,31 +2,22 @@
 
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf.csrf import CSRFError
 
-from surveys import accounts
-from surveys.auth import bp
 from surveys.auth.forms import LoginForm, LogoutForm, PasswordForm
-from surveys.db import db
 from surveys.security import limiter
+from surveys.services import accounts
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 # Each role's home page; the first endpoint that exists wins (blueprints arrive over time).
 HOMES = {
     "admin": ("admin.teams", "auth.account"),
     "facilitator": ("facilitate.dashboard", "admin.teams", "auth.account"),
-    "researcher": ("export.index", "auth.account"),
+    "researcher": ("auth.account",),
 }
-
-
-def role_label(role: str) -> str:
-    return {
-        "admin": _("Admin"),
-        "facilitator": _("Facilitator"),
-        "researcher": _("Researcher"),
-    }.get(role, role)
 
 
 def login_limit() -> str:
@@ -57,20 +48,12 @@ def navigation():
     def has_endpoint(name: str) -> bool:
         return name in current_app.view_functions
 
-    return {"has_endpoint": has_endpoint, "role_label": role_label}
+    return {"has_endpoint": has_endpoint, "role_label": accounts.role_label}
 
 
 @bp.errorhandler(429)
 def too_many_attempts(error):
     return render_template("auth/too_many.html"), 429
-
-
-def form_expired(error):
-    """A form without a valid CSRF token: say so in the user's language, change nothing."""
-    return render_template("auth/form_expired.html"), 400
-
-
-bp.register_error_handler(CSRFError, form_expired)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -95,8 +78,7 @@ def login():
 def logout():
     """Sign out everywhere: the session token rotates, so old cookies stop working."""
     if LogoutForm().validate_on_submit():
-        current_user.rotate_session()
-        db.session.commit()
+        accounts.sign_out_everywhere(current_user._get_current_object())
         logout_user()
         flash(_("You are signed out."), "success")
     return redirect(url_for("auth.login"))
@@ -117,10 +99,7 @@ def password():
     form = PasswordForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()
-        if user.check_password(form.current_password.data):
-            user.set_password(form.new_password.data)
-            user.rotate_session()
-            db.session.commit()
+        if accounts.change_password(user, form.current_password.data, form.new_password.data):
             login_user(user)  # the new token, so this session goes on
             flash(_("Your password is changed."), "success")
             return redirect(url_for("auth.account"))

@@ -1,7 +1,5 @@
-"""Facilitators and admins: teams, rosters, waves, invitations, results."""
+"""Facilitators and admins: waves, invitations, response counts, results."""
 
-from flask import Blueprint
+from surveys.facilitate.routes import bp
 
-bp = Blueprint("facilitate", __name__, url_prefix="/manage")
-
-from surveys.facilitate import routes  # noqa: E402,F401
+__all__ = ["bp"]

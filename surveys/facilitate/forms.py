@@ -1,4 +1,4 @@
-"""Facilitator forms: waves and the small confirm-only forms that carry CSRF."""
+"""Facilitator forms: waves."""
 
 from __future__ import annotations
 
@@ -13,20 +13,14 @@ from wtforms import (
     SubmitField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from surveys import instruments, waves
+from surveys import instruments
 from surveys.config import MAX_K, MIN_K
+from surveys.forms import CheckboxListField
 from surveys.models import utcnow
+from surveys.services import waves
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
-
-
-class CheckboxListField(SelectMultipleField):
-    """A list of checkboxes (usable without JavaScript, unlike a multi-select)."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def instrument_choices() -> list[tuple[str, str]]:
@@ -147,9 +141,3 @@ LOCKED_MESSAGE = _l("This wave has opened: k, the instrument and the teams can n
 OPENS_LOCKED_MESSAGE = _l(
     "This wave has opened: its open date can no longer change. Nothing was saved."
 )
-
-
-class ConfirmForm(FlaskForm):
-    """A button and its CSRF token (generate invitations, close a wave)."""
-
-    submit = SubmitField(_l("Confirm"))

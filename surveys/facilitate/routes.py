@@ -8,33 +8,25 @@ with teams below k hidden (invariant 2).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 
-from flask import (
-    Response,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from surveys import instruments, invitations, results, waves
+import trust
+from surveys import instruments
 from surveys.access import role_required, visible_team_ids, wave_or_404
 from surveys.db import db
-from surveys.facilitate import bp
-from surveys.facilitate.forms import ConfirmForm, OpenWaveForm, WaveForm, split_instrument
-from surveys.models import Team, Wave, utcnow
-from surveys.security import neutralise_csv_cell
+from surveys.facilitate.forms import OpenWaveForm, WaveForm, split_instrument
+from surveys.forms import ConfirmForm
+from surveys.i18n import instrument_language
+from surveys.models import Team, Wave, WaveStatus, utcnow
+from surveys.services import calibration, heatmap, invitations, results, waves
+
+bp = Blueprint("facilitate", __name__, url_prefix="/manage")
 
 MANAGERS = ("admin", "facilitator")
-CSV_COLUMNS = ("member", "email", "team", "link")
 
 
 def _team_choices(visible: set[int] | None, also: list[Team] = ()) -> list[tuple[int, str]]:
@@ -56,14 +48,6 @@ def _teams(ids: list[int]) -> list[Team]:
     return list(db.session.scalars(db.select(Team).where(Team.id.in_(ids))))
 
 
-def _close_if_due(wave: Wave) -> None:
-    """Close a wave found past its close date; a failure must not break the page."""
-    try:
-        waves.close_if_due(wave)
-    except Exception:
-        current_app.logger.exception("closing wave %s failed", wave.id)
-
-
 def _managed_wave_or_404(wave_id: int) -> tuple[Wave, set[int] | None]:
     wave = wave_or_404(wave_id)
     return wave, visible_team_ids(current_user)
@@ -75,12 +59,7 @@ def dashboard():
     """The waves of the user's teams, with their status and response counts."""
     visible = visible_team_ids(current_user)
     listed = waves.visible_waves(visible)
-    for wave in listed:
-        _close_if_due(wave)
-    counts = {}
-    for wave in listed:
-        per_team = waves.response_counts(wave, visible)
-        counts[wave.id] = (sum(c.responses for c in per_team), sum(c.invitations for c in per_team))
+    counts = waves.response_totals(listed, visible)
     return render_template("facilitate/dashboard.html", waves=listed, counts=counts)
 
 
@@ -108,7 +87,6 @@ def new_wave():
             closes_at=form.closes_at.data,
             k=form.k.data,
         )
-        db.session.commit()
         flash(_("Wave created."), "success")
         return redirect(url_for("facilitate.wave", wave_id=wave.id))
     return render_template(
@@ -121,7 +99,6 @@ def new_wave():
 def wave(wave_id: int):
     """One wave: counts while it runs, stored results once closed."""
     wave, visible = _managed_wave_or_404(wave_id)
-    _close_if_due(wave)
     instrument = instruments.get(wave.instrument_key, wave.instrument_version)
     status = wave.status()
     context = {
@@ -148,7 +125,7 @@ def wave(wave_id: int):
 def edit_wave(wave_id: int):
     """Change a wave: everything while scheduled, then only its name and close date."""
     wave, visible = _managed_wave_or_404(wave_id)
-    if not waves.can_manage(wave, visible) or wave.status() == "closed":
+    if not waves.can_manage(wave, visible) or wave.status() is WaveStatus.CLOSED:
         flash(_("This wave can no longer be changed here."), "error")
         return redirect(url_for("facilitate.wave", wave_id=wave.id))
     if waves.is_locked(wave):
@@ -174,7 +151,6 @@ def edit_wave(wave_id: int):
                 teams=_teams(form.teams.data),
             )
         except waves.WaveLockedError:
-            db.session.rollback()
             flash(
                 _(
                     "This wave opened meanwhile: its open date, k, the instrument and the "
@@ -183,7 +159,6 @@ def edit_wave(wave_id: int):
                 "error",
             )
             return redirect(url_for("facilitate.edit_wave", wave_id=wave.id))
-        db.session.commit()
         flash(_("Wave saved."), "success")
         return redirect(url_for("facilitate.wave", wave_id=wave.id))
     return render_template(
@@ -197,7 +172,6 @@ def _edit_open_wave(wave: Wave, visible: set[int] | None):
         form.name.data, form.closes_at.data = wave.name, wave.closes_at
     if form.validate_on_submit():
         waves.update(wave, name=form.name.data.strip(), closes_at=form.closes_at.data)
-        db.session.commit()
         flash(_("Wave saved."), "success")
         return redirect(url_for("facilitate.wave", wave_id=wave.id))
     if any(getattr(form, name).errors for name in waves.LOCKED_FIELDS):
@@ -225,11 +199,10 @@ def generate_invitations(wave_id: int):
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    if wave.status() == "closed":
+    if wave.status() is WaveStatus.CLOSED:
         flash(_("This wave is closed; no more invitations can be issued."), "error")
         return redirect(url_for("facilitate.wave", wave_id=wave.id))
     issued = waves.generate_invitations(wave, visible)
-    db.session.commit()
     flash(_("Invitations issued: %(n)d.", n=issued), "success")
     return redirect(url_for("facilitate.wave", wave_id=wave.id))
 
@@ -237,21 +210,9 @@ def generate_invitations(wave_id: int):
 @bp.get("/waves/<int:wave_id>/invitations.csv")
 @role_required(*MANAGERS)
 def invitations_csv(wave_id: int):
-    """Invitation links as CSV for a mail-merge.
-
-    UTF-8 with a byte-order mark: Excel, which most mail-merges start from, reads a CSV
-    without one in the system code page and garbles Chinese names; Word, Outlook, Python's
-    utf-8-sig and LibreOffice all accept it. Cells a spreadsheet would run as a formula are
-    neutralised.
-    """
+    """Invitation links as CSV for a mail-merge (UTF-8 with a byte-order mark, for Excel)."""
     wave, visible = _managed_wave_or_404(wave_id)
-    buf = io.StringIO()
-    buf.write("\ufeff")
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for row in waves.invitation_rows(wave, visible):
-        writer.writerow([neutralise_csv_cell(getattr(row, c)) for c in CSV_COLUMNS])
-    response = Response(buf.getvalue().encode("utf-8"), mimetype="text/csv")
+    response = Response(waves.invitations_csv(wave, visible), mimetype="text/csv")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="wave-{wave.id}-invitations.csv"'
     )
@@ -284,7 +245,7 @@ def close_wave(wave_id: int):
     if wave.closed_at is not None:
         flash(_("This wave is already closed."), "info")
         return redirect(url_for("facilitate.wave", wave_id=wave.id))
-    if wave.status() == "scheduled":
+    if wave.status() is WaveStatus.SCHEDULED:
         flash(
             _("A wave that has not opened yet cannot be closed; change its dates instead."), "error"
         )
@@ -297,3 +258,136 @@ def close_wave(wave_id: int):
             flash(_("This wave is already closed."), "info")
         return redirect(url_for("facilitate.wave", wave_id=wave.id))
     return render_template("facilitate/close.html", wave=wave, form=form)
+
+
+def _closed_wave_or_404(wave_id: int) -> tuple[Wave, set[int] | None]:
+    """A wave the user may see, once it is closed; before, back to its page, which has the
+    response counts (scores stay hidden until then)."""
+    wave, visible = _managed_wave_or_404(wave_id)
+    if wave.closed_at is None:
+        flash(_("The heatmap shows once the wave has closed and its results are stored."), "info")
+        abort(redirect(url_for("facilitate.wave", wave_id=wave.id)))
+    return wave, visible
+
+
+@bp.get("/heatmap")
+@role_required(*MANAGERS)
+def pick_heatmap():
+    """The heatmap of the wave chosen in the wave picker (a GET form, no script needed)."""
+    wave_id = request.args.get("wave", type=int)
+    if wave_id is None:
+        return redirect(url_for("facilitate.dashboard"))
+    return redirect(url_for("facilitate.heatmap_page", wave_id=wave_id, **_view_args()))
+
+
+def _view_args() -> dict:
+    """Sort and colour mode of a heatmap request, kept across its links."""
+    args = {}
+    if request.args.get("sort"):
+        args["sort"] = request.args["sort"]
+    if request.args.get("dir") == "desc":
+        args["dir"] = "desc"
+    if request.args.get("mode") == "absolute":
+        args["mode"] = "absolute"
+    if request.args.get("open", type=int) is not None:
+        args["open"] = request.args.get("open", type=int)
+    return args
+
+
+def _scale_labels(instrument, keys: list[str]) -> dict[str, str]:
+    """Column headings: the instrument's scale names, or the trust a pulse wave estimates."""
+    lang = instrument_language()
+    names = {scale.key: scale.name.get(lang) or scale.key for scale in instrument.scales}
+    estimated = {"cognitive_trust": _("Cognitive trust"), "affective_trust": _("Affective trust")}
+    return {key: names.get(key) or estimated.get(key, key) for key in keys}
+
+
+def _heatmap_context(wave_id: int) -> dict:
+    wave, visible = _closed_wave_or_404(wave_id)
+    keys = heatmap.columns(wave)
+    view = _view_args()
+    sort = view.get("sort") if view.get("sort") in keys else None
+    opened = view.get("open")
+    expand = None
+    if heatmap.team_count(wave, visible) > heatmap.MAX_TEAM_ROWS:
+        expand = {opened} if opened is not None else set()
+    rows = results.heatmap(wave, visible, expand)
+    organisation = rows[0] if rows and rows[0].level == "organisation" else None
+    rows = heatmap.sort_rows(rows, sort, view.get("dir") == "desc")
+    absolute = view.get("mode") == "absolute"
+    colours = {
+        (i, key): heatmap.colour_class(
+            row.cells[key], organisation.cells.get(key) if organisation else None, absolute
+        )
+        for i, row in enumerate(rows)
+        for key in keys
+        if key in row.cells
+    }
+    instrument = instruments.get(wave.instrument_key, wave.instrument_version)
+    return {
+        "wave": wave,
+        "instrument": instrument,
+        "labels": _scale_labels(instrument, keys),
+        "keys": keys,
+        "rows": rows,
+        "colours": colours,
+        "sort": sort,
+        "descending": view.get("dir") == "desc",
+        "absolute": absolute,
+        "view": view,
+        "collapsed": expand is not None,
+        "low_agreement": heatmap.LOW_AGREEMENT,
+    }
+
+
+@bp.get("/waves/<int:wave_id>/heatmap")
+@role_required(*MANAGERS)
+def heatmap_page(wave_id: int):
+    """Organisation, departments and teams by scale, coloured against the organisation."""
+    context = _heatmap_context(wave_id)
+    visible = visible_team_ids(current_user)
+    context["closed_waves"] = [w for w in waves.visible_waves(visible) if w.closed_at is not None]
+    return render_template("facilitate/heatmap.html", **context)
+
+
+@bp.get("/waves/<int:wave_id>/heatmap.svg")
+@role_required(*MANAGERS)
+def heatmap_svg(wave_id: int):
+    """The heatmap as an SVG picture, for slides and reports."""
+    context = _heatmap_context(wave_id)
+    response = Response(
+        render_template("facilitate/heatmap.svg", **context), mimetype="image/svg+xml"
+    )
+    response.headers["Content-Disposition"] = f'attachment; filename="wave-{wave_id}-heatmap.svg"'
+    return response
+
+
+@bp.get("/waves/<int:wave_id>/heatmap.csv")
+@role_required(*MANAGERS)
+def heatmap_csv(wave_id: int):
+    """The heatmap's numbers, one line per row and scale (UTF-8 with a byte-order mark)."""
+    wave, visible = _closed_wave_or_404(wave_id)
+    body = "\ufeff" + heatmap.heatmap_csv(wave, visible)
+    response = Response(body.encode("utf-8"), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="wave-{wave_id}-heatmap.csv"'
+    return response
+
+
+@bp.get("/model")
+@role_required(*MANAGERS)
+def trust_model():
+    """The trust model: weights with intervals, R^2, n and the waves it was fitted on."""
+    stored = calibration.latest()
+    fitted_on = []
+    if stored is not None:
+        fitted_on = list(
+            db.session.scalars(
+                db.select(Wave).where(Wave.id.in_(stored.wave_ids)).order_by(Wave.id)
+            )
+        )
+    return render_template(
+        "facilitate/model.html",
+        stored=stored,
+        fitted_on=fitted_on,
+        defaults=trust.DEFAULT_WEIGHTS,
+    )

@@ -1,7 +1,5 @@
 """Respondents: the anonymous survey at /s/<token>."""
 
-from flask import Blueprint
+from surveys.respond.routes import bp
 
-bp = Blueprint("respond", __name__)
-
-from surveys.respond import routes  # noqa: E402,F401  (routes attach themselves to bp)
+__all__ = ["bp"]

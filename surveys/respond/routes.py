@@ -4,15 +4,15 @@ Nothing here logs: a log line carries a time, and next to a token or an address 
 tie a person to an answer. The token appears in no page but the survey form's own action.
 """
 
-from flask import current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import RequestEntityTooLarge, TooManyRequests
 
-from surveys import instruments, invitations
+from surveys import instruments
 from surveys.i18n import choose_language, format_date_time, instrument_language
-from surveys.respond import bp
+from surveys.models import WaveStatus
 from surveys.respond.forms import (
     COMMENT_MAX,
     LANGUAGE_FIELD,
@@ -21,8 +21,11 @@ from surveys.respond.forms import (
     survey_form,
     unknown_fields,
 )
-from surveys.respond.service import record_response
 from surveys.security import csrf, limiter
+from surveys.services import invitations
+from surveys.services.responses import record_response
+
+bp = Blueprint("respond", __name__)
 
 
 @bp.get("/")
@@ -121,10 +124,10 @@ def _closed_door(invitation, posted: bool):
         return render_template("respond/withdrawn.html"), status
     wave = invitation.wave
     state = wave.status()
-    if state == "scheduled":
+    if state is WaveStatus.SCHEDULED:
         opens = format_date_time(wave.opens_at)
         return render_template("respond/not_open.html", opens=opens), status
-    if state == "closed":
+    if state is WaveStatus.CLOSED:
         return render_template("respond/closed.html"), status
     return None
 

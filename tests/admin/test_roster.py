@@ -6,9 +6,9 @@ import threading
 
 import pytest
 
-from surveys import rosters
 from surveys.db import db
 from surveys.models import Team
+from surveys.services import rosters
 from tests.admin.rosters import error_rows, flashes, members, upload
 from tests.helpers import login_as, make_user
 

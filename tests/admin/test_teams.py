@@ -79,7 +79,7 @@ def test_move_form_does_not_offer_the_teams_own_subtree(app, admin_client, tree)
 
 
 def test_loop_check_also_holds_in_the_service(app, tree):
-    from surveys.admin import teams
+    from surveys.services import teams
 
     with app.app_context():
         sales = db.session.get(Team, tree["Sales"])

@@ -25,7 +25,8 @@ def test_admin_creates_a_user_who_can_sign_in(app, admin_client):
     )
     assert response.status_code == 302
     created = user(app, "new@example.org")
-    assert created.role == "facilitator" and created.check_password("long enough pw")
+    with app.app_context():
+        assert created.role == "facilitator" and created.check_password("long enough pw")
     other = app.test_client()
     assert (
         other.post(
@@ -112,7 +113,8 @@ def test_admin_sets_a_new_password_for_a_user(app, admin_client):
             "password_again": "brand new password",
         },
     )
-    assert user(app, "researcher@example.org").check_password("brand new password")
+    with app.app_context():
+        assert user(app, "researcher@example.org").check_password("brand new password")
 
 
 def test_admin_cannot_demote_or_deactivate_themselves(app, admin_client):

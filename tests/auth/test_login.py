@@ -3,9 +3,13 @@
 import re
 
 import pytest
+from argon2 import PasswordHasher, Type, extract_parameters
+from argon2.profiles import RFC_9106_LOW_MEMORY
 
+from surveys import create_app
 from surveys.db import db
 from surveys.models import User
+from surveys.security import password_hasher
 from tests.helpers import login_as, make_user
 
 PASSWORD = "correct horse 9"
@@ -241,9 +245,7 @@ def test_password_is_stored_as_argon2_hash(app):
         assert PASSWORD not in user.password_hash
 
 
-def test_outdated_hash_is_upgraded_on_sign_in(app, client):
-    from argon2 import PasswordHasher
-
+def test_outdated_hash_is_upgraded_on_sign_in_to_the_configured_cost(app, client):
     with app.app_context():
         user = make_user("admin")
         user.password_hash = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1).hash(
@@ -255,7 +257,46 @@ def test_outdated_hash_is_upgraded_on_sign_in(app, client):
     with app.app_context():
         stored = db.session.scalar(db.select(User.password_hash))
         assert stored != weak
-        assert not PasswordHasher().check_needs_rehash(stored)
+        assert extract_parameters(stored) == extract_parameters(password_hasher().hash("x"))
+
+
+def test_password_hash_cost_defaults_to_argon2s_recommended_profile(tmp_path, monkeypatch):
+    """Tests lower the cost; an app configured by nothing else hashes at RFC 9106's profile."""
+    monkeypatch.setenv("TRUSTSURVEY_INSTANCE", str(tmp_path / "instance"))
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/db.sqlite3"})
+    with app.app_context():
+        stored = extract_parameters(password_hasher().hash(PASSWORD))
+    assert (stored.time_cost, stored.memory_cost, stored.parallelism) == (
+        RFC_9106_LOW_MEMORY.time_cost,
+        RFC_9106_LOW_MEMORY.memory_cost,
+        RFC_9106_LOW_MEMORY.parallelism,
+    )
+    assert stored.type is Type.ID
+
+
+def test_stored_password_hash_has_the_configured_cost(make_app):
+    app = make_app(PASSWORD_HASH_TIME_COST=2, PASSWORD_HASH_MEMORY_COST=16)
+    with app.app_context():
+        stored = extract_parameters(make_user("admin").password_hash)
+    assert (stored.time_cost, stored.memory_cost, stored.parallelism) == (2, 16, 1)
+
+
+def test_unknown_email_is_checked_against_a_hash_of_the_configured_cost(make_app, monkeypatch):
+    """A miss must cost what a wrong password costs, or timing tells which emails exist."""
+    app = make_app(PASSWORD_HASH_TIME_COST=2, PASSWORD_HASH_MEMORY_COST=16)
+    verified = []
+    real_verify = PasswordHasher.verify
+
+    def verify(hasher, hash, password):
+        verified.append(extract_parameters(hash))
+        return real_verify(hasher, hash, password)
+
+    monkeypatch.setattr(PasswordHasher, "verify", verify)
+    with app.app_context():
+        make_user("admin")
+    assert sign_in(app.test_client(), "nobody@example.org").status_code == 200
+    assert sign_in(app.test_client(), "admin@example.org", "wrong password 1").status_code == 200
+    assert [(p.time_cost, p.memory_cost) for p in verified] == [(2, 16), (2, 16)]
 
 
 def test_account_page_names_the_user_and_links_password_change(app, client):

@@ -14,10 +14,13 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from surveys import create_app, demo, invitations
+from surveys import create_app
 from surveys import db as database
 from surveys.db import db
 from surveys.models import Invitation, Response, Wave
+from surveys.services import invitations
+from surveys.tools import demo
+from tests.helpers import FAST_PASSWORD_HASH
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -78,6 +81,7 @@ def live_server(tmp_path_factory):
                 "SECRET_KEY": "e2e-secret",
                 "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'demo.sqlite3'}",
                 "RATELIMIT_ENABLED": False,
+                **FAST_PASSWORD_HASH,
             }
         )
     with app.app_context():

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from surveys import demo
+from surveys.tools import demo
 
 pytestmark = pytest.mark.browser
 

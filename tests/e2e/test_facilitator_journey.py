@@ -17,10 +17,12 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
-from surveys import create_app, demo, instruments
+from surveys import create_app, instruments
 from surveys import db as database
 from surveys.db import db
 from surveys.models import Response, ScaleResult, Team, TeamScaleResult, Wave
+from surveys.tools import demo
+from tests.helpers import FAST_PASSWORD_HASH
 
 pytestmark = pytest.mark.browser
 
@@ -62,6 +64,7 @@ def empty_install(tmp_path_factory):
                 "SECRET_KEY": "e2e-journey-secret",
                 "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'empty.sqlite3'}",
                 "RATELIMIT_ENABLED": False,
+                **FAST_PASSWORD_HASH,
             }
         )
     with app.app_context():

@@ -60,6 +60,19 @@ def build_world(app) -> World:
 
 
 @pytest.fixture
+def epsilon(app) -> int:
+    """A team of two, below k. Beside Beta (4) the teams below k of a wave hold at least k
+    respondents together, so the organisation's row minus the shown teams reveals no group
+    below k and complementary suppression withholds no shown team."""
+    with app.app_context():
+        team = Team(name="Epsilon")
+        team.members = [Member(name=f"Eps {i}") for i in range(2)]
+        db.session.add(team)
+        db.session.commit()
+        return team.id
+
+
+@pytest.fixture
 def login(app, client):
     """Sign the test client in as the user with this id."""
 

@@ -6,9 +6,18 @@ import numpy as np
 import pytest
 
 import trust
-from surveys import anonymity, instruments, results, waves
+from surveys import closer, instruments
 from surveys.db import db
-from surveys.models import Invitation, Member, Response, ScaleResult, TeamScaleResult, Wave
+from surveys.models import (
+    Invitation,
+    Member,
+    Response,
+    ScaleResult,
+    Team,
+    TeamScaleResult,
+    Wave,
+)
+from surveys.services import anonymity, results, waves
 
 FULL = instruments.get("full", "1.0.0")
 SCALE_FIELDS = (
@@ -47,7 +56,7 @@ def _closed_at(app, wave_id):
 
 def _direct_analysis(app, wave_id, team_size, teams=None):
     """trust.analyze on the wave's answers (of ``teams``, default all), built here
-    independently of surveys.results."""
+    independently of surveys.services.results."""
     with app.app_context():
         query = db.select(Response).where(Response.wave_id == wave_id)
         if teams is not None:
@@ -89,25 +98,30 @@ def _set_active(app, team_id, names, active):
 
 
 @pytest.fixture
-def closed_wave(app, client, world, login, make_wave, add_responses):
-    """Alpha (6 invited) with 6 responses and Beta (4 invited) with 4, k = 5, closed by hand."""
-    wave_id = make_wave([world.alpha, world.beta], k=5)
+def closed_wave(app, client, world, epsilon, login, make_wave, add_responses):
+    """Alpha (6 invited) with 6 responses, Beta (4 invited) with 4 and Epsilon with 2, k = 5,
+    closed by hand."""
+    wave_id = make_wave([world.alpha, world.beta, epsilon], k=5)
     login(world.admin)
     client.post(f"/manage/waves/{wave_id}/invitations")
     add_responses(wave_id, world.alpha, 6, seed=11)
     add_responses(wave_id, world.beta, 4, seed=12)
     _use_invitations(app, wave_id, world.alpha, 6)
     _use_invitations(app, wave_id, world.beta, 4)
+    add_responses(wave_id, epsilon, 2, seed=13)
     response = client.post(f"/manage/waves/{wave_id}/close")
     assert response.status_code == 302
     return wave_id
 
 
-def test_close_by_hand_sets_closed_at_and_stores_a_row_per_team_and_scale(app, world, closed_wave):
+def test_close_by_hand_sets_closed_at_and_stores_a_row_per_team_and_scale(
+    app, world, epsilon, closed_wave
+):
     assert _closed_at(app, closed_wave) is not None
     scales, teams = _stored(app, closed_wave)
     assert set(scales) == {s.key for s in FULL.scales}
-    assert set(teams) == {(t, s.key) for t in (world.alpha, world.beta) for s in FULL.scales}
+    every = (world.alpha, world.beta, epsilon)
+    assert set(teams) == {(t, s.key) for t in every for s in FULL.scales}
 
 
 def test_stored_aggregates_match_a_direct_trust_analysis(app, world, closed_wave):
@@ -441,24 +455,36 @@ def test_close_due_waves_command_closes_only_waves_past_their_close_date(
     assert _stored(app, due)[1] == teams
 
 
-def test_facilitator_page_closes_a_wave_found_past_its_close_date(
+def test_a_page_view_never_closes_a_wave_past_its_close_date(
     app, client, world, login, make_wave, add_responses
 ):
+    """A GET writes nothing: the due wave shows as closed, and its results wait for the closer."""
     wave_id = make_wave([world.alpha], state="due", k=3)
     add_responses(wave_id, world.alpha, 3, seed=71)
     login(world.fac_a)
-    page = client.get(f"/manage/waves/{wave_id}").get_data(as_text=True)
+    assert 'badge-closed">closed' in client.get("/manage/").get_data(as_text=True)
+    client.get(f"/manage/waves/{wave_id}")
+    assert _closed_at(app, wave_id) is None
+
+
+def test_background_closer_closes_due_waves_once_the_app_serves(
+    make_app, world_factory, make_wave, add_responses
+):
+    """With no cron and nobody closing by hand, a due wave closes within the interval."""
+    import time
+
+    app = make_app(CLOSE_DUE_INTERVAL=0.05)
+    world = world_factory(app)
+    wave_id = make_wave([world.alpha], state="due", k=3, app=app)
+    add_responses(wave_id, world.alpha, 3, seed=72, app=app)
+    app.test_client().get("/")  # the first request starts the closer
+    deadline = time.monotonic() + 20
+    while _closed_at(app, wave_id) is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    app.extensions["closer_stop"].set()
     assert _closed_at(app, wave_id) is not None
     _, teams = _stored(app, wave_id)
-    assert f"{teams[(world.alpha, 'familiarity')]['mean']:.2f}" in page
-
-
-def test_dashboard_closes_waves_found_past_their_close_date(app, client, world, login, make_wave):
-    wave_id = make_wave([world.alpha], state="due")
-    login(world.fac_a)
-    page = client.get("/manage/").get_data(as_text=True)
-    assert 'badge-closed">closed' in page
-    assert _closed_at(app, wave_id) is not None
+    assert teams[(world.alpha, "familiarity")]["mean"] is not None
 
 
 def test_close_that_lost_a_race_stores_nothing(app, world, make_wave, add_responses):
@@ -484,9 +510,15 @@ def test_close_stores_results_on_each_database(
     """The conditional UPDATE, the JSON answers and the result rows on SQLite and PostgreSQL."""
     app = make_app(backend)
     ids = world_factory(app)
-    wave_id = make_wave([ids.alpha, ids.beta], k=4, app=app)
+    with app.app_context():
+        # Beta's 3 and Epsilon's 1 answers make k = 4 together (see the epsilon fixture).
+        db.session.add(Team(name="Epsilon", members=[Member(name="Eps")]))
+        db.session.commit()
+        epsilon = db.session.scalar(db.select(Team.id).where(Team.name == "Epsilon"))
+    wave_id = make_wave([ids.alpha, ids.beta, epsilon], k=4, app=app)
     add_responses(wave_id, ids.alpha, 5, seed=91, app=app)
     add_responses(wave_id, ids.beta, 3, seed=92, app=app)
+    add_responses(wave_id, epsilon, 1, seed=93, app=app)
     with app.app_context():
         assert waves.close(db.session.get(Wave, wave_id)) is True
         assert waves.close(db.session.get(Wave, wave_id)) is False
@@ -529,8 +561,7 @@ def test_close_due_waves_command_reports_a_failing_wave_and_closes_the_others(
 CLOSE_PATHS = {
     "by hand": lambda client, runner, wave_id: client.post(f"/manage/waves/{wave_id}/close"),
     "close-due-waves": lambda client, runner, wave_id: runner.invoke(args=["close-due-waves"]),
-    "wave page": lambda client, runner, wave_id: client.get(f"/manage/waves/{wave_id}"),
-    "dashboard": lambda client, runner, wave_id: client.get("/manage/"),
+    "background closer": lambda client, runner, wave_id: closer.close_due_once(client.application),
 }
 
 

@@ -1,8 +1,8 @@
 """Invariant 4: comments only for teams of at least k, only after close, random order, undated."""
 
-from surveys import results, waves
 from surveys.db import db
 from surveys.models import Comment, Wave
+from surveys.services import results, waves
 
 
 def _comment(app, wave_id, team_id, texts):

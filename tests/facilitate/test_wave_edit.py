@@ -5,9 +5,9 @@ import re
 
 import pytest
 
-from surveys import waves
 from surveys.db import db
 from surveys.models import Invitation, Organisation, Team, Wave, utcnow
+from surveys.services import waves
 
 
 def _when(days: float) -> str:

@@ -6,9 +6,9 @@ import re
 
 import segno
 
-from surveys import invitations
 from surveys.db import db
 from surveys.models import Invitation, Member, Team, Wave
+from surveys.services import invitations
 
 
 def _invitations(app, wave_id):

@@ -35,9 +35,11 @@ def delta(app):
         return team.id
 
 
-def _close_with_hidden_answers(client, world, delta, make_wave, add_responses, seed):
-    """Alpha (6) and Delta (5) shown, Beta (4 answers, k = 5) hidden with answers of ``seed``."""
-    wave_id = make_wave([world.alpha, world.beta, delta], k=5)
+def _close_with_hidden_answers(client, world, delta, make_wave, add_responses, seed, epsilon):
+    """Alpha (6) and Delta (5) shown, Beta (4 answers, k = 5) hidden with answers of ``seed``,
+    Epsilon (2, hidden) so that the hidden teams reach k together (see its fixture)."""
+    wave_id = make_wave([world.alpha, world.beta, delta, epsilon], k=5)
+    add_responses(wave_id, epsilon, 2, seed=103, missing=0)
     client.post(f"/manage/waves/{wave_id}/invitations")
     add_responses(wave_id, world.alpha, 6, seed=101)
     add_responses(wave_id, delta, 5, seed=102)
@@ -88,11 +90,11 @@ def _shown_numbers(client, wave_id):
 
 
 def test_a_hidden_teams_answers_change_no_stored_or_shown_number(
-    app, client, world, delta, login, make_wave, add_responses
+    app, client, world, delta, epsilon, login, make_wave, add_responses
 ):
     login(world.admin)
-    first = _close_with_hidden_answers(client, world, delta, make_wave, add_responses, seed=7)
-    second = _close_with_hidden_answers(client, world, delta, make_wave, add_responses, seed=8)
+    first = _close_with_hidden_answers(client, world, delta, make_wave, add_responses, 7, epsilon)
+    second = _close_with_hidden_answers(client, world, delta, make_wave, add_responses, 8, epsilon)
     every_team = [world.alpha, world.beta, delta]
     scales, teams = _stored_numbers(app, first, every_team)
     again = _stored_numbers(app, second, every_team)
@@ -106,10 +108,10 @@ def test_a_hidden_teams_answers_change_no_stored_or_shown_number(
 
 
 def test_scale_statistics_count_only_respondents_of_teams_shown(
-    app, client, world, delta, login, make_wave, add_responses
+    app, client, world, delta, epsilon, login, make_wave, add_responses
 ):
     login(world.admin)
-    wave_id = _close_with_hidden_answers(client, world, delta, make_wave, add_responses, seed=7)
+    wave_id = _close_with_hidden_answers(client, world, delta, make_wave, add_responses, 7, epsilon)
     scales, _ = _stored_numbers(app, wave_id, [])
     # 11 respondents in the teams shown, of whom some may miss a scale; never Beta's 4.
     assert all(6 <= values[0] <= 11 for values in scales.values())

@@ -6,9 +6,10 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from surveys import instruments, invitations
+from surveys import instruments
 from surveys.db import db
 from surveys.models import Comment, Invitation, Member, Organisation, Response, Team, Wave, utcnow
+from surveys.services import invitations
 
 FULL = instruments.get("full", "1.0.0")
 

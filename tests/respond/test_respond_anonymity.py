@@ -19,10 +19,10 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.serving import make_server
 
-from surveys import invitations
 from surveys.db import db
 from surveys.models import Comment, Invitation, Response
 from surveys.security import RespondentLogFilter
+from surveys.services import invitations
 from tests.respond.survey_setup import create_survey, full_answers, responses
 
 ALLOWED = {

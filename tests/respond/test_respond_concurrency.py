@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from surveys import invitations
+from surveys.services import invitations
 from tests.respond.survey_setup import create_survey, full_answers, responses
 
 

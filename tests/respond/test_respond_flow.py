@@ -92,7 +92,8 @@ def test_survey_is_grouped_by_scale_with_progress(client, survey):
 def test_script_is_served_and_the_page_allows_no_inline_script(client, survey):
     page = client.get(f"/s/{survey.tokens[0]}").get_data(as_text=True)
     assert "<script>" not in page and "style=" not in page  # the CSP forbids both
-    assert client.get("/static/survey.js").status_code == 200
+    with client.get("/static/survey.js") as script:  # closes the file it sends
+        assert script.status_code == 200
 
 
 @pytest.mark.parametrize("headers", [ZH, EN])

@@ -1,7 +1,7 @@
 """members of one name per team
 
 A team may have two members of the same name (two 王伟): the unique constraint on
-(team_id, name) goes. Who is who is now decided by the roster import (surveys/rosters.py).
+(team_id, name) goes. Who is who is now decided by the roster import (surveys/services/rosters.py).
 No row changes.
 
 Revision ID: 0002
@@ -19,10 +19,11 @@ down_revision = '0001'
 branch_labels = None
 depends_on = None
 
-# PostgreSQL's own name for the constraint; SQLite left it unnamed, and batch mode (which
-# copies the table on SQLite) can drop it only once this convention names it the same.
+from surveys.db import NAMING_CONVENTION as NAMING
+
+# SQLite left the constraint unnamed; batch mode (which copies the table on SQLite) can drop
+# it only once the metadata's naming convention names it as PostgreSQL did.
 CONSTRAINT = 'member_team_id_name_key'
-NAMING = {'uq': '%(table_name)s_%(column_0_N_name)s_key'}
 
 
 def upgrade():

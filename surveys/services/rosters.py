@@ -32,11 +32,11 @@ from flask_babel import lazy_gettext as _l
 
 from surveys.db import db
 from surveys.models import Member, Team
-from surveys.roster_file import (
+from surveys.services.accounts import normalise_email
+from surveys.services.roster_file import (
     RosterRejectedError,
     RosterRow,
     RowError,
-    email_key,
     name_key,
     read_roster,
 )
@@ -80,15 +80,15 @@ def _match(rows: list[RosterRow], known: list[Member]) -> dict[int, Member]:
     by_name: dict[tuple[int, str], list[Member]] = defaultdict(list)
     for member in known:
         if member.email:
-            by_email[member.team_id, email_key(member.email)].append(member)
+            by_email[member.team_id, normalise_email(member.email)].append(member)
         by_name[member.team_id, name_key(member.name)].append(member)
 
     errors: list[RowError] = []
     fits: list[tuple[int, RosterRow, Member]] = []
     for row in rows:
         same_name = by_name[row.team.id, name_key(row.name)]
-        if row.email and by_email[row.team.id, email_key(row.email)]:
-            how, candidates = _BY_EMAIL, by_email[row.team.id, email_key(row.email)]
+        if row.email and by_email[row.team.id, normalise_email(row.email)]:
+            how, candidates = _BY_EMAIL, by_email[row.team.id, normalise_email(row.email)]
         elif row.email:
             # Only an active member: reactivating a departed namesake would hand the newcomer
             # the leaver's record, and revive the leaver's invitation link instead of theirs.

@@ -11,14 +11,16 @@ export can show what was never stored (anonymity invariant 2).
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass
 
 import numpy as np
+import sqlalchemy as sa
 from sqlalchemy import func
 
 import trust
-from surveys import instruments, invitations
+from surveys import instruments
 from surveys.db import db
 from surveys.models import (
     Comment,
@@ -28,6 +30,8 @@ from surveys.models import (
     TeamScaleResult,
     Wave,
 )
+from surveys.services import calibration, cells, changes, invitations, rollups
+from surveys.services import heatmap as heatmap_rows
 
 SCALE_FIELDS = (
     "alpha",
@@ -44,91 +48,109 @@ TEAM_FIELDS = ("mean", "sd", "ci_low", "ci_high", "rwg_j")
 def answer_matrix(wave: Wave, item_keys: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
     """The wave's answers as floats (respondents x items, NaN where unanswered) and team ids.
 
+    The database picks the items out of every response's JSON into one JSON array per
+    response (SQLite's json_extract, PostgreSQL's json_build_array), and one ``json.loads``
+    of all of them together makes the matrix: no Python loop over respondents or answers.
     Rows follow the random response id, so their order says nothing about arrival.
     """
+    if not item_keys:
+        return np.zeros((0, 0)), np.zeros(0, dtype=np.int64)
+    if db.engine.dialect.name == "sqlite":
+        paths = [f'$."{key}"' for key in item_keys]
+        picked = func.json_extract(Response.answers, *paths)
+        if len(item_keys) == 1:  # one path gives the value itself, not an array
+            picked = func.json_array(picked)
+    else:
+        picked = func.json_build_array(*(Response.answers.op("->")(key) for key in item_keys))
     rows = db.session.execute(
-        db.select(Response.team_id, Response.answers)
+        db.select(Response.team_id, sa.cast(picked, sa.Text))
         .where(Response.wave_id == wave.id)
         .order_by(Response.id)
     ).all()
-    column = {key: j for j, key in enumerate(item_keys)}
-    answers = np.full((len(rows), len(item_keys)), np.nan)
-    for i, (_team_id, given) in enumerate(rows):
-        for key, value in (given or {}).items():
-            j = column.get(key)
-            if j is not None and isinstance(value, int | float) and not isinstance(value, bool):
-                answers[i, j] = value
     teams = np.array([team_id for team_id, _ in rows], dtype=np.int64)
+    given = json.loads("[" + ",".join(text for _, text in rows) + "]")
+    try:
+        answers = np.array(given, dtype=float).reshape(len(rows), len(item_keys))
+    except (TypeError, ValueError):
+        answers = _numbers_only(given, len(item_keys))
     return answers, teams
 
 
-def store(wave: Wave) -> None:
-    """Compute and add the wave's ScaleResult and TeamScaleResult rows (the caller commits).
+def _numbers_only(given: list[list], width: int) -> np.ndarray:
+    """Answers that are not numbers (text, true/false) as missing: never a score."""
+    cells = np.array(given, dtype=object).reshape(len(given), width)
+    numeric = np.vectorize(
+        lambda v: isinstance(v, int | float) and not isinstance(v, bool), otypes=[bool]
+    )(cells)
+    cells[~numeric] = np.nan
+    return cells.astype(float)
 
-    A TeamScaleResult's ``n`` counts the team's respondents with a score on that scale;
-    its numbers are stored only when both that ``n`` and the team's number of respondents
-    reach the wave's k (the team is *shown* on that scale).
+
+def store(wave: Wave) -> None:
+    """Compute and add the wave's results (the caller, :func:`waves.close`, commits).
+
+    Team, department and organisation rows per scale (``TeamScaleResult``,
+    ``GroupScaleResult``), with complementary suppression (:mod:`.suppression`); for a
+    pulse wave, both kinds of trust estimated from the drivers; for a full wave, a new
+    calibration of the trust model (:mod:`.calibration`); the change from the previous
+    wave of the same teams (:mod:`.changes`); and the scale-level statistics
+    (``ScaleResult``).
+
+    A team's cell counts as below k when the team has fewer than k respondents or fewer
+    than k with a score on the scale. A withheld cell stores its ``n`` and the reason,
+    never its numbers, so no view and no export can show what was never stored.
 
     A ScaleResult (alpha and its interval, omega, ICC(1), ICC(2), mean rwg(j), and
     ``n_respondents``) is computed over the respondents of the teams shown on that scale
     only. Computed over everyone, these numbers would constrain a hidden team's mean and
     spread: with few teams, ICC(1) and the shown team means pin down the hidden team's
-    mean, and alpha its variance (anonymity invariant 2, complementary suppression). With
-    no team shown, a scale stores ``n_respondents`` 0 and no numbers.
+    mean, and alpha its variance (anonymity invariant 2). With no team shown, a scale
+    stores ``n_respondents`` 0 and no numbers.
 
     The population of a team, for the finite-population correction of its intervals
     (``team_size``), is the number of invitations the wave issued to the team
-    (:func:`surveys.invitations.issued_per_team`): the people the wave asked. It is never
-    below the number of responses, since each response used one of them, whereas the active
-    roster at close can be (a member who answered and left the roster since), which would
-    give intervals too narrow, even of zero width. A team with no invitations (answers that
-    reached the database by other means) gets no correction (``team_size`` NULL, wider and
-    safer intervals).
+    (:func:`surveys.services.invitations.issued_per_team`): the people the wave asked. It is
+    never below the number of responses, since each response used one of them, whereas the
+    active roster at close can be (a member who answered and left the roster since), which
+    would give intervals too narrow, even of zero width. A team with no invitations
+    (answers that reached the database by other means) gets no correction (``team_size``
+    NULL, wider and safer intervals); a department's population is the sum of its teams'
+    when every one of them is known.
     """
     instrument = instruments.get(wave.instrument_key, wave.instrument_version)
     team_ids = [t.id for t in wave.teams]
     answers, teams = answer_matrix(wave, instrument.item_keys)
     answered = dict(zip(*np.unique(teams, return_counts=True), strict=True))
-    sizes = {
-        team_id: size
-        for team_id, size in invitations.issued_per_team(wave.id, team_ids).items()
-        if size >= answered.get(team_id, 0)
+    issued = invitations.issued_per_team(wave.id, team_ids)
+    sizes = {t: size for t, size in issued.items() if size >= answered.get(t, 0)}
+    # A team that was sent nothing and answered nothing adds no one to a department.
+    population = {**{t: 0 for t in team_ids if not answered.get(t) and t not in issued}, **sizes}
+    tree = rollups.wave_tree(team_ids)
+
+    table, everyone = cells.measured(wave, instrument, answers, teams, tree, sizes, population)
+    if not calibration.is_full(instrument) and calibration.drivers_of(instrument):
+        model, label = calibration.model_for(calibration.drivers_of(instrument))
+        cells.add_estimates(table, model, label)
+    changes.add_changes(wave, instrument, answers, teams, tree, table, answer_matrix)
+    cells.write(wave, table, sizes)
+
+    shown_teams = {
+        scale.key: {
+            node[1]
+            for node, by_scale in table.items()
+            if node[0] == "team" and by_scale[scale.key].suppressed is None
+        }
+        for scale in instrument.scales
     }
-    if len(teams):
-        analysis = trust.analyze(answers, teams, instrument, team_size=sizes)
-    else:
-        analysis = {"scales": {}, "teams": {}}
-
-    shown_teams: dict[str, set[int]] = {scale.key: set() for scale in instrument.scales}
-    for team_id in team_ids:
-        found = analysis["teams"].get(str(team_id), {})
-        team_n = int(found.get("n") or 0)
-        for scale in instrument.scales:
-            values = found.get("scales", {}).get(scale.key, {})
-            n = int(values.get("n", team_n) or 0)
-            shown = team_n >= wave.k and n >= wave.k
-            if shown:
-                shown_teams[scale.key].add(team_id)
-            db.session.add(
-                TeamScaleResult(
-                    wave_id=wave.id,
-                    team_id=team_id,
-                    scale=scale.key,
-                    n=n,
-                    team_size=sizes.get(team_id),
-                    **{name: _number(values.get(name)) if shown else None for name in TEAM_FIELDS},
-                )
-            )
-
     for scale_key, found in _shown_scale_statistics(
-        answers, teams, instrument, shown_teams
+        answers, teams, instrument, shown_teams, everyone
     ).items():
         db.session.add(
             ScaleResult(
                 wave_id=wave.id,
                 scale=scale_key,
                 n_respondents=int(found.get("n_respondents") or 0),
-                **{name: _number(found.get(name)) for name in SCALE_FIELDS},
+                **{name: found.get(name) for name in SCALE_FIELDS},
             )
         )
 
@@ -138,11 +160,13 @@ def _shown_scale_statistics(
     teams: np.ndarray,
     instrument: trust.Instrument,
     shown_teams: dict[str, set[int]],
+    everyone: dict[str, dict],
 ) -> dict[str, dict]:
     """Scale-level statistics of each scale over the respondents of its shown teams only.
 
     Scales that share a set of shown teams (usually all of them) share one analysis, so a
-    wave costs one more call of :func:`trust.analyze`, rarely a few.
+    wave costs one more call of :func:`trust.analyze`, rarely a few; none when every
+    respondent's team is shown (``everyone``: the scales of the analysis of all of them).
     """
     by_set: dict[frozenset[int], list[str]] = {}
     for scale_key, shown in shown_teams.items():
@@ -150,18 +174,13 @@ def _shown_scale_statistics(
     out: dict[str, dict] = {}
     for shown, scale_keys in by_set.items():
         rows = np.isin(teams, list(shown))
-        found = trust.analyze(answers[rows], teams[rows], instrument)["scales"] if shown else {}
+        if rows.all() and len(rows):
+            found = everyone
+        else:
+            found = trust.analyze(answers[rows], teams[rows], instrument)["scales"] if shown else {}
         for scale_key in scale_keys:
             out[scale_key] = found.get(scale_key, {})
     return out
-
-
-def _number(value) -> float | None:
-    """A finite float, or None for None and NaN (a database NULL)."""
-    if value is None:
-        return None
-    value = float(value)
-    return value if np.isfinite(value) else None
 
 
 @dataclass(frozen=True)
@@ -196,6 +215,19 @@ def team_table(wave: Wave, visible: set[int] | None) -> list[TeamRow]:
         TeamRow(team_id, name, max((r.n for r in scales.values()), default=0), scales)
         for team_id, (name, scales) in by_team.items()
     ]
+
+
+def heatmap(
+    wave: Wave, visible: set[int] | None, expand: set[int] | None = None
+) -> list[heatmap_rows.HeatRow]:
+    """The stored heatmap of a closed wave for a viewer who sees ``visible`` (None: all).
+
+    Rows of the organisation, departments and teams (``level``, ``team_id``, ``name``,
+    ``depth``) with one cell per scale (mean, interval, SD, n, rwg(j), ``estimate``,
+    ``suppressed`` reason, change from the previous wave); ``expand`` limits team rows to
+    those directly under the given departments: see :mod:`surveys.services.heatmap`.
+    """
+    return heatmap_rows.heatmap(wave, visible, expand)
 
 
 def scale_table(wave: Wave) -> dict[str, ScaleResult]:

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from surveys.accounts import EMAIL
 from surveys.models import Team
+from surveys.services.accounts import EMAIL, normalise_email
 
 HEADERS = {
     "team": "team",
@@ -49,10 +49,6 @@ def normalise_name(name: str) -> str:
 def name_key(name: str) -> str:
     """What makes two names the same person's: no case, no spaces between Chinese characters."""
     return _HAN_GAP.sub("", normalise_name(name)).casefold()
-
-
-def email_key(email: str) -> str:
-    return email.strip().casefold()
 
 
 @dataclass(frozen=True)
@@ -237,7 +233,7 @@ class _SameMemberCheck:
         errors = []
         team, name, email = values["team"], values["name"], values.get("email", "")
         if email:
-            first = self.emails.setdefault((team, email_key(email)), number)
+            first = self.emails.setdefault((team, normalise_email(email)), number)
             if first != number:
                 errors.append(
                     RowError(

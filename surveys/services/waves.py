@@ -3,23 +3,36 @@
 A wave is editable while it is scheduled. Once it opens, its group minimum k, its instrument
 and its teams are locked: respondents were told them (the respondent page states k), and
 results of one wave must come from one instrument and one set of teams. Name and close date
-may still change. Closing happens once (by hand, by ``trustsurvey close-due-waves`` or lazily
-when a facilitator page finds a wave past its close date) and stores every aggregate
-(:mod:`surveys.results`).
+may still change. Closing happens once (by hand, by ``trustsurvey close-due-waves`` or by the
+background closer of :mod:`surveys.closer`) and stores every aggregate
+(:mod:`surveys.services.results`).
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import func
 
-from surveys import anonymity, invitations, results
 from surveys.config import DEFAULT_K, MAX_K, MIN_K
 from surveys.db import db
-from surveys.models import Invitation, Member, Organisation, Response, Team, Wave, utcnow, wave_team
+from surveys.models import (
+    Invitation,
+    Member,
+    Organisation,
+    Response,
+    Team,
+    Wave,
+    WaveStatus,
+    utcnow,
+    wave_team,
+)
+from surveys.services import anonymity, calibration, invitations, results
+from trust.table import neutralise_csv_cell
 
 LOCKED_FIELDS = ("k", "instrument", "teams")
 DEFAULT_DURATION = dt.timedelta(days=14)  # suggested on the new-wave form
@@ -38,7 +51,7 @@ def default_k() -> int:
 
 def is_locked(wave: Wave, now: dt.datetime | None = None) -> bool:
     """k, instrument and teams can no longer change (the wave has opened)."""
-    return wave.status(now) != "scheduled"
+    return wave.status(now) is not WaveStatus.SCHEDULED
 
 
 def visible_waves(team_ids: set[int] | None) -> list[Wave]:
@@ -61,7 +74,7 @@ def create(
     closes_at: dt.datetime,
     k: int,
 ) -> Wave:
-    """A new scheduled wave (the caller commits)."""
+    """A new scheduled wave, committed."""
     _check_dates(opens_at, closes_at)
     _check_k(k)
     wave = Wave(
@@ -74,6 +87,7 @@ def create(
         k=k,
     )
     db.session.add(wave)
+    db.session.commit()
     return wave
 
 
@@ -88,9 +102,10 @@ def update(
     teams: list[Team] | None = None,
     now: dt.datetime | None = None,
 ) -> None:
-    """Change a wave; raises :class:`WaveLockedError` for a locked field that differs once open.
+    """Change a wave and commit; :class:`WaveLockedError` for a locked field that differs once
+    the wave is open, and nothing changes.
 
-    Arguments left as None are not changed. The caller commits.
+    Arguments left as None are not changed.
     """
     now = now or utcnow()
     # Checked here and not only by the form: the wave may open between the form being shown
@@ -104,6 +119,7 @@ def update(
             team_ids=None if teams is None else {t.id for t in teams},
         )
         if changed:
+            db.session.rollback()
             raise WaveLockedError(", ".join(changed))
         if closes_at < now:
             raise ValueError("closes_at is in the past")
@@ -129,6 +145,7 @@ def update(
             wave.opens_at = opens_at
     wave.name = name
     wave.closes_at = closes_at
+    db.session.commit()
 
 
 def locked_changes(
@@ -192,7 +209,7 @@ def generate_invitations(wave: Wave, visible: set[int] | None) -> int:
     """Issue an invitation to every active member of the wave's (visible) teams who has none.
 
     Idempotent: members who already have one are skipped, so members added to a roster
-    later get theirs on the next call. Returns how many were issued; the caller commits.
+    later get theirs on the next call. Returns how many were issued (committed).
     """
     team_ids = wave_team_ids(wave, visible)
     if not team_ids:
@@ -244,6 +261,26 @@ def invitation_rows(wave: Wave, visible: set[int] | None) -> list[InvitationRow]
     ]
 
 
+INVITATION_CSV_COLUMNS = ("member", "email", "team", "link")
+
+
+def invitations_csv(wave: Wave, visible: set[int] | None) -> bytes:
+    """Invitation links as CSV for a mail-merge, one row per :func:`invitation_rows` row.
+
+    UTF-8 with a byte-order mark: Excel, which most mail-merges start from, reads a CSV
+    without one in the system code page and garbles Chinese names; Word, Outlook, Python's
+    utf-8-sig and LibreOffice all accept it. Cells a spreadsheet would run as a formula are
+    neutralised.
+    """
+    buf = io.StringIO()
+    buf.write("\ufeff")
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(INVITATION_CSV_COLUMNS)
+    for row in invitation_rows(wave, visible):
+        writer.writerow([neutralise_csv_cell(getattr(row, c)) for c in INVITATION_CSV_COLUMNS])
+    return buf.getvalue().encode("utf-8")
+
+
 @dataclass(frozen=True)
 class TeamCount:
     team_id: int
@@ -281,13 +318,32 @@ def response_counts(wave: Wave, visible: set[int] | None) -> list[TeamCount]:
     return [TeamCount(t.id, t.name, responses.get(t.id, 0), issued.get(t.id, 0)) for t in teams]
 
 
+def response_totals(listed: list[Wave], visible: set[int] | None) -> dict[int, tuple[int, int]]:
+    """(responses, invitations issued) per wave id over its visible teams, in two queries.
+
+    Never scores (anonymity invariant 3).
+    """
+    if not listed:
+        return {}
+    wave_ids = [w.id for w in listed]
+
+    def per_wave(model):
+        query = db.select(model.wave_id, func.count()).where(model.wave_id.in_(wave_ids))
+        if visible is not None:
+            query = query.where(model.team_id.in_(visible))
+        return dict(db.session.execute(query.group_by(model.wave_id)).all())
+
+    responses, issued = per_wave(Response), per_wave(Invitation)
+    return {i: (responses.get(i, 0), issued.get(i, 0)) for i in wave_ids}
+
+
 def close(wave: Wave, now: dt.datetime | None = None) -> bool:
     """Close the wave and store its aggregates, once; False if it was already closed.
 
     The conditional UPDATE makes closing safe against a second process doing the same at
     the same moment: only the one whose UPDATE changes the row computes and stores results,
     in the same transaction. Commits, then rewrites the anonymous tables' storage order
-    (:func:`surveys.anonymity.rewrite_storage_order`); if that fails the wave stays closed
+    (:func:`surveys.services.anonymity.rewrite_storage_order`); if that fails the wave stays closed
     and the error is logged.
     """
     now = now or utcnow()
@@ -321,12 +377,31 @@ def close(wave: Wave, now: dt.datetime | None = None) -> bool:
     return True
 
 
-def close_if_due(wave: Wave, now: dt.datetime | None = None) -> bool:
-    """Close a wave whose close date has passed but which nobody has closed yet."""
-    now = now or utcnow()
-    if wave.closed_at is None and wave.closes_at <= now:
-        return close(wave, now)
-    return False
+# Sets of closed full waves (by database) this process tried to fit the model to and could
+# not (too few respondents): the closer asks every minute and must not re-read them each time.
+_unfittable: set[tuple[str, frozenset[int]]] = set()
+
+
+def refresh_trust_model() -> bool:
+    """Fit the trust model again if a full wave closed since the latest fit; True if it did.
+
+    Run by the closer after closing due waves (and by ``trustsurvey close-due-waves``),
+    not by a close itself: the bootstrap takes seconds on a large organisation, a
+    facilitator's close should not wait for it, and a failed fit must neither reopen a
+    wave nor lose its results. Commits its own work.
+    """
+    wanted = frozenset(calibration.closed_full_wave_ids())
+    latest = calibration.latest()
+    tried = (str(db.engine.url), wanted)
+    if not wanted or tried in _unfittable:
+        return False
+    if latest is not None and frozenset(latest.wave_ids) == wanted:
+        return False
+    if calibration.calibrate(results.answer_matrix) is None:
+        _unfittable.add(tried)
+        return False
+    db.session.commit()
+    return True
 
 
 def close_due(now: dt.datetime | None = None) -> tuple[list[Wave], list[tuple[Wave, Exception]]]:
@@ -346,4 +421,9 @@ def close_due(now: dt.datetime | None = None) -> tuple[list[Wave], list[tuple[Wa
                 closed.append(wave)
         except Exception as error:  # reported to the caller; this wave stays open
             failed.append((wave, error))
+    try:
+        refresh_trust_model()
+    except Exception:
+        db.session.rollback()
+        current_app.logger.exception("fitting the trust model failed")
     return closed, failed

@@ -6,7 +6,7 @@ one closed full-instrument wave with synthetic answers, and one open pulse wave 
 invitation links are printed. The pulse wave stays open four weeks; a demo reused after that
 opens a new pulse wave for the same teams, without answers, so that the printed links work.
 
-The closed wave's answers come from the trust model stated in :mod:`surveys.synthetic`, with
+The closed wave's answers come from the trust model stated in :mod:`surveys.tools.synthetic`, with
 team shifts chosen so that teams differ in ways a facilitator should notice:
 
 - Supply Chain 供应链组: low familiarity (a distributed team that rarely meets);
@@ -27,11 +27,10 @@ import ipaddress
 from dataclasses import dataclass, field
 
 import numpy as np
-from argon2 import PasswordHasher
 from flask import current_app
 from sqlalchemy.engine import make_url
 
-from surveys import instruments, invitations, synthetic, waves
+from surveys import instruments
 from surveys.db import db
 from surveys.models import (
     Comment,
@@ -42,8 +41,12 @@ from surveys.models import (
     Team,
     User,
     Wave,
+    WaveStatus,
     utcnow,
 )
+from surveys.security import password_hasher
+from surveys.services import invitations, waves
+from surveys.tools import synthetic
 
 SEED = 20261123
 ORGANISATION = "Songhe Technology 松禾科技"
@@ -62,7 +65,7 @@ FACILITATED_DEPARTMENTS = ("Product & Engineering 产品研发部", "Sales & Ser
 class TeamPlan:
     name: str
     size: int
-    shifts: dict[str, float] = field(default_factory=dict)  # see surveys.synthetic
+    shifts: dict[str, float] = field(default_factory=dict)  # see surveys.tools.synthetic
     split: float = 0.0
     comments: tuple[str, ...] = ()
 
@@ -245,6 +248,8 @@ def seed_if_empty() -> dict:
     db.session.commit()
     # Closing stores the aggregates, exactly as a facilitator's "close" does.
     waves.close(closed, now=closed.closes_at)
+    # As the closer does after closing a full wave: the trust model is fitted to it.
+    waves.refresh_trust_model()
 
     pulse = Wave(
         name="Q4 2026 pulse 2026年第四季度脉搏调查",
@@ -317,7 +322,7 @@ def _names(rng: np.random.Generator, n: int) -> list[tuple[str, str]]:
 
 
 def _accounts(departments: dict[str, Team]) -> None:
-    hasher = PasswordHasher()
+    hasher = password_hasher()
     taken = set(db.session.scalars(db.select(User.email)).all())
     for role, email, name, password in ACCOUNTS:
         if email in taken:
@@ -337,7 +342,7 @@ def _plans() -> list[TeamPlan]:
 def _answer(
     wave: Wave, teams: list[Team], rate: float, rng: np.random.Generator, comments: bool
 ) -> None:
-    """Invite every member; a share of each team answers, from the model in surveys.synthetic."""
+    """Invite every member; a share of each team answers, from the model in tools.synthetic."""
     db.session.add(wave)
     db.session.flush()
     plans = _plans()
@@ -375,7 +380,7 @@ def _answer(
 def _open_wave() -> Wave | None:
     now = utcnow()
     candidates = db.session.scalars(db.select(Wave).order_by(Wave.opens_at.desc())).all()
-    return next((w for w in candidates if w.status(now) == "open"), None)
+    return next((w for w in candidates if w.status(now) is WaveStatus.OPEN), None)
 
 
 def respondent_links(base_url: str, n: int = 6) -> list[tuple[Team, int, str]]:

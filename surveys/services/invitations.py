@@ -113,10 +113,8 @@ def find(token: str) -> Invitation | None:
 
 
 def issue(wave: Wave, members: list[Member]) -> list[tuple[Invitation, str]]:
-    """Create one invitation per member who has none in this wave; return them with tokens.
-
-    The caller commits.
-    """
+    """Create one invitation per member who has none in this wave, commit, and return them
+    with their tokens."""
     have = set(
         db.session.scalars(
             db.select(Invitation.member_id).where(Invitation.wave_id == wave.id)
@@ -137,6 +135,7 @@ def issue(wave: Wave, members: list[Member]) -> list[tuple[Invitation, str]]:
         )
         db.session.add(invitation)
         issued.append((invitation, token))
+    db.session.commit()
     return issued
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from surveys.db import db
-from surveys.models import Member, Team
+from surveys.models import Member, Team, User, subtree_ids
 
 
 class TeamError(ValueError):
@@ -39,18 +39,6 @@ def tree(teams: list[Team]) -> list[tuple[Team, int]]:
     return ordered
 
 
-def subtree_ids(team: Team) -> set[int]:
-    """The team and every team under it."""
-    parent_of = dict(db.session.execute(db.select(Team.id, Team.parent_id)).all())
-    ids = {team.id}
-    grew = True
-    while grew:
-        below = {t for t, p in parent_of.items() if p in ids} - ids
-        ids |= below
-        grew = bool(below)
-    return ids
-
-
 def active_member_counts() -> dict[int, int]:
     """Active roster members per team id (teams without any are left out)."""
     return dict(
@@ -81,7 +69,7 @@ def _check_parent(team: Team | None, parent: Team | None) -> None:
         raise TeamError(
             _l("“%(name)s” is archived; unarchive it first.", name=parent.name), "parent"
         )
-    if team is not None and team.id is not None and parent.id in subtree_ids(team):
+    if team is not None and team.id is not None and parent.id in subtree_ids([team.id]):
         raise TeamError(
             _l(
                 "“%(team)s” cannot move under “%(parent)s”: that is the team itself or one "
@@ -108,6 +96,7 @@ def _check_parent(team: Team | None, parent: Team | None) -> None:
 
 
 def create_team(name: str, parent: Team | None = None) -> Team:
+    """Create a team under ``parent`` (None: top level) and commit; TeamError if refused."""
     team = Team(name=_check_name(name), parent=None)
     _check_parent(None, parent)
     team.parent = parent
@@ -117,7 +106,7 @@ def create_team(name: str, parent: Team | None = None) -> Team:
 
 
 def update_team(team: Team, name: str, parent: Team | None) -> None:
-    """Rename and move in one step; nothing changes if either is refused."""
+    """Rename and move in one step and commit; nothing changes if either is refused."""
     name = _check_name(name, team)
     if parent is not team.parent:
         _check_parent(team, parent)
@@ -127,7 +116,7 @@ def update_team(team: Team, name: str, parent: Team | None) -> None:
 
 
 def archive(team: Team) -> None:
-    """Archive a team: kept with its history, but no new members or waves."""
+    """Archive a team and commit: kept with its history, but no new members or waves."""
     if any(not child.archived for child in team.children):
         raise TeamError(_l("Archive the teams under “%(name)s” first.", name=team.name))
     team.archived = True
@@ -135,7 +124,14 @@ def archive(team: Team) -> None:
 
 
 def unarchive(team: Team) -> None:
+    """Bring an archived team back and commit; its department must be active."""
     if team.parent is not None and team.parent.archived:
         raise TeamError(_l("Unarchive the department “%(name)s” first.", name=team.parent.name))
     team.archived = False
+    db.session.commit()
+
+
+def set_facilitators(team: Team, user_ids: list[int]) -> None:
+    """Make exactly these users the team's facilitators (they see it and the teams under it)."""
+    team.facilitators = list(db.session.scalars(db.select(User).where(User.id.in_(user_ids))))
     db.session.commit()
