@@ -58,7 +58,7 @@ def write_inputs(folder: Path) -> tuple[Path, Path]:
     answers, team, team_size = make_data()
     n, k = answers.shape
     keys = [f"s{s}i{i}" for s in range(N_SCALES) for i in range(ITEMS_PER_SCALE)]
-    cells = np.where(np.isnan(answers), "", answers.astype(int).astype(str))
+    cells = np.where(np.isnan(answers), "", np.nan_to_num(answers).astype(int).astype(str))
     sizes = np.array([team_size[int(t)] for t in team]).astype(str)
     lines = [",".join(["team", "size", *keys])]
     lines += [",".join(row) for row in np.column_stack([team.astype(str), sizes, cells]).tolist()]

@@ -203,7 +203,9 @@ def group_moments(x: np.ndarray, inv: np.ndarray, n_teams: int, missing=None, po
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_d = total / count
     # second pass: deviations from the team's own mean (0 where missing)
-    d -= np.nan_to_num(mean_d)[inv]
+    clean = np.nan_to_num(mean_d)
+    for start in range(0, k, 8):  # blocks of columns keep the gathered means a few MB
+        d[:, start : start + 8] -= clean[inv, start : start + 8]
     d[rows, cols] = 0.0
     d *= d
     ss = group_sums(d, inv, n_teams)

@@ -203,6 +203,10 @@ class Analysis:
         """``result["scales"]`` as on the dict :func:`analyze` used to return (read only)."""
         return self._json[key]
 
+    def get(self, key: str, default=None):
+        """``result.get("teams", {})`` as on the dict of earlier versions (read only)."""
+        return self._json.get(key, default)
+
 
 def _sizes_per_respondent(team_size, labels, inv):
     if team_size is None:
