@@ -284,9 +284,17 @@ def test_sort_by_a_column_keeps_teams_in_their_department(client, closed):
     assert shown[-1] is None
 
 
-def test_wave_page_links_the_heatmap(client, closed):
+def test_wave_page_links_the_heatmap_and_hides_what_the_heatmap_withholds(client, closed):
     page = client.get(f"/manage/waves/{closed}").get_data(as_text=True)
     assert f"/manage/waves/{closed}/heatmap" in page
+    heat = {
+        t: c
+        for _, t, c in _rows(client.get(f"/manage/waves/{closed}/heatmap").get_data(as_text=True))
+    }
+    withheld = [t for t in ("Anna", "Bert") if heat[t]["familiarity"][2] == "complementary"]
+    assert len(withheld) == 1
+    row = re.search(rf'<th scope="row">{withheld[0]}</th>(.*?)</tr>', page, re.S).group(1)
+    assert "hidden" in row and not re.search(r"\d\.\d", row)
 
 
 def test_model_page_shows_defaults_then_the_calibration(
