@@ -14,7 +14,14 @@ from scipy import stats
 
 from surveys import closer, instruments
 from surveys.db import db
-from surveys.models import GroupScaleResult, Response, Team, TeamScaleResult, User
+from surveys.models import (
+    GroupScaleResult,
+    Response,
+    Team,
+    TeamScaleResult,
+    TrustCalibration,
+    User,
+)
 from surveys.services import heatmap
 from tests.helpers import make_user
 
@@ -284,9 +291,17 @@ def test_sort_by_a_column_keeps_teams_in_their_department(client, closed):
     assert shown[-1] is None
 
 
-def test_wave_page_links_the_heatmap(client, closed):
+def test_wave_page_links_the_heatmap_and_hides_what_the_heatmap_withholds(client, closed):
     page = client.get(f"/manage/waves/{closed}").get_data(as_text=True)
     assert f"/manage/waves/{closed}/heatmap" in page
+    heat = {
+        t: c
+        for _, t, c in _rows(client.get(f"/manage/waves/{closed}/heatmap").get_data(as_text=True))
+    }
+    withheld = [t for t in ("Anna", "Bert") if heat[t]["familiarity"][2] == "complementary"]
+    assert len(withheld) == 1
+    row = re.search(rf'<th scope="row">{withheld[0]}</th>(.*?)</tr>', page, re.S).group(1)
+    assert "hidden" in row and not re.search(r"\d\.\d", row)
 
 
 def test_model_page_shows_defaults_then_the_calibration(
@@ -411,3 +426,49 @@ def test_change_is_stored_only_where_both_waves_show_the_cell(
     # Across waves: Cleo's earlier mean plus a change would give its hidden mean now.
     cleo = re.search(r'data-team="Cleo".*?</tr>', page, re.S).group(0)
     assert "▲" not in cleo and "▼" not in cleo and "data-mean" not in cleo
+
+
+def test_pulse_wave_after_a_calibration_gets_calibrated_estimates_from_it(
+    app, client, org, login, make_wave, add_responses
+):
+    """The estimate by hand from the stored calibration: c = a_c + x . b_c and
+    a = a_a + x . b_a + b_ac * c, with x the team's stored driver means."""
+    login(org["admin"])
+    full = make_wave([org["Anna"], org["Cleo"]], k=K, name="Full")
+    add_responses(full, org["Anna"], 30, seed=41)
+    add_responses(full, org["Cleo"], 30, seed=42)
+    client.post(f"/manage/waves/{full}/close")
+    closer.close_due_once(app)
+    pulse = instruments.get("pulse", "1.0.0")
+    wave_id = make_wave([org["Anna"], org["Cleo"]], k=K, instrument="pulse", name="Pulse")
+    rng = np.random.default_rng(6)
+    with app.app_context():
+        lo, hi = pulse.bounds()
+        for team in (org["Anna"], org["Cleo"]):
+            for row in rng.integers(lo.astype(int), hi.astype(int) + 1, size=(6, len(lo))):
+                answers = dict(zip(pulse.item_keys, map(int, row), strict=True))
+                db.session.add(Response(wave_id=wave_id, team_id=team, answers=answers))
+        db.session.commit()
+    client.post(f"/manage/waves/{wave_id}/close")
+    with app.app_context():
+        model = db.session.scalars(db.select(TrustCalibration)).one()
+        stored = {
+            r.scale: r
+            for r in db.session.scalars(
+                db.select(TeamScaleResult).where(
+                    TeamScaleResult.wave_id == wave_id, TeamScaleResult.team_id == org["Cleo"]
+                )
+            )
+        }
+    x = np.array([stored[d].mean for d in model.drivers])
+    cog = model.cognitive["intercept"] + x @ np.array(model.cognitive["slopes"])
+    slopes = np.array(model.affective["slopes"])
+    aff = model.affective["intercept"] + x @ slopes[:-1] + slopes[-1] * cog
+    assert stored["cognitive_trust"].estimate == "calibrated"
+    assert stored["cognitive_trust"].mean == pytest.approx(cog, rel=1e-12)
+    assert stored["affective_trust"].mean == pytest.approx(aff, rel=1e-12)
+    assert stored["familiarity"].estimate is None
+    page = client.get(f"/manage/waves/{wave_id}/heatmap").get_data(as_text=True)
+    cell = re.search(r'<tr data-level="team" data-team="Cleo".*?</tr>', page, re.S).group(0)
+    assert 'data-scale="cognitive_trust" data-mean=' in cell
+    assert 'data-estimate="calibrated"' in cell
