@@ -57,15 +57,13 @@ def analyze_command(data, instrument_path, team_column, team_size_column, fmt, o
     try:
         instrument = trust.load_instrument(instrument_path)
         table = trust.read_survey_csv(data, instrument, team_column, team_size_column)
-        result = trust.analyze(table.answers, table.team, instrument, team_size=table.team_size)
+        result = trust.analyze(
+            table.answers, table.team, instrument, team_size=table.team_size
+        ).to_json()
     except (trust.InstrumentError, trust.SurveyTableError) as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)
-    text = (
-        json.dumps(result, indent=2, ensure_ascii=False) + "\n"
-        if fmt == "json"
-        else trust.analysis_csv(result)
-    )
+    text = _json_text(result) if fmt == "json" else trust.analysis_csv(result)
     if output is None:
         click.echo(text, nl=False)
         return
@@ -78,6 +76,20 @@ def analyze_command(data, instrument_path, team_column, team_size_column, fmt, o
         tmp.unlink(missing_ok=True)
         click.echo(f"Error: cannot write {output} ({exc.strerror})", err=True)
         sys.exit(1)
+
+
+def _json_text(result: dict) -> str:
+    """Indented JSON, with each team on one compact line: as readable, and several times
+    faster to write for thousands of teams than indenting every team's numbers."""
+    teams = result["teams"]
+    head = json.dumps({**result, "teams": {}}, indent=2, ensure_ascii=False)
+    if not teams:
+        return head + "\n"
+    lines = ",\n".join(
+        f"    {json.dumps(label, ensure_ascii=False)}: {json.dumps(info, ensure_ascii=False)}"
+        for label, info in teams.items()
+    )
+    return head.replace('"teams": {}', '"teams": {\n' + lines + "\n  }", 1) + "\n"
 
 
 main.add_command(analyze_command)

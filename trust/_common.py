@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextvars
 import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["DegenerateDataWarning"]
+__all__ = ["DegenerateDataWarning", "Reason"]
 
 NAN_POLICIES = ("propagate", "raise", "omit")
 
@@ -18,8 +21,65 @@ class DegenerateDataWarning(RuntimeWarning):
     """
 
 
-def warn_degenerate(message: str) -> None:
-    warnings.warn(message, DegenerateDataWarning, stacklevel=3)
+@dataclass(frozen=True)
+class Reason:
+    """Why a statistic is undefined or doubtful, as data rather than warning text.
+
+    ``statistic`` names it (``'alpha'``, ``'omega'``, ``'item_total_r'``, ``'icc'``,
+    ``'sd'``, ``'rwg_j'``, ``'item'``), ``code`` the cause (``'too_few_items'``,
+    ``'no_variance'``, ``'not_psd'``, ``'heywood'``, ``'negative_item'``, ...),
+    ``message`` says it in one English line, ``items`` names the items concerned,
+    ``columns`` the score columns of a call over many scales at once (empty: all of
+    them, or a call on one scale), and ``scale`` is filled in by :func:`trust.analyze`.
+    """
+
+    statistic: str
+    code: str
+    message: str
+    items: tuple[str, ...] = ()
+    columns: tuple[int, ...] = ()
+    scale: str | None = None
+
+
+_SINK: contextvars.ContextVar[list | None] = contextvars.ContextVar("trust_reasons", default=None)
+
+
+@contextmanager
+def collect_reasons():
+    """Inside, degenerate-data reports go to the yielded list as :class:`Reason`s, not warnings."""
+    found: list[Reason] = []
+    token = _SINK.set(found)
+    try:
+        yield found
+    finally:
+        _SINK.reset(token)
+
+
+def warn_degenerate(
+    message: str,
+    *,
+    statistic: str = "",
+    code: str = "",
+    items=(),
+    columns=(),
+    detail: str | None = None,
+) -> None:
+    """Report an undefined statistic: a :class:`DegenerateDataWarning`, or a :class:`Reason`
+    inside :func:`collect_reasons` (``detail``, when given, is its message: the text
+    without counts that the columns already tell)."""
+    sink = _SINK.get()
+    if sink is None:
+        warnings.warn(message, DegenerateDataWarning, stacklevel=3)
+        return
+    sink.append(
+        Reason(
+            statistic,
+            code,
+            detail if detail is not None else message,
+            tuple(items),
+            tuple(int(c) for c in columns),
+        )
+    )
 
 
 def check_choice(value, name: str, choices) -> None:
@@ -119,10 +179,13 @@ def column_centre(x: np.ndarray):
 def group_moments(x: np.ndarray, inv: np.ndarray, n_teams: int, missing=None, positions=None):
     """Answer count, mean and sum of squared deviations of every column within every team.
 
-    NaN entries are left out. The sums are taken around a shift near each column's
-    centre (the mean of its first answers), so that ``sum(d**2) - (sum d)**2 / n``
-    stays free of cancellation. ``missing`` (``np.isnan(x)``) and ``positions`` (its
-    rows and columns) may be passed when the caller has them already.
+    NaN entries are left out. Two passes (Chan, Golub & LeVeque 1983,
+    https://doi.org/10.1080/00031305.1983.10483115): the team means first, then the
+    squared deviations from each team's own mean, so that a team far from the rest of
+    its column (values near 1e6 with a spread of 0.01) keeps its spread; one pass of
+    ``sum(x**2) - (sum x)**2 / n`` would cancel it to 0. ``missing``
+    (``np.isnan(x)``) and ``positions`` (its rows and columns) may be passed when the
+    caller has them already.
     """
     if missing is None:
         missing = np.isnan(x)
@@ -137,11 +200,14 @@ def group_moments(x: np.ndarray, inv: np.ndarray, n_teams: int, missing=None, po
     absent = np.bincount(inv[rows] * k + cols, minlength=n_teams * k).reshape(n_teams, k)
     count = np.bincount(inv, minlength=n_teams)[:, None] - absent.astype(float)
     total = group_sums(d, inv, n_teams)
-    d *= d
-    square = group_sums(d, inv, n_teams)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_d = total / count
-    ss = square - total * mean_d
-    # What is left of rounding when a team answered alike is not variance.
-    ss[(ss <= 1e-13 * square) | (count == 0)] = 0.0
-    return count, mean_d + shift, ss
+    # second pass: deviations from the team's own mean (0 where missing)
+    d -= np.nan_to_num(mean_d)[inv]
+    d[rows, cols] = 0.0
+    d *= d
+    ss = group_sums(d, inv, n_teams)
+    mean = mean_d + shift
+    # A team that answered alike can keep a residue of the mean's rounding: no variance.
+    ss[(ss <= count * (4 * np.finfo(float).eps * np.abs(mean)) ** 2) | (count == 0)] = 0.0
+    return count, mean, ss

@@ -58,7 +58,7 @@ def uniform_null_variance(n_options):
     return (a.astype(float) ** 2 - 1) / 12  # ref.[1]
 
 
-def rwg_j(answers, team, n_options, *, nan_policy="omit"):
+def rwg_j(answers, team, n_options=None, *, nan_policy="omit", null_variance=None):
     """Within-team agreement rwg(j) of a multi-item scale, for every team at once.
 
     Parameters
@@ -68,12 +68,16 @@ def rwg_j(answers, team, n_options, *, nan_policy="omit"):
         missing answer.
     team : array_like, shape (n_respondents,)
         Team label of every respondent.
-    n_options : int
+    n_options : int, optional
         Number of response options A (5 for a 1..5 scale, 7 for 0..6).
-    nan_policy : {'omit', 'propagate', 'raise'}
+    null_variance : float, optional
+        The null variance itself, instead of ``n_options``: for a continuous scale
+        on min..max, :math:`(max - min)^2/12` (``ResponseScale.null_variance``).
+    nan_policy : {'omit', 'listwise', 'propagate', 'raise'}
         ``'omit'`` (default) computes each item's variance from the team members who
-        answered it; ``'propagate'`` makes a team's value NaN if any of its answers is
-        missing; ``'raise'`` refuses NaN.
+        answered it; ``'listwise'`` first drops every respondent with a missing answer,
+        as R's ``multilevel::rwg.j`` does (``na.exclude``); ``'propagate'`` makes a
+        team's value NaN if any of its answers is missing; ``'raise'`` refuses NaN.
 
     Returns
     -------
@@ -94,6 +98,12 @@ def rwg_j(answers, team, n_options, *, nan_policy="omit"):
 
     .. math:: r_{wg(J)} = \\frac{J(1 - \\bar s^2/\\sigma^2_{EU})}
               {J(1 - \\bar s^2/\\sigma^2_{EU}) + \\bar s^2/\\sigma^2_{EU}}
+
+    The two ways with missing answers differ only where answers are missing:
+    ``'omit'`` keeps every answer given (a member who skipped one item still counts
+    on the others), ``'listwise'`` gives R's numbers. On R's ``univbct`` data (job
+    satisfaction, 16 battalions, 5.5 % missing) they differ by up to 0.019 in a
+    battalion's rwg(j) (median 0.0023).
 
     Truncation [2]_: when :math:`\\bar s^2 > \\sigma^2_{EU}` (more disagreement than
     random answering) :math:`r_{wg(J)}` is set to 0, because the formula would
@@ -117,13 +127,23 @@ def rwg_j(answers, team, n_options, *, nan_policy="omit"):
     >>> res.team, res.rwg_j.round(4)
     (array(['a', 'b'], dtype='<U1'), array([0.9091, 0.    ]))
     """
-    check_choice(nan_policy, "nan_policy", NAN_POLICIES)
+    check_choice(nan_policy, "nan_policy", NAN_POLICIES + ("listwise",))
     x = as_float_2d(answers, "answers")
-    null = uniform_null_variance(n_options)
+    if (n_options is None) == (null_variance is None):
+        raise TypeError("give either n_options or null_variance")
+    if null_variance is not None:
+        null = np.asarray(null_variance, dtype=float)
+        if null.ndim != 0 or not null > 0 or not np.isfinite(null):
+            raise ValueError(f"null_variance must be a positive number, not {null_variance!r}")
+    else:
+        null = uniform_null_variance(n_options)
     if null.ndim != 0:
         raise ValueError("n_options must be a single integer for one scale")
     check_nan(x, "answers", nan_policy)
     labels, inv = team_index(team, x.shape[0])
+    if nan_policy == "listwise":
+        complete = ~np.isnan(x).any(axis=1)
+        x, inv = x[complete], inv[complete]
     t = labels.shape[0]
     # count, ss: (teams, items) answers and squared deviations; var: their variance (ddof=1)
     count, _, ss = group_moments(x, inv, t)
@@ -157,6 +177,8 @@ def rwg_from_variances(var: np.ndarray, null: float):
     s2[none] = np.nan
     if none.any():
         warn_degenerate(
-            f"rwg(j) is undefined for {none.sum()} team(s) without an item answered by two members"
+            f"rwg(j) is undefined for {none.sum()} team(s) without an item answered by two members",
+            statistic="rwg_j",
+            code="no_item_answered_twice",
         )
     return rwg, s2, n_items

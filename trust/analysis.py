@@ -1,29 +1,49 @@
-"""The whole analysis of one closed wave (or any survey CSV), as a JSON-ready dict."""
+"""The whole analysis of one closed wave (or any survey CSV), as a typed result.
+
+:func:`analyze` runs a few named steps (prepare the answers, score the scales, team
+statistics, reliability, agreement) and returns an :class:`Analysis`, whose
+:meth:`Analysis.to_json` gives the JSON the app and ``trustsurvey analyze`` use.
+Undefined statistics say why through :class:`trust.Reason` records, never through
+warning text edited afterwards.
+"""
 
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Mapping
-from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
 from trust._common import (
-    DegenerateDataWarning,
+    Reason,
     as_float_2d,
+    check_choice,
     check_confidence,
+    collect_reasons,
     group_moments,
     team_index,
 )
-from trust.agreement import item_variances, rwg_from_variances, uniform_null_variance
+from trust.agreement import item_variances, rwg_from_variances
 from trust.descriptives import team_summary
-from trust.instrument import Instrument
-from trust.multilevel import team_icc
-from trust.reliability import alpha_from_cov, item_rest_from_cov, omega_from_cov, pairwise_cov
+from trust.instrument import Instrument, Scale
+from trust.multilevel import ICCResult, team_icc
+from trust.reliability import (
+    alpha_from_cov,
+    item_rest_from_cov,
+    omega_from_corr,
+    omega_from_cov,
+    pairwise_cov,
+    pairwise_moments,
+)
 from trust.scoring import scores_from_answers
 
-__all__ = ["analyze"]
+__all__ = ["Analysis", "ItemResult", "ScaleResult", "TeamResults", "analyze"]
+
+RWG_NAN_POLICIES = ("omit", "listwise")
+# Past this many teams x scales the team part of the JSON is built from whole columns.
+TEAM_FIELDS = ("n", "mean", "sd", "ci_low", "ci_high", "rwg_j")
 
 
 def _num(value):
@@ -40,39 +60,148 @@ def _json_cells(values: np.ndarray, integer: bool = False) -> list:
     return out.tolist()
 
 
-@contextmanager
-def _reasons(found: list, scale):
-    """Collect the DegenerateDataWarnings raised inside as ``(scale, message)`` in ``found``.
-
-    Other warnings are passed on.
-    """
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", DegenerateDataWarning)
-        yield
-    for w in caught:
-        if issubclass(w.category, DegenerateDataWarning):
-            found.append((scale, str(w.message)))
-        else:
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+@dataclass(frozen=True)
+class ItemResult:
+    item_total_r: float  # corrected item-total r, NaN where undefined
+    loading: float  # standardised one-factor loading, NaN where undefined
 
 
-def _by_scale(found: list, keys, call, scores: np.ndarray):
-    """``call(scores)`` on every scale's column at once, its warnings put in ``found`` by scale.
+@dataclass(frozen=True)
+class ScaleResult:
+    role: str
+    n_items: int
+    n_respondents: int  # respondents with a scale score
+    alpha: float
+    alpha_ci_low: float
+    alpha_ci_high: float
+    omega_total: float  # as psych::omega: 1 - sum(psi) / sum(R)
+    omega_model: float  # model-implied: (sum lambda)^2 / ((sum lambda)^2 + sum psi)
+    icc1: float
+    icc2: float
+    icc1_adjusted: float
+    mean_rwg_j: float  # mean of the teams' defined rwg(j)
+    items: dict[str, ItemResult]
 
-    Only when the joint call warns is it repeated on one column at a time, to tell which
-    scales the warnings concern; the joint call's result is returned.
-    """
-    joint = []
-    with _reasons(joint, None):
-        result = call(scores)
-    if joint:
-        before = len(found)
-        for s, key in enumerate(keys):
-            with _reasons(found, key):
-                call(scores[:, s : s + 1])
-        if len(found) == before:  # nothing to attribute: keep the joint reasons as they are
-            found.extend(joint)
-    return result
+    def to_json(self) -> dict:
+        out = {
+            name: _num(getattr(self, name)) if isinstance(getattr(self, name), float) else None
+            for name in ScaleResult.__dataclass_fields__
+            if name not in ("role", "n_items", "n_respondents", "items")
+        }
+        return {
+            "role": self.role,
+            "n_items": self.n_items,
+            "n_respondents": self.n_respondents,
+            **out,
+            "items": {
+                key: {"item_total_r": _num(it.item_total_r), "loading": _num(it.loading)}
+                for key, it in self.items.items()
+            },
+        }
+
+
+@dataclass(frozen=True)
+class TeamResults:
+    """Per-team figures as arrays: rows are ``labels`` (sorted), columns the scales."""
+
+    labels: np.ndarray  # team labels, sorted
+    members: np.ndarray  # (n_teams,) respondents of each team
+    team_size: np.ndarray  # (n_teams,) roster size, NaN where unknown
+    n: np.ndarray  # (n_teams, n_scales) respondents with a score
+    mean: np.ndarray
+    sd: np.ndarray
+    ci_low: np.ndarray
+    ci_high: np.ndarray
+    rwg_j: np.ndarray
+
+    def to_json(self, scale_keys) -> dict:
+        flat = [
+            _json_cells(getattr(self, name).ravel(), integer=name == "n") for name in TEAM_FIELDS
+        ]
+        cells = [dict(zip(TEAM_FIELDS, values, strict=True)) for values in zip(*flat, strict=True)]
+        members = self.members.tolist()
+        roster = _json_cells(self.team_size, integer=True)
+        k = len(scale_keys)
+        # Building the JSON tree is the one walk over teams; every number was computed before.
+        return {
+            str(label): {
+                "n": members[t],
+                "team_size": roster[t],
+                "scales": dict(zip(scale_keys, cells[t * k : (t + 1) * k], strict=True)),
+            }
+            for t, label in enumerate(self.labels.tolist())
+        }
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What :func:`analyze` found; :meth:`to_json` gives it as JSON-ready dicts."""
+
+    instrument_key: str
+    instrument_version: str
+    n_respondents: int
+    n_teams: int
+    confidence: float
+    scales: dict[str, ScaleResult]
+    teams: TeamResults
+    reasons: tuple[Reason, ...] = field(default=())
+
+    @property
+    def warnings(self) -> list[str]:
+        """Every reason as one line naming its scale, sorted, each once."""
+        return sorted(
+            {
+                r.message if r.scale is None else f"scale {r.scale!r}: {r.message}"
+                for r in self.reasons
+            }
+        )
+
+    @cached_property
+    def _json(self) -> dict:
+        return self.to_json()
+
+    def to_json(self) -> dict:
+        """The JSON document of ``trustsurvey analyze`` (a new dict each call)::
+
+            {"n_respondents": int, "n_teams": int, "confidence": float,
+             "instrument": {"key", "version"},
+             "scales": {SCALE: {"role", "n_items", "n_respondents", "alpha",
+                                "alpha_ci_low", "alpha_ci_high", "omega_total",
+                                "omega_model", "icc1", "icc2", "icc1_adjusted",
+                                "mean_rwg_j", "items": {ITEM: {"item_total_r", "loading"}}}},
+             "teams": {TEAM: {"n", "team_size",
+                              "scales": {SCALE: {"n", "mean", "sd", "ci_low",
+                                                 "ci_high", "rwg_j"}}}},
+             "warnings": [str, ...],
+             "reasons": [{"scale", "statistic", "code", "items", "message"}, ...]}
+
+        None stands for an undefined number.
+        """
+        return {
+            "instrument": {"key": self.instrument_key, "version": self.instrument_version},
+            "n_respondents": self.n_respondents,
+            "n_teams": self.n_teams,
+            "confidence": self.confidence,
+            "scales": {key: scale.to_json() for key, scale in self.scales.items()},
+            "teams": self.teams.to_json(list(self.scales)),
+            "warnings": self.warnings,
+            "reasons": [
+                {
+                    "scale": r.scale,
+                    "statistic": r.statistic,
+                    "code": r.code,
+                    "items": list(r.items),
+                    "message": r.message,
+                }
+                for r in sorted(
+                    set(self.reasons), key=lambda r: (r.scale or "", r.statistic, r.code, r.message)
+                )
+            ],
+        }
+
+    def __getitem__(self, key: str):
+        """``result["scales"]`` as on the dict :func:`analyze` used to return (read only)."""
+        return self._json[key]
 
 
 def _sizes_per_respondent(team_size, labels, inv):
@@ -111,7 +240,165 @@ def _sizes_per_respondent(team_size, labels, inv):
     return per_team[inv]
 
 
-def analyze(answers, team, instrument: Instrument, team_size=None, *, confidence=0.95) -> dict:
+@dataclass
+class _Prepared:
+    """Answers sorted by team and reverse-keyed, with what later steps share."""
+
+    x: np.ndarray  # (n, k) reverse-keyed answers, rows sorted by team
+    missing: np.ndarray  # np.isnan(x)
+    rows: np.ndarray  # positions of the missing answers
+    cols: np.ndarray
+    inv: np.ndarray  # team index of every (sorted) row
+    labels: np.ndarray
+    sizes: np.ndarray | None  # roster size per (sorted) row
+
+
+def _prepare(answers, team, instrument, team_size) -> _Prepared:
+    """Validate, sort the rows by team once, check the ranges and reverse-key in place."""
+    x = as_float_2d(answers, "answers")
+    items = instrument.items
+    if x.shape[1] != len(items):
+        raise ValueError(
+            f"answers must have one column per instrument item ({len(items)}), not {x.shape[1]}"
+        )
+    labels, inv = team_index(team, x.shape[0])
+    sizes = _sizes_per_respondent(team_size, labels, inv)
+    # Rows sorted by team once: every per-team sum is then one np.add.reduceat.
+    order = np.argsort(inv, kind="stable")
+    inv = inv[order]
+    x = x[order]
+    sizes = None if sizes is None else sizes[order]
+    low, high = instrument.bounds()
+    # fmin/fmax skip NaN: two passes without temporaries; the culprit is found only on error.
+    if x.shape[0] and (
+        (np.fmin.reduce(x, axis=0) < low).any() or (np.fmax.reduce(x, axis=0) > high).any()
+    ):
+        r, c = np.argwhere((x < low) | (x > high))[0]
+        value = x[r, c]
+        r = int(order[r])  # the caller's row, not the sorted one
+        raise ValueError(
+            f"answers row {r}, item {items[c].key!r}: {value:g} is outside "
+            f"the response scale {low[c]:g}..{high[c]:g}"
+        )
+    # The sorted copy is reverse-keyed in place, as trust.reverse_key does: x' = min + max - x.
+    rev = instrument.reverse_mask()
+    x[:, rev] = (low + high)[rev] - x[:, rev]
+    missing = np.isnan(x)
+    # Answers are mostly present: several steps work from the positions of the missing ones.
+    rows, cols = np.divmod(np.flatnonzero(missing), x.shape[1])
+    return _Prepared(x, missing, rows, cols, inv, labels, sizes)
+
+
+def _attribute(found: list[Reason], scale_keys, scale: str | None = None) -> list[Reason]:
+    """Reasons with their scale: the given one, or one per column they name."""
+    out = []
+    for r in found:
+        if scale is not None or not r.columns:
+            targets = [scale] if scale is not None else list(scale_keys)
+        else:
+            targets = [scale_keys[c] for c in r.columns]
+        out += [Reason(r.statistic, r.code, r.message, r.items, (), key) for key in targets]
+    return out
+
+
+def _team_statistics(p: _Prepared, scores, scale_keys, confidence, reasons):
+    """Team means, SDs and intervals, and ICC(1)/ICC(2), of every scale at once."""
+    with collect_reasons() as found:
+        # Integer team codes: the labels were sorted once, not again per statistic.
+        icc = team_icc(scores, p.inv)
+        summary = team_summary(scores, p.inv, team_size=p.sizes, confidence=confidence)
+    reasons += _attribute(found, scale_keys)
+    return icc, summary
+
+
+def _scale_reliability(p: _Prepared, scale: Scale, block: slice, usable, n_any, confidence):
+    """Alpha, omega and item-total r of one scale, with the reasons of what is undefined."""
+    with collect_reasons() as found:
+        # An item nobody (or one person) answered has no covariance: leave it out of the
+        # scale's reliability rather than lose the whole scale.
+        if not usable.all():
+            dropped = [repr(it.key) for it, ok in zip(scale.items, usable, strict=True) if not ok]
+            found.append(
+                Reason(
+                    "alpha",
+                    "item_too_few_answers",
+                    f"item(s) {', '.join(dropped)} have fewer than two answers "
+                    "and are left out of alpha and omega",
+                    tuple(it.key for it, ok in zip(scale.items, usable, strict=True) if not ok),
+                )
+            )
+        x = p.x[:, block] if usable.all() else p.x[:, block][:, usable]
+        missing = p.missing[:, block] if usable.all() else p.missing[:, block][:, usable]
+        if missing.any():
+            # psych::omega fits each pair's own Pearson r, not C_ij / sqrt(C_ii C_jj)
+            cov, corr = pairwise_moments(x, missing)
+        else:
+            cov, corr = pairwise_cov(x, missing)[0], None
+        kept = [item for item, ok in zip(scale.items, usable, strict=True) if ok]
+        names = [repr(item.key) for item in kept]
+        alpha = alpha_from_cov(cov, n_any, confidence)
+        omega = omega_from_cov(cov, names) if corr is None else omega_from_corr(corr, names)
+        item_r = np.full(len(scale.items), np.nan)
+        loadings = np.full(len(scale.items), np.nan)
+        if cov.shape[0] > 1:
+            item_r[usable] = item_rest_from_cov(cov, names)
+        loadings[usable] = omega.loadings
+    key_of = {repr(item.key): item.key for item in scale.items}
+    found = [
+        Reason(r.statistic, r.code, r.message, tuple(key_of.get(i, i) for i in r.items))
+        for r in found
+    ]
+    found += _negative_items(scale, item_r, loadings)
+    return alpha, omega, item_r, loadings, found
+
+
+def _negative_items(scale: Scale, item_r, loadings) -> list[Reason]:
+    """A reason naming every item that goes against the rest of its scale."""
+    against = (item_r < 0) | (loadings < 0)
+    if not against.any():
+        return []
+    named = [
+        f"{item.key!r} (item-total r {r:.2f}, loading {lam:.2f})"
+        for item, r, lam, bad in zip(scale.items, item_r, loadings, against, strict=True)
+        if bad
+    ]
+    return [
+        Reason(
+            "item",
+            "negative_item",
+            f"item(s) {', '.join(named)} go against the rest of the scale: a reverse-keyed "
+            "item not marked reverse = true, or an item that measures something else",
+            tuple(item.key for item, bad in zip(scale.items, against, strict=True) if bad),
+        )
+    ]
+
+
+def _agreement(p: _Prepared, instrument, bounds, n_teams, nan_policy, reasons):
+    """rwg(j) of every team on every scale, as an (n_teams, n_scales) array."""
+    out = []
+    if nan_policy == "omit":
+        count, _, ss = group_moments(
+            p.x, p.inv, n_teams, missing=p.missing, positions=(p.rows, p.cols)
+        )
+        variances = item_variances(count, ss)
+    for s, scale in enumerate(instrument.scales):
+        block = slice(bounds[s], bounds[s + 1])
+        if nan_policy == "omit":
+            var = variances[:, block]
+        else:  # as multilevel::rwg.j: respondents with a missing answer on the scale leave
+            keep = ~p.missing[:, block].any(axis=1)
+            count, _, ss = group_moments(p.x[keep, block], p.inv[keep], n_teams)
+            var = item_variances(count, ss)
+        with collect_reasons() as found:
+            rwg, _, _ = rwg_from_variances(var, float(scale.response_scale.null_variance))
+        reasons += _attribute(found, None, scale.key)
+        out.append(rwg)
+    return np.column_stack(out) if out else np.empty((n_teams, 0))
+
+
+def analyze(
+    answers, team, instrument: Instrument, team_size=None, *, confidence=0.95, rwg_nan_policy="omit"
+) -> Analysis:
     """Analyse every scale and every team of a survey in one pass.
 
     Parameters
@@ -128,22 +415,20 @@ def analyze(answers, team, instrument: Instrument, team_size=None, *, confidence
         with a known size get finite-population corrected intervals.
     confidence : float
         Level of every interval.
+    rwg_nan_policy : {'omit', 'listwise'}
+        Missing answers in rwg(j): ``'omit'`` (default) takes each item's variance
+        from the members who answered it; ``'listwise'`` leaves out a respondent with
+        any missing answer on the scale, as R's ``multilevel::rwg.j`` does (see
+        :func:`trust.rwg_j`).
 
     Returns
     -------
-    dict
-        JSON-ready (Python floats and ints, None where undefined)::
-
-            {"n_respondents": int, "n_teams": int, "confidence": float,
-             "instrument": {"key", "version"},
-             "scales": {SCALE: {"role", "n_items", "n_respondents", "alpha",
-                                "alpha_ci_low", "alpha_ci_high", "omega_total",
-                                "icc1", "icc2", "icc1_adjusted", "mean_rwg_j",
-                                "items": {ITEM: {"item_total_r", "loading"}}}},
-             "teams": {TEAM: {"n", "team_size",
-                              "scales": {SCALE: {"n", "mean", "sd", "ci_low",
-                                                 "ci_high", "rwg_j"}}}},
-             "warnings": [str, ...]}
+    Analysis
+        Typed: ``scales`` (:class:`ScaleResult` by scale key), ``teams``
+        (:class:`TeamResults`, arrays of teams x scales), ``reasons`` (one
+        :class:`trust.Reason` per undefined or doubtful statistic, with its scale
+        and items). :meth:`Analysis.to_json` gives the JSON document (None where
+        undefined); ``result["scales"]`` reads it as the dict of earlier versions.
 
     Raises
     ------
@@ -167,11 +452,15 @@ def analyze(answers, team, instrument: Instrument, team_size=None, *, confidence
     teams' defined rwg(j). Per team and scale: :func:`trust.team_summary` and
     :func:`trust.rwg_j` (``nan_policy='omit'``). ``n_respondents`` of a scale counts
     respondents with a scale score; a team's ``n`` counts its respondents. Degenerate
-    statistics (a team of one, a constant item, ...) are None and the reasons are
-    listed under ``"warnings"`` instead of being emitted, each naming its scale
-    (``"scale 'cohesion': rwg(j) is undefined for 1 team(s) ..."``), sorted, and each
-    once per scale. Nothing is suppressed for small teams: anonymity thresholds belong
-    to the caller.
+    statistics (a team of one, a constant item, ...) are NaN (None in JSON) and come
+    with a :class:`trust.Reason` instead of a warning; ``to_json()["warnings"]`` says
+    each in a line naming its scale (``"scale 'cohesion': rwg(j) is undefined for 1
+    team(s) ..."``), sorted, once per scale. An item with a negative item-total r or
+    loading (a reverse-keyed item left unreversed, or one that measures something
+    else) is named in a reason of code ``'negative_item'``. Omega total is
+    ``psych::omega``'s (:func:`trust.mcdonald_omega`), fitted with missing answers to
+    each pair's own Pearson r. Nothing is suppressed for small teams: anonymity
+    thresholds belong to the caller.
 
     Examples
     --------
@@ -190,164 +479,80 @@ def analyze(answers, team, instrument: Instrument, team_size=None, *, confidence
     if not isinstance(instrument, Instrument):
         raise TypeError(f"instrument must be an Instrument, not {type(instrument).__name__}")
     confidence = check_confidence(confidence)
-    x = as_float_2d(answers, "answers")
-    items = instrument.items
-    if x.shape[1] != len(items):
-        raise ValueError(
-            f"answers must have one column per instrument item ({len(items)}), not {x.shape[1]}"
-        )
-    labels, inv = team_index(team, x.shape[0])
-    n_teams = labels.shape[0]
-    sizes = _sizes_per_respondent(team_size, labels, inv)
-    # Rows sorted by team once: every per-team sum below is then one np.add.reduceat.
-    order = np.argsort(inv, kind="stable")
-    inv = inv[order]
-    x = x[order]
-    sizes = None if sizes is None else sizes[order]
-    low, high = instrument.bounds()
-    # fmin/fmax skip NaN: two passes without temporaries; the culprit is found only on error.
-    if x.shape[0] and (
-        (np.fmin.reduce(x, axis=0) < low).any() or (np.fmax.reduce(x, axis=0) > high).any()
-    ):
-        r, c = np.argwhere((x < low) | (x > high))[0]
-        value = x[r, c]
-        r = int(order[r])  # the caller's row, not the sorted one
-        raise ValueError(
-            f"answers row {r}, item {items[c].key!r}: {value:g} is outside "
-            f"the response scale {low[c]:g}..{high[c]:g}"
-        )
-    # The sorted copy is reverse-keyed in place, as trust.reverse_key does: x' = min + max - x.
-    xr = x
-    rev = instrument.reverse_mask()
-    xr[:, rev] = (low + high)[rev] - xr[:, rev]
-    scale_of_item = instrument.item_scale_index()
-    missing = np.isnan(xr)
-    # Answers are mostly present: several steps work from the positions of the missing ones.
-    rows, cols = np.divmod(np.flatnonzero(missing), xr.shape[1])
-
+    check_choice(rwg_nan_policy, "rwg_nan_policy", RWG_NAN_POLICIES)
+    p = _prepare(answers, team, instrument, team_size)
+    n_teams = p.labels.shape[0]
     scale_keys = [scale.key for scale in instrument.scales]
-    found = []  # (scale key or None, reason) of every undefined statistic
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", DegenerateDataWarning)
-        scores = scores_from_answers(xr, missing, scale_of_item, positions=(rows, cols))
-        # Integer team codes: the labels were sorted once above, not again per statistic.
-        icc = _by_scale(found, scale_keys, lambda part: team_icc(part, inv), scores)
-        summary = _by_scale(
-            found,
-            scale_keys,
-            lambda part: team_summary(part, inv, team_size=sizes, confidence=confidence),
-            scores,
-        )
-        count, _, ss = group_moments(xr, inv, n_teams, missing=missing, positions=(rows, cols))
-        variances = item_variances(count, ss)
-        bounds = np.cumsum([0] + [len(s.items) for s in instrument.scales])
-        n_items = xr.shape[1]
-        usable_items = xr.shape[0] - np.bincount(cols, minlength=n_items) >= 2
-        n_scales = len(instrument.scales)
-        keep = usable_items[cols]
-        absent = np.bincount(
-            rows[keep] * n_scales + scale_of_item[cols[keep]], minlength=xr.shape[0] * n_scales
-        ).reshape(-1, n_scales)
-        usable_per_scale = np.bincount(scale_of_item[usable_items], minlength=n_scales)
-        # respondents with at least one usable answer, per scale
-        n_any_by_scale = (absent < usable_per_scale).sum(axis=0)
-        scales_out = {}
-        rwg_by_scale = []
-        for s, scale in enumerate(instrument.scales):  # a handful of scales, not teams
-            with _reasons(found, scale.key):
-                # An item nobody (or one person) answered has no covariance: leave it out of
-                # the scale's reliability rather than lose the whole scale.
-                block = slice(bounds[s], bounds[s + 1])
-                usable = usable_items[block]
-                if not usable.all():
-                    dropped = [
-                        repr(it.key) for it, ok in zip(scale.items, usable, strict=True) if not ok
-                    ]
-                    warnings.warn(
-                        f"item(s) {', '.join(dropped)} have fewer than two answers "
-                        "and are left out of alpha and omega",
-                        DegenerateDataWarning,
-                        stacklevel=1,
-                    )
-                if usable.all():
-                    cov, _ = pairwise_cov(xr[:, block], missing[:, block])
-                else:
-                    cov, _ = pairwise_cov(xr[:, block][:, usable], missing[:, block][:, usable])
-                n_any = int(n_any_by_scale[s])
-                kept = [repr(item.key) for item, ok in zip(scale.items, usable, strict=True) if ok]
-                alpha = alpha_from_cov(cov, n_any, confidence)
-                omega = omega_from_cov(cov, kept)
-                item_r = np.full(len(scale.items), np.nan)
-                loadings = np.full(len(scale.items), np.nan)
-                if cov.shape[0] > 1:
-                    item_r[usable] = item_rest_from_cov(cov, kept)
-                loadings[usable] = omega.loadings
-                null = float(uniform_null_variance(scale.response_scale.n_options))
-                rwg, _, _ = rwg_from_variances(variances[:, block], null)
-                rwg_by_scale.append(rwg)
-            scales_out[scale.key] = {
-                "role": scale.role,
-                "n_items": len(scale.items),
-                "n_respondents": int((~np.isnan(scores[:, s])).sum()),
-                "alpha": _num(alpha.alpha),
-                "alpha_ci_low": _num(alpha.ci_low),
-                "alpha_ci_high": _num(alpha.ci_high),
-                "omega_total": _num(omega.omega_total),
-                "icc1": _num(icc.icc1[s]),
-                "icc2": _num(icc.icc2[s]),
-                "icc1_adjusted": _num(icc.icc1_adjusted[s]),
-                "mean_rwg_j": _num(np.nanmean(rwg)) if np.isfinite(rwg).any() else None,
-                "items": {
-                    item.key: {"item_total_r": _num(item_r[i]), "loading": _num(loadings[i])}
-                    for i, item in enumerate(scale.items)
-                },
-            }
-    found += [
-        (None, str(w.message)) for w in caught if issubclass(w.category, DegenerateDataWarning)
-    ]
-    for w in caught:
-        if not issubclass(w.category, DegenerateDataWarning):
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    # A statistic run on one scale's column counts "1 scale(s)": the scale is named instead.
-    messages = sorted(
-        {
-            m if key is None else f"scale {key!r}: {m.replace(' for 1 scale(s)', '')}"
-            for key, m in found
-        }
+    scale_of_item = instrument.item_scale_index()
+    reasons: list[Reason] = []
+
+    with collect_reasons() as found:
+        scores = scores_from_answers(p.x, p.missing, scale_of_item, positions=(p.rows, p.cols))
+    reasons += _attribute(found, scale_keys)
+    icc, summary = _team_statistics(p, scores, scale_keys, confidence, reasons)
+    bounds = np.cumsum([0] + [len(s.items) for s in instrument.scales])
+    rwg = _agreement(p, instrument, bounds, n_teams, rwg_nan_policy, reasons)
+    scales = _reliability(p, instrument, bounds, scores, icc, rwg, confidence, reasons)
+    teams = TeamResults(
+        labels=p.labels,
+        members=np.bincount(p.inv, minlength=n_teams),
+        team_size=summary.team_size,
+        n=summary.n,
+        mean=summary.mean,
+        sd=summary.sd,
+        ci_low=summary.ci_low,
+        ci_high=summary.ci_high,
+        rwg_j=rwg,
+    )
+    return Analysis(
+        instrument.key,
+        instrument.version,
+        int(p.x.shape[0]),
+        int(n_teams),
+        confidence,
+        scales,
+        teams,
+        tuple(reasons),
     )
 
-    columns = {
-        "n": summary.n,
-        "mean": summary.mean,
-        "sd": summary.sd,
-        "ci_low": summary.ci_low,
-        "ci_high": summary.ci_high,
-        "rwg_j": np.column_stack(rwg_by_scale),
-    }
-    names = list(columns)
-    flat = [_json_cells(columns[name].ravel(), integer=name == "n") for name in names]
-    cells = [
-        {"n": n, "mean": mean, "sd": sd, "ci_low": low, "ci_high": high, "rwg_j": rwg}
-        for n, mean, sd, low, high, rwg in zip(*flat, strict=True)
-    ]
-    members = np.bincount(inv, minlength=n_teams).tolist()
-    roster = _json_cells(summary.team_size, integer=True)
-    n_scales = len(scale_keys)
-    # Building the JSON tree is the one walk over teams; every number was computed above.
-    teams_out = {
-        str(label): {
-            "n": members[t],
-            "team_size": roster[t],
-            "scales": dict(zip(scale_keys, cells[t * n_scales : (t + 1) * n_scales], strict=True)),
-        }
-        for t, label in enumerate(labels.tolist())
-    }
-    return {
-        "instrument": {"key": instrument.key, "version": instrument.version},
-        "n_respondents": int(x.shape[0]),
-        "n_teams": int(n_teams),
-        "confidence": confidence,
-        "scales": scales_out,
-        "teams": teams_out,
-        "warnings": messages,
-    }
+
+def _reliability(p, instrument, bounds, scores, icc: ICCResult, rwg, confidence, reasons):
+    """Every scale's :class:`ScaleResult`: reliability here, ICC and rwg(j) from before."""
+    n_items = p.x.shape[1]
+    n_scales = len(instrument.scales)
+    scale_of_item = instrument.item_scale_index()
+    usable_items = p.x.shape[0] - np.bincount(p.cols, minlength=n_items) >= 2
+    keep = usable_items[p.cols]
+    absent = np.bincount(
+        p.rows[keep] * n_scales + scale_of_item[p.cols[keep]], minlength=p.x.shape[0] * n_scales
+    ).reshape(-1, n_scales)
+    usable_per_scale = np.bincount(scale_of_item[usable_items], minlength=n_scales)
+    # respondents with at least one usable answer, per scale
+    n_any_by_scale = (absent < usable_per_scale).sum(axis=0)
+    out = {}
+    for s, scale in enumerate(instrument.scales):  # a handful of scales, not teams
+        block = slice(bounds[s], bounds[s + 1])
+        alpha, omega, item_r, loadings, found = _scale_reliability(
+            p, scale, block, usable_items[block], int(n_any_by_scale[s]), confidence
+        )
+        reasons += _attribute(found, None, scale.key)
+        defined = np.isfinite(rwg[:, s])
+        out[scale.key] = ScaleResult(
+            role=scale.role,
+            n_items=len(scale.items),
+            n_respondents=int((~np.isnan(scores[:, s])).sum()),
+            alpha=float(alpha.alpha),
+            alpha_ci_low=float(alpha.ci_low),
+            alpha_ci_high=float(alpha.ci_high),
+            omega_total=float(omega.omega_total),
+            omega_model=float(omega.omega_model),
+            icc1=float(icc.icc1[s]),
+            icc2=float(icc.icc2[s]),
+            icc1_adjusted=float(icc.icc1_adjusted[s]),
+            mean_rwg_j=float(rwg[defined, s].mean()) if defined.any() else math.nan,
+            items={
+                item.key: ItemResult(float(item_r[i]), float(loadings[i]))
+                for i, item in enumerate(scale.items)
+            },
+        )
+    return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 from trust._common import (
     NAN_POLICIES,
@@ -186,7 +186,7 @@ def team_change(before, team_before, after, team_after, *, confidence=0.95, nan_
         diff = mean[:, 1] - mean[:, 0]
         se = np.sqrt(va + vb)
         df = (va + vb) ** 2 / (va**2 / (na - 1) + vb**2 / (nb - 1))  # ref.[1]
-        half = stats.t.ppf(0.5 + confidence / 2, df) * se
+        half = special.stdtrit(df, 0.5 + confidence / 2) * se
         m = nb + na - 2
         pooled = np.sqrt((ss[:, 0] + ss[:, 1]) / m)
         g = hedges_correction(m) * diff / pooled  # ref.[2]
@@ -289,7 +289,7 @@ def difference_in_differences(before, after, treated, *, confidence=0.95, nan_po
     if not se > 0:
         warn_degenerate("the effect's interval needs three teams with varying changes")
         return DiDResult(float(effect), np.nan, np.nan, float(se), float(df), m_t, m_c)
-    half = stats.t.ppf(0.5 + confidence / 2, df) * se
+    half = special.stdtrit(df, 0.5 + confidence / 2) * se
     return DiDResult(
         float(effect), float(effect - half), float(effect + half), float(se), float(df), m_t, m_c
     )

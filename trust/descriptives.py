@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from trust._common import (
     NAN_POLICIES,
@@ -146,15 +146,23 @@ def team_summary(scores, team, *, team_size=None, confidence=0.95, nan_policy="o
         se = sd / np.sqrt(count) * fpc  # ref.[1]
         # Team sizes repeat: one quantile per distinct df instead of one per team and scale.
         df, where = np.unique(count - 1, return_inverse=True)
-        quantile = stats.t.ppf(0.5 + confidence / 2, df)[where.reshape(count.shape)]
+        # scipy.special, not scipy.stats: the same stdtrit that t.ppf calls, without
+        # scipy.stats's half-second import on every `trustsurvey analyze`.
+        quantile = special.stdtrit(df, 0.5 + confidence / 2)[where.reshape(count.shape)]
         half = quantile * se
     sd[count < 2] = np.nan
     complete = count == big_n  # a census: no sampling error
     half[complete] = 0.0
     half[count == 0] = np.nan
     mean[count == 0] = np.nan
-    if ((count == 1) & ~complete).any():
-        warn_degenerate("a team with a single score has no SD and no interval")
+    single = ((count == 1) & ~complete).any(axis=0)
+    if single.any():
+        warn_degenerate(
+            "a team with a single score has no SD and no interval",
+            statistic="sd",
+            code="single_score",
+            columns=np.flatnonzero(single),
+        )
     low, high = mean - half, mean + half
     if one_scale:
         count, mean, sd, low, high = (v[:, 0] for v in (count, mean, sd, low, high))

@@ -13,6 +13,11 @@ instruments and any external questionnaire given to ``trustsurvey analyze``::
     max = 5
     labels = { en = ["...", ...], zh = ["...", ...] }   # optional, max - min + 1 each
 
+    [response_scales.hours]             # a continuous scale: any number in min..max
+    continuous = true                   # (scores made elsewhere, hours, percentages)
+    min = 0
+    max = 24
+
     [[scales]]
     key = "familiarity"
     role = "driver"                     # driver | outcome | control
@@ -58,7 +63,7 @@ ROLES = ("driver", "outcome", "control")
 # The keys each kind of table may hold; anything else is refused as a likely typo.
 TOP_KEYS = ("instrument", "response_scales", "scales")
 INSTRUMENT_KEYS = ("key", "version", "name", "description")
-RESPONSE_SCALE_KEYS = ("min", "max", "labels")
+RESPONSE_SCALE_KEYS = ("min", "max", "labels", "continuous")
 SCALE_KEYS = ("key", "role", "response_scale", "name", "items")
 ITEM_KEYS = ("key", "text", "reverse")
 
@@ -84,14 +89,30 @@ class InstrumentError(ValueError):
 @dataclass(frozen=True)
 class ResponseScale:
     key: str
-    min: int
-    max: int
+    min: int | float
+    max: int | float
     labels: MappingProxyType  # language -> tuple of labels, one per option
+    continuous: bool = False  # any number in min..max, not only whole numbers
 
     @property
     def n_options(self) -> int:
         """Number of response options A (used by the rwg null distribution)."""
+        if self.continuous:
+            raise ValueError(f"response scale {self.key!r} is continuous: it has no options")
         return self.max - self.min + 1
+
+    @property
+    def null_variance(self) -> float:
+        """Variance of the uniform ("no agreement") answer that rwg compares against.
+
+        (A**2 - 1) / 12 for A options (James, Demaree & Wolf 1984,
+        https://doi.org/10.1037/0021-9010.69.1.85); for a continuous scale the
+        variance of the continuous uniform distribution on min..max,
+        (max - min)**2 / 12, the limit of the discrete one as the options get finer.
+        """
+        if self.continuous:
+            return (self.max - self.min) ** 2 / 12
+        return (self.n_options**2 - 1) / 12
 
 
 @dataclass(frozen=True)
@@ -151,6 +172,10 @@ class Instrument:
         lo = [s.response_scale.min for s in self.scales for _ in s.items]
         hi = [s.response_scale.max for s in self.scales for _ in s.items]
         return np.array(lo, dtype=float), np.array(hi, dtype=float)
+
+    def continuous_mask(self) -> np.ndarray:
+        """True for the items whose response scale is continuous, in ``items`` order."""
+        return np.array([s.response_scale.continuous for s in self.scales for _ in s.items])
 
     def reverse_mask(self) -> np.ndarray:
         return np.array([item.reverse for item in self.items], dtype=bool)
@@ -382,11 +407,25 @@ class _Validator:
         value = self.table(value, where)
         self.known_keys(value, RESPONSE_SCALE_KEYS, where)
         lo, hi = value.get("min"), value.get("max")
+        continuous = value.get("continuous", False)
+        if not isinstance(continuous, bool):
+            self.fail(where, f"continuous must be true or false, not {continuous!r}")
         for bound, name in ((lo, "min"), (hi, "max")):
-            if not isinstance(bound, int) or isinstance(bound, bool):
-                self.fail(where, f"{name} must be an integer, not {bound!r}")
+            if continuous:
+                if not isinstance(bound, (int, float)) or isinstance(bound, bool):
+                    self.fail(where, f"{name} must be a number, not {bound!r}")
+                if bound != bound or bound in (float("inf"), float("-inf")):
+                    self.fail(where, f"{name} must be a finite number, not {bound!r}")
+            elif not isinstance(bound, int) or isinstance(bound, bool):
+                self.fail(
+                    where,
+                    f"{name} must be an integer, not {bound!r} "
+                    "(set continuous = true for a scale of any numbers)",
+                )
         if hi <= lo:
             self.fail(where, f"max ({hi}) must be greater than min ({lo})")
+        if continuous and "labels" in value:
+            self.fail(where, "a continuous scale has no options to label")
         labels_raw = value.get("labels", {})
         if not isinstance(labels_raw, dict):
             self.fail(where, "labels must be a table of language = [labels]")
@@ -403,6 +442,6 @@ class _Validator:
                 )
             labels[lang] = tuple(lab)
         for lang in self.require_languages:
-            if lang not in labels:
+            if lang not in labels and not continuous:
                 self.fail(where, f"the {lang} labels are missing")
-        return ResponseScale(key, lo, hi, MappingProxyType(labels))
+        return ResponseScale(key, lo, hi, MappingProxyType(labels), continuous)

@@ -123,7 +123,12 @@ def team_icc(scores, team, *, nan_policy="omit"):
     if bad.any():
         warn_degenerate(
             f"ICC is undefined for {bad.sum()} scale(s): fewer than two teams, "
-            "no team with two respondents, or no variance"
+            "no team with two respondents, or no variance",
+            statistic="icc",
+            code="too_few_teams_or_no_variance",
+            columns=np.flatnonzero(bad),
+            detail="ICC is undefined: fewer than two teams, no team with two respondents, "
+            "or no variance",
         )
     icc1, icc2, icc1_adj, msb, msw, k, k0 = (
         np.where(bad, np.nan, v) for v in (icc1, icc2, icc1_adj, msb, msw, k, k0)
@@ -133,7 +138,11 @@ def team_icc(scores, team, *, nan_policy="omit"):
     flat = ~bad & (msb <= 1e-12 * msw)
     if flat.any():
         warn_degenerate(
-            f"ICC(2) is undefined for {flat.sum()} scale(s): the team means are identical"
+            f"ICC(2) is undefined for {flat.sum()} scale(s): the team means are identical",
+            statistic="icc2",
+            code="identical_team_means",
+            columns=np.flatnonzero(flat),
+            detail="ICC(2) is undefined: the team means are identical",
         )
         icc2 = np.where(flat, np.nan, icc2)
     fields = (icc1, icc2, icc1_adj, msb, msw, df_b, df_w, k, k0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from trust._common import (
     as_float_2d,
@@ -43,9 +43,10 @@ class AlphaResult(NamedTuple):
 
 
 class OmegaResult(NamedTuple):
-    omega_total: float
+    omega_total: float  # 1 - sum(psi) / sum(R), as psych::omega
     loadings: np.ndarray  # standardised one-factor loadings, one per item
     uniquenesses: np.ndarray  # 1 - loading**2
+    omega_model: float = np.nan  # (sum lambda)^2 / ((sum lambda)^2 + sum psi), model-implied
 
 
 def _prepare(answers, nan_policy):
@@ -84,6 +85,63 @@ def pairwise_cov(x: np.ndarray, missing=None) -> tuple[np.ndarray, np.ndarray]:
     return cov, n_pair
 
 
+def pairwise_corr(x: np.ndarray, missing=None) -> np.ndarray:
+    """Pearson's r of every item pair on the rows where both were answered.
+
+    As R's ``cor(x, use = "pairwise")`` (which ``psych::omega`` fits): each pair's own
+    means and standard deviations, not :math:`C_{ij}/\\sqrt{C_{ii}C_{jj}}` from
+    variances over everyone who answered one item. NaN for a pair with fewer than two
+    such rows or no variance among them.
+    """
+    return pairwise_moments(x, missing)[1]
+
+
+def pairwise_moments(x: np.ndarray, missing=None, chunk: int = 8192):
+    """:func:`pairwise_cov` and :func:`pairwise_corr` from one pass over the answers.
+
+    The sums are gathered over blocks of ``chunk`` rows, so that the working arrays stay
+    a few MB whatever the number of respondents.
+    """
+    n, k = x.shape
+    if missing is None:
+        missing = np.isnan(x)
+    centre = column_centre(x)
+    # z = [x0, x0**2, m]: centred answers with 0 for missing, their squares, and the
+    # answered indicator; z' z holds every pair's sums.
+    gram = np.zeros((3 * k, 3 * k))
+    z = np.empty((min(chunk, n), 3 * k))
+    for start in range(0, n, chunk):  # blocks of rows bound the memory, not a row loop
+        rows = slice(start, min(start + chunk, n))
+        b = z[: rows.stop - rows.start]
+        np.subtract(x[rows], centre, out=b[:, :k])
+        np.copyto(b[:, :k], 0.0, where=missing[rows])
+        np.multiply(b[:, :k], b[:, :k], out=b[:, k : 2 * k])
+        np.logical_not(missing[rows], out=b[:, 2 * k :])
+        gram += b.T @ b
+    cross = gram[:k, :k]  # sum of x_i x_j over the rows where both were answered
+    s = gram[:k, 2 * k :]  # s[i, j]: sum of x_i over the rows where j was answered too
+    sq = gram[k : 2 * k, 2 * k :]  # sq[i, j]: sum of x_i**2 where j was answered too
+    n_pair = gram[2 * k :, 2 * k :]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cov_sum = cross - s * s.T / n_pair
+        cov = cov_sum / (n_pair - 1)
+        var_i = sq - s * s / n_pair  # item i's sum of squares on the pair's rows
+        r = cov_sum / np.sqrt(var_i * var_i.T)
+    cov[n_pair < 2] = np.nan
+    r[(n_pair < 2) | ~(var_i * var_i.T > 0)] = np.nan
+    np.fill_diagonal(r, np.where(np.diag(n_pair) >= 2, 1.0, np.nan))
+    return cov, np.clip(r, -1.0, 1.0)
+
+
+def _correlation(x: np.ndarray, nan_policy: str) -> np.ndarray:
+    if nan_policy == "pairwise":
+        return pairwise_corr(x)
+    if x.shape[0] < 2:
+        return np.full((x.shape[1], x.shape[1]), np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.corrcoef(x, rowvar=False).reshape(x.shape[1], x.shape[1])
+
+
 def _covariance(x: np.ndarray, nan_policy: str) -> np.ndarray:
     if nan_policy == "pairwise":
         return pairwise_cov(x)[0]
@@ -96,34 +154,49 @@ def alpha_from_cov(cov: np.ndarray, n: int, confidence: float = 0.95) -> AlphaRe
     """Alpha and its Feldt interval from a covariance matrix of ``n`` respondents."""
     k = cov.shape[0]
     if k < 2:
-        warn_degenerate("Cronbach's alpha needs at least two items")
+        warn_degenerate(
+            "Cronbach's alpha needs at least two items", statistic="alpha", code="too_few_items"
+        )
         return AlphaResult(np.nan, np.nan, np.nan, n)
     total = cov.sum()
     if not np.isfinite(total) or n < 2:
-        warn_degenerate("Cronbach's alpha is undefined: an item pair has fewer than two answers")
+        warn_degenerate(
+            "Cronbach's alpha is undefined: an item pair has fewer than two answers",
+            statistic="alpha",
+            code="too_few_answers",
+        )
         return AlphaResult(np.nan, np.nan, np.nan, n)
     tol = ROUNDING * np.trace(cov)
     if total < -tol:
         warn_degenerate(
             f"Cronbach's alpha is undefined: the total score's variance comes out "
-            f"negative ({total:.3g}); {NOT_PSD}"
+            f"negative ({total:.3g}); {NOT_PSD}",
+            statistic="alpha",
+            code="not_psd",
         )
         return AlphaResult(np.nan, np.nan, np.nan, n)
     if total <= tol:
-        warn_degenerate("Cronbach's alpha is undefined: the total score has no variance")
+        warn_degenerate(
+            "Cronbach's alpha is undefined: the total score has no variance",
+            statistic="alpha",
+            code="no_variance",
+        )
         return AlphaResult(np.nan, np.nan, np.nan, n)
     alpha = k / (k - 1) * (1 - np.trace(cov) / total)  # ref.[1]
     if alpha > 1 + ROUNDING:
         # A covariance matrix of real scores gives 1'C1 <= k tr C, so alpha <= 1. The value is
         # kept, as pingouin and psych::alpha report it, but it is no reliability.
         warn_degenerate(
-            f"Cronbach's alpha is {alpha:.3f}, above 1, which no reliability can be: {NOT_PSD}"
+            f"Cronbach's alpha is {alpha:.3f}, above 1, which no reliability can be: {NOT_PSD}",
+            statistic="alpha",
+            code="above_one",
         )
     df1 = n - 1
     df2 = df1 * (k - 1)
     tail = (1 - confidence) / 2
-    low = 1 - (1 - alpha) * stats.f.isf(tail, df1, df2)  # ref.[2]
-    high = 1 - (1 - alpha) * stats.f.isf(1 - tail, df1, df2)
+    # fdtri is what scipy.stats.f.isf computes (its ppf at 1 - q), without importing scipy.stats
+    low = 1 - (1 - alpha) * special.fdtri(df1, df2, 1 - tail)  # ref.[2]
+    high = 1 - (1 - alpha) * special.fdtri(df1, df2, tail)
     # Pairwise-complete covariances can give alpha > 1, where 1 - alpha changes sign and the
     # two ends swap; the interval is reported low to high either way.
     low, high = min(low, high), max(low, high)
@@ -228,7 +301,10 @@ def item_rest_from_cov(cov: np.ndarray, names=None) -> np.ndarray:
         warn_degenerate(
             "item-total correlation is undefined for "
             f"{', '.join(np.array(names)[undefined])}: the item or the rest of the "
-            "scale has no variance or too few answers"
+            "scale has no variance or too few answers",
+            statistic="item_total_r",
+            code="no_variance",
+            items=np.array(names)[undefined].tolist(),
         )
     if negative.any() or outside.any():
         found = [
@@ -236,7 +312,12 @@ def item_rest_from_cov(cov: np.ndarray, names=None) -> np.ndarray:
             for name, neg, out, v, x in zip(names, negative, outside, var_rest, r, strict=True)
             if neg or out
         ]
-        warn_degenerate(f"item-total correlation is undefined for {', '.join(found)}: {NOT_PSD}")
+        warn_degenerate(
+            f"item-total correlation is undefined for {', '.join(found)}: {NOT_PSD}",
+            statistic="item_total_r",
+            code="not_psd",
+            items=np.array(names)[negative | outside].tolist(),
+        )
     # What is left past +-1 is rounding: a correlation of exactly collinear items.
     r = np.clip(r, -1.0, 1.0)
     r[undefined | negative | outside] = np.nan
@@ -386,24 +467,28 @@ def _one_factor_minres(corr: np.ndarray, max_iter: int = 100) -> np.ndarray:
     return lam if lam.sum() >= 0 else -lam
 
 
-def omega_from_cov(cov: np.ndarray, names=None) -> OmegaResult:
-    """Omega total from an item covariance matrix (the fit uses its correlations).
+def omega_from_corr(corr: np.ndarray, names=None) -> OmegaResult:
+    """Omega total (as ``psych::omega``) and the model-implied omega from a correlation matrix.
 
     ``names`` label the items in the warning of a Heywood case (default ``column 0``,
     ``column 1``, ...).
     """
-    k = cov.shape[0]
-    nan_result = OmegaResult(np.nan, np.full(k, np.nan), np.full(k, np.nan))
+    k = corr.shape[0]
+    nan_result = OmegaResult(np.nan, np.full(k, np.nan), np.full(k, np.nan), np.nan)
     if k < 3:
         warn_degenerate(
-            "omega needs at least three items: a one-factor model of fewer items is not identified"
+            "omega needs at least three items: a one-factor model of fewer items is not identified",
+            statistic="omega",
+            code="too_few_items",
         )
         return nan_result
-    sd = np.sqrt(np.diag(cov))
-    if not np.all(np.isfinite(cov)) or not np.all(sd > 0):
-        warn_degenerate("omega is undefined: an item has no variance or too few answers")
+    if not np.all(np.isfinite(corr)):
+        warn_degenerate(
+            "omega is undefined: an item has no variance or too few answers",
+            statistic="omega",
+            code="no_variance",
+        )
         return nan_result
-    corr = cov / np.outer(sd, sd)
     lam = _one_factor_minres(corr)
     psi = 1 - lam**2
     heywood = psi <= ROUNDING
@@ -413,11 +498,25 @@ def omega_from_cov(cov: np.ndarray, names=None) -> OmegaResult:
             f"omega and loadings are doubtful: the one-factor fit puts the loading "
             f"of {', '.join(np.array(names)[heywood])} at the bound of 1 "
             "(uniqueness 0, a Heywood case); too few respondents, or items that "
-            "do not measure one factor"
+            "do not measure one factor",
+            statistic="omega",
+            code="heywood",
+            items=np.array(names)[heywood].tolist(),
         )
+    omega = 1 - psi.sum() / corr.sum()  # ref.[2] (psych::omega's omega.tot)
     common = lam.sum() ** 2
-    omega = common / (common + psi.sum())  # ref.[1]
-    return OmegaResult(float(omega), lam, psi)
+    model = common / (common + psi.sum())  # ref.[1]
+    return OmegaResult(float(omega), lam, psi, float(model))
+
+
+def omega_from_cov(cov: np.ndarray, names=None) -> OmegaResult:
+    """:func:`omega_from_corr` of the correlations :math:`C_{ij}/\\sqrt{C_{ii}C_{jj}}`."""
+    sd = np.sqrt(np.diag(cov))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = cov / np.outer(sd, sd)
+    if cov.shape[0] >= 3 and not np.all(sd > 0):
+        corr = np.full_like(cov, np.nan)
+    return omega_from_corr(corr, names)
 
 
 def mcdonald_omega(answers, *, nan_policy="pairwise"):
@@ -428,15 +527,16 @@ def mcdonald_omega(answers, *, nan_policy="pairwise"):
     answers : array_like, shape (n_respondents, n_items)
         One scale's answers, already reverse-keyed; NaN marks a missing answer.
     nan_policy : {'pairwise', 'omit', 'propagate', 'raise'}
-        As in :func:`cronbach_alpha`; ``'pairwise'`` (default) fits the model to the
-        correlations derived from the pairwise-complete covariance matrix
-        (:math:`C_{ij}/\\sqrt{C_{ii}C_{jj}}`, each variance from all who answered).
+        As in :func:`cronbach_alpha`; ``'pairwise'`` (default) fits the model to
+        Pearson's r of every item pair on the respondents who answered both, as R's
+        ``cor(x, use = "pairwise")`` inside ``psych::omega``.
 
     Returns
     -------
     OmegaResult
-        ``(omega_total, loadings, uniquenesses)``; loadings are standardised and
-        signed so that they sum to a non-negative number.
+        ``(omega_total, loadings, uniquenesses, omega_model)``; loadings are
+        standardised and signed so that they sum to a non-negative number;
+        ``omega_model`` is the model-implied omega (below).
 
     Warns
     -----
@@ -465,12 +565,21 @@ def mcdonald_omega(answers, *, nan_policy="pairwise"):
     :math:`F`. A loading at the bound of 1 (:math:`\\psi_i = 0`) is a Heywood case: an
     item cannot be measured without error, so the model does not describe the data.
 
-    Omega total is then [1]_ [2]_:
+    Omega total is the share of the unit-weighted (standardised) total score's
+    observed variance :math:`\\mathbf 1^T R \\mathbf 1` that is not unique variance, as
+    ``psych::omega`` computes it [2]_ [5]_:
 
-    .. math:: \\omega_t = \\frac{(\\sum_i \\lambda_i)^2}{(\\sum_i \\lambda_i)^2 + \\sum_i \\psi_i}
+    .. math:: \\omega_t = 1 - \\frac{\\sum_i \\psi_i}{\\mathbf 1^T R \\mathbf 1}
 
-    the share of the unit-weighted (standardised) total score's variance that the
-    common factor explains, and equals alpha when all loadings are equal.
+    ``omega_model`` divides by the variance the model implies instead [1]_:
+
+    .. math:: \\omega_m = \\frac{(\\sum_i \\lambda_i)^2}{(\\sum_i \\lambda_i)^2 + \\sum_i \\psi_i}
+
+    The two agree when one factor reproduces :math:`R` exactly, and both equal alpha
+    when all loadings are equal; on real data they differ by about 1e-4 to 3e-4.
+    ``psych::omega`` flips items with a negative loading before summing :math:`R`
+    (``flip = TRUE``); here the scale is taken as scored, and a negative loading is
+    reported by :func:`trust.analyze` instead.
 
     References
     ----------
@@ -484,6 +593,9 @@ def mcdonald_omega(answers, *, nan_policy="pairwise"):
     .. [4] Bertsekas, D. P. (1982). Projected Newton methods for optimization problems with
        simple constraints. *SIAM Journal on Control and Optimization*, 20(2), 221-246.
        https://doi.org/10.1137/0320018
+    .. [5] Revelle, W. (2022). psych: Procedures for psychological, psychometric, and
+       personality research (R package version 2.2.9). Northwestern University.
+       https://CRAN.R-project.org/package=psych
 
     Examples
     --------
@@ -500,4 +612,4 @@ def mcdonald_omega(answers, *, nan_policy="pairwise"):
     k = x.shape[1]
     if nan_policy == "propagate" and np.isnan(x).any():
         return OmegaResult(np.nan, np.full(k, np.nan), np.full(k, np.nan))
-    return omega_from_cov(_covariance(x, nan_policy))
+    return omega_from_corr(_correlation(x, nan_policy))

@@ -20,6 +20,7 @@ from surveys.access import role_required, team_or_404, visible_team_ids, wave_or
 from surveys.db import db
 from surveys.facilitate.forms import OpenWaveForm, WaveForm, split_instrument
 from surveys.forms import ConfirmForm
+from surveys.i18n import instrument_language
 from surveys.models import Team, Wave, WaveStatus, utcnow
 from surveys.services import (
     calibration,
@@ -320,10 +321,12 @@ def close_wave(wave_id: int):
 
 
 def _closed_wave_or_404(wave_id: int) -> tuple[Wave, set[int] | None]:
-    """A wave the user may see, once it is closed (its scores are hidden until then)."""
+    """A wave the user may see, once it is closed; before, back to its page, which has the
+    response counts (scores stay hidden until then)."""
     wave, visible = _managed_wave_or_404(wave_id)
     if wave.closed_at is None:
-        abort(404)
+        flash(_("The heatmap shows once the wave has closed and its results are stored."), "info")
+        abort(redirect(url_for("facilitate.wave", wave_id=wave.id)))
     return wave, visible
 
 
@@ -333,7 +336,7 @@ def pick_heatmap():
     """The heatmap of the wave chosen in the wave picker (a GET form, no script needed)."""
     wave_id = request.args.get("wave", type=int)
     if wave_id is None:
-        abort(404)
+        return redirect(url_for("facilitate.dashboard"))
     return redirect(url_for("facilitate.heatmap_page", wave_id=wave_id, **_view_args()))
 
 
@@ -346,7 +349,17 @@ def _view_args() -> dict:
         args["dir"] = "desc"
     if request.args.get("mode") == "absolute":
         args["mode"] = "absolute"
+    if request.args.get("open", type=int) is not None:
+        args["open"] = request.args.get("open", type=int)
     return args
+
+
+def _scale_labels(instrument, keys: list[str]) -> dict[str, str]:
+    """Column headings: the instrument's scale names, or the trust a pulse wave estimates."""
+    lang = instrument_language()
+    names = {scale.key: scale.name.get(lang) or scale.key for scale in instrument.scales}
+    estimated = {"cognitive_trust": _("Cognitive trust"), "affective_trust": _("Affective trust")}
+    return {key: names.get(key) or estimated.get(key, key) for key in keys}
 
 
 def _heatmap_context(wave_id: int) -> dict:
@@ -354,7 +367,11 @@ def _heatmap_context(wave_id: int) -> dict:
     keys = heatmap.columns(wave)
     view = _view_args()
     sort = view.get("sort") if view.get("sort") in keys else None
-    rows = results.heatmap(wave, visible)
+    opened = view.get("open")
+    expand = None
+    if heatmap.team_count(wave, visible) > heatmap.MAX_TEAM_ROWS:
+        expand = {opened} if opened is not None else set()
+    rows = results.heatmap(wave, visible, expand)
     organisation = rows[0] if rows and rows[0].level == "organisation" else None
     rows = heatmap.sort_rows(rows, sort, view.get("dir") == "desc")
     absolute = view.get("mode") == "absolute"
@@ -366,9 +383,11 @@ def _heatmap_context(wave_id: int) -> dict:
         for key in keys
         if key in row.cells
     }
+    instrument = instruments.get(wave.instrument_key, wave.instrument_version)
     return {
         "wave": wave,
-        "instrument": instruments.get(wave.instrument_key, wave.instrument_version),
+        "instrument": instrument,
+        "labels": _scale_labels(instrument, keys),
         "keys": keys,
         "rows": rows,
         "colours": colours,
@@ -376,6 +395,7 @@ def _heatmap_context(wave_id: int) -> dict:
         "descending": view.get("dir") == "desc",
         "absolute": absolute,
         "view": view,
+        "collapsed": expand is not None,
         "low_agreement": heatmap.LOW_AGREEMENT,
     }
 

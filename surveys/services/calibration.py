@@ -1,8 +1,9 @@
 """The trust model in the app: calibrated on closed full waves, used to estimate pulse waves.
 
-Each close of a wave whose instrument has both outcome scales (cognitive and affective
-trust) fits :func:`trust.fit_trust_model` to the respondents of every closed full wave
-and stores the fit as a :class:`TrustCalibration`. A pulse wave (drivers only) gets both
+Once a wave whose instrument has both outcome scales (cognitive and affective trust) has
+closed, the closer fits :func:`trust.fit_trust_model` to the respondents of every closed
+full wave (:func:`surveys.services.waves.refresh_trust_model`) and stores the fit as a
+:class:`TrustCalibration`. A pulse wave (drivers only) gets both
 kinds of trust estimated from the latest calibration, or from the theory defaults
 (:func:`trust.default_trust_model`), labelled uncalibrated, before there is one.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import warnings
 
 import numpy as np
 
@@ -61,15 +63,19 @@ def fit(drivers: np.ndarray, cognitive, affective, names, teams) -> trust.TrustM
     options = {}
     if "teams" in inspect.signature(trust.fit_trust_model).parameters:
         options["teams"] = teams
-    return trust.fit_trust_model(
-        drivers,
-        cognitive,
-        affective,
-        names=names,
-        n_boot=BOOTSTRAP_RESAMPLES,
-        random_state=0,
-        **options,
-    )
+    with warnings.catch_warnings():
+        # Degenerate data (a driver without variance) gives NaN weights, which calibrate
+        # treats as no calibration: the warning adds nothing to that.
+        warnings.simplefilter("ignore", trust.DegenerateDataWarning)
+        return trust.fit_trust_model(
+            drivers,
+            cognitive,
+            affective,
+            names=names,
+            n_boot=BOOTSTRAP_RESAMPLES,
+            random_state=0,
+            **options,
+        )
 
 
 def _fit_dict(found: trust.RegressionFit) -> dict:
@@ -114,24 +120,35 @@ def _fit_of(stored: dict) -> trust.RegressionFit:
     )
 
 
-def calibrate(read_answers) -> TrustCalibration | None:
-    """Fit the model to every closed full wave and add it (the caller's close commits).
-
-    ``read_answers(wave, item_keys)`` reads a wave's answers (results.answer_matrix).
-    None, with nothing added, when the closed full waves have fewer than
-    :data:`MIN_RESPONDENTS` respondents with every score, or the fit is undefined.
-    """
+def _full_waves() -> list[tuple[Wave, trust.Instrument]]:
+    """Closed waves whose instrument has every driver and both outcomes, oldest first."""
     closed = db.session.scalars(
         db.select(Wave).where(Wave.closed_at.is_not(None)).order_by(Wave.closed_at, Wave.id)
     ).all()
-    used, blocks, labels = [], [], []
+    found = []
     for wave in closed:
         try:
             instrument = instruments.get(wave.instrument_key, wave.instrument_version)
         except instruments.InstrumentUnavailableError:
             continue  # an instrument file since removed: its wave cannot be read
-        if not is_full(instrument) or drivers_of(instrument) != DRIVERS:
-            continue
+        if is_full(instrument) and drivers_of(instrument) == DRIVERS:
+            found.append((wave, instrument))
+    return found
+
+
+def closed_full_wave_ids() -> list[int]:
+    return [wave.id for wave, _ in _full_waves()]
+
+
+def calibrate(read_answers) -> TrustCalibration | None:
+    """Fit the model to every closed full wave and add it (refresh_trust_model commits).
+
+    ``read_answers(wave, item_keys)`` reads a wave's answers (results.answer_matrix).
+    None, with nothing added, when the closed full waves have fewer than
+    :data:`MIN_RESPONDENTS` respondents with every score, or the fit is undefined.
+    """
+    used, blocks, labels = [], [], []
+    for wave, instrument in _full_waves():
         answers, teams = read_answers(wave, instrument.item_keys)
         if not len(teams):
             continue

@@ -8,6 +8,7 @@ statistics of every group from :func:`trust.analyze`, and suppression),
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,7 +22,7 @@ from surveys.models import (
     Wave,
 )
 from surveys.services import rollups, suppression
-from surveys.services.calibration import OUTCOMES
+from surveys.services.calibration import OUTCOMES, scale_scores
 from surveys.services.rollups import Node, WaveTree
 
 NUMBERS = ("mean", "sd", "ci_low", "ci_high", "rwg_j")
@@ -71,20 +72,16 @@ def measured(
 ) -> tuple[Table, dict]:
     """Every group's statistics on every scale, suppressed where the rule says so.
 
-    Two calls of :func:`trust.analyze`: the teams, and every department and the
-    organisation at once (each respondent repeated once per group above their team).
-    Returns the cells and the scale-level statistics over every respondent.
+    One call of :func:`trust.analyze` for the teams; every department and the
+    organisation at once from :func:`_group_statistics`. Returns the cells and the
+    scale-level statistics over every respondent.
     """
     scale_keys = [scale.key for scale in instrument.scales]
     analysis = trust.analyze(answers, teams, instrument, team_size=sizes) if len(teams) else {}
     by_team = analysis.get("teams", {})
-    rows, labels = rollups.expand_to_groups(teams, tree)
-    by_group = (
-        trust.analyze(
-            answers[rows], labels, instrument, team_size=rollups.group_sizes(tree, population)
-        )["teams"]
-        if len(rows)
-        else {}
+    rows, codes, labels = rollups.expand_to_groups(teams, tree)
+    by_group = _group_statistics(
+        answers, rows, codes, labels, instrument, rollups.group_sizes(tree, population)
     )
     table: Table = {}
     team_n: dict[Node, int] = {}
@@ -106,6 +103,61 @@ def measured(
                 for name in NUMBERS:
                     setattr(cell, name, None)
     return table, analysis.get("scales", {})
+
+
+def _group_statistics(
+    answers: np.ndarray,
+    rows: np.ndarray,
+    codes: np.ndarray,
+    labels: list[str],
+    instrument: trust.Instrument,
+    sizes: dict[str, int],
+) -> dict[str, dict]:
+    """n, mean, SD, interval and rwg(j) of every group on every scale, as trust.analyze
+    gives them for teams (:func:`trust.team_summary`, :func:`trust.rwg_j`).
+
+    ``rows`` repeats each respondent once per group above their team, ``codes`` gives the
+    group of each copy and ``labels`` the label of each code
+    (:func:`rollups.expand_to_groups`). Reliability and ICCs are not computed here: they
+    describe a scale over teams, not a group.
+    """
+    if not len(rows):
+        return {}
+    scores = scale_scores(answers, instrument)[rows]
+    per_respondent = np.array([sizes.get(label, np.nan) for label in labels], dtype=float)[codes]
+    with warnings.catch_warnings():
+        # A group of one has no SD or interval: None in the cell, as for a team.
+        warnings.simplefilter("ignore", trust.DegenerateDataWarning)
+        summary = trust.team_summary(scores, codes, team_size=per_respondent)
+        bounds = np.cumsum([0] + [len(scale.items) for scale in instrument.scales])
+        agreement = [
+            trust.rwg_j(
+                answers[rows, bounds[s] : bounds[s + 1]],
+                codes,
+                scale.response_scale.n_options,
+            ).rwg_j
+            for s, scale in enumerate(instrument.scales)
+        ]
+
+    def number(value) -> float | None:
+        return float(value) if np.isfinite(value) else None
+
+    out = {}
+    for g, code in enumerate(summary.team.tolist()):
+        out[labels[code]] = {
+            "scales": {
+                scale.key: {
+                    "n": int(summary.n[g, s]),
+                    "mean": number(summary.mean[g, s]),
+                    "sd": number(summary.sd[g, s]),
+                    "ci_low": number(summary.ci_low[g, s]),
+                    "ci_high": number(summary.ci_high[g, s]),
+                    "rwg_j": number(agreement[s][g]),
+                }
+                for s, scale in enumerate(instrument.scales)
+            }
+        }
+    return out
 
 
 def add_estimates(table: Table, model: trust.TrustModel, label: str) -> None:
@@ -155,7 +207,8 @@ def _fields(cell: Cell) -> dict:
 
 
 def write(wave: Wave, table: Table, sizes: dict[int, int]) -> None:
-    """Insert every cell in two bulk statements (no ORM object per row)."""
+    """Insert every cell in two executemany statements (no ORM object or bookkeeping per
+    row: a large organisation has tens of thousands of cells)."""
     team_rows, group_rows = [], []
     for node, by_scale in table.items():
         for scale, cell in by_scale.items():
@@ -179,7 +232,23 @@ def write(wave: Wave, table: Table, sizes: dict[int, int]) -> None:
                         **_fields(cell),
                     }
                 )
-    if team_rows:
-        db.session.execute(db.insert(TeamScaleResult), team_rows)
-    if group_rows:
-        db.session.execute(db.insert(GroupScaleResult), group_rows)
+    _insert_many(TeamScaleResult.__table__, team_rows)
+    _insert_many(GroupScaleResult.__table__, group_rows)
+
+
+def _insert_many(table, rows: list[dict]) -> None:
+    """One driver-level executemany of ``rows`` (dicts with the same keys) into ``table``.
+
+    SQLAlchemy's own executemany binds and processes every parameter of every row in
+    Python, which costs more than the insert itself for tens of thousands of plain numbers
+    and strings; the driver takes tuples as they are.
+    """
+    if not rows:
+        return
+    connection = db.session.connection()
+    compiled = table.insert().compile(dialect=connection.dialect, column_keys=list(rows[0]))
+    if compiled.positional:
+        params = [tuple(row[name] for name in compiled.positiontup) for row in rows]
+    else:
+        params = rows
+    connection.exec_driver_sql(str(compiled), params)

@@ -81,8 +81,9 @@ def _stored(wave: Wave) -> dict[tuple[Node, str], tuple[int, float]]:
 
 def _labelled(scores: np.ndarray, teams: np.ndarray, tree: WaveTree):
     """Scores repeated for the team and for every group above it, with node labels."""
-    rows, groups = rollups.expand_to_groups(teams, tree)
-    labels = np.concatenate([np.char.add("team:", teams.astype(str)), groups.astype(str)])
+    rows, codes, names = rollups.expand_to_groups(teams, tree)
+    groups = np.array(names, dtype=str)[codes] if len(codes) else np.zeros(0, dtype=str)
+    labels = np.concatenate([np.char.add("team:", teams.astype(str)), groups])
     return np.concatenate([scores, scores[rows]]), labels
 
 

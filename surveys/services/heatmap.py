@@ -9,14 +9,17 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from surveys import instruments
 from surveys.db import db
-from surveys.models import GroupScaleResult, Team, TeamScaleResult, Wave
+from surveys.models import GroupScaleResult, Team, TeamScaleResult, Wave, wave_team
 from surveys.services.calibration import OUTCOMES
 from trust.table import neutralise_csv_cell
 
 LOW_AGREEMENT = 0.70  # rwg(j) below this is marked (LeBreton & Senter 2008: weak agreement)
+# Above this many team rows, the page lists departments and opens one at a time.
+MAX_TEAM_ROWS = 300
 # Differences from the organisation that change a cell's colour, on the response metric.
 STEPS = (0.10, 0.25, 0.50)
 CELL_FIELDS = (
@@ -34,8 +37,9 @@ CELL_FIELDS = (
 )
 
 
-@dataclass(frozen=True)
-class HeatCell:
+class HeatCell(NamedTuple):
+    """One stored cell (a named tuple: a large wave reads tens of thousands of them)."""
+
     scale: str
     n: int
     mean: float | None
@@ -71,6 +75,16 @@ class HeatRow:
     name: str
     depth: int
     cells: dict[str, HeatCell] = field(default_factory=dict)
+    teams_below: int = 0  # a department's wave teams directly under it
+    expanded: bool = True  # a department whose team rows are listed
+
+
+def team_count(wave: Wave, visible: set[int] | None) -> int:
+    """The wave's teams a viewer sees, counted by the database."""
+    query = db.select(db.func.count()).select_from(wave_team).where(wave_team.c.wave_id == wave.id)
+    if visible is not None:
+        query = query.where(wave_team.c.team_id.in_(visible))
+    return db.session.scalar(query)
 
 
 def columns(wave: Wave) -> list[str]:
@@ -80,46 +94,62 @@ def columns(wave: Wave) -> list[str]:
     return keys + [key for key in OUTCOMES if key not in keys]
 
 
-def heatmap(wave: Wave, visible: set[int] | None) -> list[HeatRow]:
+def heatmap(wave: Wave, visible: set[int] | None, expand: set[int] | None = None) -> list[HeatRow]:
     """Rows of the organisation, each visible department and each visible team under it.
 
     The organisation's row is shown to everyone who sees the wave: its suppression was
     decided for the whole tree, so no viewer's subset of rows reveals a group below k.
     Rows follow the team tree (children by name); teams whose department is not visible
-    come under the nearest visible department, or the organisation.
+    come under the nearest visible department, or the organisation. With ``expand``, only
+    the teams directly under those departments get rows (the page of a large
+    organisation lists departments and opens one at a time); every department row still
+    counts its teams (``teams_below``).
     """
     keys = set(columns(wave))
-    team_cells: dict[int, dict[str, HeatCell]] = {}
     group_cells: dict[tuple[str, int | None], dict[str, HeatCell]] = {}
-    team_query = db.select(
-        TeamScaleResult.team_id, TeamScaleResult.scale, *_columns(TeamScaleResult)
-    ).where(TeamScaleResult.wave_id == wave.id)
-    for team_id, scale, *values in db.session.execute(team_query):
-        if scale in keys:
-            team_cells.setdefault(team_id, {})[scale] = HeatCell(scale, *values)
     group_query = db.select(
         GroupScaleResult.level,
         GroupScaleResult.team_id,
         GroupScaleResult.scale,
         *_columns(GroupScaleResult),
     ).where(GroupScaleResult.wave_id == wave.id)
-    for level, team_id, scale, *values in db.session.execute(group_query):
-        if scale in keys:
-            group_cells.setdefault((level, team_id), {})[scale] = HeatCell(scale, *values)
+    for row in db.session.connection().execute(group_query).all():
+        if row[2] in keys:
+            group_cells.setdefault((row[0], row[1]), {})[row[2]] = HeatCell._make(row[2:])
 
-    ids = set(team_cells) | {team_id for _, team_id in group_cells if team_id is not None}
+    wave_teams = set(
+        db.session.scalars(db.select(wave_team.c.team_id).where(wave_team.c.wave_id == wave.id))
+    )
+    ids = wave_teams | {team_id for _, team_id in group_cells if team_id is not None}
     teams = {
-        t.id: (t.name, t.parent_id)
-        for t in db.session.execute(
+        team_id: (name, parent_id)
+        for team_id, name, parent_id in db.session.execute(
             db.select(Team.id, Team.name, Team.parent_id).where(Team.id.in_(ids))
         )
     }
     children: dict[int | None, list[tuple[str, int, str]]] = {}
     for team_id, (name, parent_id) in teams.items():
-        # A department without a row of this wave (it has no wave team under it now) is skipped.
+        # A department without a row of this wave (no wave team under it at close) is skipped.
         up = parent_id if parent_id in teams else None
         kind = "department" if ("department", team_id) in group_cells else "team"
         children.setdefault(up, []).append((name, team_id, kind))
+    wanted = {
+        team_id
+        for team_id in wave_teams
+        if (visible is None or team_id in visible)
+        and (expand is None or teams.get(team_id, ("", None))[1] in expand)
+    }
+    team_cells: dict[int, dict[str, HeatCell]] = {}
+    if wanted:
+        team_query = db.select(
+            TeamScaleResult.team_id, TeamScaleResult.scale, *_columns(TeamScaleResult)
+        ).where(TeamScaleResult.wave_id == wave.id)
+        if expand is not None:
+            team_query = team_query.where(TeamScaleResult.team_id.in_(wanted))
+        # Core rows, not ORM ones: a large wave has tens of thousands of cells.
+        for row in db.session.connection().execute(team_query).all():
+            if row[1] in keys and row[0] in wanted:
+                team_cells.setdefault(row[0], {})[row[1]] = HeatCell._make(row[1:])
 
     rows = []
     organisation = group_cells.get(("organisation", None))
@@ -131,11 +161,16 @@ def heatmap(wave: Wave, visible: set[int] | None) -> list[HeatRow]:
             if kind == "department":
                 shown = visible is None or team_id in visible
                 if shown:
-                    rows.append(
-                        HeatRow("department", team_id, name, depth, group_cells[(kind, team_id)])
+                    row = HeatRow("department", team_id, name, depth, group_cells[(kind, team_id)])
+                    row.teams_below = sum(
+                        1
+                        for _, below, below_kind in children.get(team_id, [])
+                        if below_kind == "team" and below in wave_teams
                     )
+                    row.expanded = expand is None or team_id in expand
+                    rows.append(row)
                 walk(team_id, depth + 1 if shown else depth)
-            elif team_id in team_cells and (visible is None or team_id in visible):
+            elif team_id in team_cells:
                 rows.append(HeatRow("team", team_id, name, depth, team_cells[team_id]))
                 walk(team_id, depth + 1)
 
@@ -219,31 +254,25 @@ def heatmap_csv(wave: Wave, visible: set[int] | None) -> str:
     )
     keys = columns(wave)
 
-    def number(value) -> str:
-        return "" if value is None else f"{value:.4f}"
-
-    for row in rows:
-        name = neutralise_csv_cell(row.name)
-        for key in keys:
-            cell = row.cells.get(key)
-            if cell is None:
-                continue
-            writer.writerow(
-                [
+    def lines():
+        for row in rows:
+            name = neutralise_csv_cell(row.name)
+            for key in keys:
+                c = row.cells.get(key)
+                if c is None:
+                    continue
+                measured = (c.mean, c.ci_low, c.ci_high, c.sd, c.rwg_j)
+                change = (c.change, c.change_ci_low, c.change_ci_high)
+                yield (
                     row.level,
                     name,
                     key,
-                    cell.n,
-                    number(cell.mean),
-                    number(cell.ci_low),
-                    number(cell.ci_high),
-                    number(cell.sd),
-                    number(cell.rwg_j),
-                    cell.estimate or "",
-                    cell.suppressed or "",
-                    number(cell.change),
-                    number(cell.change_ci_low),
-                    number(cell.change_ci_high),
-                ]
-            )
+                    c.n,
+                    *["" if v is None else f"{v:.4f}" for v in measured],
+                    c.estimate or "",
+                    c.suppressed or "",
+                    *["" if v is None else f"{v:.4f}" for v in change],
+                )
+
+    writer.writerows(lines())
     return out.getvalue()

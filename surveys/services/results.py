@@ -228,15 +228,17 @@ def team_table(wave: Wave, visible: set[int] | None) -> list[TeamRow]:
     ]
 
 
-def heatmap(wave: Wave, visible: set[int] | None) -> list[heatmap_rows.HeatRow]:
+def heatmap(
+    wave: Wave, visible: set[int] | None, expand: set[int] | None = None
+) -> list[heatmap_rows.HeatRow]:
     """The stored heatmap of a closed wave for a viewer who sees ``visible`` (None: all).
 
     Rows of the organisation, departments and teams (``level``, ``team_id``, ``name``,
     ``depth``) with one cell per scale (mean, interval, SD, n, rwg(j), ``estimate``,
-    ``suppressed`` reason, change from the previous wave): see
-    :mod:`surveys.services.heatmap`.
+    ``suppressed`` reason, change from the previous wave); ``expand`` limits team rows to
+    those directly under the given departments: see :mod:`surveys.services.heatmap`.
     """
-    return heatmap_rows.heatmap(wave, visible)
+    return heatmap_rows.heatmap(wave, visible, expand)
 
 
 def scale_table(wave: Wave) -> dict[str, ScaleResult]:

@@ -57,21 +57,26 @@ def group_label(node: Node) -> str:
     return node[0] if node[1] is None else f"{node[0]}:{node[1]}"
 
 
-def expand_to_groups(teams: np.ndarray, tree: WaveTree) -> tuple[np.ndarray, np.ndarray]:
-    """Respondent rows repeated once per group above their team, with the group labels.
+def expand_to_groups(teams: np.ndarray, tree: WaveTree) -> tuple[np.ndarray, np.ndarray, list]:
+    """Respondent rows repeated once per group above their team, with the groups' codes.
 
-    Returns ``(rows, labels)``: index into the respondents, and each copy's group label,
-    so that one call of :func:`trust.analyze` describes every department and the
-    organisation at once (a respondent counts in each group above their team).
+    Returns ``(rows, codes, labels)``: index into the respondents, each copy's group as an
+    integer code, and the group label of each code (:func:`group_label`), so that
+    :func:`trust.team_summary` and :func:`trust.rwg_j` describe every department and the
+    organisation at once (a respondent counts in each group above their team). Integer
+    codes, not text, because grouping sorts the labels of every copy.
     """
+    labels = [group_label(g) for g in tree.groups]
+    code_of = {label: c for c, label in enumerate(labels)}
     team_list = list(tree.groups_of_team)
     if not len(teams) or not team_list:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=str)
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), labels
     position = {team_id: t for t, team_id in enumerate(team_list)}
-    chains = [[group_label(g) for g in tree.groups_of_team[team_id]] for team_id in team_list]
+    chains = [[code_of[group_label(g)] for g in tree.groups_of_team[t]] for t in team_list]
     lengths = np.array([len(chain) for chain in chains])
     offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-    flat = np.array([label for chain in chains for label in chain])
+    flat = np.array([code for chain in chains for code in chain], dtype=np.int64)
+    organisation = code_of[group_label(ORGANISATION)]
     # Respondents of a team no longer in the wave's list count in the organisation only.
     unique, inverse = np.unique(teams, return_inverse=True)
     pos = np.array([position.get(int(t), -1) for t in unique])[inverse]
@@ -80,8 +85,8 @@ def expand_to_groups(teams: np.ndarray, tree: WaveTree) -> tuple[np.ndarray, np.
     rows = np.repeat(np.arange(teams.shape[0]), reps)
     within = np.arange(rows.shape[0]) - np.repeat(np.cumsum(reps) - reps, reps)
     base = np.repeat(np.where(known, offsets[np.maximum(pos, 0)], -1), reps)
-    labels = np.where(base >= 0, flat[np.maximum(base + within, 0)], group_label(ORGANISATION))
-    return rows, labels
+    codes = np.where(base >= 0, flat[np.maximum(base + within, 0)], organisation)
+    return rows, codes, labels
 
 
 def group_sizes(tree: WaveTree, team_sizes: dict[int, int]) -> dict[str, int]:

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import func
 
-from surveys import instruments
 from surveys.config import DEFAULT_K, MAX_K, MIN_K
 from surveys.db import db
 from surveys.models import (
@@ -412,25 +411,34 @@ def close(wave: Wave, now: dt.datetime | None = None) -> bool:
         # The results are stored and the wave must stay closed; the next close retries the
         # rewrite, which covers every wave's rows.
         current_app.logger.exception("wave %s closed, but rewriting storage order failed", wave_id)
-    _calibrate_after(wave)
     return True
 
 
-def _calibrate_after(wave: Wave) -> None:
-    """Fit the trust model again when a full wave closed, in a transaction of its own.
+# Sets of closed full waves (by database) this process tried to fit the model to and could
+# not (too few respondents): the closer asks every minute and must not re-read them each time.
+_unfittable: set[tuple[str, frozenset[int]]] = set()
 
-    After the close commits: the bootstrap takes seconds on a large organisation, and a
-    failed fit must neither reopen the wave nor lose its results (it is logged; the next
-    full wave's close fits again over every closed full wave).
+
+def refresh_trust_model() -> bool:
+    """Fit the trust model again if a full wave closed since the latest fit; True if it did.
+
+    Run by the closer after closing due waves (and by ``trustsurvey close-due-waves``),
+    not by a close itself: the bootstrap takes seconds on a large organisation, a
+    facilitator's close should not wait for it, and a failed fit must neither reopen a
+    wave nor lose its results. Commits its own work.
     """
-    try:
-        instrument = instruments.get(wave.instrument_key, wave.instrument_version)
-        if calibration.is_full(instrument):
-            calibration.calibrate(results.answer_matrix)
-            db.session.commit()
-    except Exception:
-        db.session.rollback()
-        current_app.logger.exception("wave %s closed, but fitting the trust model failed", wave.id)
+    wanted = frozenset(calibration.closed_full_wave_ids())
+    latest = calibration.latest()
+    tried = (str(db.engine.url), wanted)
+    if not wanted or tried in _unfittable:
+        return False
+    if latest is not None and frozenset(latest.wave_ids) == wanted:
+        return False
+    if calibration.calibrate(results.answer_matrix) is None:
+        _unfittable.add(tried)
+        return False
+    db.session.commit()
+    return True
 
 
 def close_due(now: dt.datetime | None = None) -> tuple[list[Wave], list[tuple[Wave, Exception]]]:
@@ -450,4 +458,9 @@ def close_due(now: dt.datetime | None = None) -> tuple[list[Wave], list[tuple[Wa
                 closed.append(wave)
         except Exception as error:  # reported to the caller; this wave stays open
             failed.append((wave, error))
+    try:
+        refresh_trust_model()
+    except Exception:
+        db.session.rollback()
+        current_app.logger.exception("fitting the trust model failed")
     return closed, failed

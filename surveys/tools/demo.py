@@ -248,6 +248,8 @@ def seed_if_empty() -> dict:
     db.session.commit()
     # Closing stores the aggregates, exactly as a facilitator's "close" does.
     waves.close(closed, now=closed.closes_at)
+    # As the closer does after closing a full wave: the trust model is fitted to it.
+    waves.refresh_trust_model()
 
     pulse = Wave(
         name="Q4 2026 pulse 2026年第四季度脉搏调研",

@@ -218,9 +218,9 @@ BAD = {
         "dept,Q2,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1,1,1,1,1\n",
         "row 1, column 'Q2': appears twice",
     ),
-    "bom": (
-        "\ufeffdept,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1,1,1,1\n",
-        "row 1: file starts with a UTF-8 byte-order mark; save it as UTF-8 without BOM",
+    "bom and a bad answer": (
+        "\ufeffdept,Q1 cohesion,Q2,Q3,V1,V2\r\nA,1,1,1,1,1\r\nB,1,7,1,1,1\r\n",
+        "row 3, column 'Q2': 7 is outside the response scale 0..4",
     ),
     "latin-1": (
         "dept,Q1 cohesion,Q2,Q3,V1,V2\nA,1,1,1,1,1\nZ\u00fcrich,1,1,1,1,1\n".encode("latin-1"),
@@ -367,3 +367,16 @@ def test_rows_are_records_and_a_row_after_a_multi_line_cell_also_gives_its_line(
     )
     fixed = run(tmp_path, write(content.replace(",9,", ",4,")), "--format", "csv")
     assert fixed.exit_code == 0, fixed.stderr
+
+
+def test_a_byte_order_mark_and_excel_line_ends_are_read_as_without_them(files):
+    # Excel's "CSV UTF-8" starts with a byte-order mark and ends lines with CR LF; the
+    # product's own invitation CSV starts with the mark too.
+    tmp_path, write = files
+    plain = GOOD.replace(',"quoted, comma"', ",quoted")
+    expected = run(tmp_path, write(plain, "plain.csv"), "--team-size-column", "size")
+    excel = ("\ufeff" + plain).replace("\n", "\r\n")
+    result = run(tmp_path, write(excel, "excel.csv"), "--team-size-column", "size")
+    assert expected.exit_code == 0 and result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) == json.loads(expected.stdout)
+    assert "A" in json.loads(result.stdout)["teams"]

@@ -169,26 +169,31 @@ def test_omega_recovers_an_exact_one_factor_structure():
 def test_omega_matches_an_independent_minres_fit(survey):
     answers, _ = survey
     x = answers[:, :4]
-    lam = _psych_style_minres(np.corrcoef(x, rowvar=False))
-    expected = lam.sum() ** 2 / (lam.sum() ** 2 + (1 - lam**2).sum())
+    corr = np.corrcoef(x, rowvar=False)
+    lam = _psych_style_minres(corr)
+    # psych::omega's omega.tot: 1 - sum(psi) / sum(R); the model-implied value beside it
+    expected = 1 - (1 - lam**2).sum() / corr.sum()
+    implied = lam.sum() ** 2 / (lam.sum() ** 2 + (1 - lam**2).sum())
     res = mcdonald_omega(x)
     np.testing.assert_allclose(res.loadings, lam, atol=1e-4)
     assert res.omega_total == pytest.approx(expected, abs=1e-5)
+    assert res.omega_model == pytest.approx(implied, abs=1e-5)
 
 
-def test_omega_with_missing_answers_fits_the_pairwise_correlations(survey):
+def test_omega_with_missing_answers_fits_each_pairs_pearson_r(survey):
     answers, _ = survey
     x = answers[:, 4:].copy()
     x[np.random.default_rng(9).random(x.shape) < 0.1] = np.nan
-    # correlations derived from pandas' pairwise-complete covariance matrix
-    cov = pd.DataFrame(x).cov().to_numpy()
-    sd = np.sqrt(np.diag(cov))
-    lam = _psych_style_minres(cov / np.outer(sd, sd))
-    expected = lam.sum() ** 2 / (lam.sum() ** 2 + (1 - lam**2).sum())
+    # pandas' DataFrame.corr(): Pearson's r of each pair on its complete rows, as R's
+    # cor(x, use = "pairwise") that psych::omega fits
+    corr = pd.DataFrame(x).corr().to_numpy()
+    lam = _psych_style_minres(corr)
+    expected = 1 - (1 - lam**2).sum() / corr.sum()
     assert mcdonald_omega(x).omega_total == pytest.approx(expected, abs=1e-5)
     complete = x[~np.isnan(x).any(axis=1)]
-    lam = _psych_style_minres(np.corrcoef(complete, rowvar=False))
-    expected = lam.sum() ** 2 / (lam.sum() ** 2 + (1 - lam**2).sum())
+    corr = np.corrcoef(complete, rowvar=False)
+    lam = _psych_style_minres(corr)
+    expected = 1 - (1 - lam**2).sum() / corr.sum()
     assert mcdonald_omega(x, nan_policy="omit").omega_total == pytest.approx(expected, abs=1e-5)
 
 
@@ -399,10 +404,12 @@ def test_omega_finds_the_global_minres_fit_on_poorly_fitting_small_samples(name)
         res = mcdonald_omega(x)
     assert _minres_fit(corr, res.loadings) <= objective + 1e-12
     np.testing.assert_allclose(res.loadings, lam, atol=1e-5)
-    expected = lam.sum() ** 2 / (lam.sum() ** 2 + (1 - lam**2).sum())
-    assert res.omega_total == pytest.approx(expected, abs=1e-6)
+    implied = lam.sum() ** 2 / (lam.sum() ** 2 + (1 - lam**2).sum())
+    assert res.omega_model == pytest.approx(implied, abs=1e-6)
     omega, _ = POOR_FIT_OMEGA[name]
-    assert res.omega_total == pytest.approx(omega, abs=5e-6)
+    assert res.omega_model == pytest.approx(omega, abs=5e-6)
+    # psych::omega's omega.tot of the same fit: 1 - sum(psi) / sum(R)
+    assert res.omega_total == pytest.approx(1 - (1 - lam**2).sum() / corr.sum(), abs=1e-6)
 
 
 @pytest.mark.parametrize("name", sorted(POOR_FIT))
