@@ -77,7 +77,9 @@ def measured(
     scale-level statistics over every respondent.
     """
     scale_keys = [scale.key for scale in instrument.scales]
-    analysis = trust.analyze(answers, teams, instrument, team_size=sizes) if len(teams) else {}
+    analysis = (
+        trust.analyze(answers, teams, instrument, team_size=sizes).to_json() if len(teams) else {}
+    )
     by_team = analysis.get("teams", {})
     rows, codes, labels = rollups.expand_to_groups(teams, tree)
     by_group = _group_statistics(

@@ -188,7 +188,11 @@ def _shown_scale_statistics(
         if rows.all() and len(rows):
             found = everyone
         else:
-            found = trust.analyze(answers[rows], teams[rows], instrument)["scales"] if shown else {}
+            found = (
+                trust.analyze(answers[rows], teams[rows], instrument).to_json()["scales"]
+                if shown
+                else {}
+            )
         for scale_key in scale_keys:
             out[scale_key] = found.get(scale_key, {})
     return out
