@@ -41,6 +41,7 @@ from surveys.services import (
     organisation,
     readings,
     results,
+    team_profiles,
     team_results,
     waves,
 )
@@ -171,13 +172,13 @@ def team(wave_id: int, team_id: int):
         # Scores wait for the close (anonymity invariant 3); the wave page shows counts.
         flash(_("A team's results appear when the wave closes."), "info")
         return redirect(url_for("facilitate.wave", wave_id=wave.id))
+    visible = visible_team_ids(current_user)
     return render_template(
-        "facilitate/team.html",
-        page=team_results.team_page(
-            wave, team, with_reliability=waves.can_manage(wave, visible_team_ids(current_user))
-        ),
+        "act/team.html",
+        page=team_results.team_page(wave, team, with_reliability=waves.can_manage(wave, visible)),
         instrument=instruments.get(wave.instrument_key, wave.instrument_version),
         readings=readings,
+        **team_profiles.team_sections(wave, team, visible),
     )
 
 

@@ -165,3 +165,13 @@ def test_a_department_pools_its_small_teams_and_may_get_a_recommendation(app, cl
     assert not any(team.startswith("Tiny") for team, _p, _d in recommendations(page))
     assert "department, all its teams together" in page
     assert '/manage/interventions/new?playbook=sunlight"' in page  # no team preselected
+
+
+def test_the_team_page_shows_its_recommendations_and_interventions(app, client, org):
+    wave_id, ids, _fac = org
+    sign_in(app, client, "fa@example.org")
+    page = client.get(f"/manage/waves/{wave_id}/teams/{ids['Alpha']}").get_data(as_text=True)
+    assert recommendations(page) == [("Alpha", "rituals", "familiarity")]
+    assert 'id="interventions"' in page and "No intervention logged yet." in page
+    small = client.get(f"/manage/waves/{wave_id}/teams/{ids['Small']}").get_data(as_text=True)
+    assert recommendations(small) == []
