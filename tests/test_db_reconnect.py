@@ -36,7 +36,10 @@ def dropped_after_find(make_app, monkeypatch):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="merging see-together (the survey page reads the sharing setting) with the 503 path broke reconnect handling; open in issue 14",
+    reason=(
+        "merging see-together (the survey page reads the sharing setting) with "
+        "the 503 path broke reconnect handling; open in issue 14"
+    ),
 )
 def test_a_page_already_made_is_not_turned_into_a_500_by_the_dropped_connection(
     dropped_after_find,
@@ -51,7 +54,10 @@ def test_a_page_already_made_is_not_turned_into_a_500_by_the_dropped_connection(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="merging see-together (the survey page reads the sharing setting) with the 503 path broke reconnect handling; open in issue 14",
+    reason=(
+        "merging see-together (the survey page reads the sharing setting) with "
+        "the 503 path broke reconnect handling; open in issue 14"
+    ),
 )
 def test_a_submission_whose_connection_drops_gets_a_503_and_succeeds_when_sent_again(
     dropped_after_find,

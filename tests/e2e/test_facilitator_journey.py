@@ -161,7 +161,10 @@ def counts_row(page, team: str) -> list[str]:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="complementary suppression now withholds Backend (5) because Frontend (2) = department minus Backend; the journey needs a third team",
+    reason=(
+        "complementary suppression now withholds Backend (5) because Frontend "
+        "(2) = department minus Backend; the journey needs a third team"
+    ),
 )
 def test_facilitator_goes_from_empty_install_to_closed_wave_with_stored_aggregates(
     empty_install, new_page

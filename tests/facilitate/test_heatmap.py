@@ -293,7 +293,10 @@ def test_sort_by_a_column_keeps_teams_in_their_department(client, closed):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="wave page team rows became team-page links in the merge of issues 10a and 10b; the test's parsing needs updating",
+    reason=(
+        "wave page team rows became team-page links in the merge of issues 10a "
+        "and 10b; the test's parsing needs updating"
+    ),
 )
 def test_wave_page_links_the_heatmap_and_hides_what_the_heatmap_withholds(client, closed):
     page = client.get(f"/manage/waves/{closed}").get_data(as_text=True)
