@@ -34,13 +34,6 @@ def dropped_after_find(make_app, monkeypatch):
     return app, survey, monkeypatch, real_find
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "merging see-together (the survey page reads the sharing setting) with "
-        "the 503 path broke reconnect handling; open in issue 14"
-    ),
-)
 def test_a_page_already_made_is_not_turned_into_a_500_by_the_dropped_connection(
     dropped_after_find,
 ):
@@ -52,23 +45,21 @@ def test_a_page_already_made_is_not_turned_into_a_500_by_the_dropped_connection(
     assert client.get(f"/s/{survey.tokens[0]}").status_code == 200  # reconnected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "merging see-together (the survey page reads the sharing setting) with "
-        "the 503 path broke reconnect handling; open in issue 14"
-    ),
-)
 def test_a_submission_whose_connection_drops_gets_a_503_and_succeeds_when_sent_again(
     dropped_after_find,
 ):
     app, survey, monkeypatch, real_find = dropped_after_find
     client = app.test_client()
     url = f"/s/{survey.tokens[0]}"
-    page = client.post(url, data=full_answers(2))
+    body = full_answers(2) | {"comment": "keep this"}
+    page = client.post(url, data=body, headers={"Accept-Language": "zh-CN"})
     assert page.status_code == 503
-    assert checked_values(page.get_data(as_text=True)) == full_answers(2)
+    assert page.headers["Retry-After"]
+    html = page.get_data(as_text=True)
+    assert "你的回答尚未保存" in html  # the respondent's language
+    assert checked_values(html) == full_answers(2)  # every answer is still in the form
+    assert "keep this" in html
     assert survey.counts() == (0, 0, 0)
     monkeypatch.setattr(invitations, "find", real_find)
-    assert client.post(url, data=full_answers(2)).status_code == 303
-    assert survey.counts() == (1, 0, 1)
+    assert client.post(url, data=body).status_code == 303  # reconnected
+    assert survey.counts() == (1, 1, 1)

@@ -1,12 +1,19 @@
-"""Organisation settings: the time zone of every date shown and entered.
+"""Organisation settings: the time zone of every date shown and entered, and whether
+respondents see their team's results.
 
 Times are stored in UTC (naive datetimes, as :func:`surveys.models.utcnow` makes them);
 pages show them, and forms take them, in the organisation's zone, named beside them.
+
+A request reads the settings once (:func:`settings`). The survey page reads them in the
+same query as the invitation (:func:`first_organisation`, :func:`remember`): once that
+query has answered, the page needs the database no more, so a connection lost afterwards
+cannot fail it, and a submission makes one round trip fewer.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import functools
 import os
@@ -14,6 +21,7 @@ import re
 import zoneinfo
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import g
 
 from surveys.db import db
@@ -27,8 +35,40 @@ class TimeZoneError(ValueError):
     """A time zone name that the zone database does not know."""
 
 
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """The organisation's settings as pages use them (defaults filled in)."""
+
+    time_zone: str  # an IANA zone name the zone database knows
+    share_results_with_respondents: bool
+
+
+def first_organisation() -> sa.ColumnElement[bool]:
+    """The join condition that picks the organisation row (there is one; the first if more),
+    for a query that reads it beside something else: ``outerjoin(Organisation, ...)``."""
+    return Organisation.id == sa.select(sa.func.min(Organisation.id)).scalar_subquery()
+
+
 def organisation() -> Organisation | None:
-    return db.session.scalar(db.select(Organisation).order_by(Organisation.id).limit(1))
+    return db.session.scalar(db.select(Organisation).where(first_organisation()))
+
+
+def remember(org: Organisation | None) -> Settings:
+    """Keep ``org``'s settings (None: no organisation row yet) for the rest of the request."""
+    chosen = org.time_zone if org is not None else None
+    g.organisation_settings = Settings(
+        time_zone=chosen if chosen and is_time_zone(chosen) else default_time_zone(org),
+        # On unless an admin turned it off.
+        share_results_with_respondents=org is None or org.share_results_with_respondents,
+    )
+    return g.organisation_settings
+
+
+def settings() -> Settings:
+    """The organisation's settings, read from the database once per request."""
+    if "organisation_settings" not in g:
+        return remember(organisation())
+    return g.organisation_settings
 
 
 def server_time_zone() -> str:
@@ -69,13 +109,14 @@ def is_time_zone(name: str) -> bool:
     return name in _known_zones()
 
 
+def forget() -> None:
+    """Read the settings again at their next use in this request (after a change)."""
+    g.pop("organisation_settings", None)
+
+
 def time_zone_name() -> str:
-    """The organisation's zone name, read once per request."""
-    if "time_zone" not in g:
-        org = organisation()
-        chosen = org.time_zone if org is not None else None
-        g.time_zone = chosen if chosen and is_time_zone(chosen) else default_time_zone(org)
-    return g.time_zone
+    """The organisation's zone name."""
+    return settings().time_zone
 
 
 def time_zone() -> zoneinfo.ZoneInfo:
@@ -107,7 +148,7 @@ def set_time_zone(name: str) -> None:
         db.session.add(org)
     org.time_zone = name
     db.session.commit()
-    g.pop("time_zone", None)
+    forget()
 
 
 def time_zone_choices() -> list[str]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from surveys.db import db
 from surveys.models import Organisation, Team, TeamScaleResult, Wave
-from surveys.services import heatmap
+from surveys.services import heatmap, organisation
 
 # The recommendations of issue 11 live in these modules on the branch that builds them; until
 # they are part of the application, the suggestions section stays empty (see suggestions()).
@@ -58,24 +58,20 @@ class SharedResults:
     suggestions: list[Suggestion]
 
 
-def _organisation() -> Organisation | None:
-    return db.session.scalar(db.select(Organisation).order_by(Organisation.id).limit(1))
-
-
 def sharing_on() -> bool:
     """Whether respondents see their team's results (on unless an admin turned it off)."""
-    org = _organisation()
-    return org is None or org.share_results_with_respondents
+    return organisation.settings().share_results_with_respondents
 
 
 def set_sharing(on: bool) -> None:
     """Turn sharing with respondents on or off for the organisation, and commit."""
-    org = _organisation()
+    org = organisation.organisation()
     if org is None:
         org = Organisation(name="")
         db.session.add(org)
     org.share_results_with_respondents = on
     db.session.commit()
+    organisation.forget()
 
 
 def team_results(wave: Wave, team_id: int) -> SharedResults | None:
