@@ -11,7 +11,9 @@ every other status (5xx must be 0).
 Everything is on 127.0.0.1: a throwaway PostgreSQL cluster in a temporary folder, the
 servers, the client. Bounded: a fixed number of requests, and --max-seconds per phase.
 The machine's load average is printed next to the figures, since the client, the servers
-and the database share its cores (and, here, other people's work).
+and the database share its cores (and, here, other people's work), and so is the CPU time
+each request took in the app server, in PostgreSQL and in the client, which other work on
+the machine changes much less than it changes the wall time.
 
 Usage: python bench/bench_load.py [--levels 50 200] [--respondents 600]
        [--workers N] [--threads N] [--fsync on|off]
@@ -31,6 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.cpu import postmaster_pid, tree_seconds  # noqa: E402
 from bench.floor_app import CREATE_TABLE  # noqa: E402
 from bench.loadclient import Respondent, in_parallel, percentiles, request  # noqa: E402
 from bench.postgres import Cluster  # noqa: E402
@@ -60,44 +63,83 @@ def statuses(replies) -> dict[int, int]:
     return dict(sorted(counts.items()))
 
 
+class CpuMeter:
+    """CPU seconds of the server under test, of PostgreSQL and of this client, per phase."""
+
+    def __init__(self, server_pid: int, database_pid: int):
+        self.server_pid, self.database_pid = server_pid, database_pid
+        self.phases: dict[str, tuple[float, float, float]] = {}
+
+    def _now(self) -> tuple[float, float, float]:
+        return (
+            tree_seconds(self.server_pid),
+            tree_seconds(self.database_pid),
+            time.process_time(),
+        )
+
+    async def measure(self, name: str, coroutine):
+        before = self._now()
+        result = await coroutine
+        after = self._now()
+        self.phases[name] = tuple(b - a for a, b in zip(before, after, strict=True))
+        return result
+
+    def line(self, name: str, requests: int) -> str:
+        app, database, client = (seconds / requests * 1000 for seconds in self.phases[name])
+        return (
+            f"  {name:<8} CPU per request: app {app:5.2f} ms, PostgreSQL {database:5.2f} ms, "
+            f"client {client:5.2f} ms"
+        )
+
+
 async def timed(coroutine, limit: float):
     started = time.perf_counter()
     result = await asyncio.wait_for(coroutine, limit)
     return result, time.perf_counter() - started
 
 
-async def product_level(address, tokens, concurrency, limit):
+async def product_level(address, tokens, concurrency, limit, meter: CpuMeter):
     rng = random.Random(concurrency)
     people = [Respondent(token) for token in tokens]
-    opened, open_s = await timed(
-        in_parallel(concurrency, [lambda p=p: p.open(address) for p in people]), limit
+    opened, open_s = await meter.measure(
+        "open",
+        timed(in_parallel(concurrency, [lambda p=p: p.open(address) for p in people]), limit),
     )
     bodies = [answers(rng) for _ in people]
-    sent, send_s = await timed(
-        in_parallel(
-            concurrency,
-            [lambda p=p, b=b: p.answer(address, b) for p, b in zip(people, bodies, strict=True)],
+    sent, send_s = await meter.measure(
+        "submit",
+        timed(
+            in_parallel(
+                concurrency,
+                [
+                    lambda p=p, b=b: p.answer(address, b)
+                    for p, b in zip(people, bodies, strict=True)
+                ],
+            ),
+            limit,
         ),
-        limit,
     )
     return opened, open_s, sent, send_s
 
 
-async def floor_level(address, count, concurrency, limit):
+async def floor_level(address, count, concurrency, limit, meter: CpuMeter):
     rng = random.Random(concurrency)
     from urllib.parse import urlencode
 
     bodies = [urlencode(answers(rng)).encode() for _ in range(count)]
     headers = {"Content-Type": "application/x-www-form-urlencoded"}
-    return await timed(
-        in_parallel(
-            concurrency,
-            [
-                lambda b=b: request(address, "POST", "/insert", body=b, headers=headers)
-                for b in bodies
-            ],
+    return await meter.measure(
+        "floor",
+        timed(
+            in_parallel(
+                concurrency,
+                [
+                    lambda b=b: request(address, "POST", "/insert", body=b, headers=headers)
+                    for b in bodies
+                ],
+            ),
+            limit,
         ),
-        limit,
     )
 
 
@@ -149,13 +191,16 @@ def main() -> int:
             for n, concurrency in enumerate(args.levels):
                 batch = tokens[n * args.respondents : (n + 1) * args.respondents]
                 before = int(cluster.psql("SELECT count(*) FROM response"))
+                database_pid = postmaster_pid(cluster.folder / "data")
+                meter = CpuMeter(product.process.pid, database_pid)
                 opened, open_s, sent, send_s = asyncio.run(
-                    product_level(product.address, batch, concurrency, args.max_seconds)
+                    product_level(product.address, batch, concurrency, args.max_seconds, meter)
                 )
                 stored = int(cluster.psql("SELECT count(*) FROM response")) - before
                 used = int(cluster.psql("SELECT count(*) FROM invitation WHERE used"))
+                meter.server_pid = floor.pid
                 floor_replies, floor_s = asyncio.run(
-                    floor_level(floor_address, len(batch), concurrency, args.max_seconds)
+                    floor_level(floor_address, len(batch), concurrency, args.max_seconds, meter)
                 )
                 acknowledged = sum(r.status == 303 for r in sent)
                 server_errors = sum(
@@ -169,6 +214,9 @@ def main() -> int:
                 print(summary("submit", sent, send_s))
                 print(summary("floor", floor_replies, floor_s))
                 print(f"  submit / floor = {submit_rate / floor_rate:.2f}")
+                print(meter.line("open", len(opened)))
+                print(meter.line("submit", len(sent)))
+                print(meter.line("floor", len(floor_replies)))
                 print(f"  statuses: open {statuses(opened)}, submit {statuses(sent)}, "
                       f"floor {statuses(floor_replies)}")  # fmt: skip
                 reconciled = stored == acknowledged and used == stored + before

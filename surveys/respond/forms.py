@@ -12,8 +12,7 @@ from urllib.parse import unquote_to_bytes
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SubmitField, TextAreaField
-from wtforms.fields.choices import SelectChoice
+from wtforms import Field, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from trust import is_whole_number
@@ -29,29 +28,46 @@ OTHER_FIELDS = ("comment", "csrf_token", "submit", LANGUAGE_FIELD, AT_FIELD)
 FORM_ENCODING = "application/x-www-form-urlencoded"
 
 
-class ItemField(RadioField):
-    """One item: radio options carrying the response scale's integer values."""
+class ItemField(Field):
+    """One item: one of the response scale's integer values, offered as radio buttons that
+    the template draws from ``options``.
 
-    def __init__(self, *args, options=(), item=None, scale=None, **kwargs):
-        choices = [SelectChoice(value=value, label=label) for value, label in options]
-        super().__init__(*args, choices=choices, coerce=int, **kwargs)
-        self.options = tuple(options)  # (value, label) pairs, for the template
+    ``options`` and ``offered`` are made once per form class and shared by every form bound
+    from it (a request binds one field per item, so binding stays a few attribute sets).
+    """
+
+    def __init__(
+        self, label=None, validators=None, *, options=(), offered=None, item=None, scale=None, **kw
+    ):
+        super().__init__(label, validators, **kw)
+        self.options = options  # ((value, label), ...)
+        self.offered = offered  # {posted text: value}, e.g. {"1": 1}
         self.item = item
         self.scale = scale
 
+    def process_data(self, value):
+        # A draft kept across a language switch: only an offered answer is shown as chosen.
+        self.data = value if value in self.offered.values() else None
+
     def process_formdata(self, valuelist):
-        if valuelist and valuelist[0] == "":
+        if not valuelist:
+            return
+        value = valuelist[0]
+        answer = self.offered.get(value)
+        if answer is not None:
+            self.data = answer
+        elif value == "":
             self.data = None  # unanswered: InputRequired says so
-        elif valuelist:
+        elif not is_whole_number(value):
             # int() would also take ' 3', '+3', '３' and '٣'; an answer follows the one rule
             # that `trustsurvey analyze` applies to a survey CSV.
-            if not is_whole_number(valuelist[0]):
-                self.data = None
-                raise ValueError(gettext("Not one of the offered answers."))
-            self.data = int(valuelist[0])
+            self.data = None
+            raise ValueError(gettext("Not one of the offered answers."))
+        else:
+            self.data = int(value)
 
     def pre_validate(self, form):
-        if self.data is not None and self.data not in {value for value, _label in self.options}:
+        if self.data is not None and self.data not in self.offered.values():
             low, high = self.scale.response_scale.min, self.scale.response_scale.max
             raise ValidationError(
                 gettext("Not one of the offered answers (%(low)d to %(high)d).", low=low, high=high)
@@ -109,7 +125,7 @@ class SurveyFormBase(FlaskForm):
         return {
             field.name: field.data
             for field in self.item_fields()
-            if field.data in {value for value, _label in field.options}
+            if field.data in field.offered.values()
         }
 
 
@@ -129,12 +145,17 @@ _FORM_CLASSES: dict[tuple[int, str], tuple[Instrument, type]] = {}
 
 
 def survey_form(instrument: Instrument, language: str, **kwargs) -> SurveyFormBase:
-    """A form with one required radio field per item, labelled in ``language`` ('en' or 'zh')."""
+    """A form with one required radio field per item, labelled in ``language`` ('en' or 'zh').
+
+    The form neither makes nor checks a CSRF token: the view checks a POST's token before it
+    builds the form (``csrf.protect``), and the page writes the token itself, so a stored
+    answer costs one token check and no signing.
+    """
     cached = _FORM_CLASSES.get((id(instrument), language))
     if cached is None or cached[0] is not instrument:
         cached = (instrument, _form_class(instrument, language))
         _FORM_CLASSES[(id(instrument), language)] = cached
-    form = cached[1](**kwargs)
+    form = cached[1](meta={"csrf": False}, **kwargs)
     form.instrument = instrument
     form.language = language
     return form
@@ -147,7 +168,8 @@ def _form_class(instrument: Instrument, language: str) -> type:
         rs = scale.response_scale
         labels = rs.labels.get(language) or rs.labels.get("en")
         values = range(rs.min, rs.max + 1)
-        options = [(v, labels[v - rs.min] if labels else str(v)) for v in values]
+        options = tuple((v, labels[v - rs.min] if labels else str(v)) for v in values)
+        offered = {str(v): v for v in values}
         for item in scale.items:
             if item.key in reserved:
                 raise ValueError(
@@ -156,6 +178,7 @@ def _form_class(instrument: Instrument, language: str) -> type:
             fields[item.key] = ItemField(
                 _text(item.text, language) or item.key,
                 options=options,
+                offered=offered,
                 validators=[InputRequired(message=_l("Please choose an answer."))],
                 item=item,
                 scale=scale,
