@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from surveys.db import db
-from surveys.models import Comment, Response, Wave, random_id
+from surveys.models import Wave, random_id
 from surveys.services import invitations, waves
 from surveys.services import responses as service
 from surveys.services.responses import record_response
@@ -63,10 +63,7 @@ def submit_in_reverse_id_order(app, survey, monkeypatch) -> tuple[list[str], lis
     key order; invitations are used in the reverse of the order they were issued in.
     """
     ids = iter(sorted((random_id() for _ in range(2 * len(survey.tokens))), reverse=True))
-    for model in (Response, Comment):
-        monkeypatch.setattr(
-            service, model.__name__, lambda model=model, **columns: model(id=next(ids), **columns)
-        )
+    monkeypatch.setattr(service, "random_id", lambda: next(ids))
     answers = {item.key: 3 for item in FULL.items}
     with app.app_context():
         for i, token in enumerate(reversed(survey.tokens)):

@@ -13,7 +13,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from surveys.db import db
-from surveys.models import Comment, Wave, random_id
+from surveys.models import Wave, random_id
 from surveys.services import invitations, waves
 from surveys.services import responses as service
 from surveys.services.responses import record_response
@@ -100,8 +100,9 @@ def test_closing_gives_long_comments_storage_ids_that_say_nothing_of_arrival_on_
     app = make_app("postgres")
     survey = create_survey(app, members=8)
     # Comments arrive in the reverse of their id order, so arrival and id order differ.
-    ids = iter(sorted((random_id() for _ in range(8)), reverse=True))
-    monkeypatch.setattr(service, "Comment", lambda **columns: Comment(id=next(ids), **columns))
+    # Each response takes two ids (its answers' row, then its comment's).
+    ids = iter(sorted((random_id() for _ in range(16)), reverse=True))
+    monkeypatch.setattr(service, "random_id", lambda: next(ids))
     rng = random.Random(13)
     texts = {}
     with app.app_context():

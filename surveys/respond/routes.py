@@ -13,6 +13,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import RequestEntityTooLarge, TooManyRequests
 
 from surveys import instruments
+from surveys.db import statements_commit_themselves
 from surveys.errors import DATABASE_UNAVAILABLE, RETRY_AFTER, discard_session, log_unavailable
 from surveys.i18n import choose_language, format_date_time, instrument_language
 from surveys.models import WaveStatus
@@ -75,6 +76,7 @@ def survey(token: str):
     refusal = _refused_post() if posted else None
     if refusal is not None:
         return refusal
+    statements_commit_themselves()  # reads, then at most one statement that stores
     invitation = invitations.find(token)
     door = _closed_door(invitation, posted)
     if door is not None:
