@@ -214,7 +214,7 @@ def test_printed_links_open_unused_invitations_of_the_open_wave(app, seeded):
             invitation = invitations.find(link.rsplit("/", 1)[1])
             assert invitation is not None and not invitation.used
             assert invitation.wave.status() == "open"
-            sizes.add(len(invitation.team.members))
+            sizes.add(len(db.session.get(Team, invitation.team_id).members))
         assert min(sizes) < demo.K <= max(sizes)
         assert "facilitator@demo.example" in text and "demo-facilitator-2026" in text
         assert "admin@demo.example" in text

@@ -77,24 +77,24 @@ def survey(token: str):
     if refusal is not None:
         return refusal
     statements_commit_themselves()  # reads, then at most one statement that stores
-    invitation = invitations.find(token)
-    door = _closed_door(invitation, posted)
+    link = invitations.find(token)
+    door = _closed_door(link, posted)
     if door is not None:
         # Answers kept across a language switch are not needed once the link cannot answer.
         session.pop(DRAFT, None)
         return door
 
-    wave = invitation.wave
+    wave = link.wave
     instrument = instruments.get(wave.instrument_key, wave.instrument_version)
     facts = SurveyFacts(
-        team_name=invitation.team.name,
+        team_name=link.team_name,
         wave_name=wave.name,
         k=wave.k,
         closes=format_date(organisation.to_local(wave.closes_at), "long"),
         sharing=shared_results.sharing_on(),
     )
     draft = session.get(DRAFT) if not posted else None
-    if draft and draft.get("for") == invitation.token_hash:
+    if draft and draft.get("for") == link.token_hash:
         form = survey_form(
             instrument,
             instrument_language(),
@@ -111,12 +111,12 @@ def survey(token: str):
         if LANGUAGE_FIELD in request.form:
             choose_language(request.form[LANGUAGE_FIELD])
             if len(form.comment.data or "") <= DRAFT_COMMENT_MAX:
-                return _switched(token, invitation, form)
+                return _switched(token, link, form)
             # Too long a comment for a cookie: shown again in the new language instead.
             form = survey_form(instrument, instrument_language())
         elif form.validate():
             try:
-                stored = record_response(invitation, form.answers(), form.comment.data or None)
+                stored = record_response(link, form.answers(), form.comment.data or None)
             except DATABASE_UNAVAILABLE as error:
                 log_unavailable(error)
                 discard_session()
@@ -145,10 +145,10 @@ def survey(token: str):
     )
 
 
-def _switched(token: str, invitation, form):
+def _switched(token: str, link: invitations.Link, form):
     """After a language switch: the draft in the session, then this page again by GET."""
     session[DRAFT] = {
-        "for": invitation.token_hash,
+        "for": link.token_hash,
         "answers": form.draft(),
         "comment": form.comment.data or "",
     }
@@ -184,21 +184,21 @@ def _refused_post():
     return None
 
 
-def _closed_door(invitation, posted: bool):
+def _closed_door(link: invitations.Link | None, posted: bool):
     """The page for a link that cannot take an answer now (unknown, used, withdrawn, not open),
     or None."""
-    if invitation is None:
+    if link is None:
         return render_template("respond/unknown.html"), 404
     status = 409 if posted else 200
-    wave = invitation.wave
+    wave = link.wave
     state = wave.status()
     # After the close every link of the wave gets the same page, chosen by its wave and team
     # alone: whether this one was used, or withdrawn, shows nowhere.
     if state is WaveStatus.CLOSED:
-        return _after_close(wave, invitation.team_id), status
-    if invitation.used:
+        return _after_close(wave, link.team_id), status
+    if link.used:
         return render_template("respond/already_answered.html"), status
-    if invitations.withdrawn(invitation):
+    if link.withdrawn:
         return render_template("respond/withdrawn.html"), status
     if state is WaveStatus.SCHEDULED:
         opens = format_date_time(organisation.to_local(wave.opens_at))

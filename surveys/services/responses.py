@@ -20,9 +20,12 @@ import sqlalchemy as sa
 
 from surveys.db import db
 from surveys.models import Comment, Invitation, Response, random_id
+from surveys.services.invitations import Link
 
 
-def record_response(invitation: Invitation, answers: dict[str, int], comment: str | None) -> bool:
+def record_response(
+    invitation: Invitation | Link, answers: dict[str, int], comment: str | None
+) -> bool:
     """Consume ``invitation`` and store the answers (and the comment, if any) in one transaction.
 
     Returns False, and stores nothing, when the invitation was already used, including by a
@@ -100,7 +103,7 @@ def _one_statement(with_comment: bool) -> sa.Select:
 
 
 def _consume_then_store(
-    invitation: Invitation, answers: dict[str, int], comment: str | None
+    invitation: Invitation | Link, answers: dict[str, int], comment: str | None
 ) -> bool:
     """SQLite: the conditional UPDATE, then the inserts; True when it consumed the invitation.
 
