@@ -7,13 +7,15 @@ next to each item and counted at the top of the page, and the answers already gi
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from flask_wtf.form import _Auto
+from wtforms import SubmitField, TextAreaField
+from wtforms.validators import Length, Optional, ValidationError
 
 from trust import is_whole_number
 from trust.instrument import Instrument
@@ -28,50 +30,79 @@ OTHER_FIELDS = ("comment", "csrf_token", "submit", LANGUAGE_FIELD, AT_FIELD)
 FORM_ENCODING = "application/x-www-form-urlencoded"
 
 
-class ItemField(Field):
-    """One item: one of the response scale's integer values, offered as radio buttons that
-    the template draws from ``options``.
+@dataclass(frozen=True)
+class ItemSpec:
+    """One item as its form field shows it, made once per instrument and language."""
 
-    ``options`` and ``offered`` are made once per form class and shared by every form bound
-    from it (a request binds one field per item, so binding stays a few attribute sets).
+    name: str  # the item's key, also the posted field's name
+    text: str  # the question, in the form's language
+    options: tuple[tuple[int, str], ...]  # (value, label) of each radio button
+    offered: dict[str, int]  # {posted text: value}, e.g. {"1": 1}
+    item: object
+    scale: object
+
+
+class ItemField:
+    """One item's radio buttons: what was posted, the answer read from it, and its errors.
+
+    Not a WTForms field: a page has one per item, and binding WTForms fields took most of the
+    CPU a stored answer cost. The rules are WTForms' own for a required radio field: an item
+    must be answered (InputRequired), with a whole number (the rule `trustsurvey analyze`
+    applies to a survey CSV; ``int()`` would also take ' 3', '+3', '３' and '٣') that is one
+    of the offered values.
     """
 
-    def __init__(
-        self, label=None, validators=None, *, options=(), offered=None, item=None, scale=None, **kw
-    ):
-        super().__init__(label, validators, **kw)
-        self.options = options  # ((value, label), ...)
-        self.offered = offered  # {posted text: value}, e.g. {"1": 1}
-        self.item = item
-        self.scale = scale
+    __slots__ = ("spec", "raw_data", "data", "errors")
 
-    def process_data(self, value):
+    def __init__(self, spec: ItemSpec, formdata=None, data=None):
+        self.spec = spec
+        self.errors: list[str] = []
         # A draft kept across a language switch: only an offered answer is shown as chosen.
-        self.data = value if value in self.offered.values() else None
+        self.data = data if data in spec.offered.values() else None
+        self.raw_data: list[str] = []
+        if formdata is not None:
+            self.raw_data = formdata.getlist(spec.name)
+            self._read(self.raw_data)
 
-    def process_formdata(self, valuelist):
-        if not valuelist:
+    name = property(lambda self: self.spec.name)
+    text = property(lambda self: self.spec.text)
+    options = property(lambda self: self.spec.options)
+    item = property(lambda self: self.spec.item)
+    scale = property(lambda self: self.spec.scale)
+
+    def _read(self, values: list[str]) -> None:
+        if not values:
             return
-        value = valuelist[0]
-        answer = self.offered.get(value)
+        value = values[0]
+        answer = self.spec.offered.get(value)
         if answer is not None:
             self.data = answer
         elif value == "":
-            self.data = None  # unanswered: InputRequired says so
+            self.data = None  # unanswered: validate() says so
         elif not is_whole_number(value):
-            # int() would also take ' 3', '+3', '３' and '٣'; an answer follows the one rule
-            # that `trustsurvey analyze` applies to a survey CSV.
             self.data = None
-            raise ValueError(gettext("Not one of the offered answers."))
+            self.errors.append(gettext("Not one of the offered answers."))
         else:
             self.data = int(value)
 
-    def pre_validate(self, form):
-        if self.data is not None and self.data not in self.offered.values():
-            low, high = self.scale.response_scale.min, self.scale.response_scale.max
-            raise ValidationError(
-                gettext("Not one of the offered answers (%(low)d to %(high)d).", low=low, high=high)
+    def validate(self) -> bool:
+        if not (self.raw_data and self.raw_data[0]):
+            self.errors = [gettext("Please choose an answer.")]
+        elif self.data is not None and self.data not in self.spec.offered.values():
+            rs = self.scale.response_scale
+            self.errors.append(
+                gettext(
+                    "Not one of the offered answers (%(low)d to %(high)d).",
+                    low=rs.min,
+                    high=rs.max,
+                )
             )
+        return not self.errors
+
+    @property
+    def given(self) -> bool:
+        """Whether something other than nothing was posted for it."""
+        return bool(self.raw_data) and self.raw_data[0] != ""
 
 
 def _no_control_characters(form, field):
@@ -82,7 +113,8 @@ def _no_control_characters(form, field):
 
 
 class SurveyFormBase(FlaskForm):
-    """Fields every survey has; the items are added per instrument by :func:`survey_form`."""
+    """Fields every survey has, and one :class:`ItemField` per item of ``items``, set per
+    instrument and language by :func:`survey_form`."""
 
     comment = TextAreaField(
         _l("Comment (optional)"),
@@ -97,40 +129,53 @@ class SurveyFormBase(FlaskForm):
 
     instrument: Instrument
     language: str
+    items: tuple[ItemSpec, ...] = ()
+
+    def __init__(self, formdata=_Auto, data=None, **kwargs):
+        super().__init__(formdata=formdata, data=data, **kwargs)
+        posted = self.meta.wrap_formdata(self, formdata)
+        data = data or {}
+        self._items = [ItemField(spec, posted, data.get(spec.name)) for spec in self.items]
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        return all([field.validate() for field in self._items]) and valid
+
+    @property
+    def errors(self) -> dict:
+        errors = dict(super().errors)
+        errors.update({field.name: field.errors for field in self._items if field.errors})
+        return errors
 
     def item_fields(self) -> list[ItemField]:
-        return [field for field in self if isinstance(field, ItemField)]
+        return self._items
 
     def sections(self) -> list[tuple[object, list[ItemField]]]:
         """(scale, its item fields) in instrument order."""
-        by_key = {field.name: field for field in self.item_fields()}
+        by_key = {field.name: field for field in self._items}
         return [
             (scale, [by_key[item.key] for item in scale.items]) for scale in self.instrument.scales
         ]
 
     def answers(self) -> dict[str, int]:
         """{item key: answer} of a validated form."""
-        return {field.name: int(field.data) for field in self.item_fields()}
+        return {field.name: int(field.data) for field in self._items}
 
     def unanswered(self) -> list[ItemField]:
         """Items left without an answer after validation, in page order."""
-        return [field for field in self.item_fields() if field.errors and not _given(field)]
+        return [field for field in self._items if field.errors and not field.given]
 
     def invalid(self) -> list[ItemField]:
         """Items whose posted value is not one of the offered answers ("6", "abc")."""
-        return [field for field in self.item_fields() if field.errors and _given(field)]
+        return [field for field in self._items if field.errors and field.given]
 
     def draft(self) -> dict[str, int]:
         """{item key: answer} of the items answered with an offered value so far."""
         return {
             field.name: field.data
-            for field in self.item_fields()
-            if field.data in field.offered.values()
+            for field in self._items
+            if field.data in field.spec.offered.values()
         }
-
-
-def _given(field: ItemField) -> bool:
-    return bool(field.raw_data) and field.raw_data[0] != ""
 
 
 def _text(texts, language: str) -> str:
@@ -139,8 +184,8 @@ def _text(texts, language: str) -> str:
 
 
 # (id of the instrument, language) -> (the instrument, its form class). Building the class
-# (one field per item, through WTForms' metaclass) took a few milliseconds of every request;
-# the instrument is kept beside its class so that a reused id never picks another's class.
+# (one spec per item) is done once; the instrument is kept beside its class so that a reused
+# id never picks another's class.
 _FORM_CLASSES: dict[tuple[int, str], tuple[Instrument, type]] = {}
 
 
@@ -163,7 +208,7 @@ def survey_form(instrument: Instrument, language: str, **kwargs) -> SurveyFormBa
 
 def _form_class(instrument: Instrument, language: str) -> type:
     reserved = set(OTHER_FIELDS) | set(dir(SurveyFormBase))
-    fields = {}
+    items = []
     for scale in instrument.scales:
         rs = scale.response_scale
         labels = rs.labels.get(language) or rs.labels.get("en")
@@ -175,15 +220,9 @@ def _form_class(instrument: Instrument, language: str) -> type:
                 raise ValueError(
                     f"{instrument.source}: item {item.key!r}: the survey form reserves this key"
                 )
-            fields[item.key] = ItemField(
-                _text(item.text, language) or item.key,
-                options=options,
-                offered=offered,
-                validators=[InputRequired(message=_l("Please choose an answer."))],
-                item=item,
-                scale=scale,
-            )
-    return type("SurveyForm", (SurveyFormBase,), fields)
+            text = _text(item.text, language) or item.key
+            items.append(ItemSpec(item.key, text, options, offered, item, scale))
+    return type("SurveyForm", (SurveyFormBase,), {"items": tuple(items)})
 
 
 def unknown_fields(form: SurveyFormBase, formdata) -> list[str]:
