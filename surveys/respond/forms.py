@@ -244,10 +244,10 @@ def body_problem(mimetype: str, body: bytes) -> str | None:
     """
     if mimetype != FORM_ENCODING:
         return "encoding"
-    for pair in body.split(b"&"):
-        for part in pair.split(b"=", 1):
-            try:
-                unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8")
-            except UnicodeDecodeError:
-                return "utf-8"
+    # Decoded whole: '&' and '=' are ASCII, so no UTF-8 character spans them, and the body is
+    # valid UTF-8 exactly when each name and value is.
+    try:
+        unquote_to_bytes(body.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        return "utf-8"
     return None

@@ -4,6 +4,7 @@ Nothing here logs: a log line carries a time, and next to a token or an address 
 tie a person to an answer. The token appears in no page but the survey form's own action.
 """
 
+import datetime as dt
 from dataclasses import dataclass
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
@@ -47,8 +48,13 @@ class SurveyFacts:
     team_name: str
     wave_name: str
     k: int
-    closes: str
+    closes_at: dt.datetime  # in the organisation's zone
     sharing: bool  # whether the link will show the team's results after the close
+
+    @property
+    def closes(self) -> str:
+        """The close date as the page says it (formatted only when a page is shown)."""
+        return format_date(self.closes_at, "long")
 
 
 @bp.get("/")
@@ -90,7 +96,7 @@ def survey(token: str):
         team_name=link.team_name,
         wave_name=wave.name,
         k=wave.k,
-        closes=format_date(organisation.to_local(wave.closes_at), "long"),
+        closes_at=organisation.to_local(wave.closes_at),
         sharing=shared_results.sharing_on(),
     )
     draft = session.get(DRAFT) if not posted else None
