@@ -7,13 +7,14 @@ next to each item and counted at the top of the page, and the answers already gi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import unquote_to_bytes
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto
+from markupsafe import Markup
 from wtforms import SubmitField, TextAreaField
 from wtforms.validators import Length, Optional, ValidationError
 
@@ -40,6 +41,18 @@ class ItemSpec:
     offered: dict[str, int]  # {posted text: value}, e.g. {"1": 1}
     item: object
     scale: object
+    # The item's radio buttons as HTML, by the value shown as chosen (None: none is): a page
+    # has a few hundred, and escaping each name, value and label took a third of its time.
+    radios: dict[int | None, Markup] = field(default_factory=dict)
+
+    def __post_init__(self):
+        for chosen in (None, *self.offered.values()):
+            self.radios[chosen] = Markup("").join(
+                Markup(
+                    '<label><input type="radio" name="{}" value="{}"{}><span>{}</span></label>'
+                ).format(self.name, value, Markup(" checked") if value == chosen else "", label)
+                for value, label in self.options
+            )
 
 
 class ItemField:
@@ -64,6 +77,8 @@ class ItemField:
             self.raw_data = formdata.getlist(spec.name)
             self._read(self.raw_data)
 
+    # A value not offered ("6") shows no button as chosen.
+    radios = property(lambda self: self.spec.radios.get(self.data, self.spec.radios[None]))
     name = property(lambda self: self.spec.name)
     text = property(lambda self: self.spec.text)
     options = property(lambda self: self.spec.options)
