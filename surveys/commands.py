@@ -116,6 +116,37 @@ def send_mail_command():
         raise SystemExit(1)
 
 
+@click.command("read-bounces")
+@click.option(
+    "--mailbox",
+    "path",
+    type=click.Path(path_type=Path),
+    help="Maildir (a folder) or mbox (a file); default: TRUSTSURVEY_BOUNCE_MAILBOX.",
+)
+@click.option("--keep", is_flag=True, help="Leave the reports read in the mailbox.")
+@with_appcontext
+def read_bounces_command(path: Path | None, keep: bool):
+    """Read delivery status notifications (bounces) from the return path's mailbox and record
+    each undelivered invitation email (run it from cron, after send-mail)."""
+    from surveys.services import bounces
+
+    _require_schema()
+    path = path or (Path(p) if (p := current_app.config.get("BOUNCE_MAILBOX")) else None)
+    if path is None:
+        raise click.ClickException("no mailbox: give --mailbox or set TRUSTSURVEY_BOUNCE_MAILBOX")
+    try:
+        outcomes = bounces.read_mailbox(path, keep=keep)
+    except (ValueError, OSError) as error:
+        raise click.ClickException(str(error)) from None
+    out = bounces.Outcome
+    click.echo(
+        f"{outcomes[out.BOUNCED]} bounces recorded, {outcomes[out.KNOWN]} already known, "
+        f"{outcomes[out.FORGOTTEN]} of closed waves, {outcomes[out.NOT_FAILED]} delays or "
+        f"other reports; left alone: {outcomes[out.UNMATCHED]} reports not of this product, "
+        f"{outcomes[out.NOT_A_REPORT]} other messages."
+    )
+
+
 @click.command("check-instrument")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext
@@ -280,3 +311,4 @@ def init_app(app):
     app.cli.add_command(export_command)
     app.cli.add_command(import_command)
     app.cli.add_command(send_mail_command)
+    app.cli.add_command(read_bounces_command)

@@ -93,6 +93,12 @@ def smtp_settings() -> dict:
         "SMTP_PASSWORD": env("TRUSTSURVEY_SMTP_PASSWORD") or None,
         "SMTP_TIMEOUT": float(env("TRUSTSURVEY_SMTP_TIMEOUT", 30)),
         "MAIL_FROM": env("TRUSTSURVEY_MAIL_FROM", "").strip() or None,
+        # Where bounces go (the envelope sender), and whether each message's own tag is
+        # added to it (VERP), so that a bounce names its message even without its headers.
+        "MAIL_RETURN_PATH": env("TRUSTSURVEY_MAIL_RETURN_PATH", "").strip() or None,
+        "MAIL_VERP": env("TRUSTSURVEY_MAIL_VERP", "").strip() == "1",
+        # The Maildir (a folder) or mbox (a file) where the return path's mail lands.
+        "BOUNCE_MAILBOX": env("TRUSTSURVEY_BOUNCE_MAILBOX", "").strip() or None,
     }
 
 

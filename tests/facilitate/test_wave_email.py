@@ -8,14 +8,10 @@ and nobody gets a message twice.
 
 from __future__ import annotations
 
-import email
-import email.policy
 import re
 import smtplib
-import socket
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from surveys import instruments
 from surveys.db import db
@@ -23,55 +19,10 @@ from surveys.models import Delivery, Invitation, Mailing, User, Wave
 from surveys.services import delivery, invitations, waves
 from surveys.services.responses import record_response
 from tests.helpers import issue_invitations
+from tests.served import free_port
 
 FULL = instruments.get("full", "1.0.0")
 ANSWERS = {key: 3 for key in FULL.item_keys}
-
-
-class Recorder:
-    """An aiosmtpd handler that keeps every message and refuses the addresses it is told to."""
-
-    def __init__(self):
-        self.received: list[tuple[list[str], email.message.EmailMessage]] = []
-        self.refuse: dict[str, str] = {}
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in self.refuse:
-            return self.refuse[address]
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.received.append((list(envelope.rcpt_tos), parsed))
-        return "250 Message accepted for delivery"
-
-    def recipients(self) -> list[str]:
-        return sorted(address for rcpt, _ in self.received for address in rcpt)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def smtp(app):
-    """A real SMTP server on 127.0.0.1, and the app configured to send through it."""
-    recorder = Recorder()
-    controller = Controller(recorder, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    app.config.update(
-        SMTP_HOST="127.0.0.1",
-        SMTP_PORT=controller.port,
-        SMTP_SECURITY="none",
-        SMTP_USERNAME=None,
-        MAIL_FROM="survey@example.org",
-        BASE_URL="https://trust.example.com",
-    )
-    yield recorder
-    controller.stop()
 
 
 def _links_by_email(app, wave_id) -> dict[str, str]:
@@ -206,7 +157,7 @@ def test_an_unreachable_server_sends_nothing_and_leaves_the_batch_to_resume(
     wave_id = make_wave([world.alpha])
     issue_invitations(app, wave_id)
     port = app.config["SMTP_PORT"]
-    app.config["SMTP_PORT"] = _free_port()  # nobody listens there
+    app.config["SMTP_PORT"] = free_port()  # nobody listens there
     login(world.fac_a)
     text = client.post(f"/manage/waves/{wave_id}/mail/invitation", follow_redirects=True).get_data(
         as_text=True
