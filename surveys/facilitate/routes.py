@@ -586,6 +586,8 @@ def heatmap_page(wave_id: int):
 def heatmap_svg(wave_id: int):
     """The heatmap as an SVG picture, for slides and reports."""
     context = _heatmap_context(wave_id)
+    visible = visible_team_ids(current_user)
+    context["issued_after_open"] = audit.issued_after_open([wave_id], visible).get(wave_id, {})
     response = Response(
         render_template("facilitate/heatmap.svg", **context), mimetype="image/svg+xml"
     )
@@ -598,7 +600,8 @@ def heatmap_svg(wave_id: int):
 def heatmap_csv(wave_id: int):
     """The heatmap's numbers, one line per row and scale (UTF-8 with a byte-order mark)."""
     wave, visible = _closed_wave_or_404(wave_id)
-    body = "\ufeff" + heatmap.heatmap_csv(wave, visible)
+    late = audit.issued_after_open([wave_id], visible).get(wave_id, {})
+    body = "\ufeff" + heatmap.heatmap_csv(wave, visible, late)
     response = Response(body.encode("utf-8"), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="wave-{wave_id}-heatmap.csv"'
     return response

@@ -164,3 +164,40 @@ def test_a_closed_link_no_longer_says_whether_it_was_used(app, client, world, lo
     # ... after close, used and unused links open the same page.
     used, unused = (client.get(link).get_data(as_text=True) for link in links[:2])
     assert used == unused
+
+
+def test_the_heatmap_csv_and_svg_mark_a_team_with_invitations_issued_after_opening(
+    app, client, world, login, make_wave, add_responses
+):
+    import csv
+
+    wave_id = make_wave([world.alpha, world.beta], k=3)
+    issue_invitations(app, wave_id)
+    _add_member(app, world.beta, "Late Joiner", "late@example.org")
+    _add_member(app, world.beta, "Later Joiner", "later@example.org")
+    login(world.admin)
+    client.post(f"/manage/waves/{wave_id}/invitations/after-opening")
+    add_responses(wave_id, world.alpha, 4, seed=1)
+    add_responses(wave_id, world.beta, 4, seed=2)
+    client.post(f"/manage/waves/{wave_id}/close")
+
+    raw = client.get(f"/manage/waves/{wave_id}/heatmap.csv").data.decode("utf-8-sig")
+    lines = list(csv.DictReader(io.StringIO(raw)))
+    late = {(line["level"], line["team"]): line["issued_after_open"] for line in lines}
+    assert late[("team", "Beta")] == "2" and late[("team", "Alpha")] == "0"
+    assert late[("organisation", next(t for lv, t in late if lv == "organisation"))] == ""
+
+    for lang, legend in (
+        ("en", "† Invitations issued to the team after the wave opened"),
+        ("zh-Hans", "† 此团队在调查开放后收到了经管理员确认的邀请"),
+    ):
+        svg = client.get(
+            f"/manage/waves/{wave_id}/heatmap.svg", headers={"Accept-Language": lang}
+        ).get_data(as_text=True)
+        names = dict(re.findall(r">((?:Alpha|Beta)( †)?)</text>", svg))
+        assert set(names) == {"Alpha", "Beta †"}, names
+        assert legend in svg
+    # The facilitator of Alpha alone sees neither mark nor legend: Alpha got nothing late.
+    login(world.fac_a)
+    svg = client.get(f"/manage/waves/{wave_id}/heatmap.svg").get_data(as_text=True)
+    assert "†" not in svg
