@@ -186,6 +186,9 @@ def team(wave_id: int, team_id: int):
         page=team_results.team_page(wave, team, with_reliability=waves.can_manage(wave, visible)),
         instrument=instruments.get(wave.instrument_key, wave.instrument_version),
         readings=readings,
+        issued_after_open=audit.issued_after_open([wave.id], {team.id})
+        .get(wave.id, {})
+        .get(team.id, 0),
         **team_profiles.team_sections(wave, team, visible),
     )
 

@@ -113,6 +113,10 @@ def test_admin_confirms_invitations_after_opening_and_the_team_is_marked_and_log
     heat = client.get(f"/manage/waves/{wave_id}/heatmap").get_data(as_text=True)
     assert re.search(r'<th scope="row">Beta<sup class="late-mark">', heat)
     assert not re.search(r'<th scope="row">Alpha<sup', heat)
+    beta = client.get(f"/manage/waves/{wave_id}/teams/{world.beta}").get_data(as_text=True)
+    assert re.search(r'<h1>Beta<sup class="late-mark">', beta) and 'id="late-note"' in beta
+    alpha = client.get(f"/manage/waves/{wave_id}/teams/{world.alpha}").get_data(as_text=True)
+    assert "<h1>Alpha</h1>" in alpha and "late-mark" not in alpha
 
 
 def test_every_export_of_links_is_logged_per_team_for_its_facilitators(
