@@ -161,7 +161,7 @@ def _targets(wave: Wave, team_ids: list[int], kind: Kind) -> list[int]:
 
 def start(wave: Wave, team_ids: list[int], user: User, kind: Kind) -> Mailing | None:
     """Plan a mailing of ``kind`` to the wave's teams ``team_ids`` and commit it; None when
-    nobody is left to send to.
+    nobody is left to send an invitation to (a reminder is planned even for nobody).
 
     A mailing that is still unfinished is returned instead of a new one, so a second click
     continues the first batch rather than sending twice.
@@ -172,7 +172,10 @@ def start(wave: Wave, team_ids: list[int], user: User, kind: Kind) -> Mailing | 
     if pending is not None:
         return pending
     targets = _targets(wave, team_ids, kind)
-    if not targets:
+    # A reminder to nobody looks like any other (a mailing with its counts): "nobody to
+    # remind" beside the response count would say whether the members reached only by
+    # printed card had answered.
+    if not targets and kind is Kind.INVITATION:
         return None
     mailing = Mailing(wave_id=wave.id, kind=str(kind), user_id=user.id, planned=len(targets))
     db.session.add(mailing)

@@ -15,7 +15,7 @@ import pytest
 
 from surveys import instruments
 from surveys.db import db
-from surveys.models import Delivery, Invitation, Mailing, User, Wave
+from surveys.models import Delivery, Invitation, Mailing, Member, User, Wave
 from surveys.services import delivery, invitations, waves
 from surveys.services.responses import record_response
 from tests.helpers import issue_invitations
@@ -194,3 +194,31 @@ def test_pages_say_when_email_is_not_set_up(app, client, world, login, make_wave
         as_text=True
     )
     assert "Email is not set up for this installation" in text
+
+
+def test_a_reminder_when_every_emailed_member_has_answered_looks_like_any_other(
+    app, client, world, login, make_wave, smtp
+):
+    """Beside the response count, "nobody to remind" would say that the one member without
+    email (reached by a printed card) is the one who has not answered."""
+    with app.app_context():
+        db.session.add(Member(team_id=world.beta, name="Paper Only"))
+        db.session.commit()
+    wave_id = make_wave([world.beta])
+    issue_invitations(app, wave_id)
+    login(world.fac_b)
+    pages = []
+    for answered in ({"bo0@example.org"}, {f"bo{i}@example.org" for i in (1, 2, 3)}):
+        _answer(app, wave_id, answered)
+        page = client.post(
+            f"/manage/waves/{wave_id}/mail/reminder",
+            headers={"Accept-Language": "en"},
+            follow_redirects=True,
+        ).get_data(as_text=True)
+        pages.append(page)
+    assert len(smtp.received) == 3  # the first reminder: three links not used
+    for page in pages:
+        assert "Reminder sent; 0 could not be delivered." in page
+        assert "Nobody to send to" not in page
+    rows = [re.findall(r"<td>reminder</td>\s*<td class=\"num\">(.*?)</td>", p) for p in pages]
+    assert rows[0] == ["–"] and rows[1] == ["–", "–"]
