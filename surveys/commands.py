@@ -141,8 +141,9 @@ def read_bounces_command(path: Path | None, keep: bool):
     out = bounces.Outcome
     click.echo(
         f"{outcomes[out.BOUNCED]} bounces recorded, {outcomes[out.KNOWN]} already known, "
-        f"{outcomes[out.FORGOTTEN]} of closed waves, {outcomes[out.NOT_FAILED]} delays or "
-        f"other reports; left alone: {outcomes[out.UNMATCHED]} reports not of this product, "
+        f"{outcomes[out.FORGOTTEN]} of no current email (closed waves), "
+        f"{outcomes[out.NOT_FAILED]} delays or other reports; left alone: "
+        f"{outcomes[out.UNMATCHED]} reports not of this product, "
         f"{outcomes[out.NOT_A_REPORT]} other messages."
     )
 

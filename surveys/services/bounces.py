@@ -3,9 +3,9 @@ mailbox where the return path's mail lands.
 
 A mail server that accepted a message may fail to deliver it later, and then mails a report
 (``multipart/report; report-type=delivery-status``) to the message's envelope sender. Each
-report is matched to its delivery by the tag every message carries
-(:func:`surveys.services.delivery.message_tag`): in the returned message's Message-ID, in
-the report's Original-Envelope-Id, or, with VERP, in the address the report was sent to. A
+report is matched to its delivery by the random tag every message carries
+(:attr:`surveys.models.Delivery.tag`): in the returned message's Message-ID, in the
+report's Original-Envelope-Id, or, with VERP, in the address the report was sent to. A
 report whose recipients failed marks the delivery ``bounced``, with the status and the
 server's diagnostic: admins see it per member for the invitation mailing, facilitators see it
 in the mailing's count of messages not delivered, as for a refusal at sending time.
@@ -41,9 +41,9 @@ ADDRESSED_TO = ("To", "Delivered-To", "X-Original-To", "Envelope-To", "X-Envelop
 class Outcome(enum.StrEnum):
     BOUNCED = "bounced"  # recorded now
     KNOWN = "known"  # the delivery had already failed or bounced
-    FORGOTTEN = "forgotten"  # its delivery is gone: the wave closed
+    FORGOTTEN = "forgotten"  # names no current delivery: its wave closed (or a made-up tag)
     NOT_FAILED = "not_failed"  # a report of delay, relay or delivery: nothing to record
-    UNMATCHED = "unmatched"  # a report without a tag of this product (or a forged one)
+    UNMATCHED = "unmatched"  # a report without a tag of this product
     NOT_A_REPORT = "not_a_report"  # any other message
 
 
@@ -51,7 +51,7 @@ class Outcome(enum.StrEnum):
 class Report:
     """What one delivery status notification says about the product's message."""
 
-    delivery_id: int | None
+    tags: list[str]  # delivery tags named in the report, in the order found
     failed: bool
     reason: str  # status and diagnostic of the failed recipients, for the admin
 
@@ -103,8 +103,8 @@ def parse(message: Message) -> Report | None:
         )
         for b in failed
     )
-    found = (delivery.delivery_id_of(text) for text in places)
-    return Report(next((d for d in found if d is not None), None), bool(failed), reason)
+    tags = [tag for text in places for tag in delivery.tags_in(text)]
+    return Report(tags, bool(failed), reason)
 
 
 def record(report: Report) -> Outcome:
@@ -113,10 +113,11 @@ def record(report: Report) -> Outcome:
     Only a message the server took (sent) or may have taken (interrupted) can bounce; one
     refused at sending time already says so.
     """
-    if report.delivery_id is None:
+    if not report.tags:
         return Outcome.UNMATCHED
-    row = db.session.get(Delivery, report.delivery_id)
+    row = db.session.scalar(db.select(Delivery).where(Delivery.tag.in_(report.tags)).limit(1))
     if row is None:
+        # Gone with its wave's close, or never ours: either way it changes nothing.
         return Outcome.FORGOTTEN
     if not report.failed:
         return Outcome.NOT_FAILED

@@ -16,10 +16,12 @@ one mailing at once each claim different deliveries.
 A refused address (a 5xx reply to the recipient or the message) fails that delivery alone and
 the batch goes on; a temporary refusal (4xx) defers it to the next run. Bounces that arrive
 later, as delivery status notifications in the return path's mailbox, are read by
-:mod:`surveys.services.bounces`: every message carries a tag naming its delivery (in its
-Message-ID, and with VERP in its envelope sender), signed with the secret key, so a bounce
-is matched to the delivery without storing anything more, and a tag means nothing once the
-wave has closed and its deliveries are gone.
+:mod:`surveys.services.bounces`: every message carries its delivery's random tag (in its
+Message-ID, and with VERP in its envelope sender), so a bounce is matched to the delivery
+by a value that cannot be guessed, says nothing about the roster's order or the size of the
+batch (a serial number would: a member's place among those reminded), and means nothing once
+the wave has closed and its deliveries are gone. A batch goes out in the order of these tags,
+not of the roster, so that the sending times of two messages say nothing about who is between.
 
 Who learns what: facilitators see counts only. Admins see, per member, the failures of the
 invitation mailing, to correct an address or hand over a printed card. A reminder's
@@ -33,8 +35,6 @@ deliveries and keeps the mailings' counts
 from __future__ import annotations
 
 import enum
-import hashlib
-import hmac
 import re
 import smtplib
 import ssl
@@ -62,35 +62,25 @@ class Kind(enum.StrEnum):
     REMINDER = "reminder"
 
 
-# The tag of one delivery, ``ts-<delivery id>-<16 hex digits of an HMAC>``.
-TAG = re.compile(r"\bts-(\d{1,18})-([0-9a-f]{16})\b")
+# The tag of one delivery in its Message-ID and return path: ``ts-`` and its random tag.
+TAG = re.compile(r"\bts-([0-9a-f]{32})\b")
 
 
-def message_tag(delivery_id: int) -> str:
-    """The tag that names a delivery in its message's Message-ID and return path.
-
-    Signed with the secret key, so that a forged bounce cannot mark somebody's address as
-    failed; it holds the delivery's id only, which is deleted when the wave closes.
-    """
-    secret = current_app.config["SECRET_KEY"].encode()
-    mac = hmac.new(secret, f"delivery:{delivery_id}".encode(), hashlib.sha256).hexdigest()
-    return f"ts-{delivery_id}-{mac[:16]}"
+def message_tag(row: Delivery) -> str | None:
+    """``ts-`` and the delivery's tag; None for a delivery planned before tags existed."""
+    return f"ts-{row.tag}" if row.tag else None
 
 
-def delivery_id_of(text: str) -> int | None:
-    """The delivery id of the first well-signed tag in ``text``, or None."""
-    for match in TAG.finditer(text or ""):
-        delivery_id = int(match.group(1))
-        if hmac.compare_digest(message_tag(delivery_id), match.group(0)):
-            return delivery_id
-    return None
+def tags_in(text: str) -> list[str]:
+    """The delivery tags (:attr:`Delivery.tag`) named in ``text``, in order."""
+    return TAG.findall(text or "")
 
 
-def return_path(tag: str) -> str:
+def return_path(tag: str | None) -> str:
     """The envelope sender of a message: where its bounce goes (VERP adds its tag)."""
     config = current_app.config
     address = config.get("MAIL_RETURN_PATH") or config["MAIL_FROM"]
-    if not config.get("MAIL_VERP"):
+    if not config.get("MAIL_VERP") or tag is None:
         return address
     local, at, domain = address.rpartition("@")
     return f"{local}+{tag}{at}{domain}" if at else f"{address}+{tag}"
@@ -290,7 +280,7 @@ def run(mailing: Mailing) -> Mailing:
         db.session.scalars(
             db.select(Delivery.id)
             .where(Delivery.mailing_id == mailing.id, Delivery.status.in_(("pending", "deferred")))
-            .order_by(Delivery.id)
+            .order_by(Delivery.tag, Delivery.id)
         )
     )
     server = None
@@ -300,12 +290,13 @@ def run(mailing: Mailing) -> Mailing:
                 server = _connect()  # before the claim: a refused connection sends nothing
             if not _claim(delivery_id):
                 continue  # another process has it
-            invitation = db.session.get(Delivery, delivery_id).invitation
+            row = db.session.get(Delivery, delivery_id)
+            invitation = row.invitation
             member = invitation.member
             if member is None or not member.active or not member.email:
                 _finish(delivery_id, "failed", "no longer on the roster with an email address")
                 continue
-            tag = message_tag(delivery_id)
+            tag = message_tag(row)
             try:
                 email = message(wave, invitation, kind, tag)
             except ValueError as error:  # an address no header can carry
