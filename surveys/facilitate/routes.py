@@ -432,6 +432,19 @@ def send_mail(wave_id: int, kind: str):
     if not delivery.configured():
         flash(_("Email is not set up for this installation; ask an admin."), "error")
         return back
+    pending = delivery.unfinished(wave)
+    others = pending is not None and pending.user_id != current_user.id
+    if others and not waves.can_manage(wave, visible):
+        # Someone else's batch may go to teams this user does not see, and its counts
+        # would be shown here: it continues with its sender or `trustsurvey send-mail`.
+        flash(
+            _(
+                "Another user's email batch for this wave is not finished yet. It continues "
+                "when they send again or at the next scheduled run; try again later."
+            ),
+            "info",
+        )
+        return back
     mailing = delivery.start(wave, waves.wave_team_ids(wave, visible), current_user, kind)
     if mailing is None:
         flash(_("Nobody to send to: every member with an email address has it."), "info")

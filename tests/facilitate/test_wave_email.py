@@ -222,3 +222,31 @@ def test_a_reminder_when_every_emailed_member_has_answered_looks_like_any_other(
         assert "Nobody to send to" not in page
     rows = [re.findall(r"<td>reminder</td>\s*<td class=\"num\">(.*?)</td>", p) for p in pages]
     assert rows[0] == ["–"] and rows[1] == ["–", "–"]
+
+
+def test_a_facilitator_does_not_continue_or_see_another_facilitators_unfinished_batch(
+    app, client, world, login, make_wave, smtp
+):
+    wave_id = make_wave([world.alpha, world.beta])
+    issue_invitations(app, wave_id)
+    with app.app_context():
+        wave = db.session.get(Wave, wave_id)
+        fac_a = db.session.get(User, world.fac_a)
+        delivery.start(wave, [world.alpha], fac_a, delivery.Kind.INVITATION)  # not yet sent
+    login(world.fac_b)
+    page = client.post(
+        f"/manage/waves/{wave_id}/mail/invitation",
+        headers={"Accept-Language": "en"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "email batch for this wave is not finished yet" in page
+    assert smtp.received == [] and "6 sent" not in page
+    # Its own sender continues it; then the other facilitator sends to their own team.
+    login(world.fac_a)
+    client.post(f"/manage/waves/{wave_id}/mail/invitation")
+    assert smtp.recipients() == sorted(f"ann{i}@example.org" for i in range(6))
+    login(world.fac_b)
+    client.post(f"/manage/waves/{wave_id}/mail/invitation")
+    assert sorted(r for r in smtp.recipients() if r.startswith("bo")) == [
+        f"bo{i}@example.org" for i in range(4)
+    ]
