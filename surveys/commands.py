@@ -126,18 +126,28 @@ def send_mail_command():
 @click.option("--keep", is_flag=True, help="Leave the reports read in the mailbox.")
 @with_appcontext
 def read_bounces_command(path: Path | None, keep: bool):
-    """Read delivery status notifications (bounces) from the return path's mailbox and record
-    each undelivered invitation email (run it from cron, after send-mail)."""
+    """Read delivery status notifications (bounces) from the return path's mailbox (a Maildir,
+    an mbox or an IMAP folder) and record each email that did not arrive (run it from cron)."""
+    import imaplib
+
     from surveys.services import bounces
 
     _require_schema()
-    path = path or (Path(p) if (p := current_app.config.get("BOUNCE_MAILBOX")) else None)
-    if path is None:
-        raise click.ClickException("no mailbox: give --mailbox or set TRUSTSURVEY_BOUNCE_MAILBOX")
+    config = current_app.config
+    path = path or (Path(p) if (p := config.get("BOUNCE_MAILBOX")) else None)
+    if path is None and not config.get("BOUNCE_IMAP_HOST"):
+        raise click.ClickException(
+            "no mailbox: give --mailbox, or set TRUSTSURVEY_BOUNCE_MAILBOX or "
+            "TRUSTSURVEY_BOUNCE_IMAP_HOST"
+        )
     try:
-        outcomes = bounces.read_mailbox(path, keep=keep)
-    except (ValueError, OSError) as error:
-        raise click.ClickException(str(error)) from None
+        if path is not None:
+            outcomes = bounces.read_mailbox(path, keep=keep)
+        else:
+            outcomes = bounces.read_imap(config, keep=keep)
+    except (ValueError, OSError, imaplib.IMAP4.error) as error:
+        where = "" if path else f"{config['BOUNCE_IMAP_HOST']}:{config['BOUNCE_IMAP_PORT']}: "
+        raise click.ClickException(f"{where}{error}") from None
     out = bounces.Outcome
     click.echo(
         f"{outcomes[out.BOUNCED]} bounces recorded, {outcomes[out.KNOWN]} already known, "

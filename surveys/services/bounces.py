@@ -20,11 +20,15 @@ Everything else in the mailbox is left as it was.
 
 from __future__ import annotations
 
+import contextlib
 import email
 import email.policy
 import enum
+import imaplib
 import mailbox
+import ssl
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import Message
 from email.parser import HeaderParser
@@ -145,6 +149,17 @@ def open_mailbox(path: Path) -> mailbox.Mailbox:
     raise ValueError(f"{path}: no such Maildir or mbox")
 
 
+def read_one(raw: bytes) -> Outcome:
+    """Read one message as it came (bytes), record what it reports, and say what it was."""
+    report = parse(email.message_from_bytes(raw, policy=email.policy.compat32))
+    return Outcome.NOT_A_REPORT if report is None else record(report)
+
+
+def _ours(outcome: Outcome) -> bool:
+    """True for a report of the product's own email, which is removed once read."""
+    return outcome not in (Outcome.NOT_A_REPORT, Outcome.UNMATCHED)
+
+
 def read_mailbox(path: Path, keep: bool = False) -> Counter[Outcome]:
     """Read every message of the mailbox, record the bounces, and remove the product's own
     reports unless ``keep``; how many messages had each outcome."""
@@ -153,14 +168,60 @@ def read_mailbox(path: Path, keep: bool = False) -> Counter[Outcome]:
     try:
         outcomes: Counter[Outcome] = Counter()
         for key in list(box.keys()):
-            message = email.message_from_bytes(box.get_bytes(key), policy=email.policy.compat32)
-            report = parse(message)
-            outcome = Outcome.NOT_A_REPORT if report is None else record(report)
+            outcome = read_one(box.get_bytes(key))
             outcomes[outcome] += 1
-            if not keep and outcome not in (Outcome.NOT_A_REPORT, Outcome.UNMATCHED):
+            if not keep and _ours(outcome):
                 box.discard(key)
         box.flush()
     finally:
         box.unlock()
         box.close()
     return outcomes
+
+
+def read_imap(config: Mapping, keep: bool = False) -> Counter[Outcome]:
+    """:func:`read_mailbox` for the IMAP folder of ``config`` (the app's BOUNCE_IMAP_*).
+
+    Messages are fetched without marking them read, so that other mail in the folder stays
+    as it was; the product's own reports are flagged deleted and expunged unless ``keep``.
+    """
+    host, port = config["BOUNCE_IMAP_HOST"], config["BOUNCE_IMAP_PORT"]
+    timeout = config.get("SMTP_TIMEOUT", 30)
+    if config["BOUNCE_IMAP_SECURITY"] == "ssl":
+        client = imaplib.IMAP4_SSL(
+            host, port, ssl_context=ssl.create_default_context(), timeout=timeout
+        )
+    else:
+        client = imaplib.IMAP4(host, port, timeout=timeout)
+        if config["BOUNCE_IMAP_SECURITY"] == "starttls":
+            client.starttls(ssl_context=ssl.create_default_context())
+    outcomes: Counter[Outcome] = Counter()
+    try:
+        client.login(config["BOUNCE_IMAP_USERNAME"] or "", config["BOUNCE_IMAP_PASSWORD"] or "")
+        _check(client.select(_quoted(config["BOUNCE_IMAP_FOLDER"])), "select the folder")
+        found = _check(client.uid("SEARCH", None, "ALL"), "list the messages")
+        for uid in found[0].split() if found and found[0] else []:
+            fetched = _check(client.uid("FETCH", uid, "(BODY.PEEK[])"), "fetch a message")
+            raw = next(part[1] for part in fetched if isinstance(part, tuple))
+            outcome = read_one(raw)
+            outcomes[outcome] += 1
+            if not keep and _ours(outcome):
+                _check(client.uid("STORE", uid, "+FLAGS", "(\\Deleted)"), "remove a report")
+        if not keep:
+            client.expunge()
+    finally:
+        with contextlib.suppress(OSError, imaplib.IMAP4.error):
+            client.logout()  # the work is stored; a connection lost at the end changes nothing
+    return outcomes
+
+
+def _quoted(folder: str) -> str:
+    """A folder name as an IMAP quoted string (names may hold spaces)."""
+    return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _check(reply: tuple[str, list], doing: str) -> list:
+    status, data = reply
+    if status != "OK":
+        raise imaplib.IMAP4.error(f"could not {doing}: {status} {data!r}")
+    return data

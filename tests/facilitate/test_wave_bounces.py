@@ -8,14 +8,38 @@ skips an address whose invitation bounced; nothing is matched or kept after clos
 from __future__ import annotations
 
 import mailbox
+import os
 import re
+
+import pytest
 
 from surveys.db import db
 from surveys.models import Delivery, Mailing, Wave
 from surveys.services import bounces, waves
+from tests import imap_server
 from tests.helpers import issue_invitations
 
 EN = {"Accept-Language": "en"}
+
+
+@pytest.fixture
+def imap(app):
+    """A real IMAP server (Dovecot) on loopback, and the app set to read bounces from it."""
+    if not imap_server.available():
+        if os.environ.get("TRUSTSURVEY_REQUIRE_SERVICES") == "1":
+            pytest.fail("dovecot is not installed but scripts/test requires it")
+        pytest.skip("dovecot is not installed (scripts/test installs dovecot-imapd)")
+    with imap_server.dovecot() as server:
+        app.config.update(
+            BOUNCE_MAILBOX=None,
+            BOUNCE_IMAP_HOST="127.0.0.1",
+            BOUNCE_IMAP_PORT=server.port,
+            BOUNCE_IMAP_SECURITY="none",
+            BOUNCE_IMAP_USERNAME=server.username,
+            BOUNCE_IMAP_PASSWORD=server.password,
+            BOUNCE_IMAP_FOLDER="INBOX",
+        )
+        yield server
 
 
 def _dsn(
@@ -251,3 +275,43 @@ def test_a_message_that_is_not_a_delivery_report_is_not_read_as_one():
     assert bounces.parse(mailbox.Message(b"Subject: hello\n\nhi\n")) is None
     feedback = b"Content-Type: multipart/report; report-type=feedback-report; boundary=x\n\n--x--\n"
     assert bounces.parse(mailbox.Message(feedback)) is None
+
+
+def test_a_bounce_in_an_imap_folder_is_recorded_and_other_mail_is_left_unread(
+    app, client, world, login, make_wave, smtp, imap
+):
+    wave_id = make_wave([world.alpha])
+    issue_invitations(app, wave_id)
+    login(world.admin)
+    client.post(f"/manage/waves/{wave_id}/mail/invitation")
+    _sender, sent = _sent_to(smtp, "ann2@example.org")
+    _sender, other = _sent_to(smtp, "ann4@example.org")
+    someone_elses = other.replace(b"Message-ID: <ts-", b"Message-ID: <not-ours-")
+    mail = imap.connect()
+    for message in (
+        _dsn(sent, "ann2@example.org"),
+        _dsn(someone_elses, "ann4@example.org"),
+        b"From: hr@example.org\nTo: survey@example.org\nSubject: question\n\nHello\n",
+    ):
+        mail.append("INBOX", None, None, message.replace(b"\n", b"\r\n"))
+    mail.logout()
+
+    result = app.test_cli_runner().invoke(args=["read-bounces"])
+    assert result.exit_code == 0, result.output
+    assert "1 bounces recorded" in result.output
+    assert "1 reports not of this product, 1 other messages" in result.output
+    assert sorted(_statuses(app).values()) == ["bounced"] + 5 * ["sent"]
+    assert _statuses(app)["ann2@example.org"] == "bounced"
+    mail = imap.connect()
+    mail.select("INBOX")
+    _status, flags = mail.fetch("1:*", "(FLAGS)")
+    mail.logout()
+    assert len(flags) == 2  # the product's report was expunged, the other two stayed ...
+    assert not any(b"\\Seen" in line for line in flags)  # ... and were not marked read
+
+
+def test_a_refused_imap_sign_in_is_one_clear_line(app, imap):
+    app.config["BOUNCE_IMAP_PASSWORD"] = "wrong"
+    result = app.test_cli_runner().invoke(args=["read-bounces"])
+    assert result.exit_code == 1
+    assert f"127.0.0.1:{imap.port}:" in result.output and "Traceback" not in result.output
