@@ -205,3 +205,49 @@ def test_the_heatmap_csv_and_svg_mark_a_team_with_invitations_issued_after_openi
     login(world.fac_a)
     svg = client.get(f"/manage/waves/{wave_id}/heatmap.svg").get_data(as_text=True)
     assert "†" not in svg
+
+
+def _import_roster(client, text: str):
+    return client.post(
+        "/admin/roster",
+        data={"file": (io.BytesIO(text.encode()), "r.csv"), "encoding": "utf-8"},
+        content_type="multipart/form-data",
+    )
+
+
+def test_changing_an_invited_members_email_during_the_wave_is_logged_for_its_facilitators(
+    app, client, world, login, make_wave
+):
+    # The attack: point a member's address at a dead mailbox, send a reminder, and read
+    # from its failure count whether that member had answered. The change is allowed
+    # (people change addresses) but it is shown to every facilitator of the team.
+    open_wave = make_wave([world.beta], name="Open")
+    later = make_wave([world.beta], state="scheduled", name="Later")
+    issue_invitations(app, open_wave)
+    issue_invitations(app, later)
+    login(world.admin)
+    same = "team,name,email\n" + "".join(f"Beta,Bo {i},bo{i}@example.org\n" for i in range(4))
+    assert _import_roster(client, same.replace(",bo", ",BO")).status_code == 302
+    assert _events(app, open_wave) == []  # the same addresses, in capitals, change nothing
+    # A row's new email would make a new member; the email of a known one changes in two
+    # steps: an empty cell clears it, then a row of that name gives it the new address.
+    cleared = same.replace("bo1@example.org", "")
+    assert _import_roster(client, cleared).status_code == 302
+    moved = same.replace("bo1@example.org", "dead.end@example.org")
+    assert _import_roster(client, moved).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(db.select(Member.email).where(Member.name == "Bo 1")) == (
+            "dead.end@example.org"
+        )
+    assert _events(app, open_wave) == [("email_changed", "Beta", 1, "admin@example.org")] * 2
+    assert _events(app, later) == []  # a wave not open yet sends no reminders
+    login(world.fac_b)
+    page = client.get(f"/manage/waves/{open_wave}").get_data(as_text=True)
+    log = page[page.index("Audit log") :]
+    assert re.search(
+        r"admin@example.org.*?changed invited members' email addresses while the wave was "
+        r"open.*?Beta.*?>1<.*?changed invited members' email",
+        log.replace("&#39;", "'"),
+        re.S,
+    )
+    assert "dead.end" not in page and "Bo 1" not in page
