@@ -22,7 +22,9 @@ class ProcessMemoryStorage(MemoryStorage):
     """limits' in-memory counters, with expired ones removed by the requests themselves.
 
     limits' own memory storage starts a thread 10 ms after a hit to remove expired counters,
-    which under load is a new thread for nearly every request. A counter's expiry is checked
+    which under load is a new thread for nearly every request; and two requests that both find
+    the last one ended can start the same new one, and one of them fails with a 500 ("threads
+    can only be started once", seen under the load bench). A counter's expiry is checked
     whenever it is read anyway, so this only frees memory: a hit at least ``SWEEP_SECONDS``
     after the last sweep removes what has expired, in the request's own thread.
     ``memory://`` (the default) means this storage.
