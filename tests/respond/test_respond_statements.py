@@ -61,3 +61,13 @@ def test_an_answer_on_a_used_link_is_refused_after_the_lookup_alone(sent):
     assert client.post(url, data=full_answers(4)).status_code == 409
     assert statements == [("SELECT", True)]  # the lookup finds it used
     assert survey.counts() == (1, 0, 1)
+
+
+def test_the_connection_goes_back_to_the_pool_with_transactions_on(sent):
+    survey, _statements = sent
+    app = survey.app
+    assert app.test_client().get(f"/s/{survey.tokens[0]}").status_code == 200
+    with app.app_context():
+        assert db.engine.pool.checkedout() == 0
+        connection = db.session.connection().connection.dbapi_connection
+        assert connection.autocommit is False  # the next request's writes are transactions
