@@ -94,11 +94,10 @@ class ItemField:
             self.data = answer
         elif value == "":
             self.data = None  # unanswered: validate() says so
-        elif not is_whole_number(value):
-            self.data = None
-            self.errors.append(gettext("Not one of the offered answers."))
         else:
-            self.data = int(value)
+            self.data = _whole_number(value)
+            if self.data is None:
+                self.errors.append(gettext("Not one of the offered answers."))
 
     def validate(self) -> bool:
         if not (self.raw_data and self.raw_data[0]):
@@ -118,6 +117,16 @@ class ItemField:
     def given(self) -> bool:
         """Whether something other than nothing was posted for it."""
         return bool(self.raw_data) and self.raw_data[0] != ""
+
+
+def _whole_number(text: str) -> int | None:
+    """The number a posted answer writes by the one rule for answers, else None."""
+    if not is_whole_number(text):
+        return None
+    try:
+        return int(text)
+    except ValueError:  # is_whole_number passes a trailing NUL (numpy drops it); int() does not
+        return None
 
 
 def _no_control_characters(form, field):

@@ -59,3 +59,12 @@ def test_item_key_that_the_form_needs_is_refused_by_name(app, key):
 )
 def test_body_problem(mimetype, body, problem):
     assert body_problem(mimetype, body) == problem
+
+
+@pytest.mark.parametrize("value", ["0\x00", "1\x00", "３", " 1", "+1", "1.0"])
+def test_an_answer_that_is_not_a_plain_whole_number_is_named_not_offered(app, value):
+    with app.test_request_context(method="POST", data={"q1": value}):
+        form = survey_form(instrument_with_item("q1"), "en")
+        assert not form.validate()
+        assert form.errors == {"q1": ["Not one of the offered answers."]}
+        assert [field.name for field in form.invalid()] == ["q1"]
