@@ -1,8 +1,8 @@
 """responses.csv and scores.csv of a research export: one row per response, streamed.
 
 A wave of 100,000 responses of 40 items is four million cells, so nothing here works cell by
-cell in Python. Responses are read a chunk at a time, their answers parsed in one
-``json.loads`` per chunk; every cell's text is looked up in a table of the chunk's distinct
+cell in Python. Responses are read a chunk at a time, their answers read into a matrix at
+once (:mod:`surveys.services.stored_answers`); every cell's text is looked up in a table of the chunk's distinct
 values (answers are a few small integers, scores a few hundred fractions); and the lines
 are assembled as one byte matrix per chunk: each cell padded with NUL bytes to a common
 width, a comma after it, the NULs dropped at the end. The files are the same, byte for byte,
@@ -14,12 +14,8 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-import math
 from collections.abc import Iterator
 from hashlib import blake2b
-from itertools import chain
-from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,6 +25,7 @@ import sqlalchemy as sa
 import trust
 from surveys.db import db
 from surveys.models import Response, Wave
+from surveys.services import stored_answers
 
 if TYPE_CHECKING:
     from surveys.services.export import Plan
@@ -57,18 +54,9 @@ def _chunks(
         .order_by(Response.id)
     )
     connection = db.session.connection().execution_options(stream_results=True)
-    blank, pick = dict.fromkeys(keys, math.nan), itemgetter(*keys)
     for part in connection.execute(query).partitions(CHUNK):
         ids, teams, texts = zip(*part, strict=True)
-        given = json.loads("[" + ",".join(t or "{}" for t in texts) + "]")
-        # Every key, NaN where the response has none, in instrument order.
-        rows = [pick({**blank, **g}) for g in given]
-        try:
-            cells = chain.from_iterable(rows)
-            x = np.fromiter(cells, dtype=float, count=len(rows) * len(keys))
-        except TypeError:  # a stored null: np.array reads None as NaN
-            x = np.array(rows, dtype=float)
-        yield list(ids), list(teams), x.reshape(len(rows), len(keys))
+        yield list(ids), list(teams), stored_answers.matrix(texts, keys)
 
 
 def _answer_text(value: float) -> str:
