@@ -2,12 +2,13 @@
 
 A wave of 100,000 responses of 40 items is four million cells, so nothing here works cell by
 cell in Python. Responses are read a chunk at a time, their answers read into a matrix at
-once (:mod:`surveys.services.stored_answers`); every cell's text is looked up in a table of the chunk's distinct
-values (answers are a few small integers, scores a few hundred fractions); and the lines
-are assembled as one byte matrix per chunk: each cell padded with NUL bytes to a common
-width, a comma after it, the NULs dropped at the end. The files are the same, byte for byte,
-as csv.writer would write: numbers and hex ids never need quoting, and the team and
-department labels, which may, are quoted once per team by csv.writer.
+once (:mod:`surveys.services.stored_answers`); every cell's text is looked up in a table of
+the chunk's distinct values (answers are a few small integers, scores a few hundred
+fractions); and the lines are assembled as one byte matrix per chunk: each cell padded with
+NUL bytes to a common width, a comma after it, the NULs dropped at the end. The files are
+the same, byte for byte, as csv.writer would write: numbers and hex ids never need
+quoting, and the team and department labels, which may, are quoted once per team by
+csv.writer.
 """
 
 from __future__ import annotations
