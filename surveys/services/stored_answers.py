@@ -88,7 +88,7 @@ def _small_whole_numbers(texts: Sequence[str | None], keys: tuple[str, ...]) -> 
         digit = (value - np.uint8(ord("0"))) < 10
         ndigits = np.argmin(digit, axis=1)  # digits before the first other byte
         stop = value[np.arange(len(other)), ndigits]
-        longer = (ndigits > 0) & ((stop == COMMA) | (stop == CLOSE))
+        longer = (ndigits > 0) & (ndigits <= DIGITS) & ((stop == COMMA) | (stop == CLOSE))
         longer &= (after[:, 0] == COLON) & (after[:, 1] == SPACE)
         null = (after[:, :6] == np.frombuffer(b": null", np.uint8)).all(axis=1)
         null &= (after[:, 6] == COMMA) | (after[:, 6] == CLOSE)
