@@ -67,6 +67,49 @@ def test_load_r_reads_the_export_and_psych_and_multilevel_agree(app, org, tmp_pa
     assert means == pytest.approx(teams, rel=1e-12)
 
 
+# Comments in Chinese, one over two lines, read back as code points (any locale prints those).
+COMMENTS_SCRIPT = r"""
+source("load.R")
+cat("rows", nrow(comments), "\n")
+for (text in comments$text) cat("text", utf8ToInt(text), "\n")
+"""
+CHINESE = ["大家遇到问题都会主动帮忙。", "老员工和新同事\r\n像是两个团队"]
+
+
+@pytest.mark.skipif(RSCRIPT is None, reason="Rscript is not installed")
+@pytest.mark.parametrize("locale", ["C", "C.UTF-8"])
+def test_load_r_reads_chinese_text_in_any_locale(app, org, tmp_path, locale):
+    # A researcher's R may run in a C or Latin-1 locale (a container, a server): reading
+    # through the locale's encoding would drop every row after the first Chinese cell.
+    from surveys.db import db
+    from surveys.models import Comment
+
+    wave = closed_wave(app, org, seed=15)
+    with app.app_context():
+        for text in CHINESE:
+            db.session.add(Comment(wave_id=wave, team_id=org.teams["North"], text=text))
+        db.session.commit()
+    out = tmp_path / "out"
+    files = export_cli(app, out, str(wave), "--comments")
+    (out / "check.R").write_text(COMMENTS_SCRIPT, encoding="utf-8")
+    done = subprocess.run(
+        [RSCRIPT, "--vanilla", "check.R"],
+        cwd=out,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"LANG": locale, "LC_ALL": locale, "PATH": "/usr/bin:/bin"},
+    )
+    assert done.returncode == 0, done.stderr
+    lines = [line.split() for line in done.stdout.splitlines() if line.strip()]
+    texts = [r["text"] for r in read_csv(files["comments.csv"])]
+    assert set(CHINESE) <= set(texts)
+    assert [int(n) for n in lines[0][1:]] == [len(texts)]
+    got = sorted("".join(map(chr, map(int, parts[1:]))) for parts in lines[1:])
+    # R's readLines reads a line break inside a cell as LF (CR LF and LF alike).
+    assert got == sorted(t.replace("\r\n", "\n") for t in texts)
+
+
 SPSS_CHECK = """INCLUDE FILE='load.sps'.
 DATASET ACTIVATE responses.
 DISPLAY LABELS /VARIABLES=fam4.
