@@ -1,12 +1,13 @@
 """load.R and load.sps read an export, with its labels, into R and into SPSS (here GNU PSPP).
 
-The R test needs R with the psych and multilevel packages (Debian: r-base-core r-cran-psych
-r-cran-multilevel), the SPSS one GNU PSPP (Debian: pspp); each is skipped where its program
-is absent, since the product needs neither.
+The R tests need R with the psych and multilevel packages (Debian: r-base-core r-cran-psych
+r-cran-multilevel), the SPSS one GNU PSPP (Debian: pspp). scripts/test installs them; run
+otherwise, a test is skipped where its program is absent, since the product needs neither.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 
@@ -19,6 +20,15 @@ from tests.export.helpers import export_cli, read_csv
 FULL = instruments.get("full", "1.0.0")
 RSCRIPT = shutil.which("Rscript")
 PSPP = shutil.which("pspp")
+
+
+def needs(program: str | None, name: str) -> None:
+    """Skip without ``program``, or fail where scripts/test promised to install it."""
+    if program is None:
+        if os.environ.get("TRUSTSURVEY_REQUIRE_SERVICES") == "1":
+            pytest.fail(f"{name} is missing but scripts/test requires it")
+        pytest.skip(f"{name} is not installed")
+
 
 # What R computes from the export alone, one "name value" line each.
 SCRIPT = r"""
@@ -39,8 +49,8 @@ for (i in seq_len(nrow(means))) {
 """
 
 
-@pytest.mark.skipif(RSCRIPT is None, reason="Rscript is not installed")
 def test_load_r_reads_the_export_and_psych_and_multilevel_agree(app, org, tmp_path):
+    needs(RSCRIPT, "Rscript")
     wave = closed_wave(app, org, seed=13)
     out = tmp_path / "out"
     files = export_cli(app, out, str(wave))
@@ -76,9 +86,9 @@ for (text in comments$text) cat("text", utf8ToInt(text), "\n")
 CHINESE = ["大家遇到问题都会主动帮忙。", "老员工和新同事\r\n像是两个团队"]
 
 
-@pytest.mark.skipif(RSCRIPT is None, reason="Rscript is not installed")
 @pytest.mark.parametrize("locale", ["C", "C.UTF-8"])
 def test_load_r_reads_chinese_text_in_any_locale(app, org, tmp_path, locale):
+    needs(RSCRIPT, "Rscript")
     # A researcher's R may run in a C or Latin-1 locale (a container, a server): reading
     # through the locale's encoding would drop every row after the first Chinese cell.
     from surveys.db import db
@@ -121,8 +131,8 @@ DESCRIPTIVES VARIABLES=familiarity.
 """
 
 
-@pytest.mark.skipif(PSPP is None, reason="pspp is not installed")
 def test_load_sps_reads_every_file_with_labels_in_pspp(app, org, tmp_path):
+    needs(PSPP, "pspp")
     wave = closed_wave(app, org, seed=14)
     out = tmp_path / "out"
     files = export_cli(app, out, str(wave))
