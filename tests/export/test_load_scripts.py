@@ -77,6 +77,74 @@ def test_load_r_reads_the_export_and_psych_and_multilevel_agree(app, org, tmp_pa
     assert means == pytest.approx(teams, rel=1e-12)
 
 
+# A researcher's own analysis of a two-wave export: scale membership and reverse keys from
+# codebook.csv, response options from load.R's value labels, then psych and multilevel
+# (rwg(j) by multilevel's formula with the codebook's rule for missing answers).
+EVERY_NUMBER = r"""
+source("load.R")
+suppressMessages({library(psych); library(multilevel)})
+book <- read_export("codebook.csv", c("file", "column", "type", "scale", "reverse"))
+items <- book[book$file == "responses.csv" & !is.na(book$scale), ]
+num <- function(x) sprintf("%.15g", x)
+for (w in unique(responses$wave)) {
+  r <- responses[responses$wave == w, ]
+  s <- scores[scores$wave == w, ]
+  for (scale in unique(items$scale)) {
+    its <- items$column[items$scale == scale]
+    rev <- its[items$reverse[items$scale == scale] %in% "yes"]
+    a <- psych::alpha(r[, its], keys = rev, warnings = FALSE)$total$raw_alpha
+    model <- aov(s[[scale]] ~ as.factor(s$team))
+    cat("scale", w, scale, num(a), num(ICC1(model)), num(ICC2(model)), "\n")
+    options <- as.numeric(attr(responses[[its[1]]], "labels"))
+    ranvar <- (length(options)^2 - 1) / 12
+    for (team in sort(unique(s$team))) {
+      v <- s[[scale]][s$team == team & !is.na(s[[scale]])]
+      # rwg(j) as multilevel::rwg.j computes it, each item's variance over the members
+      # who answered it (rwg.j itself first drops members with a missing answer).
+      S <- min(mean(apply(r[r$team == team, its], 2, var, na.rm = TRUE)), ranvar)
+      rwg <- length(its) * (1 - S / ranvar) / (length(its) * (1 - S / ranvar) + S / ranvar)
+      cat("team", w, scale, team, length(v), num(mean(v)), num(sd(v)), num(rwg), "\n")
+    }
+  }
+}
+"""
+
+
+def test_every_scale_and_team_number_agrees_with_psych_and_multilevel(app, org, tmp_path):
+    needs(RSCRIPT, "Rscript")
+    first, second = closed_wave(app, org, seed=16), closed_wave(app, org, seed=17, name="Fall")
+    out = tmp_path / "out"
+    files = export_cli(app, out, str(first), str(second))
+    (out / "check.R").write_text(EVERY_NUMBER, encoding="utf-8")
+    done = subprocess.run(
+        [RSCRIPT, "--vanilla", "check.R"],
+        cwd=out,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"LANG": "C.UTF-8", "PATH": "/usr/bin:/bin"},
+    )
+    assert done.returncode == 0, done.stderr
+    lines = [line.split() for line in done.stdout.splitlines() if line.strip()]
+    scales = {(r["wave"], r["scale"]): r for r in read_csv(files["scales.csv"])}
+    teams = {(r["wave"], r["team"]): r for r in read_csv(files["teams.csv"])}
+    got_scales = [parts[1:] for parts in lines if parts[0] == "scale"]
+    got_teams = [parts[1:] for parts in lines if parts[0] == "team"]
+    assert len(got_scales) == len(scales) == 2 * len(FULL.scales)
+    for wave, scale, alpha, icc1, icc2 in got_scales:
+        stored = scales[(wave, scale)]
+        assert float(stored["alpha"]) == pytest.approx(float(alpha), rel=1e-9)
+        assert float(stored["icc1"]) == pytest.approx(float(icc1), rel=1e-9)
+        assert float(stored["icc2"]) == pytest.approx(float(icc2), rel=1e-9)
+    assert len(got_teams) == len(teams) * len(FULL.scales)
+    for wave, scale, team, n, mean, sd, rwg in got_teams:
+        stored = teams[(wave, team)]
+        assert int(stored[f"{scale}_n"]) == int(n)
+        assert float(stored[f"{scale}_mean"]) == pytest.approx(float(mean), rel=1e-12)
+        assert float(stored[f"{scale}_sd"]) == pytest.approx(float(sd), rel=1e-9)
+        assert float(stored[f"{scale}_rwg_j"]) == pytest.approx(float(rwg), rel=1e-9, abs=1e-12)
+
+
 # Comments in Chinese, one over two lines, read back as code points (any locale prints those).
 COMMENTS_SCRIPT = r"""
 source("load.R")
