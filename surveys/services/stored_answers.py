@@ -44,7 +44,7 @@ def _by_json(texts: Sequence[str | None], keys: tuple[str, ...]) -> np.ndarray:
     """:func:`matrix` through ``json.loads``, for any JSON object of numbers or nulls."""
     blank, pick = dict.fromkeys(keys, math.nan), itemgetter(*keys)
     given = json.loads("[" + ",".join(t or "{}" for t in texts) + "]")
-    rows = [pick({**blank, **g}) for g in given]
+    rows = [pick({**blank, **(g or {})}) for g in given]  # a JSON null: nothing answered
     shape = (len(rows), len(keys))
     try:
         cells = chain.from_iterable(rows) if len(keys) > 1 else rows
