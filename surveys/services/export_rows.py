@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 ROW_COLUMNS = ("response_id", "wave", "team", "department", "team_size")
 CHUNK = 5000  # responses read and written at a time
 BOM = "\ufeff".encode()
+ID_BYTES = 10  # of an exported response id: 20 hex digits
+HEX = np.array([f"{b:02x}".encode() for b in range(256)], dtype="S2")
 
 
 def csv_line(cells: list) -> str:
@@ -118,6 +120,20 @@ def _lines(head: np.ndarray, cells: np.ndarray) -> bytes:
     return flat[flat != 0].tobytes()
 
 
+def _exported_ids(ids: list[str], keyed) -> np.ndarray:
+    """The exported response ids: the keyed hash of each stored id, in hex (``S20``).
+
+    ``keyed`` is the hash with its key already absorbed; copying it is cheaper than keying
+    a new one per response.
+    """
+    digests = []
+    for stored in ids:
+        h = keyed.copy()
+        h.update(stored.encode())
+        digests.append(h.digest())
+    return HEX[np.frombuffer(b"".join(digests), np.uint8)].view(f"S{2 * ID_BYTES}").ravel()
+
+
 def write(plan: Plan, folder: Path, id_key: bytes, label_cell) -> None:
     """responses.csv and scores.csv in one pass over the responses, a chunk at a time.
 
@@ -159,12 +175,10 @@ def write(plan: Plan, folder: Path, id_key: bytes, label_cell) -> None:
                 ],
                 dtype=bytes,
             )
+            keyed = blake2b(key=id_key, digest_size=ID_BYTES)
             for ids, teams, x in _chunks(wave, plan.kept[wave.id], keys):
                 score = trust.scale_scores(trust.reverse_key(x, rev, low, high), index)
-                hashed = np.array(
-                    [blake2b(r.encode(), key=id_key, digest_size=10).hexdigest() for r in ids],
-                    dtype="S20",
-                )
+                hashed = _exported_ids(ids, keyed)
                 heads = np.strings.add(hashed, labels[np.searchsorted(team_ids, teams)])
                 given = _spread(_answer_cells(x, low, high), item_at, len(plan.item_keys))
                 scored = _spread(_cells(score, repr), scale_at, len(plan.scale_keys))

@@ -29,7 +29,7 @@ QUOTE, COLON, SPACE, COMMA, CLOSE, OPEN, BACKSLASH = (ord(c) for c in '": ,}{\\'
 
 def matrix(texts: Sequence[str | None], keys: Sequence[str]) -> np.ndarray:
     """The answers of ``texts`` as floats, a row per text and a column per key, in ``keys``
-    order; NaN where an answer is missing or null, or the text is None (SQL NULL).
+    order; NaN where an answer is missing or null, or the text is None (SQL NULL) or null.
 
     Keys of a text that are not in ``keys`` are ignored.
     """
