@@ -77,8 +77,10 @@ def analyze_command(data, instrument_path, team_column, team_size_column, fmt, o
     """Run the psychometric analysis on a survey CSV (no app or database needed)."""
     # Its matrix products are narrow (respondents x one scale's items): BLAS threads would
     # only wait for each other, which on a busy machine took several times the arithmetic.
-    # Set before NumPy loads (it is not loaded yet when the console script runs this).
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    # It counts only before NumPy loads, as in the console script; a process that has
+    # NumPy already keeps its setting.
+    if "numpy" not in sys.modules:
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     import trust
 
     try:
