@@ -39,9 +39,12 @@ def _flask_commands() -> click.Group:
     group = FlaskGroup(
         name=main.name, help=main.help, create_app=_create_app, add_version_option=False
     )
-    group.add_command(analyze_command)
-    group.add_command(serve_command)
+    for command in main.commands.values():
+        group.add_command(command)
     return group
+
+
+main = _Trustsurvey(name="trustsurvey", help="trustsurvey: anonymous team-trust surveys.")
 
 
 @click.command("analyze")
@@ -121,6 +124,9 @@ def _json_text(result: dict) -> str:
     return head.replace('"teams": {}', '"teams": {\n' + lines + "\n  }", 1) + "\n"
 
 
+main.add_command(analyze_command)
+
+
 @click.command("serve")
 @click.option("--bind", default=None, help="Address:port to listen on [TRUSTSURVEY_BIND].")
 @click.option("--workers", default=None, type=int, help="Worker processes [TRUSTSURVEY_WORKERS].")
@@ -145,11 +151,7 @@ def serve_command(bind, workers, threads, timeout):
     serve.run(chosen)
 
 
-main = _Trustsurvey(
-    name="trustsurvey",
-    help="trustsurvey: anonymous team-trust surveys.",
-    commands=[analyze_command],
-)
+main.add_command(serve_command)
 
 
 if __name__ == "__main__":
