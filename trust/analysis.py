@@ -246,19 +246,28 @@ def _sizes_per_respondent(team_size, labels, inv):
 
 @dataclass
 class _Prepared:
-    """Answers sorted by team and reverse-keyed, with what later steps share."""
+    """The checked answers, and the order that sorts their rows by team."""
 
-    x: np.ndarray  # (n, k) reverse-keyed answers, rows sorted by team
-    missing: np.ndarray  # np.isnan(x)
-    rows: np.ndarray  # positions of the missing answers
-    cols: np.ndarray
-    inv: np.ndarray  # team index of every (sorted) row
+    answers: np.ndarray  # (n, k) the caller's answers, checked, as given (not reverse-keyed)
+    order: np.ndarray  # rows sorted by team
+    inv: np.ndarray  # team index of every sorted row
     labels: np.ndarray
-    sizes: np.ndarray | None  # roster size per (sorted) row
+    sizes: np.ndarray | None  # roster size per sorted row
+    instrument: Instrument
+
+    def block(self, items: slice) -> tuple[np.ndarray, np.ndarray]:
+        """Answers to ``items`` (one scale) with rows sorted by team, reverse-keyed, and
+        where they are missing. One scale at a time: the copies stay a few MB."""
+        x = np.take(self.answers[:, items], self.order, axis=0)
+        low, high = self.instrument.bounds()
+        rev = self.instrument.reverse_mask()[items]
+        if rev.any():  # as trust.reverse_key: x' = min + max - x
+            x[:, rev] = (low + high)[items][rev] - x[:, rev]
+        return x, np.isnan(x)
 
 
 def _prepare(answers, team, instrument, team_size) -> _Prepared:
-    """Validate, sort the rows by team once, check the ranges and reverse-key in place."""
+    """Validate, check the ranges, and find the order that sorts the rows by team."""
     x = as_float_2d(answers, "answers")
     items = instrument.items
     if x.shape[1] != len(items):
@@ -267,30 +276,20 @@ def _prepare(answers, team, instrument, team_size) -> _Prepared:
         )
     labels, inv = team_index(team, x.shape[0])
     sizes = _sizes_per_respondent(team_size, labels, inv)
-    # Rows sorted by team once: every per-team sum is then one np.add.reduceat.
-    order = np.argsort(inv, kind="stable")
-    inv = inv[order]
-    x = x[order]
-    sizes = None if sizes is None else sizes[order]
     low, high = instrument.bounds()
     # fmin/fmax skip NaN: two passes without temporaries; the culprit is found only on error.
     if x.shape[0] and (
         (np.fmin.reduce(x, axis=0) < low).any() or (np.fmax.reduce(x, axis=0) > high).any()
     ):
         r, c = np.argwhere((x < low) | (x > high))[0]
-        value = x[r, c]
-        r = int(order[r])  # the caller's row, not the sorted one
         raise ValueError(
-            f"answers row {r}, item {items[c].key!r}: {value:g} is outside "
+            f"answers row {r}, item {items[c].key!r}: {x[r, c]:g} is outside "
             f"the response scale {low[c]:g}..{high[c]:g}"
         )
-    # The sorted copy is reverse-keyed in place, as trust.reverse_key does: x' = min + max - x.
-    rev = instrument.reverse_mask()
-    x[:, rev] = (low + high)[rev] - x[:, rev]
-    missing = np.isnan(x)
-    # Answers are mostly present: several steps work from the positions of the missing ones.
-    rows, cols = np.divmod(np.flatnonzero(missing), x.shape[1])
-    return _Prepared(x, missing, rows, cols, inv, labels, sizes)
+    # Rows sorted by team once: every per-team sum is then one np.add.reduceat.
+    order = np.argsort(inv, kind="stable")
+    sizes = None if sizes is None else sizes[order]
+    return _Prepared(x, order, inv[order], labels, sizes, instrument)
 
 
 def _attribute(found: list[Reason], scale_keys, scale: str | None = None) -> list[Reason]:
@@ -315,11 +314,14 @@ def _team_statistics(p: _Prepared, scores, scale_keys, confidence, reasons):
     return icc, summary
 
 
-def _scale_reliability(p: _Prepared, scale: Scale, block: slice, usable, n_any, confidence):
+def _scale_reliability(x, missing, scale: Scale, confidence):
     """Alpha, omega and item-total r of one scale, with the reasons of what is undefined."""
+    # An item nobody (or one person) answered has no covariance: leave it out of the
+    # scale's reliability rather than lose the whole scale.
+    usable = x.shape[0] - missing.sum(axis=0) >= 2
+    # respondents with at least one usable answer
+    n_any = int((~missing[:, usable]).any(axis=1).sum())
     with collect_reasons() as found:
-        # An item nobody (or one person) answered has no covariance: leave it out of the
-        # scale's reliability rather than lose the whole scale.
         if not usable.all():
             dropped = [repr(it.key) for it, ok in zip(scale.items, usable, strict=True) if not ok]
             found.append(
@@ -331,8 +333,7 @@ def _scale_reliability(p: _Prepared, scale: Scale, block: slice, usable, n_any, 
                     tuple(it.key for it, ok in zip(scale.items, usable, strict=True) if not ok),
                 )
             )
-        x = p.x[:, block] if usable.all() else p.x[:, block][:, usable]
-        missing = p.missing[:, block] if usable.all() else p.missing[:, block][:, usable]
+            x, missing = x[:, usable], missing[:, usable]
         if missing.any():
             # psych::omega fits each pair's own Pearson r, not C_ij / sqrt(C_ii C_jj)
             cov, corr = pairwise_moments(x, missing)
@@ -377,27 +378,20 @@ def _negative_items(scale: Scale, item_r, loadings) -> list[Reason]:
     ]
 
 
-def _agreement(p: _Prepared, instrument, bounds, n_teams, nan_policy, reasons):
-    """rwg(j) of every team on every scale, as an (n_teams, n_scales) array."""
-    out = []
-    if nan_policy == "omit":
-        count, _, ss = group_moments(
-            p.x, p.inv, n_teams, missing=p.missing, positions=(p.rows, p.cols)
+def _agreement(x, missing, inv, n_teams, scale: Scale, nan_policy, reasons):
+    """rwg(j) of every team on one scale."""
+    if nan_policy == "listwise":
+        # as multilevel::rwg.j: respondents with a missing answer on the scale leave
+        keep = ~missing.any(axis=1)
+        count, _, ss = group_moments(x[keep], inv[keep], n_teams)
+    else:
+        count, _, ss = group_moments(x, inv, n_teams, missing=missing)
+    with collect_reasons() as found:
+        rwg, _, _ = rwg_from_variances(
+            item_variances(count, ss), float(scale.response_scale.null_variance)
         )
-        variances = item_variances(count, ss)
-    for s, scale in enumerate(instrument.scales):
-        block = slice(bounds[s], bounds[s + 1])
-        if nan_policy == "omit":
-            var = variances[:, block]
-        else:  # as multilevel::rwg.j: respondents with a missing answer on the scale leave
-            keep = ~p.missing[:, block].any(axis=1)
-            count, _, ss = group_moments(p.x[keep, block], p.inv[keep], n_teams)
-            var = item_variances(count, ss)
-        with collect_reasons() as found:
-            rwg, _, _ = rwg_from_variances(var, float(scale.response_scale.null_variance))
-        reasons += _attribute(found, None, scale.key)
-        out.append(rwg)
-    return np.column_stack(out) if out else np.empty((n_teams, 0))
+    reasons += _attribute(found, None, scale.key)
+    return rwg
 
 
 def analyze(
@@ -487,16 +481,25 @@ def analyze(
     p = _prepare(answers, team, instrument, team_size)
     n_teams = p.labels.shape[0]
     scale_keys = [scale.key for scale in instrument.scales]
-    scale_of_item = instrument.item_scale_index()
-    reasons: list[Reason] = []
-
-    with collect_reasons() as found:
-        scores = scores_from_answers(p.x, p.missing, scale_of_item, positions=(p.rows, p.cols))
-    reasons += _attribute(found, scale_keys)
-    icc, summary = _team_statistics(p, scores, scale_keys, confidence, reasons)
     bounds = np.cumsum([0] + [len(s.items) for s in instrument.scales])
-    rwg = _agreement(p, instrument, bounds, n_teams, rwg_nan_policy, reasons)
-    scales = _reliability(p, instrument, bounds, scores, icc, rwg, confidence, reasons)
+    scores = np.empty((p.answers.shape[0], len(instrument.scales)))
+    rwg = np.empty((n_teams, len(instrument.scales)))
+    reliability = []
+    reasons: list[Reason] = []
+    for s, scale in enumerate(instrument.scales):  # a handful of scales, not teams
+        x, missing = p.block(slice(bounds[s], bounds[s + 1]))
+        with collect_reasons() as found:
+            scores[:, s] = scores_from_answers(x, missing, np.zeros(x.shape[1], dtype=int))[:, 0]
+        reasons += _attribute(found, None, scale.key)
+        rwg[:, s] = _agreement(x, missing, p.inv, n_teams, scale, rwg_nan_policy, reasons)
+        alpha, omega, item_r, loadings, found = _scale_reliability(x, missing, scale, confidence)
+        reasons += _attribute(found, None, scale.key)
+        reliability.append((alpha, omega, item_r, loadings))
+    icc, summary = _team_statistics(p, scores, scale_keys, confidence, reasons)
+    scales = {
+        scale.key: _scale_result(scale, *reliability[s], scores[:, s], icc, s, rwg[:, s])
+        for s, scale in enumerate(instrument.scales)
+    }
     teams = TeamResults(
         labels=p.labels,
         members=np.bincount(p.inv, minlength=n_teams),
@@ -511,7 +514,7 @@ def analyze(
     return Analysis(
         instrument.key,
         instrument.version,
-        int(p.x.shape[0]),
+        int(p.answers.shape[0]),
         int(n_teams),
         confidence,
         scales,
@@ -520,43 +523,24 @@ def analyze(
     )
 
 
-def _reliability(p, instrument, bounds, scores, icc: ICCResult, rwg, confidence, reasons):
-    """Every scale's :class:`ScaleResult`: reliability here, ICC and rwg(j) from before."""
-    n_items = p.x.shape[1]
-    n_scales = len(instrument.scales)
-    scale_of_item = instrument.item_scale_index()
-    usable_items = p.x.shape[0] - np.bincount(p.cols, minlength=n_items) >= 2
-    keep = usable_items[p.cols]
-    absent = np.bincount(
-        p.rows[keep] * n_scales + scale_of_item[p.cols[keep]], minlength=p.x.shape[0] * n_scales
-    ).reshape(-1, n_scales)
-    usable_per_scale = np.bincount(scale_of_item[usable_items], minlength=n_scales)
-    # respondents with at least one usable answer, per scale
-    n_any_by_scale = (absent < usable_per_scale).sum(axis=0)
-    out = {}
-    for s, scale in enumerate(instrument.scales):  # a handful of scales, not teams
-        block = slice(bounds[s], bounds[s + 1])
-        alpha, omega, item_r, loadings, found = _scale_reliability(
-            p, scale, block, usable_items[block], int(n_any_by_scale[s]), confidence
-        )
-        reasons += _attribute(found, None, scale.key)
-        defined = np.isfinite(rwg[:, s])
-        out[scale.key] = ScaleResult(
-            role=scale.role,
-            n_items=len(scale.items),
-            n_respondents=int((~np.isnan(scores[:, s])).sum()),
-            alpha=float(alpha.alpha),
-            alpha_ci_low=float(alpha.ci_low),
-            alpha_ci_high=float(alpha.ci_high),
-            omega_total=float(omega.omega_total),
-            omega_model=float(omega.omega_model),
-            icc1=float(icc.icc1[s]),
-            icc2=float(icc.icc2[s]),
-            icc1_adjusted=float(icc.icc1_adjusted[s]),
-            mean_rwg_j=float(rwg[defined, s].mean()) if defined.any() else math.nan,
-            items={
-                item.key: ItemResult(float(item_r[i]), float(loadings[i]))
-                for i, item in enumerate(scale.items)
-            },
-        )
-    return out
+def _scale_result(scale, alpha, omega, item_r, loadings, scores, icc: ICCResult, s, rwg):
+    """One scale's :class:`ScaleResult`: its reliability, and its column of ICC and rwg(j)."""
+    defined = np.isfinite(rwg)
+    return ScaleResult(
+        role=scale.role,
+        n_items=len(scale.items),
+        n_respondents=int((~np.isnan(scores)).sum()),
+        alpha=float(alpha.alpha),
+        alpha_ci_low=float(alpha.ci_low),
+        alpha_ci_high=float(alpha.ci_high),
+        omega_total=float(omega.omega_total),
+        omega_model=float(omega.omega_model),
+        icc1=float(icc.icc1[s]),
+        icc2=float(icc.icc2[s]),
+        icc1_adjusted=float(icc.icc1_adjusted[s]),
+        mean_rwg_j=float(rwg[defined].mean()) if defined.any() else math.nan,
+        items={
+            item.key: ItemResult(float(item_r[i]), float(loadings[i]))
+            for i, item in enumerate(scale.items)
+        },
+    )

@@ -389,35 +389,61 @@ def _gather(buf: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
     return chars.view(f"S{width}")[:, 0]
 
 
-def _fast_numbers(buf, start, end) -> tuple[np.ndarray, bool] | None:
-    """Floats of the cells buf[start:end] (empty -> NaN); None if any is not a plain number.
+# Digits a float holds exactly: a longer run of digits goes through the string reader.
+_EXACT_DIGITS = 15
 
-    A single digit, which is nearly every answer, is read from its byte; the rest go
-    through the same rules as :func:`_parse_numbers`.
+
+def _digit_runs(buf, start, end) -> np.ndarray | None:
+    """Values of cells made only of 1 to 15 ASCII digits; None if any cell is something else."""
+    length = end - start
+    width = int(length.max())
+    if width > _EXACT_DIGITS or length.min() < 1:
+        return None
+    # right-aligned: the last digit of every cell in the last column, zeros in front
+    at = end[:, None] - width + np.arange(width)
+    inside = at >= start[:, None]
+    digits = buf[np.maximum(at, 0)].astype(np.int64) - ord("0")
+    if not ((digits >= 0) & (digits <= 9) | ~inside).all():
+        return None
+    return (np.where(inside, digits, 0) @ 10 ** np.arange(width - 1, -1, -1)).astype(float)
+
+
+def _fast_numbers(buf, start, end, continuous: bool = False) -> tuple[np.ndarray, bool] | None:
+    """Floats of the cells buf[start:end] (empty -> NaN); None if any is not a number by the
+    rule of its column, which the full reader then names.
+
+    A single digit, which is nearly every answer, is read from its byte; a run of digits
+    (``10``, a team size) from its bytes; anything else (padding, a minus, decimals of a
+    continuous scale) through the same rules and parser as :func:`_parse_numbers`. The
+    second value says whether every cell was digits only (a whole number, not negative).
     """
     length = end - start
     first = buf[np.minimum(start, buf.size - 1)]
-    digit = (length == 1) & (first >= 48) & (first <= 57)
-    values = np.where(digit, first.astype(float) - 48.0, np.nan)
+    digit = (length == 1) & (first >= ord("0")) & (first <= ord("9"))
+    values = np.where(digit, first - 48.0, np.nan)
     hard = ~digit & (length > 0)
-    if hard.any():
-        try:
-            cells = np.char.strip(_gather(buf, start[hard], end[hard]).astype(str))
-        except UnicodeDecodeError:  # no plain number has a byte past ASCII
-            return None
-        empty = cells == ""
-        # Anything but ASCII digits (a decimal of a continuous scale, '+3') is decided by the
-        # full reader, which knows each column's rule and names the culprit.
-        if not (empty | _whole(cells)).all():
-            return None
-        try:
-            parsed = np.where(empty, "nan", cells).astype(float)
-        except ValueError:
-            return None
-        if (~empty & ~np.isfinite(parsed)).any():
-            return None
-        values[hard] = parsed
-    return values, not hard.any()
+    if not hard.any():
+        return values, True
+    runs = _digit_runs(buf, start[hard], end[hard])
+    if runs is not None:
+        values[hard] = runs
+        return values, True
+    try:
+        cells = np.char.strip(_gather(buf, start[hard], end[hard]).astype(str))
+    except UnicodeDecodeError:  # no number has a byte past ASCII
+        return None
+    empty = cells == ""
+    rule = _plain(cells) if continuous else _whole(cells)
+    if not (empty | rule).all():
+        return None
+    try:
+        parsed = np.where(empty, "nan", cells).astype(float)
+    except ValueError:  # plain characters in a wrong order, such as '1.2.3' or '-'
+        return None
+    if (~empty & ~np.isfinite(parsed)).any():
+        return None
+    values[hard] = parsed
+    return values, False
 
 
 def _read_fast(raw: bytes, instrument, team_column, team_size_column) -> SurveyTable | None:
@@ -433,10 +459,11 @@ def _read_fast(raw: bytes, instrument, team_column, team_size_column) -> SurveyT
         raw = raw.replace(b"\r\n", b"\n")
         if b"\r" in raw:
             return None
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
+    if not raw.isascii():
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
     if not raw.endswith(b"\n"):
         raw += b"\n"
     if b"\n\n" in raw or raw.startswith(b"\n"):
@@ -448,30 +475,39 @@ def _read_fast(raw: bytes, instrument, team_column, team_size_column) -> SurveyT
     if len(seen) != len(header) or any(name not in seen for name in needed):
         return None
     buf = np.frombuffer(raw, dtype=np.uint8)[head_end + 1 :]
-    width = len(header)
-    sep = np.flatnonzero((buf == ord(",")) | (buf == ord("\n")))
-    n = sep.size // width
-    if n == 0 or sep.size != n * width:
+    line_end = np.flatnonzero(buf == ord("\n"))
+    n = line_end.size
+    if n == 0:
         return None
-    sep = sep.reshape(n, width)
-    if not (buf[sep[:, -1]] == ord("\n")).all() or (buf[sep[:, :-1]] == ord("\n")).any():
-        return None
-    # cell (r, c) is buf[begin[r, c]:sep[r, c]]
-    line_start = np.concatenate(([0], sep[:-1, -1] + 1))
-
-    def bounds(c):
-        return (line_start if c == 0 else sep[:, c - 1] + 1), sep[:, c]
-
-    answers = np.empty((n, len(instrument.item_keys)))
+    # Filled one item a row, returned transposed (a view): the caller sees respondents x items.
+    answers = np.empty((len(instrument.item_keys), n))
+    labels_at = np.empty((2, n), dtype=np.int64)  # where each team label starts and ends
+    sizes_at = np.empty((2, n), dtype=np.int64)
+    columns = [seen[key] for key in instrument.item_keys]
+    continuous = instrument.continuous_mask().tolist()
     digits_only = True
-    for j, key in enumerate(instrument.item_keys):
-        found = _fast_numbers(buf, *bounds(seen[key]))
-        if found is None:
+    # A block of rows at a time: the working arrays stay a few MB (and are reused) whatever
+    # the file's size; on this machine fresh memory costs more time than the arithmetic.
+    for first in range(0, n, _ROWS_A_BLOCK):
+        last = min(first + _ROWS_A_BLOCK, n)
+        lo = line_end[first - 1] + 1 if first else np.int64(0)  # 64-bit: cuts + lo
+        cuts = _cell_bounds(buf[lo : line_end[last - 1] + 1], last - first, len(header))
+        if cuts is None:
             return None
-        answers[:, j], digits = found
-        digits_only &= digits
+        for j, c in enumerate(columns):
+            found = _fast_numbers(buf, cuts[c] + 1 + lo, cuts[c + 1] + lo, continuous[j])
+            if found is None:
+                return None
+            answers[j, first:last], digits = found
+            digits_only &= digits
+        c = seen[team_column]
+        labels_at[:, first:last] = cuts[c] + 1 + lo, cuts[c + 1] + lo
+        if team_size_column:
+            c = seen[team_size_column]
+            sizes_at[:, first:last] = cuts[c] + 1 + lo, cuts[c + 1] + lo
+    answers = answers.T
     rows = np.arange(2, n + 2)
-    labels, inv = np.unique(_gather(buf, *bounds(seen[team_column])), return_inverse=True)
+    labels, inv = np.unique(_gather(buf, *labels_at), return_inverse=True)
     text = np.array([label.decode("utf-8") for label in labels.tolist()], dtype=str)
     if any(label == "" or label != label.strip() for label in text.tolist()):
         return None
@@ -480,11 +516,37 @@ def _read_fast(raw: bytes, instrument, team_column, team_size_column) -> SurveyT
         _check_answers(answers, instrument, rows, whole_known=digits_only)
         sizes = None
         if team_size_column:
-            column = _gather(buf, *bounds(seen[team_size_column])).astype(str)
-            sizes = _team_sizes(column, team, rows, team_size_column)
-    except (_RowError, UnicodeDecodeError):
+            found = _fast_numbers(buf, *sizes_at, continuous=True)
+            if found is None:
+                return None
+            sizes = _sizes_by_team(found[0], (text, inv), rows, team_size_column, str)
+    except _RowError:
         return None
     return SurveyTable(answers, team, sizes, rows)
+
+
+# Rows of a block in the fast reader: working arrays of a few MB for 40-odd columns.
+_ROWS_A_BLOCK = 8192
+
+
+def _cell_bounds(block: np.ndarray, n: int, width: int) -> np.ndarray | None:
+    """Where the cells of ``n`` whole lines of a plain CSV end: cell c of line r is
+    block[cuts[c, r] + 1 : cuts[c + 1, r]]. None unless every line has ``width`` cells.
+
+    One column a row of the result (32-bit positions), so that a column is read whole.
+    """
+    is_sep = block == ord(",")
+    is_sep |= block == ord("\n")
+    sep = np.flatnonzero(is_sep).astype(np.int32)
+    # n * width separators of which every width-th is a line break: as the block holds
+    # n line breaks, no line has more or fewer cells.
+    if sep.size != n * width or (block[sep[width - 1 :: width]] != ord("\n")).any():
+        return None
+    cuts = np.empty((width + 1, n), dtype=np.int32)
+    cuts[1:] = sep.reshape(n, width).T
+    cuts[0, 0] = -1
+    cuts[0, 1:] = cuts[width, :-1]
+    return cuts
 
 
 def _check_answers(
@@ -517,18 +579,27 @@ def _check_answers(
 
 def _team_sizes(column: np.ndarray, team: np.ndarray, rows: np.ndarray, name: str) -> dict:
     size = _parse_numbers(column[:, None], rows, [name], "a team size")[:, 0]
+    teams = team_index(team, team.shape[0])
+    return _sizes_by_team(size, teams, rows, name, lambda r: str(column[r]).strip())
+
+
+def _sizes_by_team(size, teams, rows, name, cell) -> dict:
+    """{team label: roster size} from every row's size (NaN where empty), checked:
+    positive, whole, the same on every row of a team, at least the team's rows.
+    ``teams`` is (sorted labels, every row's index into them); ``cell(r)`` gives the
+    text of row ``r``'s cell for a message."""
     known = ~np.isnan(size)
     bad = known & ((size < 1) | (size % 1 != 0))
     if bad.any():
         r = np.argmax(bad)
-        _fail(rows[r], f"{str(column[r]).strip()!r} is not a positive whole number", name)
+        _fail(rows[r], f"{cell(r)!r} is not a positive whole number", name)
     huge = known & (size > MAX_TEAM_SIZE)
     if huge.any():
         r = np.argmax(huge)
-        _fail(rows[r], f"{str(column[r]).strip()!r} is too large for a team size", name)
-    labels, inv = team_index(team, team.shape[0])
+        _fail(rows[r], f"{cell(r)!r} is too large for a team size", name)
+    labels, inv = teams
     first = np.full(labels.shape[0], -1)
-    first[inv[::-1]] = np.arange(team.shape[0])[::-1]  # first row of every team
+    first[inv[::-1]] = np.arange(inv.shape[0])[::-1]  # first row of every team
     reference = size[first][inv]
     differs = ~((size == reference) | (np.isnan(size) & np.isnan(reference)))
     if differs.any():
@@ -536,7 +607,11 @@ def _team_sizes(column: np.ndarray, team: np.ndarray, rows: np.ndarray, name: st
         here = "no size" if np.isnan(size[r]) else f"size {int(size[r])}"
         there = "no size" if np.isnan(reference[r]) else f"size {int(reference[r])}"
         origin = rows[first[inv[r]]]
-        _fail(rows[r], f"team {str(team[r])!r} has {here} here but {there} on row {origin}", name)
+        _fail(
+            rows[r],
+            f"team {str(labels[inv[r]])!r} has {here} here but {there} on row {origin}",
+            name,
+        )
     count = np.bincount(inv, minlength=labels.shape[0])
     per_team = size[first]
     over = ~np.isnan(per_team) & (count > per_team)

@@ -65,11 +65,12 @@ def no_team_differences(icc1: float | None) -> bool:
 
 @dataclass(frozen=True)
 class Reliability:
-    """Whether a scale is reliable in this wave, and the likely cause when it is not."""
+    """Whether a scale is reliable in this wave, and which items pull against it."""
 
     low: bool
     # Items whose corrected item-total r is negative: they pull against the rest of the
-    # scale (reverse-keyed wrongly, misread, or measuring something else).
+    # scale (reverse-keyed wrongly, misread, or measuring something else). Named even when
+    # alpha and omega pass, since the scale's scores then mix in an item scored backwards.
     against: tuple[str, ...]
     # False when the wave was closed before item-total r was stored: no item can be named.
     items_known: bool
@@ -78,12 +79,13 @@ class Reliability:
 def reliability(
     alpha: float | None, omega: float | None, item_total_r: dict[str, float | None] | None
 ) -> Reliability:
-    """Low when alpha or omega is below :data:`RELIABILITY_FLOOR`; names the items to blame."""
+    """Low when alpha or omega is below :data:`RELIABILITY_FLOOR`; names every item whose
+    corrected item-total r is negative, low or not."""
     low = any(v is not None and v < RELIABILITY_FLOOR for v in (alpha, omega))
     against = tuple(
         sorted(key for key, r in (item_total_r or {}).items() if r is not None and r < 0)
     )
-    return Reliability(low, against if low else (), item_total_r is not None)
+    return Reliability(low, against, item_total_r is not None)
 
 
 def clip_interval(

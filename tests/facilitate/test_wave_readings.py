@@ -93,3 +93,65 @@ def test_team_page_warns_beside_a_dimension_that_is_not_reliable_in_the_wave(
     assert 'data-reading="unreliable"' in familiarity
     assert f"({FAMILIARITY.items[-1].key})" in familiarity
     assert 'data-reading="unreliable"' not in _scale_row(html, "openness")
+
+
+# Alpha .87 and omega .95 pass, yet fam5 runs against the other four items (item-total r
+# -.67): the pattern of a reverse-keyed item scored the wrong way round.
+PASSING_WITH_ONE_AGAINST = [(1, 3), (2, 4), (3, 3), (4, 2), (5, 3)]
+PASSING_WITH_ONE_AGAINST_TOO = [(1, 4), (2, 3), (3, 3), (4, 3), (5, 2)]
+LAST = FAMILIARITY.items[-1]
+
+
+def _close_with_an_item_against_a_reliable_scale(app, client, world, login, make_wave):
+    login(world.admin)
+    with app.app_context():
+        delta = Team(name="Delta", members=[Member(name=f"D{i}") for i in range(5)])
+        db.session.add(delta)
+        db.session.commit()
+        delta_id = delta.id
+    wave_id = make_wave([world.alpha, delta_id], k=5)
+    for team_id, pairs in (
+        (world.alpha, PASSING_WITH_ONE_AGAINST),
+        (delta_id, PASSING_WITH_ONE_AGAINST_TOO),
+    ):
+        _responses(app, wave_id, team_id, [_row(wave_id, s, a) for s, a in pairs])
+    client.post(f"/manage/waves/{wave_id}/close")
+    with app.app_context():
+        stored = db.session.scalar(
+            db.select(ScaleResult).where(
+                ScaleResult.wave_id == wave_id, ScaleResult.scale == "familiarity"
+            )
+        )
+        assert stored.alpha >= 0.6 and stored.omega_total >= 0.6
+        assert stored.item_total_r[LAST.key] < 0
+        assert all(r > 0 for key, r in stored.item_total_r.items() if key != LAST.key)
+    return wave_id
+
+
+def test_an_item_against_a_reliable_scale_is_named_on_the_wave_page_in_both_languages(
+    app, client, world, login, make_wave
+):
+    wave_id = _close_with_an_item_against_a_reliable_scale(app, client, world, login, make_wave)
+    for lang, text, words in (
+        ("en", LAST.text["en"], "pull against the rest of the scale"),
+        ("zh_Hans", LAST.text["zh"], "与量表其余题目方向相反"),
+    ):
+        html = client.get(f"/manage/waves/{wave_id}?lang={lang}").get_data(as_text=True)
+        familiarity = _scale_row(html, "familiarity")
+        assert 'data-reading="item-against"' in familiarity
+        assert 'data-reading="unreliable"' not in familiarity
+        assert words in familiarity and text in familiarity
+        assert f"({LAST.key})" in familiarity
+        # the other scales have no item against them
+        assert 'data-reading="item-against"' not in _scale_row(html, "openness")
+
+
+def test_an_item_against_a_reliable_scale_is_named_on_the_team_page(
+    app, client, world, login, make_wave
+):
+    wave_id = _close_with_an_item_against_a_reliable_scale(app, client, world, login, make_wave)
+    for lang, text in (("en", LAST.text["en"]), ("zh_Hans", LAST.text["zh"])):
+        page = f"/manage/waves/{wave_id}/teams/{world.alpha}?lang={lang}"
+        familiarity = _scale_row(client.get(page).get_data(as_text=True), "familiarity")
+        assert 'data-reading="item-against"' in familiarity
+        assert text in familiarity and f"({LAST.key})" in familiarity

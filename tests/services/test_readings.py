@@ -43,6 +43,12 @@ def test_low_alpha_or_omega_names_the_items_with_negative_item_total_r():
     assert not readings.reliability(0.8, 0.75, {"b": -0.2}).low
 
 
+def test_an_item_against_its_scale_is_named_even_when_alpha_and_omega_pass():
+    found = readings.reliability(0.87, 0.95, {"a": 0.6, "e": -0.67, "b": 0.0})
+    assert not found.low and found.against == ("e",)
+    assert readings.reliability(0.87, 0.95, {"a": 0.6, "b": 0.0}).against == ()
+
+
 def test_an_interval_past_the_response_range_is_cut_and_marked():
     assert readings.clip_interval(-0.99, 6.32, 1, 5) == (1, 5, True)
     assert readings.clip_interval(2.0, 3.0, 1, 5) == (2.0, 3.0, False)

@@ -25,6 +25,11 @@ run these tests. The script, as run (``Rscript tests/trust/r/expected.R``)::
     univbct (TIME == 0): JOBSAT1-3 as one continuous 1..5 scale, teams BTN;
             rwg.j(x, BTN, ranvar = (5 - 1)^2 / 12)
     bh1996: HRS, one continuous 0..24 column, teams GRP; rwg(HRS, GRP, ranvar = 24^2 / 12)
+    univbct, change from JOBSAT1 to JOBSAT2 per battalion:
+            t.test(after, before, var.equal = FALSE): difference, conf.int, parameter;
+            Hedges' g = J(m) d, J(m) = exp(lgamma(m/2) - lgamma((m-1)/2)) / sqrt(m/2);
+            battalion mean changes, first five battalions treated:
+            t.test(delta[treated], delta[!treated], var.equal = TRUE)
 
 (the full script is tests/trust/r/expected.R).
 """
@@ -38,7 +43,14 @@ import numpy as np
 import pytest
 
 from tests.trust import r_expected as rx
-from trust import DegenerateDataWarning, analyze, parse_instrument, rwg_j
+from trust import (
+    DegenerateDataWarning,
+    analyze,
+    difference_in_differences,
+    parse_instrument,
+    rwg_j,
+    team_change,
+)
 
 DATA = Path(__file__).parent / "data"
 TOL = 1e-6  # the issue's bar; most numbers agree to 1e-12
@@ -170,3 +182,23 @@ def test_one_continuous_column_agrees_with_r_bh1996_and_says_why_alpha_is_undefi
     assert scale["alpha"] is None and scale["omega_total"] is None
     text = " ".join(out["warnings"])
     assert "alpha needs at least two items" in text and "omega needs at least three items" in text
+
+
+def test_team_change_hedges_g_and_difference_in_differences_agree_with_r_univbct():
+    # JOBSAT1 and JOBSAT2: the same soldiers' job satisfaction at two times, by battalion.
+    header, v = read("univbct.csv")
+    team, before, after = v[:, 0].astype(int), v[:, 1], v[:, 2]
+    res = team_change(before, team, after, team)
+    np.testing.assert_array_equal(res.team, rx.ub_change_team)
+    for name in ("difference", "ci_low", "ci_high", "df", "hedges_g"):
+        np.testing.assert_allclose(
+            getattr(res, name), getattr(rx, f"ub_change_{name}"), rtol=0, atol=TOL
+        )
+    # the first five battalions (sorted) treated, the others the comparison
+    treated = np.arange(res.team.shape[0]) < 5
+    means_before = np.array([np.nanmean(before[team == t]) for t in res.team])
+    means_after = np.array([np.nanmean(after[team == t]) for t in res.team])
+    did = difference_in_differences(means_before, means_after, treated)
+    effect, low, high, df = rx.ub_did
+    assert (did.effect, did.ci_low, did.ci_high) == pytest.approx((effect, low, high), abs=TOL)
+    assert did.df == df

@@ -393,3 +393,39 @@ def test_a_byte_order_mark_and_excel_line_ends_are_read_as_without_them(files):
     assert expected.exit_code == 0 and result.exit_code == 0, result.stderr
     assert json.loads(result.stdout) == json.loads(expected.stdout)
     assert "A" in json.loads(result.stdout)["teams"]
+
+
+def test_analyze_runs_without_importing_flask_or_the_app(files):
+    # Flask and the app cost `analyze` a third of a second of its one-second budget
+    # (bench/bench_analyze_cli.py); the analysis needs only trust/ and click.
+    tmp_path, write = files
+    data = write(GOOD)
+    code = (
+        "import sys\n"
+        "from surveys.cli import main\n"
+        "try:\n"
+        "    main()\n"
+        "finally:\n"
+        "    loaded = sorted(m for m in sys.modules if m.split('.')[0] in"
+        " ('flask', 'werkzeug', 'flask_sqlalchemy', 'sqlalchemy', 'jinja2')"
+        " or m.startswith('surveys.') and m != 'surveys.cli')\n"
+        "    print(loaded, file=sys.stderr)\n"
+    )
+    args = ["analyze", str(data), "--instrument", str(tmp_path / "ext.toml")]
+    proc = subprocess.run(
+        [sys.executable, "-c", code, *args, "--team-column", "dept"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["n_teams"] == 3
+    assert proc.stderr.strip() == "[]"
+
+
+def test_other_commands_still_load_the_app_commands():
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0, result.output
+    for command in ("analyze", "serve", "db", "create-user"):
+        assert f"  {command} " in result.output

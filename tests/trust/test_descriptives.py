@@ -1,6 +1,9 @@
 """Team mean, SD and t interval, with the finite-population correction (scipy.stats)."""
 
 import itertools
+import math
+import statistics
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -85,3 +88,27 @@ def test_team_size_must_be_constant_and_not_below_the_respondents():
         team_summary([1, 2, 3], ["a"] * 3, team_size=[0, 0, 0])
     with pytest.raises(ValueError, match="confidence"):
         team_summary([1, 2, 3], ["a"] * 3, confidence=95)
+
+
+def _exact_sd(values) -> float:
+    """Sample SD (n - 1) of the floats as given, in exact rational arithmetic (Python's
+    statistics.variance on Fractions; only the final square root is a float)."""
+    return math.sqrt(statistics.variance([Fraction(v) for v in values]))
+
+
+def test_a_team_far_from_the_rest_of_its_column_keeps_its_small_sd():
+    # Team "far" sits near 1e6 with a spread of 0.01, after a team near 0 fills the first
+    # rows (which set the column's centre). One-pass sums of squares,
+    # sum(x**2) - (sum x)**2 / n, lose about 1e12 * 2**-52 = 2e-4 to rounding and put
+    # this team's SD at 0 or at noise; the exact value is about 0.0039.
+    near = [0.5, 1.5, 1.0, 2.0, 0.0] * 60
+    far = [1e6 + d for d in (0.0, 0.01, 0.005, 0.0025, 0.0075, 0.001)]
+    scores = np.array(near + far + [1e6 + 0.004, 1e6 + 0.006])
+    team = ["near"] * len(near) + ["far"] * len(far) + ["two", "two"]
+    res = team_summary(scores, team)
+    sd = dict(zip(res.team.tolist(), res.sd.tolist(), strict=True))
+    assert sd["far"] == pytest.approx(_exact_sd(far), rel=1e-7)
+    assert sd["two"] == pytest.approx(_exact_sd([1e6 + 0.004, 1e6 + 0.006]), rel=1e-7)
+    assert sd["near"] == pytest.approx(_exact_sd(near), rel=1e-12)
+    mean = dict(zip(res.team.tolist(), res.mean.tolist(), strict=True))
+    assert mean["far"] == pytest.approx(float(sum(map(Fraction, far)) / len(far)), rel=1e-15)

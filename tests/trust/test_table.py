@@ -4,9 +4,11 @@ import re
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.trust.helpers import make_instrument
-from trust import SurveyTableError, is_whole_number, read_survey_csv
+from trust import SurveyTableError, is_whole_number, parse_instrument, read_survey_csv
 
 INST = make_instrument({"s": ["q1", "q2"]}, low=0, high=4)
 
@@ -134,3 +136,106 @@ def test_one_rule_for_an_answer_of_the_form_and_of_the_csv(text, whole):
     if not whole and text.strip() and not is_whole_number(text.strip()):
         with pytest.raises(SurveyTableError, match="is not a number"):
             _read(f"team,q1,q2\nA,1,{text}\n")
+
+
+# Both readers on one file: a plain file goes through NumPy, the same file with its header
+# quoted through the csv module, which is the reader that finds the culprit of an error.
+MIXED = parse_instrument(
+    {
+        "instrument": {"key": "mixed", "version": "1", "name": "Mixed"},
+        "response_scales": {
+            "zero10": {"min": 0, "max": 10},
+            "hours": {"min": -5, "max": 24, "continuous": True},
+        },
+        "scales": [
+            {"key": "s", "response_scale": "zero10", "items": [{"key": "q1"}, {"key": "q2"}]},
+            {"key": "h", "response_scale": "hours", "items": [{"key": "h1"}]},
+        ],
+    }
+)
+WHOLE = st.sampled_from(["", "0", "3", "7", "10", "007", "-0", " 4", "4 "])
+HOURS = st.sampled_from(["", "0", "24", "-5", "2.5", "-2.25", ".5", "3.", " 1.5", "7"])
+LABEL = st.sampled_from(["A", "B", "Team C", "\u961f\u4e00", "=1"])
+SIZE = st.sampled_from(["", "12", "20", "3.0", "+20", " 20"])
+# One cell of a file may be replaced by one of these: each is refused, or read as it is.
+ODD = st.sampled_from(
+    [
+        "11",
+        "-1",
+        "+3",
+        "2.5",
+        "1.2.3",
+        "-",
+        "1e3",
+        "nan",
+        "x",
+        "\u00e9",
+        "1" + "0" * 20,
+        "24.5",
+        "3 4",
+        "",
+        " A",
+        "0",
+        "-2",
+        "1",
+        "1" + "0" * 16,
+    ]
+)
+
+
+def _outcome(raw: bytes, size_column):
+    try:
+        t = read_survey_csv(raw, MIXED, "team", size_column)
+    except SurveyTableError as exc:
+        return str(exc)
+    answers = [[None if np.isnan(v) else v for v in row] for row in t.answers.tolist()]
+    return (answers, t.team.tolist(), t.team_size, t.rows.tolist())
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    rows=st.lists(st.tuples(LABEL, WHOLE, WHOLE, HOURS), min_size=1, max_size=12),
+    sizes=st.fixed_dictionaries({label: SIZE for label in LABEL.elements}),
+    odd=st.none()
+    | st.tuples(st.integers(0, 11), st.integers(0, 4), ODD)
+    | st.tuples(st.integers(0, 11), st.integers(2, 4), ODD),
+    with_size=st.booleans(),
+    ragged=st.sampled_from(["", "", "", ",", ",x"]),
+    crlf=st.booleans(),
+)
+def test_the_numpy_reader_and_the_csv_reader_agree_on_every_plain_file(
+    rows, sizes, odd, with_size, ragged, crlf
+):
+    table = [[label, sizes[label], a, b, h] for label, a, b, h in rows]
+    if odd is not None:
+        table[min(odd[0], len(table) - 1)][odd[1]] = odd[2]
+    lines = [",".join(row) for row in table]
+    lines[-1] += ragged  # a cell too many, or an empty one
+    body = "\n".join(lines) + "\n"
+    if crlf:
+        body = body.replace("\n", "\r\n")
+    plain = ("team,size,q1,q2,h1\n" + body).encode("utf-8")
+    quoted = ('"team",size,q1,q2,h1\n' + body).encode("utf-8")
+    size_column = "size" if with_size else None
+    assert _outcome(plain, size_column) == _outcome(quoted, size_column)
+
+
+def test_the_numpy_reader_reads_a_file_larger_than_one_block_of_rows():
+    rng = np.random.default_rng(1)
+    n = 20_000  # past the reader's blocks of rows
+    answers = rng.integers(0, 11, size=(n, 2)).astype(float)
+    answers[rng.random((n, 2)) < 0.05] = np.nan
+    hours = np.round(rng.uniform(-5, 24, n), 2)
+    team = rng.choice(["A", "B", "C"], n)
+    cells = [
+        f"{t},{'' if np.isnan(a) else int(a)},{'' if np.isnan(b) else int(b)},{h}"
+        for t, (a, b), h in zip(team, answers, hours, strict=True)
+    ]
+    body = "\n".join(cells) + "\n"
+    plain = read_survey_csv(("team,q1,q2,h1\n" + body).encode(), MIXED, "team")
+    quoted = read_survey_csv(('"team",q1,q2,h1\n' + body).encode(), MIXED, "team")
+    expected = np.column_stack([answers, hours])
+    np.testing.assert_array_equal(plain.answers, expected)
+    np.testing.assert_array_equal(quoted.answers, expected)
+    np.testing.assert_array_equal(plain.team, team)
+    np.testing.assert_array_equal(plain.rows, np.arange(2, n + 2))

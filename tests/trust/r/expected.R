@@ -71,4 +71,29 @@ h <- bh1996[, c("GRP", "HRS")]
 write.csv(h, "tests/trust/data/bh1996.csv", row.names = FALSE)
 team_stats("bh_hrs", h$HRS, h$GRP)
 emit("bh_hrs_rwg", rwg(h$HRS, h$GRP, ranvar = 24^2 / 12)$rwg)
+# univbct: job satisfaction measured at two times (JOBSAT1, JOBSAT2, scale scores of the
+# same soldiers): each battalion's change with Welch's interval (t.test), Hedges' g with the
+# exact small-sample correction J(m) = Gamma(m/2) / (sqrt(m/2) Gamma((m-1)/2)), and the
+# difference in differences of battalion means with the first five battalions as treated: a
+# pooled t test on the battalions' changes.
+before <- u$JOBSAT1; after <- u$JOBSAT2
+btn <- sort(unique(u$BTN))
+change <- t(sapply(btn, function(b) {
+  x <- after[u$BTN == b]; y <- before[u$BTN == b]
+  x <- x[!is.na(x)]; y <- y[!is.na(y)]
+  w <- t.test(x, y, var.equal = FALSE)
+  m <- length(x) + length(y) - 2
+  sp <- sqrt(((length(x) - 1) * var(x) + (length(y) - 1) * var(y)) / m)
+  j <- exp(lgamma(m / 2) - lgamma((m - 1) / 2)) / sqrt(m / 2)
+  c(mean(x) - mean(y), w$conf.int, w$parameter, j * (mean(x) - mean(y)) / sp)
+}))
+emit("ub_change_team", btn)
+emit("ub_change_difference", change[, 1])
+emit("ub_change_ci_low", change[, 2]); emit("ub_change_ci_high", change[, 3])
+emit("ub_change_df", change[, 4]); emit("ub_change_hedges_g", change[, 5])
+delta <- sapply(btn, function(b) mean(after[u$BTN == b], na.rm = TRUE) -
+                                 mean(before[u$BTN == b], na.rm = TRUE))
+treated <- seq_along(btn) <= 5
+did <- t.test(delta[treated], delta[!treated], var.equal = TRUE)
+emit("ub_did", c(mean(delta[treated]) - mean(delta[!treated]), did$conf.int, did$parameter))
 close(out)
