@@ -69,13 +69,17 @@ def answer_matrix(
     query = db.select(Response.team_id, sa.cast(picked, sa.Text)).where(Response.wave_id == wave.id)
     if team_id is not None:
         query = query.where(Response.team_id == team_id)
-    rows = db.session.execute(query.order_by(Response.id)).all()
+    # Through the session's connection, not the ORM: plain tuples, no per-row ORM loading.
+    rows = db.session.connection().execute(query.order_by(Response.id)).all()
     teams = np.array([row_team for row_team, _ in rows], dtype=np.int64)
-    given = json.loads("[" + ",".join(text for _, text in rows) + "]")
+    texts = [text for _, text in rows]
+    # One flat list of every answer (each row's array without its brackets): cheaper to
+    # parse and to convert than a list of lists.
+    flat = json.loads("[" + ",".join(text[1:-1] for text in texts) + "]")
     try:
-        answers = np.array(given, dtype=float).reshape(len(rows), len(item_keys))
+        answers = np.array(flat, dtype=float).reshape(len(rows), len(item_keys))
     except (TypeError, ValueError):
-        answers = _numbers_only(given, len(item_keys))
+        answers = _numbers_only(json.loads("[" + ",".join(texts) + "]"), len(item_keys))
     return answers, teams
 
 
@@ -121,7 +125,9 @@ def store(wave: Wave) -> None:
     department's population is the sum of its teams' when every one of them is known.
     """
     instrument = instruments.get(wave.instrument_key, wave.instrument_version)
-    team_ids = [t.id for t in wave.teams]
+    team_ids = db.session.scalars(
+        db.select(wave_team.c.team_id).where(wave_team.c.wave_id == wave.id)
+    ).all()
     answers, teams = answer_matrix(wave, instrument.item_keys)
     answered = dict(zip(*np.unique(teams, return_counts=True), strict=True))
     issued = team_sizes(wave.id, team_ids)
@@ -130,7 +136,7 @@ def store(wave: Wave) -> None:
     population = {**{t: 0 for t in team_ids if not answered.get(t) and t not in issued}, **sizes}
     tree = rollups.wave_tree(team_ids)
 
-    table, everyone = cells.measured(wave, instrument, answers, teams, tree, sizes, population)
+    table = cells.measured(wave, instrument, answers, teams, tree, sizes, population)
     if not calibration.is_full(instrument) and calibration.drivers_of(instrument):
         model, label = calibration.model_for(calibration.drivers_of(instrument))
         cells.add_estimates(table, model, label)
@@ -146,7 +152,7 @@ def store(wave: Wave) -> None:
         for scale in instrument.scales
     }
     for scale_key, found in _shown_scale_statistics(
-        answers, teams, instrument, shown_teams, everyone
+        answers, teams, instrument, shown_teams
     ).items():
         db.session.add(
             ScaleResult(
@@ -191,28 +197,22 @@ def _shown_scale_statistics(
     teams: np.ndarray,
     instrument: trust.Instrument,
     shown_teams: dict[str, set[int]],
-    everyone: dict[str, dict],
 ) -> dict[str, dict]:
     """Scale-level statistics of each scale over the respondents of its shown teams only.
 
     Scales that share a set of shown teams (usually all of them) share one analysis, so a
-    wave costs one more call of :func:`trust.analyze`, rarely a few; none when every
-    respondent's team is shown (``everyone``: the scales of the analysis of all of them).
+    wave costs one call of :func:`trust.analyze`, rarely a few.
     """
     by_set: dict[frozenset[int], list[str]] = {}
     for scale_key, shown in shown_teams.items():
         by_set.setdefault(frozenset(shown), []).append(scale_key)
     out: dict[str, dict] = {}
     for shown, scale_keys in by_set.items():
-        rows = np.isin(teams, list(shown))
-        if rows.all() and len(rows):
-            found = everyone
-        else:
-            found = (
-                trust.analyze(answers[rows], teams[rows], instrument).to_json()["scales"]
-                if shown
-                else {}
-            )
+        found = {}
+        if shown:
+            rows = np.isin(teams, list(shown))
+            analysis = trust.analyze(answers[rows], teams[rows], instrument)
+            found = {key: scale.to_json() for key, scale in analysis.scales.items()}
         for scale_key in scale_keys:
             out[scale_key] = found.get(scale_key, {})
     return out
