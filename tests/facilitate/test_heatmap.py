@@ -328,6 +328,22 @@ def test_model_page_shows_defaults_then_the_calibration(
     assert "R²" in page
 
 
+@pytest.mark.parametrize(
+    ("lang", "names"),
+    [
+        ("en", {"reliability": "Reliability", "interaction": "Interaction frequency"}),
+        ("zh_Hans", {"reliability": "可靠性", "interaction": "互动频率"}),
+    ],
+)
+def test_model_page_names_predictors_as_the_instrument_names_its_scales(
+    client, org, login, lang, names
+):
+    login(org["admin"])
+    page = client.get(f"/manage/model?lang={lang}").get_data(as_text=True)
+    for key, name in names.items():
+        assert re.search(rf'<tr data-predictor="{key}"><th scope="row">{name}</th>', page)
+
+
 def test_pulse_wave_gets_trust_estimates_labelled_by_their_source(
     app, client, org, login, make_wave
 ):
