@@ -1,7 +1,8 @@
 """The cells of a closing wave: one per team, department or organisation and scale.
 
 Built in named steps by :func:`surveys.services.results.store`: :func:`measured` (the
-statistics of every group from :func:`trust.analyze`, and suppression),
+statistics of every department and the organisation, suppression, then the shown teams'
+numbers from :func:`trust.analyze`),
 :func:`add_estimates` (trust estimated from the drivers of a pulse wave), then
 :mod:`surveys.services.changes`, then :func:`write`.
 """
@@ -94,33 +95,42 @@ def measured(
     tree: WaveTree,
     sizes: dict[int, int],
     population: dict[int, int],
-) -> Table:
-    """Every group's statistics on every scale, suppressed where the rule says so.
+) -> tuple[Table, dict[str, dict]]:
+    """Every group's statistics on every scale, suppressed where the rule says so, and
+    the scale-level statistics over the shown teams.
 
-    Every team, department and the organisation at once from :func:`_group_statistics`
-    (a team is the group of its own respondents). The scale-level statistics (reliability,
-    ICCs) are computed afterwards over the shown teams only
-    (:func:`surveys.services.results.store`).
+    Departments and the organisation at once from :func:`_group_statistics`. A team's
+    count of respondents with a score decides its suppression; only then are the numbers
+    of the shown teams computed, with the scale-level statistics (:func:`_shown_teams`),
+    so a withheld team's numbers are never computed at all.
     """
     scale_keys = [scale.key for scale in instrument.scales]
+    scores = scale_scores(answers, instrument)
     rows, codes, labels = rollups.expand_to_groups(teams, tree)
-    # Each respondent once more, in the group of their own team (codes after the others').
+    found = _group_statistics(
+        answers, scores, rows, codes, labels, instrument, rollups.group_sizes(tree, population)
+    )
     team_ids, own = np.unique(teams, return_inverse=True)
     own = own.reshape(-1)
-    rows = np.concatenate([np.arange(len(teams)), rows])
-    codes = np.concatenate([own + len(labels), codes])
-    labels = labels + [rollups.group_label(("team", t)) for t in team_ids.tolist()]
-    population_of = rollups.group_sizes(tree, population)
-    population_of.update({rollups.group_label(("team", t)): n for t, n in sizes.items()})
-    found = _group_statistics(answers, rows, codes, labels, instrument, population_of)
     members = dict(zip(team_ids.tolist(), np.bincount(own).tolist(), strict=True))
+    # Respondents with a score, per team and scale.
+    scored = np.zeros((len(team_ids), len(scale_keys)), dtype=np.int64)
+    np.add.at(scored, own, ~np.isnan(scores))
+    scored_of = dict(zip(team_ids.tolist(), scored.tolist(), strict=True))
     table: Table = {}
     team_n: dict[Node, int] = {}
     for node in tree.parent:
         if node[0] == "team":
             team_n[node] = members.get(node[1], 0)
-        cells = found.get(rollups.group_label(node))
-        table[node] = cells if cells is not None else _empty(scale_keys)
+            counts = scored_of.get(node[1])
+            table[node] = (
+                {key: Cell(n=n) for key, n in zip(scale_keys, counts, strict=True)}
+                if counts is not None
+                else _empty(scale_keys)
+            )
+        else:
+            cells = found.get(rollups.group_label(node))
+            table[node] = cells if cells is not None else _empty(scale_keys)
     for key in scale_keys:
         n = {node: table[node][key].n for node in tree.parent}
         small = {node for node, count in team_n.items() if count < wave.k}
@@ -131,11 +141,78 @@ def measured(
                 cell.suppressed = reason
                 for name in NUMBERS:
                     setattr(cell, name, None)
-    return table
+    shown = {
+        key: {
+            node[1]
+            for node, by_scale in table.items()
+            if node[0] == "team" and by_scale[key].suppressed is None
+        }
+        for key in scale_keys
+    }
+    return table, _shown_teams(answers, teams, instrument, sizes, shown, table)
+
+
+def _shown_teams(
+    answers: np.ndarray,
+    teams: np.ndarray,
+    instrument: trust.Instrument,
+    sizes: dict[int, int],
+    shown: dict[str, set[int]],
+    table: Table,
+) -> dict[str, dict]:
+    """The numbers of every shown team cell, and each scale's statistics over its shown teams.
+
+    One call of :func:`trust.analyze` on the respondents of the teams shown on any scale
+    gives the teams' numbers (a team's own numbers do not depend on the other teams) and,
+    for the scales whose shown teams are all of those, the scale-level statistics
+    (reliability, ICCs, mean rwg(j)). A scale with another set of shown teams (rare) gets
+    one more call over exactly those teams. Computed over a hidden team's respondents too,
+    these numbers would constrain its mean and spread (anonymity invariant 2): with few
+    teams, ICC(1) and the shown team means pin down the hidden team's mean, and alpha its
+    variance. Returns the scale-level statistics by scale key (as
+    :meth:`trust.ScaleResult.to_json`; empty for a scale with no team shown).
+    """
+    union = set().union(*shown.values()) if shown else set()
+    if not union:
+        return {key: {} for key in shown}
+    rows = np.isin(teams, list(union))
+    analysis = trust.analyze(
+        answers[rows],
+        teams[rows],
+        instrument,
+        team_size={t: n for t, n in sizes.items() if t in union},
+    )
+    found = analysis.teams
+    scale_keys = list(analysis.scales)
+    cells = _cells_of(
+        found.n, found.mean, found.sd, found.ci_low, found.ci_high, found.rwg_j, scale_keys
+    )
+    # A shown cell has nothing yet but its n, which the computed cell has too.
+    everywhere = [key for key, teams_shown in shown.items() if teams_shown == union]
+    elsewhere = [key for key in shown if key not in everywhere]
+    for team_id, computed in zip(found.labels.tolist(), cells, strict=True):
+        by_scale = table[("team", team_id)]
+        by_scale.update({key: computed[key] for key in everywhere})
+        by_scale.update({key: computed[key] for key in elsewhere if team_id in shown[key]})
+    out: dict[str, dict] = {}
+    others: dict[frozenset[int], list[str]] = {}
+    for key, teams_shown in shown.items():
+        if teams_shown == union:
+            out[key] = analysis.scales[key].to_json()
+        elif teams_shown:
+            others.setdefault(frozenset(teams_shown), []).append(key)
+        else:
+            out[key] = {}
+    for teams_shown, keys in others.items():
+        subset = np.isin(teams, list(teams_shown))
+        other = trust.analyze(answers[subset], teams[subset], instrument)
+        out.update({key: other.scales[key].to_json() for key in keys})
+    return out
 
 
 def _group_statistics(
     answers: np.ndarray,
+    scores: np.ndarray,
     rows: np.ndarray,
     codes: np.ndarray,
     labels: list[str],
@@ -145,10 +222,10 @@ def _group_statistics(
     """n, mean, SD, interval and rwg(j) of every group on every scale, as trust.analyze
     gives them for teams (:func:`trust.team_summary`, :func:`trust.rwg_j`).
 
-    ``rows`` repeats each respondent once per group they count in, ``codes`` gives the
-    group of each copy and ``labels`` the label of each code
-    (:func:`rollups.expand_to_groups`). Reliability and ICCs are not computed here: they
-    describe a scale over teams, not a group.
+    ``scores`` are the respondents' scale scores; ``rows`` repeats each respondent once per
+    group above their team, ``codes`` gives the group of each copy and ``labels`` the label
+    of each code (:func:`rollups.expand_to_groups`). Reliability and ICCs are not computed
+    here: they describe a scale over teams, not a group.
     """
     if not len(rows):
         return {}
@@ -156,7 +233,7 @@ def _group_statistics(
     # contiguous runs, and the sorts inside trust meet sorted codes.
     order = np.argsort(codes, kind="stable")
     rows, codes = rows[order], codes[order]
-    scores = scale_scores(answers, instrument)[rows]
+    scores = scores[rows]
     per_respondent = np.array([sizes.get(label, np.nan) for label in labels], dtype=float)[codes]
     scale_keys = [scale.key for scale in instrument.scales]
     with warnings.catch_warnings():

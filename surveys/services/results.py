@@ -1,12 +1,14 @@
 """Aggregates of a closed wave: computed once at close with ``trust``, stored, then only read.
 
 :func:`store` loads the wave's responses into one array in the instrument's item order,
-calls :func:`trust.analyze` once for all teams (labels are team ids, team sizes are the
-invitations issued, for the finite-population correction) and once more over the teams
-that reached k for the scale-level statistics, and writes ``ScaleResult`` and
-``TeamScaleResult`` rows. A team with fewer than the wave's k responses gets its row with
-``n`` and NULL numbers, and adds nothing to any scale-level number, so no view and no
-export can show what was never stored (anonymity invariant 2).
+decides what is shown (:func:`surveys.services.cells.measured`: department and
+organisation figures, then complementary suppression), calls :func:`trust.analyze` once
+over the teams shown (labels are team ids, team sizes are the invitations issued, for the
+finite-population correction) for their numbers and the scale-level statistics, and
+writes ``ScaleResult``, ``TeamScaleResult`` and ``GroupScaleResult`` rows. A team with
+fewer than the wave's k responses gets its row with ``n`` and NULL numbers, and adds
+nothing to any scale-level number, so no view and no export can show what was never
+stored (anonymity invariant 2).
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy import func
 
-import trust
 from surveys import instruments
 from surveys.db import db
 from surveys.models import (
@@ -136,24 +137,15 @@ def store(wave: Wave) -> None:
     population = {**{t: 0 for t in team_ids if not answered.get(t) and t not in issued}, **sizes}
     tree = rollups.wave_tree(team_ids)
 
-    table = cells.measured(wave, instrument, answers, teams, tree, sizes, population)
+    table, scale_statistics = cells.measured(
+        wave, instrument, answers, teams, tree, sizes, population
+    )
     if not calibration.is_full(instrument) and calibration.drivers_of(instrument):
         model, label = calibration.model_for(calibration.drivers_of(instrument))
         cells.add_estimates(table, model, label)
     changes.add_changes(wave, instrument, answers, teams, tree, table, answer_matrix)
     cells.write(wave, table, sizes)
-
-    shown_teams = {
-        scale.key: {
-            node[1]
-            for node, by_scale in table.items()
-            if node[0] == "team" and by_scale[scale.key].suppressed is None
-        }
-        for scale in instrument.scales
-    }
-    for scale_key, found in _shown_scale_statistics(
-        answers, teams, instrument, shown_teams
-    ).items():
+    for scale_key, found in scale_statistics.items():
         db.session.add(
             ScaleResult(
                 wave_id=wave.id,
@@ -190,32 +182,6 @@ def team_sizes(wave_id: int, team_ids: list[int]) -> dict[int, int]:
         )
     ).all()
     return {**dict(declared), **invitations.issued_per_team(wave_id, team_ids)}
-
-
-def _shown_scale_statistics(
-    answers: np.ndarray,
-    teams: np.ndarray,
-    instrument: trust.Instrument,
-    shown_teams: dict[str, set[int]],
-) -> dict[str, dict]:
-    """Scale-level statistics of each scale over the respondents of its shown teams only.
-
-    Scales that share a set of shown teams (usually all of them) share one analysis, so a
-    wave costs one call of :func:`trust.analyze`, rarely a few.
-    """
-    by_set: dict[frozenset[int], list[str]] = {}
-    for scale_key, shown in shown_teams.items():
-        by_set.setdefault(frozenset(shown), []).append(scale_key)
-    out: dict[str, dict] = {}
-    for shown, scale_keys in by_set.items():
-        found = {}
-        if shown:
-            rows = np.isin(teams, list(shown))
-            analysis = trust.analyze(answers[rows], teams[rows], instrument)
-            found = {key: scale.to_json() for key, scale in analysis.scales.items()}
-        for scale_key in scale_keys:
-            out[scale_key] = found.get(scale_key, {})
-    return out
 
 
 @dataclass(frozen=True)
