@@ -116,6 +116,48 @@ def send_mail_command():
         raise SystemExit(1)
 
 
+@click.command("read-bounces")
+@click.option(
+    "--mailbox",
+    "path",
+    type=click.Path(path_type=Path),
+    help="Maildir (a folder) or mbox (a file); default: TRUSTSURVEY_BOUNCE_MAILBOX.",
+)
+@click.option("--keep", is_flag=True, help="Leave the reports read in the mailbox.")
+@with_appcontext
+def read_bounces_command(path: Path | None, keep: bool):
+    """Read delivery status notifications (bounces) from the return path's mailbox (a Maildir,
+    an mbox or an IMAP folder) and record each email that did not arrive (run it from cron)."""
+    import imaplib
+
+    from surveys.services import bounces
+
+    _require_schema()
+    config = current_app.config
+    path = path or (Path(p) if (p := config.get("BOUNCE_MAILBOX")) else None)
+    if path is None and not config.get("BOUNCE_IMAP_HOST"):
+        raise click.ClickException(
+            "no mailbox: give --mailbox, or set TRUSTSURVEY_BOUNCE_MAILBOX or "
+            "TRUSTSURVEY_BOUNCE_IMAP_HOST"
+        )
+    try:
+        if path is not None:
+            outcomes = bounces.read_mailbox(path, keep=keep)
+        else:
+            outcomes = bounces.read_imap(config, keep=keep)
+    except (ValueError, OSError, imaplib.IMAP4.error) as error:
+        where = "" if path else f"{config['BOUNCE_IMAP_HOST']}:{config['BOUNCE_IMAP_PORT']}: "
+        raise click.ClickException(f"{where}{error}") from None
+    out = bounces.Outcome
+    click.echo(
+        f"{outcomes[out.BOUNCED]} bounces recorded, {outcomes[out.KNOWN]} already known, "
+        f"{outcomes[out.FORGOTTEN]} of no current email (closed waves), "
+        f"{outcomes[out.NOT_FAILED]} delays or other reports; left alone: "
+        f"{outcomes[out.UNMATCHED]} reports not of this product, "
+        f"{outcomes[out.NOT_A_REPORT]} other messages."
+    )
+
+
 @click.command("check-instrument")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext
@@ -280,3 +322,4 @@ def init_app(app):
     app.cli.add_command(export_command)
     app.cli.add_command(import_command)
     app.cli.add_command(send_mail_command)
+    app.cli.add_command(read_bounces_command)

@@ -93,6 +93,36 @@ def smtp_settings() -> dict:
         "SMTP_PASSWORD": env("TRUSTSURVEY_SMTP_PASSWORD") or None,
         "SMTP_TIMEOUT": float(env("TRUSTSURVEY_SMTP_TIMEOUT", 30)),
         "MAIL_FROM": env("TRUSTSURVEY_MAIL_FROM", "").strip() or None,
+        # Where bounces go (the envelope sender), and whether each message's own tag is
+        # added to it (VERP), so that a bounce names its message even without its headers.
+        "MAIL_RETURN_PATH": env("TRUSTSURVEY_MAIL_RETURN_PATH", "").strip() or None,
+        "MAIL_VERP": env("TRUSTSURVEY_MAIL_VERP", "").strip() == "1",
+        # The Maildir (a folder) or mbox (a file) where the return path's mail lands.
+        "BOUNCE_MAILBOX": env("TRUSTSURVEY_BOUNCE_MAILBOX", "").strip() or None,
+        # Or the IMAP mailbox it lands in; the connection is encrypted unless told otherwise.
+        **imap_settings(env),
+    }
+
+
+IMAP_SECURITY = ("ssl", "starttls", "none")
+
+
+def imap_settings(env) -> dict:
+    """The IMAP mailbox of bounces, from TRUSTSURVEY_BOUNCE_IMAP_*; unset host: none."""
+    security = env("TRUSTSURVEY_BOUNCE_IMAP_SECURITY", "ssl").strip().lower()
+    if security not in IMAP_SECURITY:
+        raise ValueError(
+            "TRUSTSURVEY_BOUNCE_IMAP_SECURITY must be one of "
+            f"{', '.join(IMAP_SECURITY)}, not {security!r}"
+        )
+    port = env("TRUSTSURVEY_BOUNCE_IMAP_PORT", "").strip()
+    return {
+        "BOUNCE_IMAP_HOST": env("TRUSTSURVEY_BOUNCE_IMAP_HOST", "").strip() or None,
+        "BOUNCE_IMAP_PORT": int(port) if port else (993 if security == "ssl" else 143),
+        "BOUNCE_IMAP_SECURITY": security,
+        "BOUNCE_IMAP_USERNAME": env("TRUSTSURVEY_BOUNCE_IMAP_USERNAME") or None,
+        "BOUNCE_IMAP_PASSWORD": env("TRUSTSURVEY_BOUNCE_IMAP_PASSWORD") or None,
+        "BOUNCE_IMAP_FOLDER": env("TRUSTSURVEY_BOUNCE_IMAP_FOLDER", "").strip() or "INBOX",
     }
 
 

@@ -433,4 +433,7 @@ class Delivery(db.Model):
     invitation_id: Mapped[int] = mapped_column(ForeignKey("invitation.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(16), default="pending")
     error: Mapped[str | None] = mapped_column(String(500))
+    # Names the message in its Message-ID and return path, so that a bounce finds it
+    # (surveys/services/bounces.py); random, so that it tells nothing about other messages.
+    tag: Mapped[str | None] = mapped_column(String(32), unique=True, default=random_id)
     invitation: Mapped[Invitation] = relationship()

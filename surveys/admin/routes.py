@@ -287,6 +287,7 @@ def roster_import():
                 encoding=form.encoding.data,
                 deactivate_missing=form.deactivate_missing.data,
                 max_bytes=max_bytes,
+                imported_by=current_user,
             )
         except rosters.RosterRejectedError as rejected:
             errors = rejected.errors

@@ -14,7 +14,15 @@ from wtforms import (
     StringField,
     SubmitField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+from wtforms.widgets import HiddenInput
 
 from surveys import instruments
 from surveys.config import MAX_K, MIN_K
@@ -177,3 +185,13 @@ class ExportLinksForm(FlaskForm):
 
     # Off unless ticked: the fewest links leave the product by hand.
     with_email_too = BooleanField(_l("Also members who have an email address"))
+
+
+class CardPageForm(ExportLinksForm):
+    """One page of one team's printed cards (both empty: every card, or the list of pages)."""
+
+    team = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(min=1)])
+    page = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(min=1)])
+    # The team's number of cards when the list of pages was made: pages are cut by position,
+    # so a roster that changed since would shift them and skip or repeat a card.
+    of = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(min=1)])

@@ -9,6 +9,7 @@ with teams below k hidden (invariant 2).
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 from flask import (
     Blueprint,
@@ -28,7 +29,13 @@ import trust
 from surveys import instruments
 from surveys.access import role_required, team_or_404, visible_team_ids, wave_or_404
 from surveys.db import db
-from surveys.facilitate.forms import ExportLinksForm, OpenWaveForm, WaveForm, split_instrument
+from surveys.facilitate.forms import (
+    CardPageForm,
+    ExportLinksForm,
+    OpenWaveForm,
+    WaveForm,
+    split_instrument,
+)
 from surveys.forms import ConfirmForm
 from surveys.i18n import instrument_language
 from surveys.models import Team, Wave, WaveStatus, utcnow
@@ -38,6 +45,7 @@ from surveys.services import (
     delivery,
     heatmap,
     invitations,
+    link_exports,
     organisation,
     readings,
     results,
@@ -178,6 +186,9 @@ def team(wave_id: int, team_id: int):
         page=team_results.team_page(wave, team, with_reliability=waves.can_manage(wave, visible)),
         instrument=instruments.get(wave.instrument_key, wave.instrument_version),
         readings=readings,
+        issued_after_open=audit.issued_after_open([wave.id], {team.id})
+        .get(wave.id, {})
+        .get(team.id, 0),
         **team_profiles.team_sections(wave, team, visible),
     )
 
@@ -338,10 +349,10 @@ def invitations_csv(wave_id: int):
     form = ExportLinksForm()
     if not form.validate_on_submit():
         abort(400)
-    rows = waves.export_links(
+    rows = link_exports.export_links(
         wave, current_user, audit.Action.LINKS_CSV, not form.with_email_too.data
     )
-    response = Response(waves.invitations_csv(rows), mimetype="text/csv")
+    response = Response(link_exports.invitations_csv(rows), mimetype="text/csv")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="wave-{wave.id}-invitations.csv"'
     )
@@ -352,19 +363,48 @@ def invitations_csv(wave_id: int):
 @bp.post("/waves/<int:wave_id>/invitations/print")
 @role_required("admin")
 def invitations_print(wave_id: int):
-    """An admin prints one bilingual card per member with the link and its QR code (audited)."""
+    """An admin prints one bilingual card per member with the link and its QR code (audited).
+
+    Up to a page's worth of cards in all, they come at once; beyond that, this answers with
+    the list of pages per team, and each page is printed (and audited) on its own.
+    """
     wave, _visible = _managed_wave_or_404(wave_id)
-    form = ExportLinksForm()
+    form = CardPageForm()
     if not form.validate_on_submit():
         abort(400)
-    rows = waves.export_links(
-        wave, current_user, audit.Action.LINK_CARDS, not form.with_email_too.data
+    without_email_only = not form.with_email_too.data
+    pages = link_exports.card_pages(wave, without_email_only)
+    shown = None
+    if form.team.data is not None or form.page.data is not None:
+        shown = next(
+            (p for p in pages if (p.team_id, p.page) == (form.team.data, form.page.data)), None
+        )
+        if shown is None or shown.of != form.of.data:
+            flash(
+                _(
+                    "This team's cards changed since the list of pages was made (its roster or "
+                    "its invitations). Nothing was printed: open the list of pages again."
+                ),
+                "error",
+            )
+            return redirect(url_for("facilitate.wave", wave_id=wave.id))
+    elif sum(p.count for p in pages) > link_exports.CARDS_PER_PAGE:
+        return render_template(
+            "facilitate/invitations_print_index.html",
+            wave=wave,
+            teams=[list(team) for _id, team in itertools.groupby(pages, lambda p: p.team_id)],
+            form=form,
+            cards_per_page=link_exports.CARDS_PER_PAGE,
+        )
+    rows = link_exports.export_links(
+        wave, current_user, audit.Action.LINK_CARDS, without_email_only, shown
     )
     response = Response(
         render_template(
             "facilitate/invitations_print.html",
             wave=wave,
             rows=rows,
+            shown=shown,
             lines=invitations.card_lines(wave),
             qr_svg=invitations.qr_svg,
         )
@@ -391,6 +431,19 @@ def send_mail(wave_id: int, kind: str):
         return back
     if not delivery.configured():
         flash(_("Email is not set up for this installation; ask an admin."), "error")
+        return back
+    pending = delivery.unfinished(wave)
+    others = pending is not None and pending.user_id != current_user.id
+    if others and not waves.can_manage(wave, visible):
+        # Someone else's batch may go to teams this user does not see, and its counts
+        # would be shown here: it continues with its sender or `trustsurvey send-mail`.
+        flash(
+            _(
+                "Another user's email batch for this wave is not finished yet. It continues "
+                "when they send again or at the next scheduled run; try again later."
+            ),
+            "info",
+        )
         return back
     mailing = delivery.start(wave, waves.wave_team_ids(wave, visible), current_user, kind)
     if mailing is None:
@@ -549,6 +602,8 @@ def heatmap_page(wave_id: int):
 def heatmap_svg(wave_id: int):
     """The heatmap as an SVG picture, for slides and reports."""
     context = _heatmap_context(wave_id)
+    visible = visible_team_ids(current_user)
+    context["issued_after_open"] = audit.issued_after_open([wave_id], visible).get(wave_id, {})
     response = Response(
         render_template("facilitate/heatmap.svg", **context), mimetype="image/svg+xml"
     )
@@ -561,7 +616,8 @@ def heatmap_svg(wave_id: int):
 def heatmap_csv(wave_id: int):
     """The heatmap's numbers, one line per row and scale (UTF-8 with a byte-order mark)."""
     wave, visible = _closed_wave_or_404(wave_id)
-    body = "\ufeff" + heatmap.heatmap_csv(wave, visible)
+    late = audit.issued_after_open([wave_id], visible).get(wave_id, {})
+    body = "\ufeff" + heatmap.heatmap_csv(wave, visible, late)
     response = Response(body.encode("utf-8"), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="wave-{wave_id}-heatmap.csv"'
     return response

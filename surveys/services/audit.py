@@ -3,7 +3,8 @@
 Whoever holds a link can answer with it and can see whether it was used, so every act that
 hands links to a user instead of to the member is recorded: an admin's export of links as CSV
 or printed cards, and invitations an admin confirmed after the wave opened (a member added
-late, or someone who could push a small team over k). Each event names the user, the team, how
+late, or someone who could push a small team over k), and email addresses of invited members
+an admin changed while the wave was open (see ``rosters``). Each event names the user, the team, how
 many links and when, never a member. The log is kept for good and shown on the wave page to
 every admin and facilitator of the team; a team with invitations issued after opening is
 marked wherever its numbers are shown.
@@ -24,6 +25,7 @@ class Action(enum.StrEnum):
     LINKS_CSV = "links_csv"
     LINK_CARDS = "link_cards"
     ISSUED_AFTER_OPEN = "issued_after_open"
+    EMAIL_CHANGED = "email_changed"
 
 
 def record(wave: Wave, user: User, action: Action, per_team: Mapping[int, int]) -> None:

@@ -299,8 +299,12 @@ def load_r(book: dict) -> str:
         "# Reads this export into R: responses, scores, teams, scales (and comments).",
         '# Run it from the export\'s folder: source("load.R"). Base R only.',
         '# Variable labels are in attr(x, "label"), value labels in attr(x, "labels").',
+        # Read as UTF-8 whatever the session's locale: fileEncoding would convert to the
+        # locale's encoding, and in a C or Latin-1 locale drop every row after a Chinese cell.
         "read_export <- function(file, text) {",
-        '  read.csv(file, fileEncoding = "UTF-8-BOM", na.strings = "", check.names = FALSE,',
+        '  lines <- readLines(file, encoding = "UTF-8", warn = FALSE)',
+        '  lines[1] <- sub("^\\ufeff", "", lines[1])',
+        '  read.csv(text = lines, encoding = "UTF-8", na.strings = "", check.names = FALSE,',
         "           stringsAsFactors = FALSE,",
         '           colClasses = setNames(rep("character", length(text)), text))',
         "}",

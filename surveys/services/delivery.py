@@ -15,7 +15,13 @@ one mailing at once each claim different deliveries.
 
 A refused address (a 5xx reply to the recipient or the message) fails that delivery alone and
 the batch goes on; a temporary refusal (4xx) defers it to the next run. Bounces that arrive
-later, as messages to the sender's mailbox, are not read here.
+later, as delivery status notifications in the return path's mailbox, are read by
+:mod:`surveys.services.bounces`: every message carries its delivery's random tag (in its
+Message-ID, and with VERP in its envelope sender), so a bounce is matched to the delivery
+by a value that cannot be guessed, says nothing about the roster's order or the size of the
+batch (a serial number would: a member's place among those reminded), and means nothing once
+the wave has closed and its deliveries are gone. A batch goes out in the order of these tags,
+not of the roster, so that the sending times of two messages say nothing about who is between.
 
 Who learns what: facilitators see counts only. Admins see, per member, the failures of the
 invitation mailing, to correct an address or hand over a printed card. A reminder's
@@ -29,6 +35,7 @@ deliveries and keeps the mailings' counts
 from __future__ import annotations
 
 import enum
+import re
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -47,11 +54,36 @@ from surveys.services import invitations
 # The languages of every message, in this order: the organisation's first language first.
 MESSAGE_LANGUAGES = ("zh_Hans", "en")
 ERROR_CHARS = 500  # Delivery.error
+UNDELIVERED = ("failed", "bounced")  # refused when sent, or bounced later
 
 
 class Kind(enum.StrEnum):
     INVITATION = "invitation"
     REMINDER = "reminder"
+
+
+# The tag of one delivery in its Message-ID and return path: ``ts-`` and its random tag.
+TAG = re.compile(r"\bts-([0-9a-f]{32})\b")
+
+
+def message_tag(row: Delivery) -> str | None:
+    """``ts-`` and the delivery's tag; None for a delivery planned before tags existed."""
+    return f"ts-{row.tag}" if row.tag else None
+
+
+def tags_in(text: str) -> list[str]:
+    """The delivery tags (:attr:`Delivery.tag`) named in ``text``, in order."""
+    return TAG.findall(text or "")
+
+
+def return_path(tag: str | None) -> str:
+    """The envelope sender of a message: where its bounce goes (VERP adds its tag)."""
+    config = current_app.config
+    address = config.get("MAIL_RETURN_PATH") or config["MAIL_FROM"]
+    if not config.get("MAIL_VERP") or tag is None:
+        return address
+    local, at, domain = address.rpartition("@")
+    return f"{local}+{tag}{at}{domain}" if at else f"{address}+{tag}"
 
 
 class MailServerError(RuntimeError):
@@ -97,26 +129,29 @@ def _targets(wave: Wave, team_ids: list[int], kind: Kind) -> list[int]:
         )
         .order_by(Invitation.id)
     )
+    invited = db.select(Delivery.invitation_id).join(Mailing, Delivery.mailing_id == Mailing.id)
+    invited = invited.where(Mailing.wave_id == wave.id, Mailing.kind == str(Kind.INVITATION))
+    undelivered = invited.where(Delivery.status.in_(UNDELIVERED))
     if kind is Kind.INVITATION:
         # Once each: a failed invitation is tried again (its address may have been corrected).
-        emailed = (
-            db.select(Delivery.invitation_id)
-            .join(Mailing, Delivery.mailing_id == Mailing.id)
-            .where(
-                Mailing.wave_id == wave.id,
-                Mailing.kind == str(Kind.INVITATION),
-                Delivery.status != "failed",
-            )
+        query = query.where(
+            Invitation.id.not_in(invited.where(Delivery.status.not_in(UNDELIVERED)))
         )
-        query = query.where(Invitation.id.not_in(emailed))
     else:
-        query = query.where(Invitation.used.is_(False))
+        # Not to an address whose invitation did not arrive: the reminder's count of failures
+        # would otherwise drop when that member answers (with a printed card), and an admin
+        # sees whose invitation failed.
+        delivered = invited.where(Delivery.status == "sent")
+        query = query.where(
+            Invitation.used.is_(False),
+            Invitation.id.not_in(undelivered) | Invitation.id.in_(delivered),
+        )
     return list(db.session.scalars(query))
 
 
 def start(wave: Wave, team_ids: list[int], user: User, kind: Kind) -> Mailing | None:
     """Plan a mailing of ``kind`` to the wave's teams ``team_ids`` and commit it; None when
-    nobody is left to send to.
+    nobody is left to send an invitation to (a reminder is planned even for nobody).
 
     A mailing that is still unfinished is returned instead of a new one, so a second click
     continues the first batch rather than sending twice.
@@ -127,7 +162,10 @@ def start(wave: Wave, team_ids: list[int], user: User, kind: Kind) -> Mailing | 
     if pending is not None:
         return pending
     targets = _targets(wave, team_ids, kind)
-    if not targets:
+    # A reminder to nobody looks like any other (a mailing with its counts): "nobody to
+    # remind" beside the response count would say whether the members reached only by
+    # printed card had answered.
+    if not targets and kind is Kind.INVITATION:
         return None
     mailing = Mailing(wave_id=wave.id, kind=str(kind), user_id=user.id, planned=len(targets))
     db.session.add(mailing)
@@ -137,8 +175,9 @@ def start(wave: Wave, team_ids: list[int], user: User, kind: Kind) -> Mailing | 
     return mailing
 
 
-def message(wave: Wave, invitation: Invitation, kind: Kind) -> EmailMessage:
-    """The email of one invitation: its link, in every language, never the member's name."""
+def message(wave: Wave, invitation: Invitation, kind: Kind, tag: str | None = None) -> EmailMessage:
+    """The email of one invitation: its link, in every language, never the member's name;
+    ``tag`` (:func:`message_tag`) makes its Message-ID."""
     config = current_app.config
     link = invitations.link(invitations.token_of(invitation))
     subjects, parts = [], []
@@ -170,7 +209,8 @@ def message(wave: Wave, invitation: Invitation, kind: Kind) -> EmailMessage:
     email["From"] = config["MAIL_FROM"]
     email["To"] = invitation.member.email
     email["Date"] = formatdate(localtime=False)
-    email["Message-ID"] = make_msgid(domain=config["MAIL_FROM"].rpartition("@")[2] or None)
+    domain = config["MAIL_FROM"].rpartition("@")[2] or None
+    email["Message-ID"] = f"<{tag}@{domain or 'localhost'}>" if tag else make_msgid(domain=domain)
     email["Auto-Submitted"] = "auto-generated"
     email.set_content("\n---\n\n".join(parts))
     return email
@@ -240,7 +280,7 @@ def run(mailing: Mailing) -> Mailing:
         db.session.scalars(
             db.select(Delivery.id)
             .where(Delivery.mailing_id == mailing.id, Delivery.status.in_(("pending", "deferred")))
-            .order_by(Delivery.id)
+            .order_by(Delivery.tag, Delivery.id)
         )
     )
     server = None
@@ -250,18 +290,20 @@ def run(mailing: Mailing) -> Mailing:
                 server = _connect()  # before the claim: a refused connection sends nothing
             if not _claim(delivery_id):
                 continue  # another process has it
-            invitation = db.session.get(Delivery, delivery_id).invitation
+            row = db.session.get(Delivery, delivery_id)
+            invitation = row.invitation
             member = invitation.member
             if member is None or not member.active or not member.email:
                 _finish(delivery_id, "failed", "no longer on the roster with an email address")
                 continue
+            tag = message_tag(row)
             try:
-                email = message(wave, invitation, kind)
+                email = message(wave, invitation, kind, tag)
             except ValueError as error:  # an address no header can carry
                 _finish(delivery_id, "failed", f"address not usable: {error}")
                 continue
             try:
-                server.send_message(email)
+                server.send_message(email, from_addr=return_path(tag))
             except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as error:
                 _finish(delivery_id, *_refusal(error))
                 continue
@@ -295,8 +337,9 @@ def recount(mailing: Mailing) -> None:
     )
     if not by_status and mailing.planned:
         return  # the wave closed: the deliveries are gone, the counts stay as they were
+    # A bounce read later turns a sent (or interrupted) message into one not delivered.
     mailing.sent = by_status.get("sent", 0)
-    mailing.failed = by_status.get("failed", 0)
+    mailing.failed = by_status.get("failed", 0) + by_status.get("bounced", 0)
     mailing.unknown = by_status.get("sending", 0)
     db.session.commit()
 
@@ -335,7 +378,7 @@ class Problem:
     member: str
     email: str
     team: str
-    status: str  # failed, deferred or sending (unknown)
+    status: str  # failed, bounced (later), deferred or sending (unknown)
     error: str
 
 
@@ -352,7 +395,7 @@ def invitation_problems(wave: Wave) -> list[Problem]:
         .where(
             Mailing.wave_id == wave.id,
             Mailing.kind == str(Kind.INVITATION),
-            Delivery.status.in_(("failed", "deferred", "sending")),
+            Delivery.status.in_(("failed", "bounced", "deferred", "sending")),
         )
         .order_by(Member.name)
     ).all()

@@ -19,13 +19,15 @@ chunks, so memory stays flat whatever the number of responses; then moved or zip
 from __future__ import annotations
 
 import csv
+import gc
 import hmac
 import os
 import secrets
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -342,6 +344,25 @@ def _file_order(name: str) -> tuple[int, str]:
     return (FILES.index(name) if name in FILES else FILES.index("instrument.toml"), name)
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for the duration, as it was before afterwards.
+
+    Every response read is briefly a tracked object (a database row), and enough of them
+    outlive a young collection that the collector runs full passes over the whole process,
+    the application's own long-lived objects included: a fifth of the export's time for
+    100,000 responses. An export makes no reference cycles to speak of (each chunk of rows
+    is freed by reference counting), so little is left for the collector to find.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def to_folder(waves: list[Wave], options: ExportOptions, target: Path) -> list[str]:
     """Export into the folder ``target`` (made if missing); the file names written.
 
@@ -350,7 +371,8 @@ def to_folder(waves: list[Wave], options: ExportOptions, target: Path) -> list[s
     """
     target.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=f".{target.name}.") as tmp:
-        names = build(plan(waves, options), Path(tmp))
+        with _collector_paused():
+            names = build(plan(waves, options), Path(tmp))
         for name in names:
             os.replace(Path(tmp) / name, target / name)
     return names
@@ -359,7 +381,8 @@ def to_folder(waves: list[Wave], options: ExportOptions, target: Path) -> list[s
 def to_zip(waves: list[Wave], options: ExportOptions, out: IO[bytes]) -> list[str]:
     """Export as a zip written to ``out``; the file names it holds."""
     with tempfile.TemporaryDirectory(prefix="trustsurvey-export.") as tmp:
-        names = build(plan(waves, options), Path(tmp))
+        with _collector_paused():
+            names = build(plan(waves, options), Path(tmp))
         with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for name in names:
                 info = zipfile.ZipInfo(name, date_time=ZIP_DATE)

@@ -1,25 +1,22 @@
 """responses.csv and scores.csv of a research export: one row per response, streamed.
 
 A wave of 100,000 responses of 40 items is four million cells, so nothing here works cell by
-cell in Python. Responses are read a chunk at a time, their answers parsed in one
-``json.loads`` per chunk; every cell's text is looked up in a table of the chunk's distinct
-values (answers are a few small integers, scores a few hundred fractions); and the lines
-are assembled as one byte matrix per chunk: each cell padded with NUL bytes to a common
-width, a comma after it, the NULs dropped at the end. The files are the same, byte for byte,
-as csv.writer would write: numbers and hex ids never need quoting, and the team and
-department labels, which may, are quoted once per team by csv.writer.
+cell in Python. Responses are read a chunk at a time, their answers read into a matrix at
+once (:mod:`surveys.services.stored_answers`); every cell's text is looked up in a table of
+the chunk's distinct values (answers are a few small integers, scores a few hundred
+fractions); and the lines are assembled as one byte matrix per chunk: each cell padded with
+NUL bytes to a common width, a comma after it, the NULs dropped at the end. The files are
+the same, byte for byte, as csv.writer would write: numbers and hex ids never need
+quoting, and the team and department labels, which may, are quoted once per team by
+csv.writer.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import json
-import math
 from collections.abc import Iterator
 from hashlib import blake2b
-from itertools import chain
-from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,6 +26,7 @@ import sqlalchemy as sa
 import trust
 from surveys.db import db
 from surveys.models import Response, Wave
+from surveys.services import stored_answers
 
 if TYPE_CHECKING:
     from surveys.services.export import Plan
@@ -36,6 +34,8 @@ if TYPE_CHECKING:
 ROW_COLUMNS = ("response_id", "wave", "team", "department", "team_size")
 CHUNK = 5000  # responses read and written at a time
 BOM = "\ufeff".encode()
+ID_BYTES = 10  # of an exported response id: 20 hex digits
+HEX = np.array([f"{b:02x}".encode() for b in range(256)], dtype="S2")
 
 
 def csv_line(cells: list) -> str:
@@ -57,18 +57,9 @@ def _chunks(
         .order_by(Response.id)
     )
     connection = db.session.connection().execution_options(stream_results=True)
-    blank, pick = dict.fromkeys(keys, math.nan), itemgetter(*keys)
     for part in connection.execute(query).partitions(CHUNK):
         ids, teams, texts = zip(*part, strict=True)
-        given = json.loads("[" + ",".join(t or "{}" for t in texts) + "]")
-        # Every key, NaN where the response has none, in instrument order.
-        rows = [pick({**blank, **g}) for g in given]
-        try:
-            cells = chain.from_iterable(rows)
-            x = np.fromiter(cells, dtype=float, count=len(rows) * len(keys))
-        except TypeError:  # a stored null: np.array reads None as NaN
-            x = np.array(rows, dtype=float)
-        yield list(ids), list(teams), x.reshape(len(rows), len(keys))
+        yield list(ids), list(teams), stored_answers.matrix(texts, keys)
 
 
 def _answer_text(value: float) -> str:
@@ -129,6 +120,20 @@ def _lines(head: np.ndarray, cells: np.ndarray) -> bytes:
     return flat[flat != 0].tobytes()
 
 
+def _exported_ids(ids: list[str], keyed) -> np.ndarray:
+    """The exported response ids: the keyed hash of each stored id, in hex (``S20``).
+
+    ``keyed`` is the hash with its key already absorbed; copying it is cheaper than keying
+    a new one per response.
+    """
+    digests = []
+    for stored in ids:
+        h = keyed.copy()
+        h.update(stored.encode())
+        digests.append(h.digest())
+    return HEX[np.frombuffer(b"".join(digests), np.uint8)].view(f"S{2 * ID_BYTES}").ravel()
+
+
 def write(plan: Plan, folder: Path, id_key: bytes, label_cell) -> None:
     """responses.csv and scores.csv in one pass over the responses, a chunk at a time.
 
@@ -170,12 +175,10 @@ def write(plan: Plan, folder: Path, id_key: bytes, label_cell) -> None:
                 ],
                 dtype=bytes,
             )
+            keyed = blake2b(key=id_key, digest_size=ID_BYTES)
             for ids, teams, x in _chunks(wave, plan.kept[wave.id], keys):
                 score = trust.scale_scores(trust.reverse_key(x, rev, low, high), index)
-                hashed = np.array(
-                    [blake2b(r.encode(), key=id_key, digest_size=10).hexdigest() for r in ids],
-                    dtype="S20",
-                )
+                hashed = _exported_ids(ids, keyed)
                 heads = np.strings.add(hashed, labels[np.searchsorted(team_ids, teams)])
                 given = _spread(_answer_cells(x, low, high), item_at, len(plan.item_keys))
                 scored = _spread(_cells(score, repr), scale_at, len(plan.scale_keys))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -247,13 +248,29 @@ def colour_class(cell: HeatCell, reference: HeatCell | None, absolute: bool) -> 
     return f"{'hi' if diff > 0 else 'lo'}{size}"
 
 
-def heatmap_csv(wave: Wave, visible: set[int] | None) -> str:
-    """One line per row and scale; a withheld cell has its n and reason and no number."""
+def heatmap_csv(
+    wave: Wave, visible: set[int] | None, issued_after_open: Mapping[int, int] | None = None
+) -> str:
+    """One line per row and scale; a withheld cell has its n and reason and no number.
+
+    ``issued_after_open`` (team id: invitations an admin confirmed after the wave opened)
+    fills the last column of those teams' lines, the page's † mark.
+    """
+    late = issued_after_open or {}
     rows = heatmap(wave, visible)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(
-        ["level", "team", "scale", *CELL_FIELDS[:8], "change", "change_ci_low", "change_ci_high"]
+        [
+            "level",
+            "team",
+            "scale",
+            *CELL_FIELDS[:8],
+            "change",
+            "change_ci_low",
+            "change_ci_high",
+            "issued_after_open",
+        ]
     )
     keys = columns(wave)
 
@@ -275,6 +292,7 @@ def heatmap_csv(wave: Wave, visible: set[int] | None) -> str:
                     c.estimate or "",
                     c.suppressed or "",
                     *["" if v is None else f"{v:.4f}" for v in change],
+                    late.get(row.team_id, 0) if row.level == "team" else "",
                 )
 
     writer.writerows(lines())

@@ -31,7 +31,8 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 
 from surveys.db import db
-from surveys.models import Member, Team
+from surveys.models import Invitation, Member, Team, User, Wave, utcnow
+from surveys.services import audit
 from surveys.services.accounts import normalise_email
 from surveys.services.roster_file import (
     RosterRejectedError,
@@ -172,10 +173,14 @@ def import_roster(
     encoding: str = "utf-8",
     deactivate_missing: bool = False,
     max_bytes: int | None = None,
+    imported_by: User | None = None,
 ) -> ImportReport:
     """Validate every row, then store all of them in one transaction (or nothing).
 
     ``encoding`` is the one the importer chose, a key of ``roster_file.ENCODINGS``.
+    ``imported_by``: the admin importing; a change of the email of a member invited to an
+    open wave is recorded in that wave's audit log under their name (see
+    :func:`_audit_email_changes`).
     """
     if max_bytes is not None and len(data) > max_bytes:
         raise RosterRejectedError(
@@ -203,6 +208,7 @@ def import_roster(
         db.session.rollback()
         raise
     known_names = {(m.team_id, name_key(m.name)) for m in known}
+    email_changed: list[Member] = []
     for row in roster.rows:
         member = matched.get(row.row)
         if member is None:
@@ -216,6 +222,8 @@ def import_roster(
             report.unchanged += 1
         else:
             report.updated += 1
+        if normalise_email(member.email or "") != normalise_email(email or ""):
+            email_changed.append(member)
         member.active, member.name, member.email = True, row.name, email
     if deactivate_missing:
         found = {m.id for m in matched.values()}
@@ -223,8 +231,39 @@ def import_roster(
             if member.id not in found and member.active:
                 member.active = False
                 report.deactivated += 1
+    if imported_by is not None:
+        _audit_email_changes(email_changed, imported_by)
     db.session.commit()
     return report
+
+
+def _audit_email_changes(members: list[Member], user: User) -> None:
+    """Record, per open wave and team, how many invited members got another email address.
+
+    While a wave is open, the product emails reminders to the members who have not answered
+    and counts the addresses that failed. An admin who pointed one member's address at a
+    dead mailbox would learn from that count whether the member had answered; the change
+    cannot be refused (people do change addresses), so it is shown instead, beside the link
+    exports, to every facilitator and admin of the team. The event names no member.
+    """
+    if not members:
+        return
+    now = utcnow()
+    rows = db.session.execute(
+        db.select(Invitation.wave_id, Invitation.team_id, Invitation.member_id)
+        .join(Wave, Wave.id == Invitation.wave_id)
+        .where(
+            Invitation.member_id.in_([m.id for m in members]),
+            Wave.closed_at.is_(None),
+            Wave.opens_at <= now,
+            Wave.closes_at > now,
+        )
+    ).all()
+    per_wave: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for wave_id, team_id, _member_id in rows:
+        per_wave[wave_id][team_id] += 1
+    for wave_id, per_team in per_wave.items():
+        audit.add_events(db.session.get(Wave, wave_id), user, audit.Action.EMAIL_CHANGED, per_team)
 
 
 def deactivate_members(team: Team) -> int:

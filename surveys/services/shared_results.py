@@ -9,19 +9,13 @@ chosen by the invitation's wave and team alone, so it says nothing about who ans
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from surveys import playbooks
 from surveys.db import db
 from surveys.models import Organisation, Team, TeamScaleResult, Wave
-from surveys.services import heatmap
-
-# The recommendations of issue 11 live in these modules on the branch that builds them; until
-# they are part of the application, the suggestions section stays empty (see suggestions()).
-RECOMMENDATIONS_MODULE = "surveys.services.team_profiles"
-PLAYBOOKS_MODULE = "surveys.playbooks"
+from surveys.services import heatmap, team_profiles
 
 
 @dataclass(frozen=True)
@@ -126,20 +120,10 @@ def _shared_scale(row: TeamScaleResult, k: int) -> SharedScale:
     )
 
 
-def _loaded(name: str):
-    """The module ``name`` when the application has it, else None."""
-    if importlib.util.find_spec(name) is None:
-        return None
-    return importlib.import_module(name)
-
-
 def suggestions(wave: Wave, team_id: int) -> list[Suggestion]:
-    """The playbooks the recommendations service suggests for the team (none without it)."""
-    recommendations, playbooks = _loaded(RECOMMENDATIONS_MODULE), _loaded(PLAYBOOKS_MODULE)
-    if recommendations is None or playbooks is None:
-        return []
+    """The playbooks recommended for the team on its facilitators' team page, each once."""
     out: list[Suggestion] = []
-    for recommendation in recommendations.team_recommendations(wave, team_id):
+    for recommendation in team_profiles.team_recommendations(wave, team_id):
         playbook = playbooks.get(recommendation.playbook)
         if playbook is None or any(s.key == playbook.key for s in out):
             continue

@@ -10,10 +10,7 @@ background closer of :mod:`surveys.closer`) and stores every aggregate
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-from collections import Counter
 from dataclasses import dataclass
 
 from flask import current_app
@@ -34,7 +31,6 @@ from surveys.models import (
     wave_team,
 )
 from surveys.services import anonymity, audit, calibration, invitations, results
-from trust.table import neutralise_csv_cell
 
 LOCKED_FIELDS = ("k", "instrument", "teams")
 DEFAULT_DURATION = dt.timedelta(days=14)  # suggested on the new-wave form
@@ -290,88 +286,6 @@ def generate_invitations(
         raise AdminConfirmationError
     members = members_without_invitation(wave, visible)
     return len(invitations.issue(wave, members, audited_by=user if late else None))
-
-
-@dataclass(frozen=True)
-class InvitationRow:
-    team_id: int
-    member: str
-    email: str
-    team: str
-    link: str
-
-
-def invitation_rows(
-    wave: Wave, visible: set[int] | None, without_email_only: bool = False
-) -> list[InvitationRow]:
-    """Every invitation of the wave's visible teams with its link, by team and member name.
-
-    Whether an invitation was used is left out on purpose: who has answered is nobody's
-    business, and a list of who has not would invite pressure. For the same reason members
-    who left the roster are left out whether or not their invitation was used: listing only
-    the used ones would tell who answered, and an unused one is withdrawn. A closed wave has
-    none: closing forgot which member each invitation was for.
-    """
-    team_ids = wave_team_ids(wave, visible)
-    if not team_ids:
-        return []
-    query = (
-        db.select(Invitation, Member.name, Member.email, Team.name)
-        .join(Member, Invitation.member_id == Member.id)
-        .join(Team, Invitation.team_id == Team.id)
-        .where(
-            Invitation.wave_id == wave.id, Invitation.team_id.in_(team_ids), Member.active.is_(True)
-        )
-        .order_by(Team.name, Member.name)
-    )
-    if without_email_only:
-        query = query.where((Member.email.is_(None)) | (Member.email == ""))
-    return [
-        InvitationRow(
-            team_id=inv.team_id,
-            member=name,
-            email=email or "",
-            team=team,
-            link=invitations.link(invitations.token_of(inv)),
-        )
-        for inv, name, email, team in db.session.execute(query).all()
-    ]
-
-
-def export_links(
-    wave: Wave, user: User, action: audit.Action, without_email_only: bool
-) -> list[InvitationRow]:
-    """An admin's export of links (CSV or printed cards), recorded in the audit log first.
-
-    Links are for the members they name; whoever holds one can answer with it, and can tell
-    whether it was used. Only admins export them, and every facilitator and admin of the team
-    sees who exported how many, when (anonymity invariant 7).
-    """
-    if user.role != "admin":
-        raise PermissionError("only admins export links")
-    rows = invitation_rows(wave, None, without_email_only)
-    audit.record(wave, user, action, Counter(row.team_id for row in rows))
-    return rows
-
-
-INVITATION_CSV_COLUMNS = ("member", "email", "team", "link")
-
-
-def invitations_csv(rows: list[InvitationRow]) -> bytes:
-    """Invitation links as CSV for a mail-merge, one row per :func:`invitation_rows` row.
-
-    UTF-8 with a byte-order mark: Excel, which most mail-merges start from, reads a CSV
-    without one in the system code page and garbles Chinese names; Word, Outlook, Python's
-    utf-8-sig and LibreOffice all accept it. Cells a spreadsheet would run as a formula are
-    neutralised.
-    """
-    buf = io.StringIO()
-    buf.write("\ufeff")
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(INVITATION_CSV_COLUMNS)
-    for row in rows:
-        writer.writerow([neutralise_csv_cell(getattr(row, c)) for c in INVITATION_CSV_COLUMNS])
-    return buf.getvalue().encode("utf-8")
 
 
 @dataclass(frozen=True)

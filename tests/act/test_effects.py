@@ -97,6 +97,14 @@ def test_the_shown_effect_equals_the_difference_in_differences_by_hand(app, clie
         assert f"95% interval {low:.2f} to {high:.2f}" in item
         assert "than the 4 comparable teams" in item
     assert "Not proof of cause" in block
+    zh = client.get(
+        f"/manage/teams/{ids['Treated']}/interventions", headers={"Accept-Language": "zh-CN"}
+    ).get_data(as_text=True)
+    effect, low, high = by_hand(app, ids, w1, w2, "familiarity")
+    item = zh[zh.index('data-scale="familiarity" data-effect=') :]
+    item = item[: item.index("</li>")]
+    # One sentence with Chinese punctuation, not English commas pasted between fragments.
+    assert f"比 4 个可比团队多上升 {effect:.2f}，95% 区间为 {low:.2f} 至 {high:.2f}。" in item
     effect, low, _high = by_hand(app, ids, w1, w2, "familiarity")
     assert effect > 0.5 and low > 0  # the rise the answers were drawn with
 

@@ -1,12 +1,13 @@
 """load.R and load.sps read an export, with its labels, into R and into SPSS (here GNU PSPP).
 
-The R test needs R with the psych and multilevel packages (Debian: r-base-core r-cran-psych
-r-cran-multilevel), the SPSS one GNU PSPP (Debian: pspp); each is skipped where its program
-is absent, since the product needs neither.
+The R tests need R with the psych and multilevel packages (Debian: r-base-core r-cran-psych
+r-cran-multilevel), the SPSS one GNU PSPP (Debian: pspp). scripts/test installs them; run
+otherwise, a test is skipped where its program is absent, since the product needs neither.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 
@@ -19,6 +20,15 @@ from tests.export.helpers import export_cli, read_csv
 FULL = instruments.get("full", "1.0.0")
 RSCRIPT = shutil.which("Rscript")
 PSPP = shutil.which("pspp")
+
+
+def needs(program: str | None, name: str) -> None:
+    """Skip without ``program``, or fail where scripts/test promised to install it."""
+    if program is None:
+        if os.environ.get("TRUSTSURVEY_REQUIRE_SERVICES") == "1":
+            pytest.fail(f"{name} is missing but scripts/test requires it")
+        pytest.skip(f"{name} is not installed")
+
 
 # What R computes from the export alone, one "name value" line each.
 SCRIPT = r"""
@@ -39,8 +49,8 @@ for (i in seq_len(nrow(means))) {
 """
 
 
-@pytest.mark.skipif(RSCRIPT is None, reason="Rscript is not installed")
 def test_load_r_reads_the_export_and_psych_and_multilevel_agree(app, org, tmp_path):
+    needs(RSCRIPT, "Rscript")
     wave = closed_wave(app, org, seed=13)
     out = tmp_path / "out"
     files = export_cli(app, out, str(wave))
@@ -67,6 +77,117 @@ def test_load_r_reads_the_export_and_psych_and_multilevel_agree(app, org, tmp_pa
     assert means == pytest.approx(teams, rel=1e-12)
 
 
+# A researcher's own analysis of a two-wave export: scale membership and reverse keys from
+# codebook.csv, response options from load.R's value labels, then psych and multilevel
+# (rwg(j) by multilevel's formula with the codebook's rule for missing answers).
+EVERY_NUMBER = r"""
+source("load.R")
+suppressMessages({library(psych); library(multilevel)})
+book <- read_export("codebook.csv", c("file", "column", "type", "scale", "reverse"))
+items <- book[book$file == "responses.csv" & !is.na(book$scale), ]
+num <- function(x) sprintf("%.15g", x)
+for (w in unique(responses$wave)) {
+  r <- responses[responses$wave == w, ]
+  s <- scores[scores$wave == w, ]
+  for (scale in unique(items$scale)) {
+    its <- items$column[items$scale == scale]
+    rev <- its[items$reverse[items$scale == scale] %in% "yes"]
+    a <- psych::alpha(r[, its], keys = rev, warnings = FALSE)$total$raw_alpha
+    model <- aov(s[[scale]] ~ as.factor(s$team))
+    cat("scale", w, scale, num(a), num(ICC1(model)), num(ICC2(model)), "\n")
+    options <- as.numeric(attr(responses[[its[1]]], "labels"))
+    ranvar <- (length(options)^2 - 1) / 12
+    for (team in sort(unique(s$team))) {
+      v <- s[[scale]][s$team == team & !is.na(s[[scale]])]
+      # rwg(j) as multilevel::rwg.j computes it, each item's variance over the members
+      # who answered it (rwg.j itself first drops members with a missing answer).
+      S <- min(mean(apply(r[r$team == team, its], 2, var, na.rm = TRUE)), ranvar)
+      rwg <- length(its) * (1 - S / ranvar) / (length(its) * (1 - S / ranvar) + S / ranvar)
+      cat("team", w, scale, team, length(v), num(mean(v)), num(sd(v)), num(rwg), "\n")
+    }
+  }
+}
+"""
+
+
+def test_every_scale_and_team_number_agrees_with_psych_and_multilevel(app, org, tmp_path):
+    needs(RSCRIPT, "Rscript")
+    first, second = closed_wave(app, org, seed=16), closed_wave(app, org, seed=17, name="Fall")
+    out = tmp_path / "out"
+    files = export_cli(app, out, str(first), str(second))
+    (out / "check.R").write_text(EVERY_NUMBER, encoding="utf-8")
+    done = subprocess.run(
+        [RSCRIPT, "--vanilla", "check.R"],
+        cwd=out,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"LANG": "C.UTF-8", "PATH": "/usr/bin:/bin"},
+    )
+    assert done.returncode == 0, done.stderr
+    lines = [line.split() for line in done.stdout.splitlines() if line.strip()]
+    scales = {(r["wave"], r["scale"]): r for r in read_csv(files["scales.csv"])}
+    teams = {(r["wave"], r["team"]): r for r in read_csv(files["teams.csv"])}
+    got_scales = [parts[1:] for parts in lines if parts[0] == "scale"]
+    got_teams = [parts[1:] for parts in lines if parts[0] == "team"]
+    assert len(got_scales) == len(scales) == 2 * len(FULL.scales)
+    for wave, scale, alpha, icc1, icc2 in got_scales:
+        stored = scales[(wave, scale)]
+        assert float(stored["alpha"]) == pytest.approx(float(alpha), rel=1e-9)
+        assert float(stored["icc1"]) == pytest.approx(float(icc1), rel=1e-9)
+        assert float(stored["icc2"]) == pytest.approx(float(icc2), rel=1e-9)
+    assert len(got_teams) == len(teams) * len(FULL.scales)
+    for wave, scale, team, n, mean, sd, rwg in got_teams:
+        stored = teams[(wave, team)]
+        assert int(stored[f"{scale}_n"]) == int(n)
+        assert float(stored[f"{scale}_mean"]) == pytest.approx(float(mean), rel=1e-12)
+        assert float(stored[f"{scale}_sd"]) == pytest.approx(float(sd), rel=1e-9)
+        assert float(stored[f"{scale}_rwg_j"]) == pytest.approx(float(rwg), rel=1e-9, abs=1e-12)
+
+
+# Comments in Chinese, one over two lines, read back as code points (any locale prints those).
+COMMENTS_SCRIPT = r"""
+source("load.R")
+cat("rows", nrow(comments), "\n")
+for (text in comments$text) cat("text", utf8ToInt(text), "\n")
+"""
+CHINESE = ["大家遇到问题都会主动帮忙。", "老员工和新同事\r\n像是两个团队"]
+
+
+@pytest.mark.parametrize("locale", ["C", "C.UTF-8"])
+def test_load_r_reads_chinese_text_in_any_locale(app, org, tmp_path, locale):
+    needs(RSCRIPT, "Rscript")
+    # A researcher's R may run in a C or Latin-1 locale (a container, a server): reading
+    # through the locale's encoding would drop every row after the first Chinese cell.
+    from surveys.db import db
+    from surveys.models import Comment
+
+    wave = closed_wave(app, org, seed=15)
+    with app.app_context():
+        for text in CHINESE:
+            db.session.add(Comment(wave_id=wave, team_id=org.teams["North"], text=text))
+        db.session.commit()
+    out = tmp_path / "out"
+    files = export_cli(app, out, str(wave), "--comments")
+    (out / "check.R").write_text(COMMENTS_SCRIPT, encoding="utf-8")
+    done = subprocess.run(
+        [RSCRIPT, "--vanilla", "check.R"],
+        cwd=out,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"LANG": locale, "LC_ALL": locale, "PATH": "/usr/bin:/bin"},
+    )
+    assert done.returncode == 0, done.stderr
+    lines = [line.split() for line in done.stdout.splitlines() if line.strip()]
+    texts = [r["text"] for r in read_csv(files["comments.csv"])]
+    assert set(CHINESE) <= set(texts)
+    assert [int(n) for n in lines[0][1:]] == [len(texts)]
+    got = sorted("".join(map(chr, map(int, parts[1:]))) for parts in lines[1:])
+    # R's readLines reads a line break inside a cell as LF (CR LF and LF alike).
+    assert got == sorted(t.replace("\r\n", "\n") for t in texts)
+
+
 SPSS_CHECK = """INCLUDE FILE='load.sps'.
 DATASET ACTIVATE responses.
 DISPLAY LABELS /VARIABLES=fam4.
@@ -78,8 +199,8 @@ DESCRIPTIVES VARIABLES=familiarity.
 """
 
 
-@pytest.mark.skipif(PSPP is None, reason="pspp is not installed")
 def test_load_sps_reads_every_file_with_labels_in_pspp(app, org, tmp_path):
+    needs(PSPP, "pspp")
     wave = closed_wave(app, org, seed=14)
     out = tmp_path / "out"
     files = export_cli(app, out, str(wave))

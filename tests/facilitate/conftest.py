@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import email
+import email.policy
 from dataclasses import dataclass
 
 import numpy as np
 import pytest
+from aiosmtpd.controller import Controller
 
 from surveys import instruments
 from surveys.db import db
 from surveys.models import Member, Response, Team, User, Wave, utcnow
 from tests.helpers import login_as, make_user
+from tests.served import free_port
 
 FULL = instruments.get("full", "1.0.0")
 
@@ -146,3 +150,45 @@ def _add_responses(
             }
             db.session.add(Response(wave_id=wave_id, team_id=team_id, answers=answers))
         db.session.commit()
+
+
+class Recorder:
+    """An aiosmtpd handler that keeps every message and refuses the addresses it is told to."""
+
+    def __init__(self):
+        self.received: list[tuple[list[str], email.message.EmailMessage]] = []
+        self.refuse: dict[str, str] = {}
+        self.envelopes: list[tuple[str, bytes]] = []  # (envelope sender, message as sent)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.received.append((list(envelope.rcpt_tos), parsed))
+        self.envelopes.append((envelope.mail_from, envelope.original_content or envelope.content))
+        return "250 Message accepted for delivery"
+
+    def recipients(self) -> list[str]:
+        return sorted(address for rcpt, _ in self.received for address in rcpt)
+
+
+@pytest.fixture
+def smtp(app):
+    """A real SMTP server on 127.0.0.1, and the app configured to send through it."""
+    recorder = Recorder()
+    controller = Controller(recorder, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    app.config.update(
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=controller.port,
+        SMTP_SECURITY="none",
+        SMTP_USERNAME=None,
+        MAIL_FROM="survey@example.org",
+        BASE_URL="https://trust.example.com",
+    )
+    yield recorder
+    controller.stop()

@@ -113,6 +113,10 @@ def test_admin_confirms_invitations_after_opening_and_the_team_is_marked_and_log
     heat = client.get(f"/manage/waves/{wave_id}/heatmap").get_data(as_text=True)
     assert re.search(r'<th scope="row">Beta<sup class="late-mark">', heat)
     assert not re.search(r'<th scope="row">Alpha<sup', heat)
+    beta = client.get(f"/manage/waves/{wave_id}/teams/{world.beta}").get_data(as_text=True)
+    assert re.search(r'<h1>Beta<sup class="late-mark">', beta) and 'id="late-note"' in beta
+    alpha = client.get(f"/manage/waves/{wave_id}/teams/{world.alpha}").get_data(as_text=True)
+    assert "<h1>Alpha</h1>" in alpha and "late-mark" not in alpha
 
 
 def test_every_export_of_links_is_logged_per_team_for_its_facilitators(
@@ -164,3 +168,86 @@ def test_a_closed_link_no_longer_says_whether_it_was_used(app, client, world, lo
     # ... after close, used and unused links open the same page.
     used, unused = (client.get(link).get_data(as_text=True) for link in links[:2])
     assert used == unused
+
+
+def test_the_heatmap_csv_and_svg_mark_a_team_with_invitations_issued_after_opening(
+    app, client, world, login, make_wave, add_responses
+):
+    import csv
+
+    wave_id = make_wave([world.alpha, world.beta], k=3)
+    issue_invitations(app, wave_id)
+    _add_member(app, world.beta, "Late Joiner", "late@example.org")
+    _add_member(app, world.beta, "Later Joiner", "later@example.org")
+    login(world.admin)
+    client.post(f"/manage/waves/{wave_id}/invitations/after-opening")
+    add_responses(wave_id, world.alpha, 4, seed=1)
+    add_responses(wave_id, world.beta, 4, seed=2)
+    client.post(f"/manage/waves/{wave_id}/close")
+
+    raw = client.get(f"/manage/waves/{wave_id}/heatmap.csv").data.decode("utf-8-sig")
+    lines = list(csv.DictReader(io.StringIO(raw)))
+    late = {(line["level"], line["team"]): line["issued_after_open"] for line in lines}
+    assert late[("team", "Beta")] == "2" and late[("team", "Alpha")] == "0"
+    assert late[("organisation", next(t for lv, t in late if lv == "organisation"))] == ""
+
+    for lang, legend in (
+        ("en", "† Invitations issued to the team after the wave opened"),
+        ("zh-Hans", "† 此团队在调查开放后收到了经管理员确认的邀请"),
+    ):
+        svg = client.get(
+            f"/manage/waves/{wave_id}/heatmap.svg", headers={"Accept-Language": lang}
+        ).get_data(as_text=True)
+        names = dict(re.findall(r">((?:Alpha|Beta)( †)?)</text>", svg))
+        assert set(names) == {"Alpha", "Beta †"}, names
+        assert legend in svg
+    # The facilitator of Alpha alone sees neither mark nor legend: Alpha got nothing late.
+    login(world.fac_a)
+    svg = client.get(f"/manage/waves/{wave_id}/heatmap.svg").get_data(as_text=True)
+    assert "†" not in svg
+
+
+def _import_roster(client, text: str):
+    return client.post(
+        "/admin/roster",
+        data={"file": (io.BytesIO(text.encode()), "r.csv"), "encoding": "utf-8"},
+        content_type="multipart/form-data",
+    )
+
+
+def test_changing_an_invited_members_email_during_the_wave_is_logged_for_its_facilitators(
+    app, client, world, login, make_wave
+):
+    # The attack: point a member's address at a dead mailbox, send a reminder, and read
+    # from its failure count whether that member had answered. The change is allowed
+    # (people change addresses) but it is shown to every facilitator of the team.
+    open_wave = make_wave([world.beta], name="Open")
+    later = make_wave([world.beta], state="scheduled", name="Later")
+    issue_invitations(app, open_wave)
+    issue_invitations(app, later)
+    login(world.admin)
+    same = "team,name,email\n" + "".join(f"Beta,Bo {i},bo{i}@example.org\n" for i in range(4))
+    assert _import_roster(client, same.replace(",bo", ",BO")).status_code == 302
+    assert _events(app, open_wave) == []  # the same addresses, in capitals, change nothing
+    # A row's new email would make a new member; the email of a known one changes in two
+    # steps: an empty cell clears it, then a row of that name gives it the new address.
+    cleared = same.replace("bo1@example.org", "")
+    assert _import_roster(client, cleared).status_code == 302
+    moved = same.replace("bo1@example.org", "dead.end@example.org")
+    assert _import_roster(client, moved).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(db.select(Member.email).where(Member.name == "Bo 1")) == (
+            "dead.end@example.org"
+        )
+    assert _events(app, open_wave) == [("email_changed", "Beta", 1, "admin@example.org")] * 2
+    assert _events(app, later) == []  # a wave not open yet sends no reminders
+    login(world.fac_b)
+    page = client.get(f"/manage/waves/{open_wave}").get_data(as_text=True)
+    log = page[page.index("Audit log") :]
+    assert re.search(
+        r"admin@example.org.*?changed invited members' email addresses while the wave was "
+        r"open.*?Beta.*?>1<.*?changed invited members' email",
+        log.replace("&#39;", "'"),
+        re.S,
+    )
+    assert "dead.end" not in page and "Bo 1" not in page

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib.machinery
 import re
-import sys
-import types
-from dataclasses import dataclass
 
 import pytest
 from markupsafe import escape
 
-from surveys import instruments
+from surveys import instruments, playbooks
 from surveys.db import db
 from surveys.models import SUPPRESSED_COMPLEMENTARY, TeamScaleResult, User, Wave, utcnow
-from surveys.services import shared_results, waves
+from surveys.services import shared_results, team_profiles, waves
 from tests.helpers import login_as, make_user
 from tests.respond.survey_setup import FULL, create_survey, full_answers
 
@@ -163,63 +159,36 @@ def test_only_an_admin_turns_sharing_off_and_on(app, survey):
         assert shared_results.sharing_on()
 
 
-@dataclass(frozen=True)
-class FakeRecommendation:
-    playbook: str
+def suggested(page: str) -> list[str]:
+    return re.findall(r'data-playbook="([^"]+)"', page)
 
 
-class FakePlaybook:
-    def __init__(self, key: str):
-        self.key = key
-
-    def text(self, field: str, lang: str) -> str:
-        return f"{self.key} {field} {lang}"
-
-
-def _module(name: str, **attrs) -> types.ModuleType:
-    module = types.ModuleType(name)
-    module.__spec__ = importlib.machinery.ModuleSpec(name, loader=None)
-    for attr, value in attrs.items():
-        setattr(module, attr, value)
-    return module
-
-
-def test_playbooks_suggested_for_the_team_are_listed_when_the_service_exists(
-    app, closed, monkeypatch
-):
-    asked = []
-
-    def team_recommendations(wave, team_id):
-        asked.append((wave.id, team_id))
-        return [FakeRecommendation("sunlight"), FakeRecommendation("sunlight")]
-
-    monkeypatch.setitem(
-        sys.modules,
-        shared_results.RECOMMENDATIONS_MODULE,
-        _module(shared_results.RECOMMENDATIONS_MODULE, team_recommendations=team_recommendations),
-    )
-    monkeypatch.setitem(
-        sys.modules,
-        shared_results.PLAYBOOKS_MODULE,
-        _module(
-            shared_results.PLAYBOOKS_MODULE,
-            get=FakePlaybook,
-            LANGUAGES=("en", "zh"),
-        ),
-    )
-    page = app.test_client().get(f"/s/{closed.tokens[0]}", headers=ZH).get_data(as_text=True)
-    assert asked == [(closed.wave_id, closed.team_id)]
-    assert page.count('data-playbook="sunlight"') == 1
-    assert "sunlight name zh" in page and "sunlight summary zh" in page
-    assert "sunlight name en" not in page
+def test_respondents_see_the_playbooks_their_facilitators_are_pointed_to(app):
+    # Two camps (1s and 5s on every item): within-team agreement collapses, which the real
+    # recommendations service turns into suggestions; the page lists each of them once.
+    survey = create_survey(app)
+    answer_and_close(app, survey, [1, 1, 5, 5, 5])
+    with app.app_context():
+        wave = db.session.get(Wave, survey.wave_id)
+        recommended = team_profiles.team_recommendations(wave, survey.team_id)
+        expected = list(dict.fromkeys(r.playbook for r in recommended))
+        assert "agreement" in {r.signal for r in recommended}
+        names = {key: playbooks.get(key).text("name", "zh") for key in expected}
+    page = app.test_client().get(f"/s/{survey.tokens[5]}", headers=ZH).get_data(as_text=True)
+    assert expected and suggested(page) == expected
+    for name in names.values():
+        assert str(escape(name)) in page
 
 
-def test_without_a_recommendations_service_no_suggestions_section_is_shown(app, closed):
-    if shared_results._loaded(shared_results.RECOMMENDATIONS_MODULE) is not None:
-        pytest.skip("the application has a recommendations service")
-    page = app.test_client().get(f"/s/{closed.tokens[0]}", headers=EN).get_data(as_text=True)
-    assert "What the team could try" not in page
-    assert "data-playbook" not in page
+def test_a_team_with_nothing_to_act_on_shows_no_suggestions_section(app):
+    survey = create_survey(app)
+    answer_and_close(app, survey, [4, 4, 4, 4, 4])
+    with app.app_context():
+        wave = db.session.get(Wave, survey.wave_id)
+        assert team_profiles.team_recommendations(wave, survey.team_id) == []
+    page = app.test_client().get(f"/s/{survey.tokens[0]}", headers=EN).get_data(as_text=True)
+    assert HEADING_EN in page
+    assert "What the team could try" not in page and suggested(page) == []
 
 
 def test_a_pulse_wave_shows_the_trust_it_estimated_labelled_as_estimated(app):
