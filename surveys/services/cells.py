@@ -131,9 +131,9 @@ def measured(
         else:
             cells = found.get(rollups.group_label(node))
             table[node] = cells if cells is not None else _empty(scale_keys)
+    small = {node for node, count in team_n.items() if count < wave.k}
     for key in scale_keys:
         n = {node: table[node][key].n for node in tree.parent}
-        small = {node for node, count in team_n.items() if count < wave.k}
         reasons = suppression.suppress(tree.parent, n, wave.k, below_k=small)
         for node, reason in reasons.items():
             if reason:
