@@ -22,7 +22,7 @@ from surveys.models import (
     TrustCalibration,
     User,
 )
-from surveys.services import heatmap
+from surveys.services import calibration, heatmap, team_profiles
 from tests.helpers import make_user
 
 FULL = instruments.get("full", "1.0.0")
@@ -326,6 +326,24 @@ def test_model_page_shows_defaults_then_the_calibration(
     weights = re.findall(r'data-weight="(-?\d\.\d{4})"', page)
     assert len(weights) == 5 + 6
     assert "R²" in page
+
+
+def test_recommendations_rank_by_the_calibrated_model_once_there_is_one(
+    app, client, org, login, make_wave, add_responses
+):
+    full_keys = [scale.key for scale in instruments.get("full", "1.0.0").scales]
+    with app.app_context():
+        assert team_profiles.trust_model(full_keys).calibrated is False
+    login(org["admin"])
+    wave_id = make_wave([org["Anna"], org["Cleo"]], k=K, name="Big full")
+    add_responses(wave_id, org["Anna"], 30, seed=23)
+    add_responses(wave_id, org["Cleo"], 30, seed=24)
+    client.post(f"/manage/waves/{wave_id}/close")
+    assert closer.close_due_once(app) == 0  # fits the model
+    with app.app_context():
+        model = team_profiles.trust_model(full_keys)
+        assert model.calibrated is True
+        assert set(model.drivers) == set(calibration.latest().drivers)
 
 
 @pytest.mark.parametrize(
