@@ -14,12 +14,14 @@ stored (anonymity invariant 2).
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from dataclasses import dataclass
 
 import numpy as np
 import sqlalchemy as sa
 from sqlalchemy import func
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from surveys import instruments
 from surveys.db import db
@@ -54,39 +56,58 @@ def answer_matrix(
 
     ``team_id`` limits them to one team. The database picks the items out of every
     response's JSON into one JSON array per response (SQLite's json_extract, PostgreSQL's
-    json_build_array), and one ``json.loads``
-    of all of them together makes the matrix: no Python loop over respondents or answers.
-    Rows follow the random response id, so their order says nothing about arrival.
+    json_build_array) and joins them all, without their brackets, into one text (and the
+    team ids into another): one row crosses to Python, and one ``json.loads`` makes the
+    matrix, with no Python loop over respondents or answers. Rows follow the random
+    response id, so their order says nothing about arrival.
     """
     if not item_keys:
         return np.zeros((0, 0)), np.zeros(0, dtype=np.int64)
-    if db.engine.dialect.name == "sqlite":
+    sqlite = db.engine.dialect.name == "sqlite"
+    if sqlite:
         paths = [f'$."{key}"' for key in item_keys]
         picked = func.json_extract(Response.answers, *paths)
         if len(item_keys) == 1:  # one path gives the value itself, not an array
             picked = func.json_array(picked)
     else:
         picked = func.json_build_array(*(Response.answers.op("->")(key) for key in item_keys))
-    query = db.select(Response.team_id, sa.cast(picked, sa.Text)).where(Response.wave_id == wave.id)
+    query = db.select(
+        Response.id,
+        sa.cast(Response.team_id, sa.Text).label("team"),
+        sa.cast(picked, sa.Text).label("row"),
+    ).where(Response.wave_id == wave.id)
     if team_id is not None:
         query = query.where(Response.team_id == team_id)
-    # Through the session's connection, not the ORM: plain tuples, no per-row ORM loading.
-    rows = db.session.connection().execute(query.order_by(Response.id)).all()
-    teams = np.array([row_team for row_team, _ in rows], dtype=np.int64)
-    texts = [text for _, text in rows]
-    # One flat list of every answer (each row's array without its brackets): cheaper to
-    # parse and to convert than a list of lists.
-    flat = json.loads("[" + ",".join(text[1:-1] for text in texts) + "]")
-    try:
-        answers = np.array(flat, dtype=float).reshape(len(rows), len(item_keys))
-    except (TypeError, ValueError):
-        answers = _numbers_only(json.loads("[" + ",".join(texts) + "]"), len(item_keys))
+    ordered = query.order_by(Response.id).subquery()
+    values = func.substr(ordered.c.row, 2, func.length(ordered.c.row) - 2)
+    if sqlite:
+        # Both texts come from the same pass over the same rows, so they stay aligned.
+        joined = [func.group_concat(column, ",") for column in (ordered.c.team, values)]
+    else:
+        joined = [
+            func.string_agg(column, aggregate_order_by(sa.literal(","), ordered.c.id))
+            for column in (ordered.c.team, values)
+        ]
+    teams_text, answers_text = db.session.connection().execute(db.select(*joined)).one()
+    teams = np.array(json.loads(f"[{teams_text or ''}]"), dtype=np.int64)
+    flat = json.loads(f"[{answers_text or ''}]")
+    if _NOT_NUMBERS.search(answers_text or ""):
+        answers = _numbers_only(flat, len(teams), len(item_keys))
+    else:
+        answers = np.array(flat, dtype=float).reshape(len(teams), len(item_keys))
     return answers, teams
 
 
-def _numbers_only(given: list[list], width: int) -> np.ndarray:
+# A character that no JSON number or null has: text, true/false, a list or an object is
+# among the answers. NumPy would read "2" or true as a number; such an answer is missing.
+_NOT_NUMBERS = re.compile(r"[^-+0-9.eE,nul ]")
+
+
+def _numbers_only(given: list, rows: int, width: int) -> np.ndarray:
     """Answers that are not numbers (text, true/false) as missing: never a score."""
-    cells = np.array(given, dtype=object).reshape(len(given), width)
+    cells = np.empty(len(given), dtype=object)
+    cells[:] = given  # element by element: an answer that is itself a list stays one cell
+    cells = cells.reshape(rows, width)
     numeric = np.vectorize(
         lambda v: isinstance(v, int | float) and not isinstance(v, bool), otypes=[bool]
     )(cells)
