@@ -128,3 +128,13 @@ def test_punctuation_check_catches_half_width_brackets_and_question_marks():
     assert not _has_half_width_punctuation("团队信任调查（完整版）")
     assert not _has_half_width_punctuation("已生成邀请：%(n)d 份。平均 rwg(j)")
     assert not _has_half_width_punctuation("rwg(j) 低于 %(v).2f")
+
+
+def test_chinese_text_calls_the_facilitator_and_the_pulse_survey_by_one_hr_word_each():
+    # One word per role across the interface, instruments and playbooks: 引导师 (not 引导者
+    # or 促进者), and 脉搏调研 for a pulse survey (not 脉冲调查).
+    texts = list(_chinese_texts())
+    assert [w for w, text in texts if re.search("引导者|促进者|协调人", text)] == []
+    assert [w for w, text in texts if re.search("脉冲|脉搏调查", text)] == []
+    assert any("引导师" in text for _, text in texts)
+    assert any("脉搏调研" in text for _, text in texts)

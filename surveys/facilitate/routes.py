@@ -635,9 +635,21 @@ def trust_model():
                 db.select(Wave).where(Wave.id.in_(stored.wave_ids)).order_by(Wave.id)
             )
         )
+    used = [instruments.get(w.instrument_key, w.instrument_version) for w in fitted_on]
     return render_template(
         "facilitate/model.html",
         stored=stored,
         fitted_on=fitted_on,
         defaults=trust.DEFAULT_WEIGHTS,
+        predictor_names=_predictor_names(used or instruments.latest()),
     )
+
+
+def _predictor_names(used: list) -> dict[str, str]:
+    """Predictors by scale key, named as the instruments name their scales in this language
+    (the instruments the model was fitted on, else the current ones)."""
+    names = {"cognitive_trust": _("Cognitive trust"), "affective_trust": _("Affective trust")}
+    lang = instrument_language()
+    for instrument in reversed(used):  # the first instrument's name wins
+        names.update({s.key: s.name.get(lang) or s.key for s in instrument.scales})
+    return names

@@ -113,7 +113,7 @@ def heatmap(wave: Wave, visible: set[int] | None, expand: set[int] | None = None
         GroupScaleResult.team_id,
         GroupScaleResult.scale,
         *_columns(GroupScaleResult),
-    ).where(GroupScaleResult.wave_id == wave.id)
+    ).where(GroupScaleResult.wave_id == wave.id, GroupScaleResult.scale.in_(keys))
     for row in db.session.connection().execute(group_query).all():
         if row[2] in keys:
             group_cells.setdefault((row[0], row[1]), {})[row[2]] = HeatCell._make(row[2:])
@@ -122,11 +122,14 @@ def heatmap(wave: Wave, visible: set[int] | None, expand: set[int] | None = None
         db.session.scalars(db.select(wave_team.c.team_id).where(wave_team.c.wave_id == wave.id))
     )
     ids = wave_teams | {team_id for _, team_id in group_cells if team_id is not None}
+    # The whole team table, filtered here: an IN list of thousands of ids costs more to
+    # build and bind than the few rows it leaves out.
     teams = {
         team_id: (name, parent_id)
-        for team_id, name, parent_id in db.session.execute(
-            db.select(Team.id, Team.name, Team.parent_id).where(Team.id.in_(ids))
+        for team_id, name, parent_id in db.session.connection().execute(
+            db.select(Team.id, Team.name, Team.parent_id)
         )
+        if team_id in ids
     }
     children: dict[int | None, list[tuple[str, int, str]]] = {}
     for team_id, (name, parent_id) in teams.items():
@@ -144,7 +147,7 @@ def heatmap(wave: Wave, visible: set[int] | None, expand: set[int] | None = None
     if wanted:
         team_query = db.select(
             TeamScaleResult.team_id, TeamScaleResult.scale, *_columns(TeamScaleResult)
-        ).where(TeamScaleResult.wave_id == wave.id)
+        ).where(TeamScaleResult.wave_id == wave.id, TeamScaleResult.scale.in_(keys))
         if expand is not None:
             team_query = team_query.where(TeamScaleResult.team_id.in_(wanted))
         # Core rows, not ORM ones: a large wave has tens of thousands of cells.

@@ -264,16 +264,29 @@ def forget_participation(wave_id: int) -> None:
     answered), are deleted; their mailings keep only counts. A closed link still belongs
     to its wave and team, so its holder can be shown that team's results later.
     """
-    db.session.execute(
-        db.update(wave_team)
-        .where(wave_team.c.wave_id == wave_id)
-        .values(
-            invitations_issued=db.select(func.count())
-            .select_from(Invitation)
-            .where(Invitation.wave_id == wave_id, Invitation.team_id == wave_team.c.team_id)
-            .scalar_subquery()
-        )
+    # One grouped count and one batch of updates by primary key: a count correlated with
+    # each wave_team row would scan the wave's invitations once per team (the invitation
+    # table is indexed by wave only), minutes for a wave of thousands of teams.
+    issued = dict(
+        db.session.execute(
+            db.select(Invitation.team_id, func.count())
+            .where(Invitation.wave_id == wave_id)
+            .group_by(Invitation.team_id)
+        ).all()
     )
+    team_ids = db.session.scalars(
+        db.select(wave_team.c.team_id).where(wave_team.c.wave_id == wave_id)
+    ).all()
+    if team_ids:
+        db.session.execute(
+            db.update(wave_team)
+            .where(
+                wave_team.c.wave_id == wave_id,
+                wave_team.c.team_id == db.bindparam("team"),
+            )
+            .values(invitations_issued=db.bindparam("issued")),
+            [{"team": team, "issued": issued.get(team, 0)} for team in team_ids],
+        )
     db.session.execute(
         db.delete(Delivery)
         .where(Delivery.mailing_id.in_(db.select(Mailing.id).where(Mailing.wave_id == wave_id)))

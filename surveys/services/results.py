@@ -1,25 +1,28 @@
 """Aggregates of a closed wave: computed once at close with ``trust``, stored, then only read.
 
 :func:`store` loads the wave's responses into one array in the instrument's item order,
-calls :func:`trust.analyze` once for all teams (labels are team ids, team sizes are the
-invitations issued, for the finite-population correction) and once more over the teams
-that reached k for the scale-level statistics, and writes ``ScaleResult`` and
-``TeamScaleResult`` rows. A team with fewer than the wave's k responses gets its row with
-``n`` and NULL numbers, and adds nothing to any scale-level number, so no view and no
-export can show what was never stored (anonymity invariant 2).
+decides what is shown (:func:`surveys.services.cells.measured`: department and
+organisation figures, then complementary suppression), calls :func:`trust.analyze` once
+over the teams shown (labels are team ids, team sizes are the invitations issued, for the
+finite-population correction) for their numbers and the scale-level statistics, and
+writes ``ScaleResult``, ``TeamScaleResult`` and ``GroupScaleResult`` rows. A team with
+fewer than the wave's k responses gets its row with ``n`` and NULL numbers, and adds
+nothing to any scale-level number, so no view and no export can show what was never
+stored (anonymity invariant 2).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from dataclasses import dataclass
 
 import numpy as np
 import sqlalchemy as sa
 from sqlalchemy import func
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
-import trust
 from surveys import instruments
 from surveys.db import db
 from surveys.models import (
@@ -53,35 +56,58 @@ def answer_matrix(
 
     ``team_id`` limits them to one team. The database picks the items out of every
     response's JSON into one JSON array per response (SQLite's json_extract, PostgreSQL's
-    json_build_array), and one ``json.loads``
-    of all of them together makes the matrix: no Python loop over respondents or answers.
-    Rows follow the random response id, so their order says nothing about arrival.
+    json_build_array) and joins them all, without their brackets, into one text (and the
+    team ids into another): one row crosses to Python, and one ``json.loads`` makes the
+    matrix, with no Python loop over respondents or answers. Rows follow the random
+    response id, so their order says nothing about arrival.
     """
     if not item_keys:
         return np.zeros((0, 0)), np.zeros(0, dtype=np.int64)
-    if db.engine.dialect.name == "sqlite":
+    sqlite = db.engine.dialect.name == "sqlite"
+    if sqlite:
         paths = [f'$."{key}"' for key in item_keys]
         picked = func.json_extract(Response.answers, *paths)
         if len(item_keys) == 1:  # one path gives the value itself, not an array
             picked = func.json_array(picked)
     else:
         picked = func.json_build_array(*(Response.answers.op("->")(key) for key in item_keys))
-    query = db.select(Response.team_id, sa.cast(picked, sa.Text)).where(Response.wave_id == wave.id)
+    query = db.select(
+        Response.id,
+        sa.cast(Response.team_id, sa.Text).label("team"),
+        sa.cast(picked, sa.Text).label("row"),
+    ).where(Response.wave_id == wave.id)
     if team_id is not None:
         query = query.where(Response.team_id == team_id)
-    rows = db.session.execute(query.order_by(Response.id)).all()
-    teams = np.array([row_team for row_team, _ in rows], dtype=np.int64)
-    given = json.loads("[" + ",".join(text for _, text in rows) + "]")
-    try:
-        answers = np.array(given, dtype=float).reshape(len(rows), len(item_keys))
-    except (TypeError, ValueError):
-        answers = _numbers_only(given, len(item_keys))
+    ordered = query.order_by(Response.id).subquery()
+    values = func.substr(ordered.c.row, 2, func.length(ordered.c.row) - 2)
+    if sqlite:
+        # Both texts come from the same pass over the same rows, so they stay aligned.
+        joined = [func.group_concat(column, ",") for column in (ordered.c.team, values)]
+    else:
+        joined = [
+            func.string_agg(column, aggregate_order_by(sa.literal(","), ordered.c.id))
+            for column in (ordered.c.team, values)
+        ]
+    teams_text, answers_text = db.session.connection().execute(db.select(*joined)).one()
+    teams = np.array(json.loads(f"[{teams_text or ''}]"), dtype=np.int64)
+    flat = json.loads(f"[{answers_text or ''}]")
+    if _NOT_NUMBERS.search(answers_text or ""):
+        answers = _numbers_only(flat, len(teams), len(item_keys))
+    else:
+        answers = np.array(flat, dtype=float).reshape(len(teams), len(item_keys))
     return answers, teams
 
 
-def _numbers_only(given: list[list], width: int) -> np.ndarray:
+# A character that no JSON number or null has: text, true/false, a list or an object is
+# among the answers. NumPy would read "2" or true as a number; such an answer is missing.
+_NOT_NUMBERS = re.compile(r"[^-+0-9.eE,nul ]")
+
+
+def _numbers_only(given: list, rows: int, width: int) -> np.ndarray:
     """Answers that are not numbers (text, true/false) as missing: never a score."""
-    cells = np.array(given, dtype=object).reshape(len(given), width)
+    cells = np.empty(len(given), dtype=object)
+    cells[:] = given  # element by element: an answer that is itself a list stays one cell
+    cells = cells.reshape(rows, width)
     numeric = np.vectorize(
         lambda v: isinstance(v, int | float) and not isinstance(v, bool), otypes=[bool]
     )(cells)
@@ -121,7 +147,9 @@ def store(wave: Wave) -> None:
     department's population is the sum of its teams' when every one of them is known.
     """
     instrument = instruments.get(wave.instrument_key, wave.instrument_version)
-    team_ids = [t.id for t in wave.teams]
+    team_ids = db.session.scalars(
+        db.select(wave_team.c.team_id).where(wave_team.c.wave_id == wave.id)
+    ).all()
     answers, teams = answer_matrix(wave, instrument.item_keys)
     answered = dict(zip(*np.unique(teams, return_counts=True), strict=True))
     issued = team_sizes(wave.id, team_ids)
@@ -130,24 +158,15 @@ def store(wave: Wave) -> None:
     population = {**{t: 0 for t in team_ids if not answered.get(t) and t not in issued}, **sizes}
     tree = rollups.wave_tree(team_ids)
 
-    table, everyone = cells.measured(wave, instrument, answers, teams, tree, sizes, population)
+    table, scale_statistics = cells.measured(
+        wave, instrument, answers, teams, tree, sizes, population
+    )
     if not calibration.is_full(instrument) and calibration.drivers_of(instrument):
         model, label = calibration.model_for(calibration.drivers_of(instrument))
         cells.add_estimates(table, model, label)
     changes.add_changes(wave, instrument, answers, teams, tree, table, answer_matrix)
     cells.write(wave, table, sizes)
-
-    shown_teams = {
-        scale.key: {
-            node[1]
-            for node, by_scale in table.items()
-            if node[0] == "team" and by_scale[scale.key].suppressed is None
-        }
-        for scale in instrument.scales
-    }
-    for scale_key, found in _shown_scale_statistics(
-        answers, teams, instrument, shown_teams, everyone
-    ).items():
+    for scale_key, found in scale_statistics.items():
         db.session.add(
             ScaleResult(
                 wave_id=wave.id,
@@ -184,38 +203,6 @@ def team_sizes(wave_id: int, team_ids: list[int]) -> dict[int, int]:
         )
     ).all()
     return {**dict(declared), **invitations.issued_per_team(wave_id, team_ids)}
-
-
-def _shown_scale_statistics(
-    answers: np.ndarray,
-    teams: np.ndarray,
-    instrument: trust.Instrument,
-    shown_teams: dict[str, set[int]],
-    everyone: dict[str, dict],
-) -> dict[str, dict]:
-    """Scale-level statistics of each scale over the respondents of its shown teams only.
-
-    Scales that share a set of shown teams (usually all of them) share one analysis, so a
-    wave costs one more call of :func:`trust.analyze`, rarely a few; none when every
-    respondent's team is shown (``everyone``: the scales of the analysis of all of them).
-    """
-    by_set: dict[frozenset[int], list[str]] = {}
-    for scale_key, shown in shown_teams.items():
-        by_set.setdefault(frozenset(shown), []).append(scale_key)
-    out: dict[str, dict] = {}
-    for shown, scale_keys in by_set.items():
-        rows = np.isin(teams, list(shown))
-        if rows.all() and len(rows):
-            found = everyone
-        else:
-            found = (
-                trust.analyze(answers[rows], teams[rows], instrument).to_json()["scales"]
-                if shown
-                else {}
-            )
-        for scale_key in scale_keys:
-            out[scale_key] = found.get(scale_key, {})
-    return out
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,6 @@ from surveys.models import Wave, wave_team
 from surveys.services import calibration, effects, interventions, results
 from surveys.services.heatmap import HeatCell
 from surveys.services.recommendations import (
-    DRIVERS,
     Recommendation,
     TeamProfile,
     model_weights,
@@ -39,8 +38,13 @@ class TeamRecommendations:
 
 
 def trust_model(scale_keys) -> trust.TrustModel | None:
-    """The model over the wave's drivers (calibrated when it fits them), or None."""
-    drivers = tuple(d for d in DRIVERS if d in scale_keys)
+    """The model over the wave's drivers (calibrated when it fits them), or None.
+
+    The drivers go in the calibration's order, the order a stored calibration names them
+    in: in any other order the calibration would never match, and every recommendation
+    would rank by the theory defaults even in an organisation with a fitted model.
+    """
+    drivers = tuple(d for d in calibration.DRIVERS if d in scale_keys)
     return calibration.model_for(drivers)[0] if drivers else None
 
 

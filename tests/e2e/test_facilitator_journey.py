@@ -2,9 +2,9 @@
 
 Everything after ``trustsurvey create-user`` happens in headless Chromium against a live
 server on loopback, through the pages a person would use: the admin builds a department,
-two teams, a facilitator and a roster; the facilitator runs a wave; respondents answer
+three teams, a facilitator and a roster; the facilitator runs a wave; respondents answer
 through the links of the downloaded invitation CSV; the facilitator closes the wave by hand
-and reads the stored results, with the team below k hidden.
+and reads the stored results, with the teams below k hidden.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.browser
 
 ADMIN = ("first.admin@example.org", "admin pass phrase 26")
 FACILITATOR = ("fiona@example.org", "Fiona Facilitator", "facilitator pass 26")
-BIG_TEAM, SMALL_TEAM = "Backend", "Frontend"
+BIG_TEAM, SMALL_TEAM, THIRD_TEAM = "Backend", "Frontend", "Data"
 ROSTER = {
     BIG_TEAM: [
         "Ada Lovelace",
@@ -46,8 +46,12 @@ ROSTER = {
         "Chen Jing 陈静",
         "Ken Thompson",
     ],
+    THIRD_TEAM: ["Frances Allen", "Zhao Lei 赵磊", "John Backus", "Sun Li 孙丽", "Niklaus Wirth"],
 }
-ANSWERS = {BIG_TEAM: 5, SMALL_TEAM: 2}  # k = 5: the first team reaches it, the second does not
+# k = 5: Backend reaches it, Frontend and Data do not. Together they leave 2 + 3 = 5
+# respondents in the department beyond Backend, so complementary suppression lets Backend
+# be shown (with Data missing, department minus Backend would be Frontend's 2).
+ANSWERS = {BIG_TEAM: 5, SMALL_TEAM: 2, THIRD_TEAM: 3}
 FULL = instruments.get("full", "1.0.0")
 TIMEOUT_MS = 5_000
 SCORE = re.compile(r"\d\.\d\d")
@@ -159,13 +163,6 @@ def counts_row(page, team: str) -> list[str]:
     return [cell.strip() for cell in row.locator("td").all_inner_texts()]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "complementary suppression now withholds Backend (5) because Frontend "
-        "(2) = department minus Backend; the journey needs a third team"
-    ),
-)
 def test_facilitator_goes_from_empty_install_to_closed_wave_with_stored_aggregates(
     empty_install, new_page
 ):
@@ -179,6 +176,7 @@ def test_facilitator_goes_from_empty_install_to_closed_wave_with_stored_aggregat
     create_team(admin, "Engineering")
     create_team(admin, BIG_TEAM, department="Engineering")
     create_team(admin, SMALL_TEAM, department="Engineering")
+    create_team(admin, THIRD_TEAM, department="Engineering")
 
     admin.get_by_role("link", name="Users").click()
     admin.get_by_role("link", name="Create a user").click()
@@ -190,7 +188,7 @@ def test_facilitator_goes_from_empty_install_to_closed_wave_with_stored_aggregat
     admin.get_by_role("button", name="Create user").click()
     expect_flash(admin, f"User {fac_email} created.")
 
-    for team in (BIG_TEAM, SMALL_TEAM):
+    for team in ROSTER:
         assign_facilitator(admin, team, f"{fac_name} <{fac_email}>")
 
     admin.get_by_role("link", name="Import roster").first.click()
@@ -220,6 +218,7 @@ def test_facilitator_goes_from_empty_install_to_closed_wave_with_stored_aggregat
     page.get_by_label("Instrument").select_option(label=f"{FULL.name['en']} ({FULL.version})")
     page.get_by_label(BIG_TEAM, exact=True).check()
     page.get_by_label(SMALL_TEAM, exact=True).check()
+    page.get_by_label(THIRD_TEAM, exact=True).check()
     assert page.get_by_label("Engineering", exact=True).count() == 0  # not the facilitator's
     page.get_by_label(label).fill((now - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"))
     page.get_by_label(f"Closes ({zone.key})").fill(
@@ -271,6 +270,7 @@ def test_facilitator_goes_from_empty_install_to_closed_wave_with_stored_aggregat
     assert team_header(page, BIG_TEAM).inner_text().endswith("†")
     assert counts_row(page, BIG_TEAM) == ["5", "6", "83%"]
     assert counts_row(page, SMALL_TEAM) == ["2", "5", "40%"]
+    assert counts_row(page, THIRD_TEAM) == ["3", "5", "60%"]
     main = page.locator("main").inner_text()
     assert not SCORE.search(main)
     assert page.get_by_role("heading", name="Results").count() == 0
@@ -285,9 +285,10 @@ def test_facilitator_goes_from_empty_install_to_closed_wave_with_stored_aggregat
     assert page.locator("h1 .badge").inner_text() == "closed"
     page.get_by_role("heading", name="Results").wait_for()
     big = results_row(page, BIG_TEAM)
-    small = results_row(page, SMALL_TEAM)
     assert len(SCORE.findall(big)) >= len(FULL.scales)
-    assert "fewer than k responses: hidden" in small and not SCORE.search(small)
+    for team in (SMALL_TEAM, THIRD_TEAM):
+        small = results_row(page, team)
+        assert "fewer than k responses: hidden" in small and not SCORE.search(small)
     assert page.get_by_role("heading", name="Scale reliability").is_visible()
     page.get_by_role("navigation", name="Language").get_by_role("link", name="简体中文").click()
     page.get_by_role("heading", name="结果").wait_for()
@@ -309,10 +310,13 @@ def test_facilitator_goes_from_empty_install_to_closed_wave_with_stored_aggregat
             db.select(TeamScaleResult).where(TeamScaleResult.wave_id == wave.id)
         ).all()
         names = dict(db.session.execute(db.select(Team.id, Team.name)).all())
-        assert len(team_rows) == 2 * len(FULL.scales)
+        assert len(team_rows) == len(ROSTER) * len(FULL.scales)
         stored = {team: [r for r in team_rows if names[r.team_id] == team] for team in ROSTER}
         assert all(r.n == 5 and r.mean is not None for r in stored[BIG_TEAM])
-        assert all(r.n == 2 and r.mean is None and r.sd is None for r in stored[SMALL_TEAM])
+        for team in (SMALL_TEAM, THIRD_TEAM):
+            assert all(
+                r.n == ANSWERS[team] and r.mean is None and r.sd is None for r in stored[team]
+            )
 
 
 def test_admin_sign_in_and_wave_page_read_in_chinese_after_the_language_switch(

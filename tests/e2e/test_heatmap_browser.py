@@ -2,12 +2,19 @@
 
 Screenshots are saved under the test's tmp path for a person to look at; the checks are
 on the page: department rows, East China Sales' low-agreement mark, no sideways scrolling,
-and the focusable detail of a cell.
+and the focusable detail of a cell. The PNG download is made in the browser from the SVG;
+its file is checked as a PNG (signature, IHDR size, every row decoded by Pillow).
 """
 
 from __future__ import annotations
 
+import io
+import re
+import struct
+from pathlib import Path
+
 import pytest
+from PIL import Image
 
 from surveys.db import db
 from surveys.models import Wave
@@ -59,3 +66,54 @@ def test_heatmap_reads_on_desktop_and_phone_without_sideways_scrolling(
     shots.mkdir(exist_ok=True)
     page.screenshot(path=str(shots / f"heatmap-{label}.png"), full_page=True)
     assert (shots / f"heatmap-{label}.png").stat().st_size > 0
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    """Width and height from a PNG's signature and its first chunk, IHDR (PNG spec 5.2, 11.2.2)."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG signature"
+    length, kind = struct.unpack(">I4s", data[8:16])
+    assert kind == b"IHDR" and length == 13
+    return struct.unpack(">II", data[16:24])
+
+
+@pytest.mark.parametrize(
+    ("switch_to", "button"), [(None, "Download PNG"), ("简体中文", "下载 PNG")]
+)
+def test_heatmap_downloads_as_a_png_drawn_from_its_svg_in_both_languages(
+    live_server, new_page, switch_to, button
+):
+    page = new_page(viewport={"width": 1280, "height": 900})
+    _sign_in(page, live_server.url)
+    wave_id = _closed_wave_id(live_server)
+    page.goto(f"{live_server.url}/manage/waves/{wave_id}/heatmap")
+    if switch_to:  # the page opens in English; the switch keeps the language for the session
+        nav = page.get_by_role("navigation", name="Language")
+        nav.get_by_role("link", name=switch_to).click()
+    page.wait_for_selector("table#heatmap")
+    svg = page.request.get(f"{live_server.url}/manage/waves/{wave_id}/heatmap.svg").text()
+    width, height = (
+        float(re.search(rf'<svg [^>]*{name}="([\d.]+)"', svg).group(1))
+        for name in ("width", "height")
+    )
+    with page.expect_download() as info:
+        page.get_by_role("button", name=button).click()
+    download = info.value
+    assert download.suggested_filename == f"wave-{wave_id}-heatmap.png"
+    data = Path(download.path()).read_bytes()
+    # Drawn at two pixels per SVG unit, for slides.
+    assert _png_size(data) == (int(width * 2), int(height * 2))
+    picture = Image.open(io.BytesIO(data)).convert("RGB")
+    picture.load()  # decodes every row: a truncated or corrupt file fails here
+    # The cells' fills are in it, not a blank canvas: the scale's darkest blue or orange,
+    # or at least several distinct colours beside the white background and grey text.
+    colours = {colour for _, colour in picture.getcolors(maxcolors=1 << 20)}
+    assert len(colours) > 8
+
+
+def test_heatmap_without_javascript_offers_the_svg_and_no_png_button(live_server, new_page):
+    page = new_page(java_script_enabled=False)
+    _sign_in(page, live_server.url)
+    wave_id = _closed_wave_id(live_server)
+    page.goto(f"{live_server.url}/manage/waves/{wave_id}/heatmap")
+    assert page.get_by_role("link", name="Download SVG").is_visible()
+    assert page.get_by_role("button", name="Download PNG").count() == 0

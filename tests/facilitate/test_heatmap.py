@@ -22,7 +22,7 @@ from surveys.models import (
     TrustCalibration,
     User,
 )
-from surveys.services import heatmap
+from surveys.services import calibration, heatmap, team_profiles
 from tests.helpers import make_user
 
 FULL = instruments.get("full", "1.0.0")
@@ -291,13 +291,6 @@ def test_sort_by_a_column_keeps_teams_in_their_department(client, closed):
     assert shown[-1] is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "wave page team rows became team-page links in the merge of issues 10a "
-        "and 10b; the test's parsing needs updating"
-    ),
-)
 def test_wave_page_links_the_heatmap_and_hides_what_the_heatmap_withholds(client, closed):
     page = client.get(f"/manage/waves/{closed}").get_data(as_text=True)
     assert f"/manage/waves/{closed}/heatmap" in page
@@ -307,7 +300,10 @@ def test_wave_page_links_the_heatmap_and_hides_what_the_heatmap_withholds(client
     }
     withheld = [t for t in ("Anna", "Bert") if heat[t]["familiarity"][2] == "complementary"]
     assert len(withheld) == 1
-    row = re.search(rf'<th scope="row">{withheld[0]}</th>(.*?)</tr>', page, re.S).group(1)
+    # The team's name links to its team page; the row's cells follow its header cell.
+    row = re.search(
+        rf'<th scope="row"><a href="[^"]*">{withheld[0]}</a>.*?</th>(.*?)</tr>', page, re.S
+    ).group(1)
     assert "hidden" in row and not re.search(r"\d\.\d", row)
 
 
@@ -330,6 +326,40 @@ def test_model_page_shows_defaults_then_the_calibration(
     weights = re.findall(r'data-weight="(-?\d\.\d{4})"', page)
     assert len(weights) == 5 + 6
     assert "R²" in page
+
+
+def test_recommendations_rank_by_the_calibrated_model_once_there_is_one(
+    app, client, org, login, make_wave, add_responses
+):
+    full_keys = [scale.key for scale in instruments.get("full", "1.0.0").scales]
+    with app.app_context():
+        assert team_profiles.trust_model(full_keys).calibrated is False
+    login(org["admin"])
+    wave_id = make_wave([org["Anna"], org["Cleo"]], k=K, name="Big full")
+    add_responses(wave_id, org["Anna"], 30, seed=23)
+    add_responses(wave_id, org["Cleo"], 30, seed=24)
+    client.post(f"/manage/waves/{wave_id}/close")
+    assert closer.close_due_once(app) == 0  # fits the model
+    with app.app_context():
+        model = team_profiles.trust_model(full_keys)
+        assert model.calibrated is True
+        assert set(model.drivers) == set(calibration.latest().drivers)
+
+
+@pytest.mark.parametrize(
+    ("lang", "names"),
+    [
+        ("en", {"reliability": "Reliability", "interaction": "Interaction frequency"}),
+        ("zh_Hans", {"reliability": "可靠性", "interaction": "互动频率"}),
+    ],
+)
+def test_model_page_names_predictors_as_the_instrument_names_its_scales(
+    client, org, login, lang, names
+):
+    login(org["admin"])
+    page = client.get(f"/manage/model?lang={lang}").get_data(as_text=True)
+    for key, name in names.items():
+        assert re.search(rf'<tr data-predictor="{key}"><th scope="row">{name}</th>', page)
 
 
 def test_pulse_wave_gets_trust_estimates_labelled_by_their_source(

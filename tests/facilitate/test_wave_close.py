@@ -16,6 +16,7 @@ from surveys.models import (
     Team,
     TeamScaleResult,
     Wave,
+    wave_team,
 )
 from surveys.services import anonymity, results, waves
 from tests.helpers import issue_invitations
@@ -604,3 +605,38 @@ def test_a_failed_storage_rewrite_leaves_the_wave_closed_and_is_logged(
     assert any(
         "rewriting storage order failed" in r.getMessage() and r.exc_info for r in caplog.records
     )
+
+
+def test_closing_stores_each_teams_invitations_of_this_wave_only(
+    app, client, world, login, make_wave
+):
+    # Alpha has 6 active members, Beta 4; Beta's links are taken back before the close, and
+    # another open wave of the same teams has links of its own: the counts stored at close
+    # are this wave's, per team, with 0 (not NULL) for a team that was sent none.
+    closing = make_wave([world.alpha, world.beta], k=3)
+    other = make_wave([world.alpha, world.beta], k=3, name="Other")
+    login(world.admin)
+    issue_invitations(client.application, closing)
+    issue_invitations(client.application, other)
+    with app.app_context():
+        db.session.execute(
+            db.delete(Invitation).where(
+                Invitation.wave_id == closing, Invitation.team_id == world.beta
+            )
+        )
+        db.session.commit()
+        waves.close(db.session.get(Wave, closing))
+        stored = dict(
+            db.session.execute(
+                db.select(wave_team.c.team_id, wave_team.c.invitations_issued).where(
+                    wave_team.c.wave_id == closing
+                )
+            ).all()
+        )
+        untouched = set(
+            db.session.scalars(
+                db.select(wave_team.c.invitations_issued).where(wave_team.c.wave_id == other)
+            )
+        )
+    assert stored == {world.alpha: 6, world.beta: 0}
+    assert untouched == {None}

@@ -155,3 +155,23 @@ def test_an_item_against_a_reliable_scale_is_named_on_the_team_page(
         familiarity = _scale_row(client.get(page).get_data(as_text=True), "familiarity")
         assert 'data-reading="item-against"' in familiarity
         assert text in familiarity and f"({LAST.key})" in familiarity
+
+
+def test_a_facilitator_without_the_scale_table_gets_no_definitions_of_its_statistics(
+    app, client, world, login, make_wave
+):
+    # The wave has a team the facilitator does not see, so its scale-level statistics (over
+    # every shown team) are not theirs to read; the glossary then defines only what is shown.
+    wave_id = make_wave([world.alpha, world.beta], k=5)
+    _responses(app, wave_id, world.alpha, [_row(wave_id, s, a) for s, a in [(4, 4)] * 6])
+    login(world.admin)
+    client.post(f"/manage/waves/{wave_id}/close")
+    admin_page = client.get(f"/manage/waves/{wave_id}").get_data(as_text=True)
+    login(world.fac_a)
+    page = client.get(f"/manage/waves/{wave_id}").get_data(as_text=True)
+    glossary = re.search(r'<details class="glossary">.*?</details>', page, re.S).group(0)
+    assert "Scale reliability" not in page and "Scale reliability" in admin_page
+    assert "Cronbach" not in glossary and "ICC" not in glossary
+    assert "Cronbach" in re.search(
+        r'<details class="glossary">.*?</details>', admin_page, re.S
+    ).group(0)
