@@ -209,7 +209,8 @@ def is_whole_number(text: str) -> bool:
     """
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, not {type(text).__name__}")
-    return bool(_whole(np.array([text]))[0]) if text else False
+    # numpy's str arrays drop a trailing NUL, so '3\x00' must be refused before one is made.
+    return bool(_whole(np.array([text]))[0]) if text and "\x00" not in text else False
 
 
 def _parse_numbers(cells: np.ndarray, rows: np.ndarray, names: list[str], what: str):
@@ -311,10 +312,23 @@ def read_survey_csv(
         return found
     records = _records(_decode(source))
     try:
+        if b"\x00" in source:
+            _refuse_nul(records)
         return _read_records(records, instrument, team_column, team_size_column)
     except _RowError as exc:
         line = _start_line(records, exc.row)
         raise SurveyTableError(_message(exc.row, exc.problem, exc.column, line)) from None
+
+
+def _refuse_nul(records) -> None:
+    """Fail at the first cell holding a NUL: numpy's str arrays drop a trailing one, so
+    '3\\x00' would read as 3 and 'A\\x00' as team A."""
+    header = [name.strip() for name in records[0]]
+    for r, rec in enumerate(records, start=1):
+        for c, cell in enumerate(rec):
+            if "\x00" in cell:
+                column = header[c] if c < len(header) and header[c] else c + 1
+                _fail(r, "a NUL character (\\x00) in the cell", column)
 
 
 def _read_records(records, instrument, team_column, team_size_column) -> SurveyTable:

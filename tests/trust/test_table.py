@@ -239,3 +239,16 @@ def test_the_numpy_reader_reads_a_file_larger_than_one_block_of_rows():
     np.testing.assert_array_equal(quoted.answers, expected)
     np.testing.assert_array_equal(plain.team, team)
     np.testing.assert_array_equal(plain.rows, np.arange(2, n + 2))
+
+
+@pytest.mark.parametrize("cell", ["3\x00", "\x003", "3\x004"])
+def test_a_nul_in_an_answer_is_refused_by_the_form_rule_and_named_by_the_csv_reader(cell):
+    # numpy's str arrays drop a trailing NUL, so without a check of its own '3\x00' read as 3.
+    assert is_whole_number(cell) is False
+    with pytest.raises(SurveyTableError, match=r"row 3, column 'q2': a NUL character"):
+        _read(f"team,q1,q2\nA,1,2\nA,1,{cell}\n")
+
+
+def test_a_nul_in_a_team_name_does_not_make_it_another_team():
+    with pytest.raises(SurveyTableError, match=r"row 2, column 'team': a NUL character"):
+        _read("team,q1,q2\nA\x00,1,2\nA,1,2\n")
