@@ -38,6 +38,7 @@ import enum
 import re
 import smtplib
 import ssl
+import threading
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -324,6 +325,44 @@ def run(mailing: Mailing) -> Mailing:
                 server.close()
         recount(mailing)
     return mailing
+
+
+def run_in_background(mailing: Mailing) -> threading.Thread:
+    """Send the mailing from a thread of its own, so that the request that started it
+    returns at once.
+
+    A reminder is sent this way: a request that waited for it would take as long as the
+    number of members who had not answered (one message each, and no connection at all for
+    nobody), and that time beside the response count would tell whether the members reached
+    only by printed card had answered. The thread commits as :func:`run` does; if the
+    process stops first, the deliveries left stay planned for the next run.
+    """
+    app = current_app._get_current_object()
+    mailing_id = mailing.id
+
+    def send() -> None:
+        with app.app_context():
+            try:
+                run(db.session.get(Mailing, mailing_id))
+            except MailServerError:
+                app.logger.exception(
+                    "mailing %s stopped; what was not sent stays planned", mailing_id
+                )
+            except Exception:  # the database may be away: the deliveries stay planned
+                app.logger.exception("mailing %s failed", mailing_id)
+
+    thread = threading.Thread(target=send, name=f"mailing-{mailing_id}")
+    senders = app.extensions.setdefault("mail_senders", [])
+    senders[:] = [t for t in senders if t.is_alive()]
+    senders.append(thread)
+    thread.start()
+    return thread
+
+
+def finish_background(timeout: float | None = None) -> None:
+    """Wait for the mailings sending in the background of this process (at shutdown)."""
+    for thread in list(current_app.extensions.get("mail_senders", [])):
+        thread.join(timeout)
 
 
 def recount(mailing: Mailing) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import email
 import email.policy
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -159,6 +161,7 @@ class Recorder:
         self.received: list[tuple[list[str], email.message.EmailMessage]] = []
         self.refuse: dict[str, str] = {}
         self.envelopes: list[tuple[str, bytes]] = []  # (envelope sender, message as sent)
+        self.gate: threading.Event | None = None  # when set up, DATA waits for it (up to 5 s)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
@@ -167,6 +170,8 @@ class Recorder:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.gate is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self.gate.wait, 5)
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         self.received.append((list(envelope.rcpt_tos), parsed))
         self.envelopes.append((envelope.mail_from, envelope.original_content or envelope.content))
