@@ -121,12 +121,7 @@ class ItemField:
 
 def _whole_number(text: str) -> int | None:
     """The number a posted answer writes by the one rule for answers, else None."""
-    if not is_whole_number(text):
-        return None
-    try:
-        return int(text)
-    except ValueError:  # is_whole_number passes a trailing NUL (numpy drops it); int() does not
-        return None
+    return int(text) if is_whole_number(text) else None
 
 
 def _no_control_characters(form, field):
