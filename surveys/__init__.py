@@ -56,6 +56,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     # Every date on a page is shown in the organisation's zone, named beside it.
     app.jinja_env.filters["local_time"] = organisation.local_time_text
+    app.jinja_env.filters["local_date"] = organisation.local_date_text
     app.jinja_env.globals["time_zone_name"] = organisation.time_zone_name
 
     from surveys import act, admin, auth, export, facilitate, respond

@@ -280,7 +280,10 @@ def export_command(wave_ids, output, comments, as_zip, include_small_teams, team
     "--closed-on",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     default=None,
-    help="Date the answers were collected by (YYYY-MM-DD; default today).",
+    help=(
+        "Date the answers were collected by (YYYY-MM-DD, in the organisation's time zone; "
+        "default today)."
+    ),
 )
 @click.option("--team-size-column", default=None, help="Column holding each team's size, if any.")
 @with_appcontext

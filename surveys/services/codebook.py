@@ -15,7 +15,7 @@ import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from surveys.services import results
+from surveys.services import organisation, results
 
 if TYPE_CHECKING:
     from surveys.services.export import Plan
@@ -213,6 +213,8 @@ def describe(plan: Plan) -> dict:
             ),
         },
         "team_labels": "names" if plan.options.team_names else "codes",
+        # The zone of the waves' closed_on dates: the organisation's, as the app shows them.
+        "time_zone": organisation.time_zone_name(),
         "small_teams_included": plan.options.small_teams,
         "comments_included": plan.options.comments,
         "waves": [
@@ -221,7 +223,7 @@ def describe(plan: Plan) -> dict:
                 "name": w.name,
                 "instrument": {"key": w.instrument_key, "version": w.instrument_version},
                 "k": w.k,
-                "closed_on": w.closed_at.date().isoformat(),
+                "closed_on": organisation.local_date_text(w.closed_at),
                 "teams": len(plan.kept[w.id]),
                 "responses": sum(plan.responses.get((w.id, t), 0) for t in plan.kept[w.id]),
                 "left_out": _left_out(plan, w),

@@ -50,7 +50,7 @@ from sqlalchemy import func
 from surveys.db import db
 from surveys.i18n import format_date_time
 from surveys.models import Delivery, Invitation, Mailing, Member, User, Wave, WaveStatus
-from surveys.services import invitations
+from surveys.services import invitations, organisation
 
 # The languages of every message, in this order: the organisation's first language first.
 MESSAGE_LANGUAGES = ("zh_Hans", "en")
@@ -182,27 +182,30 @@ def message(wave: Wave, invitation: Invitation, kind: Kind, tag: str | None = No
     config = current_app.config
     link = invitations.link(invitations.token_of(invitation))
     subjects, parts = [], []
+    zone = organisation.time_zone_name()
     for locale in MESSAGE_LANGUAGES:
         with force_locale(locale):
-            closes = format_date_time(wave.closes_at)
+            closes = format_date_time(organisation.to_local(wave.closes_at))
             if kind is Kind.INVITATION:
                 subjects.append(gettext("Anonymous team survey: %(wave)s", wave=wave.name))
                 text = gettext(
                     "You are invited to an anonymous survey about trust in your team "
                     "(%(team)s). Open your own link below; it works once, until %(closes)s "
-                    "(UTC). Your answers are never linked to you, and nobody learns whether "
+                    "(%(zone)s). Your answers are never linked to you, and nobody learns whether "
                     "you answered.",
                     team=invitation.team.name,
                     closes=closes,
+                    zone=zone,
                 )
             else:
                 subjects.append(gettext("Reminder: %(wave)s", wave=wave.name))
                 text = gettext(
                     "A reminder of the anonymous survey about trust in your team (%(team)s): "
-                    "it is open until %(closes)s (UTC). This reminder went out automatically to "
-                    "the links not yet used; nobody saw who got it. Your link:",
+                    "it is open until %(closes)s (%(zone)s). This reminder went out automatically "
+                    "to the links not yet used; nobody saw who got it. Your link:",
                     team=invitation.team.name,
                     closes=closes,
+                    zone=zone,
                 )
             parts.append(f"{text}\n\n{link}\n")
     email = EmailMessage()

@@ -27,7 +27,7 @@ import trust
 from surveys import instruments
 from surveys.db import db
 from surveys.models import Response, Team, Wave, random_id, utcnow, wave_team
-from surveys.services import waves
+from surveys.services import organisation, waves
 from surveys.services.roster_file import RowError
 
 ANSWER = re.compile(r"[+-]?[0-9]+(\.0*)?")
@@ -273,10 +273,11 @@ def import_wave(
 ) -> Wave:
     """Check the file, store it as a wave and close that wave; all or nothing.
 
-    The wave opens and closes on ``closed_on`` (default today, UTC), with the organisation's
-    default k, and holds the teams the file names.
+    The wave opens and closes on ``closed_on`` (a date in the organisation's time zone,
+    default today there), with the organisation's default k, and holds the teams the file
+    names.
     """
-    today = utcnow().date()
+    today = organisation.to_local(utcnow()).date()
     closed_on = closed_on or today
     errors = []
     if not name.strip() or len(name.strip()) > MAX_NAME:
@@ -291,7 +292,9 @@ def import_wave(
         raise ImportRejectedError(errors + rejected.errors) from None
     if errors:
         raise ImportRejectedError(errors)
-    when = dt.datetime.combine(closed_on, dt.time())
+    # Noon of that date in the organisation's zone: its date is the same in UTC for any zone
+    # within 12 hours of it, so pages and the codebook all name the date entered.
+    when = organisation.to_utc(dt.datetime.combine(closed_on, dt.time(12)))
     team_ids = sorted({team_id for team_id, _ in checked.rows})
     wave = Wave(
         name=name.strip(),

@@ -159,3 +159,8 @@ def time_zone_choices() -> list[str]:
 def local_time_text(value: dt.datetime | None) -> str:
     """A stored UTC time as "YYYY-MM-DD HH:MM" in the organisation's zone (tables, forms)."""
     return "" if value is None else to_local(value).strftime("%Y-%m-%d %H:%M")
+
+
+def local_date_text(value: dt.datetime | None) -> str:
+    """A stored UTC time as "YYYY-MM-DD", the date in the organisation's zone."""
+    return "" if value is None else to_local(value).date().isoformat()

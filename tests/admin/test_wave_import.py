@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from surveys import instruments
 from surveys.db import db
 from surveys.models import Wave, WaveStatus
+from surveys.services import organisation
 from tests.export.conftest import TEAMS, build_org, closed_wave, exported
 from tests.export.helpers import export_cli, read_csv
 from tests.helpers import login_as, pulse_copy
@@ -144,6 +145,8 @@ def test_an_exported_wave_imported_again_gives_the_same_results(make_app, backen
     org = build_org(app)
     live = closed_wave(app, org, seed=2)
     first = export_cli(app, tmp_path / "live", str(live), "--team-names")
+    with app.app_context():
+        organisation.set_time_zone("Asia/Shanghai")
     result = app.test_cli_runner().invoke(
         args=[
             "import",
@@ -164,7 +167,8 @@ def test_an_exported_wave_imported_again_gives_the_same_results(make_app, backen
     with app.app_context():
         wave = db.session.scalar(db.select(Wave).where(Wave.name == "Imported"))
         assert wave.status() is WaveStatus.CLOSED
-        assert wave.closed_at.isoformat() == "2025-06-30T00:00:00"
+        # The date entered is the organisation's: noon in Shanghai is 04:00 UTC that day.
+        assert wave.closed_at.isoformat() == "2025-06-30T04:00:00"
         imported = wave.id
     again = export_cli(app, tmp_path / "again", str(imported), "--team-names")
     for name in ("teams.csv", "scales.csv", "responses.csv", "scores.csv"):
@@ -185,7 +189,9 @@ def test_an_exported_wave_imported_again_gives_the_same_results(make_app, backen
                     assert value == wanted, name
     sizes = {r["team"]: r["team_size"] for r in read_csv(again["teams.csv"])}
     assert sizes == {n: str(TEAMS[n][0]) for n in exported(app, live)}
-    assert json.loads(again["codebook.json"])["waves"][0]["closed_on"] == "2025-06-30"
+    codebook = json.loads(again["codebook.json"])
+    assert codebook["waves"][0]["closed_on"] == "2025-06-30"
+    assert codebook["time_zone"] == "Asia/Shanghai"
 
 
 def test_an_admin_imports_on_the_page_and_others_get_404(app, client):

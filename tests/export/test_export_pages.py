@@ -90,3 +90,22 @@ def test_no_wave_chosen_is_refused_with_a_message(app, client, org, login):
     assert response.status_code == 200 and "Choose at least one wave." in response.get_data(
         as_text=True
     )
+
+
+def test_the_page_gives_the_close_date_in_the_organisations_zone(app, client, org, login):
+    import datetime as dt
+
+    from surveys.db import db
+    from surveys.models import Wave
+    from surveys.services import organisation
+
+    wave_id = closed_wave(app, org, seed=1, name="Late")
+    with app.app_context():
+        # 20:00 UTC on 30 June is 04:00 on 1 July in Shanghai.
+        db.session.get(Wave, wave_id).closed_at = dt.datetime(2026, 6, 30, 20, 0)
+        db.session.commit()
+        organisation.set_time_zone("Asia/Shanghai")
+    login(org.researcher)
+    page = client.get("/export/?lang=en").get_data(as_text=True)
+    assert "Dates are in Asia/Shanghai." in page
+    assert "<td>2026-07-01</td>" in page and "2026-06-30" not in page

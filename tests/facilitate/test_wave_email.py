@@ -8,6 +8,7 @@ and nobody gets a message twice.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import smtplib
 import threading
@@ -17,7 +18,7 @@ import pytest
 from surveys import instruments
 from surveys.db import db
 from surveys.models import Delivery, Invitation, Mailing, Member, Team, User, Wave
-from surveys.services import delivery, invitations, waves
+from surveys.services import delivery, invitations, organisation, waves
 from surveys.services.responses import record_response
 from tests.helpers import issue_invitations
 from tests.served import free_port
@@ -310,3 +311,27 @@ def test_with_the_mail_server_down_a_reminder_to_four_reads_as_one_to_nobody(
         text = page.get_data(as_text=True)
         pages.append(re.findall(r'<p class="flash[^"]*"[^>]*>(.*?)</p>', text, re.S))
     assert pages[0] == pages[1] and "The reminder is being sent." in pages[0][0]
+
+
+def test_emails_and_the_wave_page_give_times_in_the_organisations_zone(
+    app, client, world, login, make_wave, smtp
+):
+    wave_id = make_wave([world.alpha])
+    issue_invitations(app, wave_id)
+    with app.app_context():
+        organisation.set_time_zone("Asia/Shanghai")
+        closes_at = db.session.get(Wave, wave_id).closes_at
+    # Shanghai is UTC+8 all year: the close time in the email is 8 hours past the stored one.
+    local = closes_at + dt.timedelta(hours=8)
+    login(world.fac_a)
+    client.post(f"/manage/waves/{wave_id}/mail/invitation")
+    body = smtp.received[0][1].get_content()
+    assert body.count("(Asia/Shanghai)") == 1 and body.count("（Asia/Shanghai）") == 1
+    assert "UTC" not in body
+    assert f"{local:%H:%M}" in body or f"{local:%-I:%M}" in body
+    page = client.get(f"/manage/waves/{wave_id}", headers={"Accept-Language": "en"})
+    text = page.get_data(as_text=True)
+    assert "When (Asia/Shanghai)" in text and "When (UTC)" not in text
+    with app.app_context():
+        sent_at = db.session.scalar(db.select(Mailing.created_at))
+    assert f"<td>{sent_at + dt.timedelta(hours=8):%Y-%m-%d %H:%M}</td>" in text
