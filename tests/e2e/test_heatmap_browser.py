@@ -117,3 +117,25 @@ def test_heatmap_without_javascript_offers_the_svg_and_no_png_button(live_server
     page.goto(f"{live_server.url}/manage/waves/{wave_id}/heatmap")
     assert page.get_by_role("link", name="Download SVG").is_visible()
     assert page.get_by_role("button", name="Download PNG").count() == 0
+
+
+def test_a_teams_dimensions_read_on_a_phone_one_card_per_dimension(live_server, new_page, tmp_path):
+    """At 375 px the dimension table of a team page was a sideways-scrolling table whose
+    first column shrank to a word (in Chinese, a character) per line."""
+    page = new_page(viewport={"width": 375, "height": 812})
+    _sign_in(page, live_server.url)
+    wave_id = _closed_wave_id(live_server)
+    page.goto(f"{live_server.url}/manage/waves/{wave_id}")
+    page.get_by_role("link", name="East China Sales 华东销售组").first.click()
+    row = page.locator('#team-scales tr[data-scale="similarity"]')
+    row.wait_for()
+    width = page.evaluate("window.innerWidth")
+    box = row.bounding_box()
+    # The card takes the page's width, and every number of it is on screen.
+    assert box["width"] > width * 0.8
+    for cell in row.locator("td").all():
+        cell_box = cell.bounding_box()
+        assert cell_box["x"] >= 0 and cell_box["x"] + cell_box["width"] <= width
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert "two camps" in row.inner_text()
+    page.screenshot(path=str(tmp_path / "team-phone.png"), full_page=True)
