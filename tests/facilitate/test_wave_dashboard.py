@@ -86,7 +86,9 @@ def test_dashboard_counts_only_the_facilitators_own_teams(
     add_responses(wave_id, world.beta, 3, seed=2)
     login(world.fac_b)
     page = client.get("/manage/").get_data(as_text=True)
-    assert '<td class="num">3</td>' in page
-    assert '<td class="num">5</td>' not in page
+    assert '<td class="num" data-label="Responses">3</td>' in page
+    assert '<td class="num" data-label="Responses">5</td>' not in page
     login(world.admin)
-    assert '<td class="num">5</td>' in client.get("/manage/").get_data(as_text=True)
+    assert '<td class="num" data-label="Responses">5</td>' in client.get("/manage/").get_data(
+        as_text=True
+    )

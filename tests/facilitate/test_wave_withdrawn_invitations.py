@@ -133,4 +133,4 @@ def test_dashboard_total_keeps_withdrawn_invitations(app, client, invited):
         member.active = False
         db.session.commit()
     page = client.get("/manage/").get_data(as_text=True)
-    assert re.findall(r'<td class="num">(\d+)</td>', page) == ["0", "6"]
+    assert re.findall(r'<td class="num" data-label="[^"]+">(\d+)</td>', page) == ["0", "6"]
