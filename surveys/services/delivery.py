@@ -363,7 +363,8 @@ def run_in_background(mailing: Mailing) -> threading.Thread:
 
 
 def finish_background(timeout: float | None = None) -> None:
-    """Wait for the mailings sending in the background of this process (at shutdown)."""
+    """Wait for the mailings sending in the background of this process. (The threads are
+    not daemons, so a process that exits waits for them anyway.)"""
     for thread in list(current_app.extensions.get("mail_senders", [])):
         thread.join(timeout)
 
