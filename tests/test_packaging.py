@@ -46,10 +46,15 @@ def test_wheel_carries_static_files_instruments_translations_templates_and_migra
     }
     assert expected <= names
     assert any(n.startswith("surveys/migrations/versions/") and n.endswith(".py") for n in names)
-    templates = {
-        p.relative_to(ROOT).as_posix() for p in (ROOT / "surveys/templates").rglob("*.html")
+    # Every file of the source tree the app may read, whatever its kind (an .svg template
+    # once went missing from the wheel because only *.html was listed).
+    shipped = {
+        p.relative_to(ROOT).as_posix()
+        for p in (ROOT / "surveys").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix not in {".pyc", ".po~"}
     }
-    assert templates <= names
+    shipped |= {f"surveys/static/{p.name}" for p in (ROOT / "static").iterdir() if p.is_file()}
+    assert sorted(shipped - names) == []
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "trustsurvey = surveys.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
 
