@@ -6,6 +6,7 @@ import logging
 import re
 import threading
 import time
+from urllib.parse import unquote
 
 from argon2 import PasswordHasher
 from flask import current_app, request
@@ -65,9 +66,14 @@ def password_hasher() -> PasswordHasher:
 
 
 # The respondent's link carries the token; a log line with it and an address and a time
-# would tie a person's request to an invitation.
-_RESPONDENT_PATH = re.compile(r"/s/[^\s/?\"]+")
-_ASSET_PATHS = (" /static/", " /favicon.ico")
+# would tie a person's request to an invitation. A request line holds the path as the client
+# sent it, and the router also serves encoded or doubled forms of it (/%73/<token>,
+# /s%2F<token>, //s/<token>), so each word of a line is read as the router would read it.
+_PATH_WORD = re.compile(r'[^\s"]*/[^\s"]*')
+_SCHEME_AND_HOST = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:/+[^/]*")
+_RESPONDENT_PREFIX = "/s/"
+_ASSET_PREFIXES = ("/static/", "/favicon.ico")
+_ADDRESS_AND_TIME = re.compile(r"^\S+ - - \[[^\]]*\] ")
 
 HSTS_MAX_AGE = 365 * 24 * 3600
 
@@ -77,17 +83,45 @@ CSP = (
 )
 
 
+def routed_path(word: str) -> str:
+    """A request target as the router matches it: percent-decoded (repeatedly, so that an
+    encoded % cannot hide a slash), without scheme and host, runs of slashes made one.
+
+    >>> routed_path("/%73%2F%2541bc?x=1")
+    '/s/Abc?x=1'
+    >>> routed_path("http://example.org//s//Abc")
+    '/s/Abc'
+    """
+    for _ in range(5):
+        decoded = unquote(word)
+        if decoded == word:
+            break
+        word = decoded
+    return re.sub(r"/{2,}", "/", _SCHEME_AND_HOST.sub("", word.replace("\\", "/")))
+
+
 class RespondentLogFilter(logging.Filter):
     """Rewrite request log lines about respondent pages: no token, no client address."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        # Assets a respondent's browser fetches around its survey request lose the address
-        # and time too, or they would give them back to the cleaned line beside them.
-        if "/s/" in message or any(path in message for path in _ASSET_PATHS):
-            message = _RESPONDENT_PATH.sub("/s/[token]", message)
-            message = re.sub(r"^\S+ - - \[[^\]]*\] ", "- - - [-] ", message)
-            record.msg, record.args = message, None
+        found = False
+
+        def scrub(match: re.Match) -> str:
+            nonlocal found
+            path = routed_path(match.group())
+            if path.startswith(_RESPONDENT_PREFIX):
+                found = True
+                return "/s/[token]"
+            # Assets a respondent's browser fetches around its survey request lose the
+            # address and time too, or they would give them back to the cleaned line
+            # beside them.
+            found = found or path.startswith(_ASSET_PREFIXES)
+            return match.group()
+
+        message = _PATH_WORD.sub(scrub, message)
+        if found:
+            record.msg, record.args = _ADDRESS_AND_TIME.sub("- - - [-] ", message), None
         return True
 
 

@@ -199,6 +199,48 @@ def test_werkzeug_request_line_loses_token_and_address_through_the_filter():
     assert "POST /s/[token]" in message
 
 
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/%73/AbCdEf0123456789_-XyZ",  # the router decodes the path before matching it
+        "/s%2FAbCdEf0123456789_-XyZ",
+        "/%2573%252FAbCdEf0123456789_-XyZ",  # encoded twice
+        "//s//AbCdEf0123456789_-XyZ",  # redirected to /s/<token>, the token still in the line
+        "http://example.org/s/AbCdEf0123456789_-XyZ",  # absolute form
+        "/s/AbCdEf0123456789_-XyZ?lang=zh",
+    ],
+)
+def test_encoded_and_doubled_respondent_paths_lose_token_address_and_time(target):
+    record = logging.LogRecord(
+        "werkzeug",
+        logging.INFO,
+        __file__,
+        1,
+        '203.0.113.9 - - [23/Nov/2026 18:00:00] "%s" %s %s',
+        (f"GET {target} HTTP/1.1", "200", "-"),
+        None,
+    )
+    assert RespondentLogFilter().filter(record)
+    message = record.getMessage()
+    assert "AbCdEf0123456789" not in message
+    assert "203.0.113.9" not in message and "18:00:00" not in message
+    assert "GET /s/[token] HTTP/1.1" in message
+
+
+def test_a_percent_encoded_survey_link_served_over_http_leaves_no_token_in_the_log(
+    served, caplog
+):
+    app, base = served
+    token = create_survey(app).tokens[0]
+    caplog.set_level(logging.INFO, logger="werkzeug")
+    with urllib.request.urlopen(f"{base}/%73/{token}", timeout=30) as reply:
+        assert reply.status == 200  # the survey page: the router read it as /s/<token>
+    lines = [record.getMessage() for record in caplog.records if record.name == "werkzeug"]
+    assert any("GET /s/[token]" in line for line in lines), lines
+    for line in lines:
+        assert token not in line and "127.0.0.1" not in line
+
+
 @pytest.mark.parametrize("path", ["/static/style.css", "/static/survey.js", "/favicon.ico"])
 def test_asset_request_lines_lose_address_and_time(path):
     # A respondent's browser fetches these right around its /s/ request: with an address and
