@@ -227,9 +227,7 @@ def test_encoded_and_doubled_respondent_paths_lose_token_address_and_time(target
     assert "GET /s/[token] HTTP/1.1" in message
 
 
-def test_a_percent_encoded_survey_link_served_over_http_leaves_no_token_in_the_log(
-    served, caplog
-):
+def test_a_percent_encoded_survey_link_served_over_http_leaves_no_token_in_the_log(served, caplog):
     app, base = served
     token = create_survey(app).tokens[0]
     caplog.set_level(logging.INFO, logger="werkzeug")
