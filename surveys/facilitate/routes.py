@@ -152,7 +152,7 @@ def wave(wave_id: int):
             for m in delivery.mailings(wave)
             if waves.can_manage(wave, visible) or m.user_id == current_user.id
         ],
-        "mail_pending": delivery.unfinished(wave) is not None,
+        "mail_pending": delivery.unfinished(wave, delivery.Kind.INVITATION) is not None,
         "without_email": delivery.without_email(wave, waves.wave_team_ids(wave, visible)),
         "mail_problems": (
             delivery.invitation_problems(wave) if current_user.role == "admin" else []
@@ -432,9 +432,10 @@ def send_mail(wave_id: int, kind: str):
     if not delivery.configured():
         flash(_("Email is not set up for this installation; ask an admin."), "error")
         return back
-    pending = delivery.unfinished(wave)
+    # Only an invitation batch is ever said to be unfinished: see delivery.run_in_background.
+    pending = delivery.unfinished(wave, delivery.Kind.INVITATION)
     others = pending is not None and pending.user_id != current_user.id
-    if others and not waves.can_manage(wave, visible):
+    if kind is delivery.Kind.INVITATION and others and not waves.can_manage(wave, visible):
         # Someone else's batch may go to teams this user does not see, and its counts
         # would be shown here: it continues with its sender or `trustsurvey send-mail`.
         flash(
@@ -454,8 +455,9 @@ def send_mail(wave_id: int, kind: str):
         delivery.run_in_background(mailing)
         flash(
             _(
-                "The reminder is being sent. Messages that could not be delivered are "
-                "counted in the table of emails below."
+                "The reminder is being sent. How many people it goes to, and how many of "
+                "its messages fail, is not shown: beside the response count it would say "
+                "who has not answered yet."
             ),
             "success",
         )

@@ -101,19 +101,21 @@ def configured() -> bool:
     return bool(config.get("SMTP_HOST") and config.get("MAIL_FROM") and config.get("BASE_URL"))
 
 
-def unfinished(wave: Wave) -> Mailing | None:
-    """The wave's oldest mailing with deliveries still to try, or None."""
-    return db.session.scalar(
-        db.select(Mailing)
-        .where(
-            Mailing.wave_id == wave.id,
-            Mailing.id.in_(
-                db.select(Delivery.mailing_id).where(Delivery.status.in_(("pending", "deferred")))
-            ),
-        )
-        .order_by(Mailing.id)
-        .limit(1)
+def unfinished(wave: Wave, kind: Kind | None = None) -> Mailing | None:
+    """The wave's oldest mailing (of ``kind``, if given) with deliveries still to try, or None.
+
+    Pages ask only about invitations: a reminder still sending says that it had somebody to
+    remind, and for how long, how many (see :func:`run_in_background`).
+    """
+    query = db.select(Mailing).where(
+        Mailing.wave_id == wave.id,
+        Mailing.id.in_(
+            db.select(Delivery.mailing_id).where(Delivery.status.in_(("pending", "deferred")))
+        ),
     )
+    if kind is not None:
+        query = query.where(Mailing.kind == str(kind))
+    return db.session.scalar(query.order_by(Mailing.id).limit(1))
 
 
 def _targets(wave: Wave, team_ids: list[int], kind: Kind) -> list[int]:
@@ -139,13 +141,23 @@ def _targets(wave: Wave, team_ids: list[int], kind: Kind) -> list[int]:
             Invitation.id.not_in(invited.where(Delivery.status.not_in(UNDELIVERED)))
         )
     else:
-        # Not to an address whose invitation did not arrive: the reminder's count of failures
-        # would otherwise drop when that member answers (with a printed card), and an admin
-        # sees whose invitation failed.
+        # Not to an address whose invitation did not arrive: an admin sees whose invitation
+        # failed, and its reminders would fail too. Not twice to a link an earlier reminder
+        # still has to reach.
         delivered = invited.where(Delivery.status == "sent")
+        reminding = (
+            db.select(Delivery.invitation_id)
+            .join(Mailing, Delivery.mailing_id == Mailing.id)
+            .where(
+                Mailing.wave_id == wave.id,
+                Mailing.kind == str(Kind.REMINDER),
+                Delivery.status.in_(("pending", "deferred")),
+            )
+        )
         query = query.where(
             Invitation.used.is_(False),
             Invitation.id.not_in(undelivered) | Invitation.id.in_(delivered),
+            Invitation.id.not_in(reminding),
         )
     return list(db.session.scalars(query))
 
@@ -154,14 +166,17 @@ def start(wave: Wave, team_ids: list[int], user: User, kind: Kind) -> Mailing | 
     """Plan a mailing of ``kind`` to the wave's teams ``team_ids`` and commit it; None when
     nobody is left to send an invitation to (a reminder is planned even for nobody).
 
-    A mailing that is still unfinished is returned instead of a new one, so a second click
-    continues the first batch rather than sending twice.
+    An invitation mailing that is still unfinished is returned instead of a new one, so a
+    second click continues the first batch rather than sending twice. A reminder is always
+    planned anew (its page must not say that an earlier one is still sending), to the links
+    that no earlier reminder still has to reach; :func:`run_in_background` sends them all.
     """
     if wave.status() is WaveStatus.CLOSED:
         raise ValueError("the wave is closed")
-    pending = unfinished(wave)
-    if pending is not None:
-        return pending
+    if kind is Kind.INVITATION:
+        pending = unfinished(wave, kind)
+        if pending is not None:
+            return pending
     targets = _targets(wave, team_ids, kind)
     # A reminder to nobody looks like any other (a mailing with its counts): "nobody to
     # remind" beside the response count would say whether the members reached only by
@@ -331,30 +346,39 @@ def run(mailing: Mailing) -> Mailing:
 
 
 def run_in_background(mailing: Mailing) -> threading.Thread:
-    """Send the mailing from a thread of its own, so that the request that started it
-    returns at once.
+    """Send the mailing, and every other unfinished one of its wave and kind (oldest first),
+    from a thread of its own, so that the request that started it returns at once.
 
     A reminder is sent this way: a request that waited for it would take as long as the
     number of members who had not answered (one message each, and no connection at all for
     nobody), and that time beside the response count would tell whether the members reached
-    only by printed card had answered. The thread commits as :func:`run` does; if the
-    process stops first, the deliveries left stay planned for the next run.
+    only by printed card had answered. For the same reason no page shows whether a reminder
+    is still sending (a batch that waits for a mail server that is down means somebody was
+    left to remind), nor its counts. The thread commits as :func:`run` does; if the process
+    stops first, or the server cannot be reached, the deliveries left stay planned for the
+    next reminder or ``trustsurvey send-mail``.
     """
     app = current_app._get_current_object()
-    mailing_id = mailing.id
+    wave_id, kind = mailing.wave_id, Kind(mailing.kind)
 
     def send() -> None:
         with app.app_context():
-            try:
-                run(db.session.get(Mailing, mailing_id))
-            except MailServerError:
-                app.logger.exception(
-                    "mailing %s stopped; what was not sent stays planned", mailing_id
-                )
-            except Exception:  # the database may be away: the deliveries stay planned
-                app.logger.exception("mailing %s failed", mailing_id)
+            wave = db.session.get(Wave, wave_id)
+            tried: set[int] = set()
+            while (pending := unfinished(wave, kind)) is not None and pending.id not in tried:
+                tried.add(pending.id)
+                try:
+                    run(pending)
+                except MailServerError:
+                    app.logger.exception(
+                        "mailing %s stopped; what was not sent stays planned", pending.id
+                    )
+                    return
+                except Exception:  # the database may be away: the deliveries stay planned
+                    app.logger.exception("mailing %s failed", pending.id)
+                    return
 
-    thread = threading.Thread(target=send, name=f"mailing-{mailing_id}")
+    thread = threading.Thread(target=send, name=f"mailing-{mailing.id}")
     senders = app.extensions.setdefault("mail_senders", [])
     senders[:] = [t for t in senders if t.is_alive()]
     senders.append(thread)
