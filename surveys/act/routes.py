@@ -18,7 +18,7 @@ from surveys.db import db
 from surveys.forms import ConfirmForm
 from surveys.i18n import instrument_language
 from surveys.models import Intervention, Team, utcnow
-from surveys.services import effects, interventions, team_profiles
+from surveys.services import audit, effects, interventions, team_profiles
 
 bp = Blueprint("act", __name__, url_prefix="/manage")
 
@@ -55,6 +55,7 @@ def wave_actions(wave_id: int):
         wave=wave,
         teams=team_profiles.wave_recommendations(wave, visible),
         names=team_profiles.scale_names(wave),
+        issued_after_open=audit.issued_after_open([wave.id], visible).get(wave.id, {}),
     )
 
 

@@ -126,6 +126,19 @@ def _columns(plan: Plan) -> dict[str, list[dict]]:
         _column("department", *ROW_HEAD["department"]),
         _column("n", "integer", _t("Responses of the team in this wave.", "该团队本轮的答卷数。")),
         _column("team_size", *ROW_HEAD["team_size"]),
+        _column(
+            "issued_after_open",
+            "integer",
+            _t(
+                "Invitations an admin confirmed for the team after the wave had opened (0 for "
+                "none; the product marks such a team with †). People added to a team late "
+                "can push a small team past k, so the team's numbers may include answers that "
+                "are not its original members'.",
+                "轮次开始后经管理员确认、向该团队补发的邀请数"
+                "（没有则为 0；产品用 † 标记这类团队）。后加入的人可能把一个小团队凑到 k 以上，"
+                "因此该团队的数字可能包含并非原有成员的答卷。",
+            ),
+        ),
     ]
     per_scale = []
     for s in plan.scale_keys:

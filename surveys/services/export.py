@@ -39,7 +39,7 @@ import trust
 from surveys import instruments
 from surveys.db import db
 from surveys.models import Comment, Response, Team, TeamScaleResult, Wave
-from surveys.services import codebook, export_rows, results
+from surveys.services import audit, codebook, export_rows, results
 from surveys.services.codebook import BELOW_K, WITHHELD
 from trust.table import neutralise_csv_cell
 
@@ -56,7 +56,7 @@ FILES = (
     "load.R",
     "load.sps",
 )
-TEAM_COLUMNS = ("wave", "team", "department", "n", "team_size")
+TEAM_COLUMNS = ("wave", "team", "department", "n", "team_size", "issued_after_open")
 TEAM_SCALE_FIELDS = ("n", "mean", "sd", "ci_low", "ci_high", "rwg_j")
 SCALE_COLUMNS = ("wave", "scale", "n", *results.SCALE_FIELDS)
 COMMENT_COLUMNS = ("wave", "team", "department", "text")
@@ -89,6 +89,8 @@ class Plan:
     left_out: dict[int, dict[str, tuple[int, int]]]
     responses: dict[tuple[int, int], int]  # (wave id, team id) -> responses
     team_size: dict[tuple[int, int], int | None]  # (wave id, team id) -> invitations issued
+    # (wave id, team id) -> invitations an admin confirmed after the wave opened (teams with some)
+    issued_after_open: dict[tuple[int, int], int]
     team_label: dict[int, str]  # team id -> code (or name)
     department_label: dict[int, str]  # team id -> its department's code (or name), "" if none
     item_keys: list[str] = field(default_factory=list)
@@ -192,6 +194,8 @@ def plan(waves: list[Wave], options: ExportOptions) -> Plan:
             # As results.store: a count below the responses cannot be the team's population.
             ok = size is not None and size >= counts.get((wave.id, team_id), 0)
             sizes[(wave.id, team_id)] = size if ok else None
+    late = audit.issued_after_open([w.id for w in waves], None)
+    issued_after_open = {(w, t): n for w, by_team in late.items() for t, n in by_team.items()}
     teams = {t.id: t for w in waves for t in w.teams if t.id in kept[w.id]}
     parents = {t.parent_id for t in teams.values() if t.parent_id is not None}
     if options.team_names:
@@ -214,6 +218,7 @@ def plan(waves: list[Wave], options: ExportOptions) -> Plan:
         left_out=left_out,
         responses={key: n for key, n in counts.items() if key[1] in kept.get(key[0], ())},
         team_size=sizes,
+        issued_after_open=issued_after_open,
         team_label=team_label,
         department_label=department_label,
         item_keys=item_keys,
@@ -278,6 +283,7 @@ def _write_results(plan: Plan, folder: Path) -> None:
                     cell(plan.department_label[team_id]),
                     plan.responses.get((wave.id, team_id), 0),
                     cell(next(iter(found.values()))[0]),
+                    plan.issued_after_open.get((wave.id, team_id), 0),
                 ]
                 empty = [""] * len(TEAM_SCALE_FIELDS)
                 for scale in plan.scale_keys:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from surveys import playbooks
 from surveys.db import db
 from surveys.models import Organisation, Team, TeamScaleResult, Wave
-from surveys.services import heatmap, organisation, team_profiles
+from surveys.services import audit, heatmap, organisation, team_profiles
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,9 @@ class SharedResults:
     n: int  # respondents of the team with a score on some scale
     scales: list[SharedScale]
     suggestions: list[Suggestion]
+    # Invitations an admin confirmed after the wave opened: the team may have been pushed
+    # past k with people added late, which the page says as the facilitators' pages do (†).
+    issued_after_open: int = 0
 
 
 def sharing_on() -> bool:
@@ -95,6 +98,9 @@ def team_results(wave: Wave, team_id: int) -> SharedResults | None:
         n=max(row.n for row in stored.values()),
         scales=scales,
         suggestions=suggestions(wave, team_id),
+        issued_after_open=audit.issued_after_open([wave.id], {team_id})
+        .get(wave.id, {})
+        .get(team_id, 0),
     )
 
 

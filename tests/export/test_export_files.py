@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from surveys import instruments
 from surveys.cli import main
 from surveys.db import db
-from surveys.models import Member, TeamScaleResult, User
-from surveys.services import export
+from surveys.models import Member, TeamScaleResult, User, Wave
+from surveys.services import audit, export
 from tests.export.conftest import TEAMS, build_org, closed_wave, exported, withheld
 from tests.export.helpers import BOM, export_cli, header, read_csv
 
@@ -294,3 +294,24 @@ def test_zip_holds_the_same_files_as_the_folder_and_no_export_time(app, org, tmp
     with zipfile.ZipFile(tmp_path / "x.zip") as archive:
         assert {i.filename: archive.read(i) for i in archive.infolist()} == folder
         assert {i.date_time for i in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+
+
+def test_teams_csv_counts_the_invitations_issued_after_opening(app, org, tmp_path):
+    """A team given invitations after the wave opened may have been pushed past k with
+    invented members; the product marks it (†) on every page, and the export says so too."""
+    wave = closed_wave(app, org, seed=7)
+    with app.app_context():
+        audit.record(
+            db.session.get(Wave, wave),
+            db.session.get(User, org.admin),
+            audit.Action.ISSUED_AFTER_OPEN,
+            {org.teams["East"]: 2},
+        )
+    files = export_cli(app, tmp_path / "out", str(wave))
+    late = {r["n"]: r["issued_after_open"] for r in read_csv(files["teams.csv"])}
+    east, others = str(TEAMS["East"][1]), set(late) - {str(TEAMS["East"][1])}
+    assert late[east] == "2" and others and {late[n] for n in others} == {"0"}
+    book = json.loads(files["codebook.json"])
+    columns = book["files"]["teams.csv"]["columns"]
+    (described,) = [c for c in columns if c["name"] == "issued_after_open"]
+    assert "after the wave had opened" in described["description"]["en"]

@@ -117,6 +117,10 @@ def test_admin_confirms_invitations_after_opening_and_the_team_is_marked_and_log
     assert re.search(r'<h1>Beta<sup class="late-mark">', beta) and 'id="late-note"' in beta
     alpha = client.get(f"/manage/waves/{wave_id}/teams/{world.alpha}").get_data(as_text=True)
     assert "<h1>Alpha</h1>" in alpha and "late-mark" not in alpha
+    # Where to act names the team with its suggestions, or among the teams without any.
+    actions = client.get(f"/manage/waves/{wave_id}/actions").get_data(as_text=True)
+    assert re.search(r'Beta<sup class="late-mark">', actions) and 'id="late-note"' in actions
+    assert "Alpha" in actions and not re.search(r"Alpha<sup", actions)
 
 
 def test_every_export_of_links_is_logged_per_team_for_its_facilitators(

@@ -11,7 +11,7 @@ from markupsafe import escape
 from surveys import instruments, playbooks
 from surveys.db import db
 from surveys.models import SUPPRESSED_COMPLEMENTARY, TeamScaleResult, User, Wave, utcnow
-from surveys.services import shared_results, team_profiles, waves
+from surveys.services import audit, shared_results, team_profiles, waves
 from tests.helpers import login_as, make_user
 from tests.respond.survey_setup import FULL, create_survey, full_answers
 
@@ -244,3 +244,21 @@ def test_results_page_shows_no_comment_and_no_other_team(app):
     page = client.get(f"/s/{survey.tokens[0]}", headers=EN).get_data(as_text=True)
     assert "Platform" in page
     assert "Our reviews help" not in page and "Elsewhere" not in page
+
+
+def test_a_team_given_invitations_after_opening_says_so_on_its_results_page(app, closed):
+    """The facilitators' pages mark such a team (†): people added late may have pushed it
+    past k. Its members, reading the same numbers, are told too."""
+    client = app.test_client()
+    before = client.get(f"/s/{closed.tokens[0]}", headers=EN).get_data(as_text=True)
+    assert 'id="late-note"' not in before
+    with app.app_context():
+        wave = db.session.get(Wave, closed.wave_id)
+        team_id = wave.teams[0].id
+        admin = make_user("admin", email="late-admin@example.org")
+        audit.record(wave, admin, audit.Action.ISSUED_AFTER_OPEN, {team_id: 2})
+    page = client.get(f"/s/{closed.tokens[0]}", headers=EN).get_data(as_text=True)
+    assert re.search(r'id="late-note">After this survey round had opened, an administrator '
+                     r"invited 2 more people to your team\.", page)  # fmt: skip
+    zh = client.get(f"/s/{closed.tokens[0]}", headers=ZH).get_data(as_text=True)
+    assert "管理员又向你的团队补发了 2 份邀请" in zh
