@@ -370,11 +370,18 @@ def _collector_paused() -> Iterator[None]:
 
 
 def to_folder(waves: list[Wave], options: ExportOptions, target: Path) -> list[str]:
-    """Export into the folder ``target`` (made if missing); the file names written.
+    """Export into the folder ``target`` (made if missing, else empty); the file names written.
 
     The files are written beside it first and moved in once all are complete, so a failed
-    export leaves no half-written file behind.
+    export leaves no half-written file behind. A folder that holds anything is refused: an
+    earlier export's comments.csv or instrument file would sit beside this one's, under
+    other team codes, as if it belonged to it.
     """
+    if target.is_dir() and any(target.iterdir()):
+        raise ExportError(
+            f"the folder {target} is not empty: export into a new or empty folder, so that "
+            "no file of an earlier export is taken for one of this export"
+        )
     target.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=f".{target.name}.") as tmp:
         with _collector_paused():

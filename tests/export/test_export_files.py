@@ -15,7 +15,7 @@ from surveys.db import db
 from surveys.models import Member, TeamScaleResult, User, Wave
 from surveys.services import audit, export
 from tests.export.conftest import TEAMS, build_org, closed_wave, exported, withheld
-from tests.export.helpers import BOM, export_cli, header, read_csv
+from tests.export.helpers import BOM, export_cli, folder_files, header, read_csv
 
 FULL = instruments.get("full", "1.0.0")
 
@@ -315,3 +315,17 @@ def test_teams_csv_counts_the_invitations_issued_after_opening(app, org, tmp_pat
     columns = book["files"]["teams.csv"]["columns"]
     (described,) = [c for c in columns if c["name"] == "issued_after_open"]
     assert "after the wave had opened" in described["description"]["en"]
+
+
+def test_an_export_into_a_folder_that_holds_files_is_refused_and_changes_nothing(
+    app, org, tmp_path
+):
+    """An earlier export's comments.csv (under other team codes) would otherwise stay
+    beside the new files, looking like part of them."""
+    first, second = closed_wave(app, org, seed=8), closed_wave(app, org, seed=9, name="Autumn")
+    out = tmp_path / "out"
+    before = export_cli(app, out, str(first), "--comments")
+    result = app.test_cli_runner().invoke(args=["export", str(second), "--output", str(out)])
+    assert result.exit_code == 1
+    assert f"the folder {out} is not empty" in result.output
+    assert folder_files(out) == before
