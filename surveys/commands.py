@@ -181,7 +181,13 @@ def check_instrument_command(files: tuple[Path, ...]):
             f"{len(inst.scales)} scales, {len(inst.items)} items."
         )
         if path.resolve().parent not in read_at_start:
-            click.echo(f"To offer it for new waves, copy it to {own}/ and restart the app.")
+            use = "for imports" if instruments.has_continuous_scale(inst) else "for new waves"
+            click.echo(f"To offer it {use}, copy it to {own}/ and restart the app.")
+        if instruments.has_continuous_scale(inst):
+            click.echo(
+                "It has a continuous scale (any number in its range), which a survey page "
+                "cannot ask: it serves imports (trustsurvey import) and analyze only."
+            )
     if any(refusal is not None for _path, _inst, refusal in results):
         sys.exit(2)
 

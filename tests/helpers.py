@@ -71,3 +71,29 @@ def issue_invitations(app, wave_id: int) -> None:
     with app.app_context():
         wave = db.session.get(Wave, wave_id)
         invitations.issue(wave, waves.members_without_invitation(wave, None))
+
+
+# An instrument with a continuous scale (hours worked): for imports and analyze, not surveys.
+HOURS = """
+[instrument]
+key = "hours"
+version = "1.0"
+name = { en = "Hours worked", zh = "工作时长" }
+description = { en = "Hours from the time system", zh = "工时，来自考勤系统" }
+
+[response_scales.hours]
+continuous = true
+min = 0
+max = 60
+
+[[scales]]
+key = "load"
+response_scale = "hours"
+name = { en = "Workload", zh = "工作量" }
+[[scales.items]]
+key = "H1"
+text = { en = "Hours last week", zh = "上周工时" }
+[[scales.items]]
+key = "H2"
+text = { en = "Hours this week", zh = "本周工时" }
+"""

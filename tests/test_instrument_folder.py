@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from surveys import instruments
-from tests.helpers import login_as, make_user, pulse_copy
+from tests.helpers import HOURS, login_as, make_user, pulse_copy
 from tests.respond.survey_setup import FULL, create_survey
 
 TYPO = ('key = "sim4"\n', 'key = "sim4"\nrevers = true\n')
@@ -168,3 +168,18 @@ def test_a_version_with_superscript_digits_sorts_instead_of_failing_the_new_wave
     pulse_copy(own, "odd.toml", key="pulse", version="1.²")
     app = make_app()
     assert 'value="pulse:1.0.0"' in new_wave_page(app)
+
+
+def test_an_instrument_with_a_continuous_scale_serves_imports_not_new_waves(make_app, own):
+    """A survey page shows answer options, which a continuous scale has none of: offered
+    for a live wave, its links would fail. It is loaded for imports and analyze."""
+    own.mkdir(parents=True)
+    (own / "hours.toml").write_text(HOURS, encoding="utf-8")
+    app = make_app()
+    with app.app_context():
+        assert instruments.has_continuous_scale(instruments.get("hours", "1.0"))
+        assert not instruments.has_continuous_scale(FULL)
+    page = new_wave_page(app)
+    assert 'value="full:1.0.0"' in page and 'value="hours:1.0"' not in page
+    result = app.test_cli_runner().invoke(args=["check-instrument", str(own / "hours.toml")])
+    assert result.exit_code == 0 and "it serves imports (trustsurvey import)" in result.output

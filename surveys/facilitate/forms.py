@@ -56,13 +56,16 @@ def _name_zone(form) -> None:
 
 
 def instrument_choices() -> list[tuple[str, str]]:
-    """The newest version of every loaded instrument, as "key:version"."""
+    """The newest version of every loaded instrument that a survey page can ask, as
+    "key:version". An instrument with a ``continuous = true`` scale (scores made elsewhere,
+    hours) has no answer options to show: it is for imports and ``analyze`` only."""
     from surveys.i18n import instrument_language
 
     lang = instrument_language()
     return [
         (f"{i.key}:{i.version}", f"{i.name.get(lang) or i.name.get('en') or i.key} ({i.version})")
         for i in instruments.latest()
+        if not instruments.has_continuous_scale(i)
     ]
 
 

@@ -196,6 +196,13 @@ def latest() -> list[Instrument]:
     return current().latest()
 
 
+def has_continuous_scale(inst: Instrument) -> bool:
+    """Whether a scale of ``inst`` takes any number in its range (``continuous = true``):
+    such an instrument cannot be asked in the survey, which shows answer options; it is
+    for imports."""
+    return any(scale.response_scale.continuous for scale in inst.scales)
+
+
 def refused() -> tuple[Refusal, ...]:
     """Files the current app did not load, to tell admins and facilitators why."""
     return current().refused

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -357,10 +358,28 @@ def _sps_string(text: str) -> str:
 
 
 SPS_FORMAT = {"string": "A200", "integer": "F8.0", "number": "F18.15"}
+SPS_STRING_MAX = 32767  # the widest string variable SPSS and PSPP have, in bytes
 
 
-def load_sps(book: dict) -> str:
-    """SPSS syntax that reads the CSVs (UTF-8) with variable and value labels, in English."""
+def _sps_format(column: dict, widths: Mapping[str, int]) -> str:
+    """A column's SPSS format: a string as wide as its longest value (at least the usual
+    200 bytes), so that no comment or team name is cut short."""
+    if column["type"] == "string" and widths.get(column["name"], 0) > 200:
+        return f"A{min(widths[column['name']], SPS_STRING_MAX)}"
+    return SPS_FORMAT[column["type"]]
+
+
+def load_sps(
+    book: dict, widths: Mapping[str, int] | None = None, multiline: Mapping[str, int] | None = None
+) -> str:
+    """SPSS syntax that reads the CSVs (UTF-8) with variable and value labels, in English.
+
+    ``widths``: the longest value of a text column in UTF-8 bytes, by column name.
+    ``multiline``: files (comments.csv) with that many cells holding a line break, which
+    GET DATA cannot read (it ends a case at every line): the script says so and leaves the
+    file out rather than reading it as broken cases.
+    """
+    widths, multiline = widths or {}, multiline or {}
     lines = [
         "* Reads this export into SPSS (or GNU PSPP): one dataset per file, named after it.",
         "* Set the working folder to the export's folder first (CD 'folder').",
@@ -368,8 +387,15 @@ def load_sps(book: dict) -> str:
     for name, spec in book["files"].items():
         if name == "codebook.csv":
             continue
+        if multiline.get(name):
+            lines += [
+                f"* {name} is not read here: {multiline[name]} of its cells hold a line break,",
+                "* which GET DATA cannot read inside a quoted cell. Read it with load.R, or",
+                "* open it in a spreadsheet.",
+            ]
+            continue
         frame = name.removesuffix(".csv")
-        variables = "\n".join(f"  {c['name']} {SPS_FORMAT[c['type']]}" for c in spec["columns"])
+        variables = "\n".join(f"  {c['name']} {_sps_format(c, widths)}" for c in spec["columns"])
         lines += [
             "GET DATA /TYPE=TXT",
             f"  /FILE={_sps_string(name)}",

@@ -304,8 +304,12 @@ def _write_results(plan: Plan, folder: Path) -> None:
                 )
 
 
-def _write_comments(plan: Plan, folder: Path) -> None:
-    """comments.csv: teams of at least k only (always, small-team option or not), shuffled."""
+def _write_comments(plan: Plan, folder: Path) -> tuple[int, int]:
+    """comments.csv: teams of at least k only (always, small-team option or not), shuffled.
+
+    Returns the longest comment's length in UTF-8 bytes and how many comments hold a line
+    break (for load.sps: SPSS's and PSPP's GET DATA cannot read one inside a quoted cell).
+    """
     rows = []
     for wave in plan.waves:
         shown = [t for t in plan.kept[wave.id] if plan.responses.get((wave.id, t), 0) >= wave.k]
@@ -324,14 +328,25 @@ def _write_comments(plan: Plan, folder: Path) -> None:
         write(COMMENT_COLUMNS)
         for row in rows:
             write(row)
+    texts = [row[-1] for row in rows]
+    longest = max((len(t.encode("utf-8")) for t in texts), default=0)
+    return longest, sum("\n" in t or "\r" in t for t in texts)
 
 
 def build(plan: Plan, folder: Path) -> list[str]:
     """Write every file of the export into ``folder``; the names written, in :data:`FILES` order."""
     export_rows.write(plan, folder, _key("export-response")[:32], cell)
     _write_results(plan, folder)
+    # Widths of the text columns in UTF-8 bytes, for load.sps (a string variable has one).
+    widths = {
+        "team": max((len(v.encode("utf-8")) for v in plan.team_label.values()), default=0),
+        "department": max(
+            (len(v.encode("utf-8")) for v in plan.department_label.values()), default=0
+        ),
+    }
+    multiline = 0
     if plan.options.comments:
-        _write_comments(plan, folder)
+        widths["text"], multiline = _write_comments(plan, folder)
     book = codebook.describe(plan)
     (folder / "codebook.json").write_text(codebook.as_json(book), encoding="utf-8")
     handle, write = open_csv(folder, "codebook.csv")
@@ -342,7 +357,10 @@ def build(plan: Plan, folder: Path) -> list[str]:
         source = instruments.get(key, version).source
         shutil.copyfile(source, folder / name)
     (folder / "load.R").write_text(codebook.load_r(book), encoding="utf-8")
-    (folder / "load.sps").write_text(codebook.load_sps(book), encoding="utf-8")
+    (folder / "load.sps").write_text(
+        codebook.load_sps(book, widths, {"comments.csv": multiline} if multiline else {}),
+        encoding="utf-8",
+    )
     return sorted(os.listdir(folder), key=_file_order)
 
 

@@ -31,6 +31,7 @@ from surveys.services import organisation, waves
 from surveys.services.roster_file import RowError
 
 ANSWER = re.compile(r"[+-]?[0-9]+(\.0*)?")
+DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 MAX_NAME = 200  # Wave.name
 
 
@@ -116,7 +117,13 @@ def check(
         for scale in instrument.scales
         for item in scale.items
     }
-    rows: list[tuple[int, dict[str, int]]] = []
+    continuous = {
+        item.key
+        for scale in instrument.scales
+        if scale.response_scale.continuous
+        for item in scale.items
+    }
+    rows: list[tuple[int, dict[str, int | float]]] = []
     sizes: dict[int, tuple[int | None, int]] = {}  # team id -> (size, first row)
     for number, record in enumerate(records[1:], start=2):
         if not any(cell.strip() for cell in record):
@@ -153,7 +160,8 @@ def check(
             cell = record[at[key]].strip()
             if not cell:
                 continue
-            if not ANSWER.fullmatch(cell) or not low <= int(float(cell)) <= high:
+            value = _answer(cell, key in continuous)
+            if value is None or not low <= value <= high:
                 errors.append(
                     RowError(
                         number,
@@ -167,7 +175,7 @@ def check(
                     )
                 )
                 continue
-            answers[key] = int(float(cell))
+            answers[key] = value
         if all(not record[at[k]].strip() for k in ranges):
             errors.append(RowError(number, "", _l("the row has no answer")))
         if team_size_column and team is not None:
@@ -253,6 +261,15 @@ def loaded_instrument(given: trust.Instrument) -> trust.Instrument:
         )
         raise ImportRejectedError([RowError(0, "", message)])
     return loaded
+
+
+def _answer(cell: str, continuous: bool) -> int | float | None:
+    """The number a cell gives, or None: a whole number (``3``, also ``3.0`` as statistics
+    programs write one), or on a ``continuous = true`` scale any plain decimal (``10.25``,
+    ``.5``), in ASCII digits as ``trustsurvey analyze`` reads them."""
+    if continuous:
+        return float(cell) if DECIMAL.fullmatch(cell) else None
+    return int(float(cell)) if ANSWER.fullmatch(cell) else None
 
 
 def _shape(inst: trust.Instrument) -> list:

@@ -10,11 +10,11 @@ import sqlalchemy as sa
 
 from surveys import instruments
 from surveys.db import db
-from surveys.models import Wave, WaveStatus
+from surveys.models import TeamScaleResult, Wave, WaveStatus
 from surveys.services import organisation
 from tests.export.conftest import TEAMS, build_org, closed_wave, exported
 from tests.export.helpers import export_cli, read_csv
-from tests.helpers import login_as, pulse_copy
+from tests.helpers import HOURS, login_as, pulse_copy
 
 FULL = instruments.get("full", "1.0.0")
 TABLES = ("wave", "wave_team", "response", "team_scale_result", "scale_result")
@@ -224,3 +224,37 @@ def test_an_admin_imports_on_the_page_and_others_get_404(app, client):
         assert sorted(t.name for t in wave.teams) == ["East", "Tiny"]
     counts = _counts(app)
     assert counts["response"] == 7 and counts["team_scale_result"] == 2 * len(FULL.scales)
+
+
+def test_decimal_answers_on_a_continuous_scale_import_and_whole_ones_elsewhere_do_not(
+    make_app, tmp_path
+):
+    """`trustsurvey analyze` reads 10.25 on a `continuous = true` scale; so does the import
+    (it refused every decimal, "not an answer from 0 to 60")."""
+    own = tmp_path / "instance" / "instruments"
+    own.mkdir(parents=True)
+    (own / "hours.toml").write_text(HOURS, encoding="utf-8")
+    app = make_app()
+    build_org(app)
+    answers = [(40.5, 38.25), (45.0, 44.75), (0.5, 12.0), (39.0, 41.5), (50.0, 47.25)]
+    lines = ["team,H1,H2"] + [f"East,{a},{b}" for a, b in answers]
+    lines[3] = "East,.5,+12"  # plain decimals as analyze takes them
+    data = tmp_path / "hours.csv"
+    data.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    args = ["import", str(data), "--instrument", str(own / "hours.toml"), "--team-column", "team"]
+    result = app.test_cli_runner().invoke(args=[*args, "--name", "Hours"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        wave = db.session.scalar(db.select(Wave).where(Wave.name == "Hours"))
+        (row,) = db.session.scalars(
+            db.select(TeamScaleResult).where(TeamScaleResult.wave_id == wave.id)
+        ).all()
+    # By hand: each respondent's score is the mean of H1 and H2; the team's, their mean.
+    assert row.n == 5 and row.mean == pytest.approx(sum(a + b for a, b in answers) / 10, abs=1e-12)
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("team,H1,H2\r\nEast,60.5,3\r\nEast,1e3,3\r\nEast,１,3\r\n", encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["import", str(bad), *args[2:], "--name", "Bad"])
+    assert result.exit_code == 1
+    for row_number, value in ((2, "60.5"), (3, "1e3"), (4, "１")):
+        assert f"row {row_number}, column 'H1': “{value}” is not an answer" in result.output

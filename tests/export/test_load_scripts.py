@@ -14,6 +14,8 @@ import subprocess
 import pytest
 
 from surveys import instruments
+from surveys.db import db
+from surveys.models import Comment, Team, random_id
 from tests.export.conftest import closed_wave
 from tests.export.helpers import export_cli, read_csv
 
@@ -219,3 +221,54 @@ def test_load_sps_reads_every_file_with_labels_in_pspp(app, org, tmp_path):
     assert f"|{responses}|" in output.replace(" ", "")  # N of the scores' descriptives
     for row in read_csv(files["teams.csv"]):
         assert f"|{row['n']}|" in output.replace(" ", "")
+
+
+LONG = "团队里的人愿意互相帮忙，" * 30  # 360 characters, 1,080 bytes in UTF-8
+
+
+def _comment(app, wave_id: int, text: str) -> None:
+    with app.app_context():
+        team = db.session.scalar(db.select(Team).where(Team.name == "North"))  # 9 of 9: >= k
+        db.session.add(Comment(id=random_id(), wave_id=wave_id, team_id=team.id, text=text))
+        db.session.commit()
+
+
+def _pspp(folder, syntax: str) -> str:
+    (folder / "check.sps").write_text(syntax, encoding="utf-8")
+    done = subprocess.run(
+        [PSPP, "-O", "format=txt", "check.sps"],
+        cwd=folder, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    output = done.stdout + done.stderr
+    assert done.returncode == 0 and "error" not in output.lower(), output
+    return output
+
+
+def test_load_sps_reads_a_long_comment_whole(app, org, tmp_path):
+    """A comment may hold 2,000 characters; read as A200 it was cut at 200 bytes, mid
+    character, without a warning."""
+    needs(PSPP, "pspp")
+    wave = closed_wave(app, org, seed=15)
+    _comment(app, wave, LONG)
+    out = tmp_path / "out"
+    export_cli(app, out, str(wave), "--comments")
+    assert "text A1080" in (out / "load.sps").read_text(encoding="utf-8")
+    _pspp(out, "INSERT FILE='load.sps'.\nDATASET ACTIVATE comments.\n"
+               "WRITE OUTFILE='texts.txt' ENCODING='UTF8' /text.\nEXECUTE.\n")  # fmt: skip
+    texts = [line.rstrip() for line in (out / "texts.txt").read_text(encoding="utf-8").split("\n")]
+    assert LONG in texts
+
+
+def test_load_sps_leaves_out_comments_with_line_breaks_and_says_why(app, org, tmp_path):
+    """GET DATA ends a case at every line, also inside a quoted cell: such a comment was read
+    as a cut-off case and bogus ones, with no error."""
+    needs(PSPP, "pspp")
+    wave = closed_wave(app, org, seed=16)
+    _comment(app, wave, 'line one\r\nline two, "quoted"\nline three')
+    out = tmp_path / "out"
+    export_cli(app, out, str(wave), "--comments")
+    script = (out / "load.sps").read_text(encoding="utf-8")
+    assert "* comments.csv is not read here: 1 of its cells hold a line break," in script
+    assert "/FILE='comments.csv'" not in script
+    output = _pspp(out, "INSERT FILE='load.sps'.\nDATASET ACTIVATE teams.\nLIST VARIABLES=n.\n")
+    assert "warning" not in output.lower(), output
