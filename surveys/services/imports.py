@@ -142,17 +142,19 @@ def check(
             )
             continue
         name = record[at[team_column]].strip()
-        team = teams.get(name)
+        team = _team(teams, name)
         if not name:
             errors.append(RowError(number, team_column, _l("the team is empty")))
         elif team is None:
-            errors.append(RowError(number, team_column, _l("unknown team “%(team)s”", team=name)))
+            errors.append(
+                RowError(number, team_column, _l("unknown team “%(team)s”", team=_shown(name)))
+            )
         elif team.id in departments:
             errors.append(
                 RowError(
                     number,
                     team_column,
-                    _l("“%(team)s” is a department; name one of its teams", team=name),
+                    _l("“%(team)s” is a department; name one of its teams", team=_shown(name)),
                 )
             )
         answers = {}
@@ -168,7 +170,7 @@ def check(
                         key,
                         _l(
                             "“%(value)s” is not an answer from %(low)s to %(high)s",
-                            value=cell,
+                            value=_shown(cell),
                             low=low,
                             high=high,
                         ),
@@ -196,7 +198,7 @@ def _size_error(number, cell, team, sizes, column) -> list[RowError]:
     cell = cell.strip()
     size = int(cell) if cell.isascii() and cell.isdigit() and int(cell) > 0 else None
     if cell and size is None:
-        return [RowError(number, column, _l("“%(value)s” is not a team size", value=cell))]
+        return [RowError(number, column, _l("“%(value)s” is not a team size", value=_shown(cell)))]
     if team.id not in sizes:
         sizes[team.id] = (size, number)
         return []
@@ -261,6 +263,30 @@ def loaded_instrument(given: trust.Instrument) -> trust.Instrument:
         )
         raise ImportRejectedError([RowError(0, "", message)])
     return loaded
+
+
+SHOWN_MAX = 60  # characters of a cell quoted in a message
+
+
+def _shown(cell: str) -> str:
+    """A cell as a message quotes it: control characters (a NUL, a terminal's escape
+    sequence) written as escapes such as ``\\x00`` rather than sent to a terminal or a page,
+    and a long cell cut short.
+    """
+    shown = "".join(
+        c if c.isprintable() or c == " " else repr(c)[1:-1] for c in cell[: SHOWN_MAX + 1]
+    )
+    return shown if len(cell) <= SHOWN_MAX else shown[:SHOWN_MAX] + "…"
+
+
+def _team(teams: dict[str, Team], name: str) -> Team | None:
+    """The team a cell names; also a name the product's own export neutralised for
+    spreadsheets (``'=Ops`` for ``=Ops``), so that an export with team names imports as it
+    is. A team whose name really starts with the quote is found first."""
+    team = teams.get(name)
+    if team is None and name[:1] == "'" and name[1:2] in ("=", "+", "-", "@", "\t", "\r"):
+        return teams.get(name[1:])
+    return team
 
 
 def _answer(cell: str, continuous: bool) -> int | float | None:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from surveys import instruments
 from surveys.db import db
-from surveys.models import TeamScaleResult, Wave, WaveStatus
+from surveys.models import Team, TeamScaleResult, Wave, WaveStatus
 from surveys.services import organisation
 from tests.export.conftest import TEAMS, build_org, closed_wave, exported
 from tests.export.helpers import export_cli, read_csv
@@ -258,3 +258,45 @@ def test_decimal_answers_on_a_continuous_scale_import_and_whole_ones_elsewhere_d
     assert result.exit_code == 1
     for row_number, value in ((2, "60.5"), (3, "1e3"), (4, "１")):
         assert f"row {row_number}, column 'H1': “{value}” is not an answer" in result.output
+
+
+def test_an_export_with_a_team_name_a_spreadsheet_would_run_imports_as_it_is(app, tmp_path):
+    """The export writes "=East" as "'=East" (so Excel does not run it); the import reads
+    its own export back: the team was "unknown" on every row."""
+    org = build_org(app)
+    live = closed_wave(app, org, seed=3)
+    with app.app_context():
+        db.session.get(Team, org.teams["East"]).name = "=East"
+        db.session.commit()
+    files = export_cli(app, tmp_path / "live", str(live), "--team-names")
+    assert "'=East" in {r["team"] for r in read_csv(files["teams.csv"])}
+    result = app.test_cli_runner().invoke(
+        args=[
+            "import", str(tmp_path / "live" / "responses.csv"),
+            "--instrument", str(tmp_path / "live" / "instrument.toml"),
+            "--team-column", "team", "--team-size-column", "team_size", "--name", "Again",
+        ]
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        wave = db.session.scalar(db.select(Wave).where(Wave.name == "Again"))
+        assert org.teams["East"] in {t.id for t in wave.teams}
+
+
+def test_a_message_about_a_cell_writes_its_control_characters_as_escapes(app, tmp_path):
+    """A NUL went into the admin page's HTML, and a terminal's escape sequence (here: set
+    the window title) to the command line, as they were."""
+    build_org(app)
+    rows = [_row("\x1b]0;owned\x07East"), _row("East", fam1="1\x00")]
+    data = tmp_path / "control.csv"
+    data.write_bytes(_csv(rows))
+    result = app.test_cli_runner().invoke(
+        args=["import", str(data), "--instrument", FULL.source, "--team-column", "team",
+              "--name", "Controls"]
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert "unknown team “\\x1b]0;owned\\x07East”" in result.output
+    assert "row 3, column 'fam1': “1\\x00” is not an answer" in result.output
+    assert (
+        "\x1b" not in result.output and "\x00" not in result.output and "\x07" not in result.output
+    )
