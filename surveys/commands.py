@@ -304,9 +304,13 @@ def import_command(data, instrument_path, team_column, name, closed_on, team_siz
     except trust.InstrumentError as error:
         raise click.ClickException(str(error)) from None
     try:
+        loaded = imports.loaded_instrument(given)
+    except imports.ImportRejectedError as rejected:  # about the instrument file, not the data
+        raise click.ClickException(f"{instrument_path}: {rejected.errors[0].problem}") from None
+    try:
         wave = imports.import_wave(
             data.read_bytes(),
-            imports.loaded_instrument(given),
+            loaded,
             team_column=team_column,
             name=name,
             team_size_column=team_size_column,

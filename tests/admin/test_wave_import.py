@@ -120,7 +120,11 @@ def test_an_instrument_file_that_differs_from_the_apps_is_refused(app, tmp_path)
         args=["import", str(data), "--instrument", str(changed), "--team-column", "team"]
         + ["--name", "X"]
     )
-    assert result.exit_code == 1 and "differs from the app's pulse version 1.0.0" in result.output
+    assert result.exit_code == 1
+    # Named by the instrument file, not the data file: the data is not at fault.
+    assert f"{changed}: the instrument file differs from the app's pulse version 1.0.0" in (
+        result.output
+    )
     assert _counts(app) == before
 
 
