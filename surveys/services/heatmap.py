@@ -15,6 +15,7 @@ from typing import NamedTuple
 from surveys import instruments
 from surveys.db import db
 from surveys.models import GroupScaleResult, Team, TeamScaleResult, Wave, wave_team
+from surveys.services import readings
 from surveys.services.calibration import OUTCOMES
 from trust.table import neutralise_csv_cell
 
@@ -95,6 +96,30 @@ def columns(wave: Wave) -> list[str]:
     return keys + [key for key in OUTCOMES if key not in keys]
 
 
+def response_ranges(wave: Wave) -> dict[str, tuple[float, float]]:
+    """{column key: (min, max)} of the answers its means are on: the wave's scales, and for
+    trust a pulse wave estimates, the shipped full instrument's outcome scale (as the team
+    page reads them)."""
+    instrument = instruments.get(wave.instrument_key, wave.instrument_version)
+    ranges = {s.key: (s.response_scale.min, s.response_scale.max) for s in instrument.scales}
+    for inst in instruments.shipped().values():
+        for s in inst.scales:
+            if s.key in OUTCOMES:
+                ranges.setdefault(s.key, (s.response_scale.min, s.response_scale.max))
+    return ranges
+
+
+def _within(cell: HeatCell, ranges: Mapping[str, tuple[float, float]]) -> HeatCell:
+    """The cell with its interval cut to the response range (a 1-5 scale cannot average
+    5.1), as the team page shows it: the heatmap, its downloads and the results shown to
+    respondents give the same interval."""
+    bounds = ranges.get(cell.scale)
+    if bounds is None or cell.ci_low is None or cell.ci_high is None:
+        return cell
+    low, high, clipped = readings.clip_interval(cell.ci_low, cell.ci_high, *bounds)
+    return cell._replace(ci_low=low, ci_high=high) if clipped else cell
+
+
 def heatmap(wave: Wave, visible: set[int] | None, expand: set[int] | None = None) -> list[HeatRow]:
     """Rows of the organisation, each visible department and each visible team under it.
 
@@ -107,6 +132,7 @@ def heatmap(wave: Wave, visible: set[int] | None, expand: set[int] | None = None
     counts its teams (``teams_below``).
     """
     keys = set(columns(wave))
+    ranges = response_ranges(wave)
     group_cells: dict[tuple[str, int | None], dict[str, HeatCell]] = {}
     group_query = db.select(
         GroupScaleResult.level,
@@ -116,7 +142,8 @@ def heatmap(wave: Wave, visible: set[int] | None, expand: set[int] | None = None
     ).where(GroupScaleResult.wave_id == wave.id, GroupScaleResult.scale.in_(keys))
     for row in db.session.connection().execute(group_query).all():
         if row[2] in keys:
-            group_cells.setdefault((row[0], row[1]), {})[row[2]] = HeatCell._make(row[2:])
+            cell = _within(HeatCell._make(row[2:]), ranges)
+            group_cells.setdefault((row[0], row[1]), {})[row[2]] = cell
 
     wave_teams = set(
         db.session.scalars(db.select(wave_team.c.team_id).where(wave_team.c.wave_id == wave.id))
@@ -153,7 +180,8 @@ def heatmap(wave: Wave, visible: set[int] | None, expand: set[int] | None = None
         # Core rows, not ORM ones: a large wave has tens of thousands of cells.
         for row in db.session.connection().execute(team_query).all():
             if row[1] in keys and row[0] in wanted:
-                team_cells.setdefault(row[0], {})[row[1]] = HeatCell._make(row[1:])
+                cell = _within(HeatCell._make(row[1:]), ranges)
+                team_cells.setdefault(row[0], {})[row[1]] = cell
 
     rows = []
     organisation = group_cells.get(("organisation", None))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from surveys import playbooks
 from surveys.db import db
 from surveys.models import Organisation, Team, TeamScaleResult, Wave
-from surveys.services import audit, heatmap, organisation, team_profiles
+from surveys.services import audit, heatmap, organisation, readings, team_profiles
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,12 @@ def team_results(wave: Wave, team_id: int) -> SharedResults | None:
         )
     }
     # The heatmap's columns: the drivers, then both kinds of trust, measured or estimated.
-    scales = [_shared_scale(stored[key], wave.k) for key in heatmap.columns(wave) if key in stored]
+    ranges = heatmap.response_ranges(wave)
+    scales = [
+        _shared_scale(stored[key], wave.k, ranges.get(key))
+        for key in heatmap.columns(wave)
+        if key in stored
+    ]
     if all(scale.withheld for scale in scales):
         return None
     team = db.session.get(Team, team_id)
@@ -104,16 +109,19 @@ def team_results(wave: Wave, team_id: int) -> SharedResults | None:
     )
 
 
-def _shared_scale(row: TeamScaleResult, k: int) -> SharedScale:
+def _shared_scale(row: TeamScaleResult, k: int, bounds: tuple[float, float] | None) -> SharedScale:
     # A stored row below k has no numbers; one at k or above may still be withheld so that
     # no smaller group can be computed by subtraction. Either way nothing is shown.
     withheld = row.suppressed is not None or row.n < k or row.mean is None
+    ci_low, ci_high = row.ci_low, row.ci_high
+    if bounds is not None:  # cut to the response range, as the facilitators' pages show it
+        ci_low, ci_high, _cut = readings.clip_interval(ci_low, ci_high, *bounds)
     return SharedScale(
         key=row.scale,
         withheld=withheld,
         mean=None if withheld else row.mean,
-        ci_low=None if withheld else row.ci_low,
-        ci_high=None if withheld else row.ci_high,
+        ci_low=None if withheld else ci_low,
+        ci_high=None if withheld else ci_high,
         rwg_j=None if withheld else row.rwg_j,
         estimated=row.estimate is not None,
         change=None if withheld else row.change,

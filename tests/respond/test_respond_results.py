@@ -78,10 +78,10 @@ def test_used_and_unused_links_show_the_same_results_page_after_the_close(make_a
 
 def test_results_page_shows_the_stored_numbers_not_recomputed_ones(app, closed):
     # A stored mean no computation over these answers gives: the page reads the stored row.
-    set_stored(app, closed, "familiarity", mean=1.234, ci_low=0.987, ci_high=1.456, rwg_j=0.321)
+    set_stored(app, closed, "familiarity", mean=1.234, ci_low=1.012, ci_high=1.456, rwg_j=0.321)
     rows = stored(app, closed)
     page = app.test_client().get(f"/s/{closed.tokens[1]}", headers=EN).get_data(as_text=True)
-    assert "1.23" in page and "0.99–1.46" in page and "0.32" in page
+    assert "1.23" in page and "1.01–1.46" in page and "0.32" in page
     for key in ("similarity", "openness", "cognitive_trust", "affective_trust"):
         row = rows[key]
         assert f'data-scale="{key}"' in page
@@ -262,3 +262,21 @@ def test_a_team_given_invitations_after_opening_says_so_on_its_results_page(app,
                      r"invited 2 more people to your team\.", page)  # fmt: skip
     zh = client.get(f"/s/{closed.tokens[0]}", headers=ZH).get_data(as_text=True)
     assert "管理员又向你的团队补发了 2 份邀请" in zh
+
+
+def test_an_interval_past_the_response_range_is_cut_wherever_it_is_shown(app, closed):
+    """A 1-5 scale cannot average 5.1: the team page cut its interval at 5, while the
+    respondents' page, the heatmap's cell detail and its CSV showed 3.07-5.10."""
+    set_stored(app, closed, "openness", mean=4.09, ci_low=3.07, ci_high=5.0998)
+    page = app.test_client().get(f"/s/{closed.tokens[0]}", headers=EN).get_data(as_text=True)
+    row = page.split('data-scale="openness"')[1].split("</tr>")[0]
+    assert "3.07–5.00" in row and "5.10" not in row
+    client = app.test_client()
+    with app.app_context():
+        login_as(client, make_user("admin", email="ci-admin@example.org"))
+    heat = client.get(f"/manage/waves/{closed.wave_id}/heatmap").get_data(as_text=True)
+    cell = re.search(r'<tr data-level="team"[^>]*>.*?<td data-scale="openness"[^>]*>', heat, re.S)
+    assert 'data-ci="3.07–5.00"' in cell.group() and "5.10" not in cell.group()
+    lines = client.get(f"/manage/waves/{closed.wave_id}/heatmap.csv").get_data(as_text=True)
+    openness = [line for line in lines.splitlines() if ",openness," in line]
+    assert openness and all("5.0998" not in line for line in openness)
