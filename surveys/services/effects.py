@@ -6,7 +6,8 @@ scale the playbook works on, and on both kinds of trust, the change of the inter
 teams is compared with the change of the other teams of the same two waves that had no
 intervention logged in between (:func:`trust.difference_in_differences`, one mean per team,
 so a large team does not outweigh the rest). Only stored team means are used: a team below
-k in either wave is left out, as on every result page (anonymity invariant 2). Too few
+k in either wave is left out, as on every result page (anonymity invariant 2), and the page
+says how many of the intervention's teams were; with none left, there is no number. Too few
 comparison teams give no number, and say so, rather than an interval too wide to read.
 """
 
@@ -35,7 +36,10 @@ class ScaleEffect:
     ci_high: float | None
     n_treated: int
     n_comparison: int
-    missing: str = ""  # "" | "not_shown" (a treated team below k) | "few_comparison"
+    missing: str = ""  # "" | "not_shown" (no treated team shown) | "few_comparison"
+    # Treated teams without a shown mean in both waves (below k, or withheld), left out of
+    # a measured effect: it is the change of the others.
+    left_out: int = 0
 
     @property
     def interval_includes_zero(self) -> bool:
@@ -182,7 +186,7 @@ def _scale_effect(scale, teams, before, after, treated_ids, excluded) -> ScaleEf
     treated = np.isin(teams, list(treated_ids))
     comparison = ~treated & ~np.isin(teams, list(excluded))
     n_treated, n_comparison = int(treated.sum()), int(comparison.sum())
-    if n_treated < len(treated_ids):
+    if n_treated == 0:
         return ScaleEffect(scale, None, None, None, n_treated, n_comparison, "not_shown")
     if n_comparison < MIN_COMPARISON:
         return ScaleEffect(scale, None, None, None, n_treated, n_comparison, "few_comparison")
@@ -200,6 +204,7 @@ def _scale_effect(scale, teams, before, after, treated_ids, excluded) -> ScaleEf
         None if np.isnan(high) else high,
         result.n_treated,
         result.n_comparison,
+        left_out=len(treated_ids) - n_treated,
     )
 
 

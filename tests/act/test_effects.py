@@ -151,3 +151,20 @@ def test_the_effect_and_the_log_work_on_both_databases(make_app, backend):
         assert affect.effect == pytest.approx(by_hand(app, ids, w1, w2, "affective_trust")[0])
         assert [i.id for i in interventions.for_team(ids["Treated"], None)] == [entry_id]
         assert interventions.for_team(ids["Treated"], {ids["C1"]}) == []
+
+
+def test_a_team_below_k_is_left_out_and_the_others_are_measured(app, client, org):
+    """One small team in an intervention used to leave every scale "not measured"."""
+    ids, w1, w2 = org
+    entry_id = log(app, [ids["Treated"], ids["Small"]])
+    with app.app_context():
+        effect = effects.measure(db.session.get(Intervention, entry_id))
+    [fam] = [s for s in effect.scales if s.scale == "familiarity"]
+    expected, low, high = by_hand(app, ids, w1, w2, "familiarity")  # Treated against C1-C4
+    assert fam.missing == "" and fam.left_out == 1 and fam.n_treated == 1
+    assert (fam.effect, fam.ci_low, fam.ci_high) == pytest.approx((expected, low, high))
+    with app.app_context():
+        login_as(client, db.session.scalar(db.select(User)))
+    page = client.get(f"/manage/teams/{ids['Treated']}/interventions").get_data(as_text=True)
+    block = page[page.index(f'data-intervention="{entry_id}"') :]
+    assert "Measured on 1 of the intervention's 2 teams" in block
