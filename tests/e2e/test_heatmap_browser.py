@@ -139,3 +139,41 @@ def test_a_teams_dimensions_read_on_a_phone_one_card_per_dimension(live_server, 
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     assert "two camps" in row.inner_text()
     page.screenshot(path=str(tmp_path / "team-phone.png"), full_page=True)
+
+
+@pytest.mark.parametrize(
+    ("viewport", "via"),
+    [
+        ({"width": 375, "height": 812}, "nav.heatmap-sort"),
+        ({"width": 1280, "height": 900}, "thead"),
+    ],
+)
+def test_the_heatmap_sorts_on_a_phone_by_visible_links_and_on_a_desktop_by_its_headings(
+    live_server, new_page, viewport, via
+):
+    """On a phone the headings (the sort links) were clipped away while the help still said
+    to sort by them, and keyboard focus landed on the invisible links."""
+    page = new_page(viewport=viewport)
+    _sign_in(page, live_server.url)
+    page.goto(f"{live_server.url}/manage/waves/{_closed_wave_id(live_server)}/heatmap")
+    phone = via == "nav.heatmap-sort"
+    assert page.locator("nav.heatmap-sort").is_visible() is phone
+    assert page.locator("table#heatmap thead").is_visible() is not phone
+    link = page.locator(f'{via} a[href*="sort=openness"]').first
+    assert link.is_visible()
+    link.click()
+    page.wait_for_url(re.compile(r"sort=openness"))
+
+    # Rows are sorted among their siblings (teams within their department); the link
+    # now says which way.
+    sorted_by = page.locator(f'{via} a[href*="sort=openness"]').first.inner_text()
+    assert sorted_by.endswith("↑")
+    # No link of the table is focusable yet clipped out of sight (display: none is not
+    # focusable; a 1 px clip is).
+    clipped = page.eval_on_selector_all(
+        "table#heatmap a[href], nav.heatmap-sort a[href]",
+        """links => links.filter(a => a.offsetParent !== null
+            && (a.getBoundingClientRect().width <= 1 || a.getBoundingClientRect().height <= 1)
+        ).length""",
+    )
+    assert clipped == 0
