@@ -230,9 +230,13 @@ def test_facilitator_goes_from_empty_install_to_closed_wave_with_stored_aggregat
     assert page.locator("h1 .badge").inner_text() == "open"
     wave_url = page.url
 
-    # The wave is open: invitations now need an admin, and no link reaches the facilitator.
-    page.get_by_role("button", name="Generate invitations").click()
-    expect_flash(page, "This wave is open: only an admin can issue invitations now")
+    # The wave is open: invitations now need an admin (the page says so rather than offer a
+    # button that always refuses), and no link reaches the facilitator.
+    assert page.get_by_role("button", name="Generate invitations").count() == 0
+    assert (
+        "only an admin can issue more invitations"
+        in page.locator("#why-no-invitations").inner_text()
+    )
     assert page.get_by_role("button", name="Download links (CSV)").count() == 0
 
     # The admin confirms them (audited, and the teams are marked) and prints the links

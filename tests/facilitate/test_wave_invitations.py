@@ -261,3 +261,20 @@ def test_links_follow_the_request_host_only_without_a_base_url(app):
         assert invitations.link("abc") == "http://10.1.2.3:8000/s/abc"
         app.config["BASE_URL"] = "https://trust.example.com"
         assert invitations.link("abc") == "https://trust.example.com/s/abc"
+
+
+def test_an_open_waves_page_says_why_a_facilitator_has_no_invitation_or_close_button(
+    client, world, login, make_wave
+):
+    """A button that always answered "only an admin can", and a Close button missing
+    without a word, left a new facilitator guessing."""
+    wave_id = make_wave([world.alpha, world.beta])
+    login(world.fac_a)  # Alpha only
+    page = client.get(f"/manage/waves/{wave_id}", headers={"Accept-Language": "en"})
+    text = page.get_data(as_text=True)
+    assert "Generate invitations" not in text and "Close wave" not in text
+    assert 'id="why-no-invitations"' in text and 'id="why-no-close"' in text
+    login(world.admin)
+    text = client.get(f"/manage/waves/{wave_id}").get_data(as_text=True)
+    assert "Generate invitations" in text and "Close wave" in text
+    assert 'id="why-no-invitations"' not in text and 'id="why-no-close"' not in text
