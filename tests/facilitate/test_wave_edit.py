@@ -308,7 +308,10 @@ def test_wave_pages_speak_chinese(client, world, login, make_wave):
     wave_id = make_wave([world.alpha])
     login(world.fac_a)
     page = client.get(f"/manage/waves/{wave_id}?lang=zh_Hans").get_data(as_text=True)
-    assert "生成邀请" in page and "最低人数 k" in page
+    assert "只有管理员可以补发邀请" in page and "最低人数 k" in page
+    login(world.admin)
+    page = client.get(f"/manage/waves/{wave_id}?lang=zh_Hans").get_data(as_text=True)
+    assert "生成邀请" in page
     form = client.get("/manage/waves/new").get_data(as_text=True)
     assert "新建轮次" in form
 
