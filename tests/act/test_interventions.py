@@ -130,3 +130,16 @@ def test_a_researcher_has_no_intervention_log(client, world, login):
     login(world.researcher)
     assert client.get("/manage/interventions").status_code == 404
     assert client.get("/manage/playbooks").status_code == 404
+
+
+def test_the_teams_field_points_to_its_error_only_when_there_is_one(client, world, login):
+    # WTForms writes an attribute given as None as the text "None": aria-describedby="None"
+    # sent screen readers to an element that does not exist.
+    login(world.fac_a)
+    page = client.get("/manage/interventions/new").get_data(as_text=True)
+    assert "aria-describedby" not in re.search(r'<ul[^>]*id="teams"[^>]*>', page).group(0)
+    page = log(client, []).get_data(as_text=True)
+    assert 'aria-describedby="teams-err"' in re.search(r'<ul[^>]*id="teams"[^>]*>', page).group(0)
+    assert 'id="teams-err"' in page
+    page = client.get("/manage/waves/new").get_data(as_text=True)
+    assert 'aria-describedby="None"' not in page
