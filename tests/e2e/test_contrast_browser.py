@@ -50,9 +50,7 @@ def _too_faint(page) -> list[tuple[str, str, str, float]]:
     ]
 
 
-def test_links_and_buttons_on_facilitator_pages_meet_four_and_a_half_to_one(
-    live_server, new_page
-):
+def test_links_and_buttons_on_facilitator_pages_meet_four_and_a_half_to_one(live_server, new_page):
     page = new_page(locale="en-US")
     _sign_in(page, live_server.url)
     wave_id = _closed_wave_id(live_server)
