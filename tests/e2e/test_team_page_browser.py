@@ -41,6 +41,15 @@ def test_team_page_shows_the_planted_two_camps_and_fits_the_screen(
         "document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )
     assert overflow <= 0
+    if device == "phone":
+        # On a phone no table hides columns out of sight either: each shows as cards.
+        hidden = page.evaluate(
+            "[...document.querySelectorAll('main .table-scroll')]"
+            ".filter(box => box.scrollWidth > box.clientWidth)"
+            ".map(box => box.closest('section').id)"
+        )
+        assert hidden == []
+        assert page.locator("#trend tbody tr").count() >= 2  # the demo's two closed waves
     shot = tmp_path / f"team-page-{device}.png"
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 10_000

@@ -165,7 +165,9 @@ def test_trend_shows_the_change_from_the_previous_wave_with_welchs_interval(clie
     closed([{"openness": v} for v in before], name="Spring")
     wave_id = closed([{"openness": v} for v in after], name="Autumn")
     _, html = page_of(client, wave_id, world.alpha)
-    cell = re.search(r'<td class="num" data-scale="openness" data-change=[^>]*>', html).group(0)
+    cell = re.search(
+        r'<td class="num" data-label="[^"]*" data-scale="openness" data-change=[^>]*>', html
+    ).group(0)
     # Independent: scipy's Welch test and its interval (scipy >= 1.11).
     welch = stats.ttest_ind(after, before, equal_var=False).confidence_interval(0.95)
     diff = np.mean(after) - np.mean(before)
