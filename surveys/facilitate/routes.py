@@ -550,7 +550,7 @@ def _scale_labels(instrument, keys: list[str]) -> dict[str, str]:
     """Column headings: the instrument's scale names, or the trust a pulse wave estimates."""
     lang = instrument_language()
     names = {scale.key: scale.name.get(lang) or scale.key for scale in instrument.scales}
-    estimated = {"cognitive_trust": _("Cognitive trust"), "affective_trust": _("Affective trust")}
+    estimated = {"cognitive_trust": _("Cognition-based trust"), "affective_trust": _("Affect-based trust")}
     return {key: names.get(key) or estimated.get(key, key) for key in keys}
 
 
@@ -654,7 +654,7 @@ def trust_model():
 def _predictor_names(used: list) -> dict[str, str]:
     """Predictors by scale key, named as the instruments name their scales in this language
     (the instruments the model was fitted on, else the current ones)."""
-    names = {"cognitive_trust": _("Cognitive trust"), "affective_trust": _("Affective trust")}
+    names = {"cognitive_trust": _("Cognition-based trust"), "affective_trust": _("Affect-based trust")}
     lang = instrument_language()
     for instrument in reversed(used):  # the first instrument's name wins
         names.update({s.key: s.name.get(lang) or s.key for s in instrument.scales})

@@ -326,6 +326,9 @@ def test_model_page_shows_defaults_then_the_calibration(
     weights = re.findall(r'data-weight="(-?\d\.\d{4})"', page)
     assert len(weights) == 5 + 6
     assert "R²" in page
+    # The names every other page uses (the instrument's), not a second pair of names.
+    assert "Cognition-based trust" in page and "Affect-based trust" in page
+    assert "Cognitive trust" not in page and "Affective trust" not in page
 
 
 def test_recommendations_rank_by_the_calibrated_model_once_there_is_one(

@@ -205,8 +205,8 @@ def test_a_pulse_wave_shows_the_trust_it_estimated_labelled_as_estimated(app):
     rows = stored(app, survey)
     page = client.get(f"/s/{survey.tokens[5]}", headers=EN).get_data(as_text=True)
     for key, name in (
-        ("cognitive_trust", "Cognitive trust"),
-        ("affective_trust", "Affective trust"),
+        ("cognitive_trust", "Cognition-based trust"),
+        ("affective_trust", "Affect-based trust"),
     ):
         row = page.split(f'data-scale="{key}"')[1].split("</tr>")[0]
         assert name in row and "estimated from the other scales" in row
