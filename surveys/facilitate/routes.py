@@ -550,8 +550,16 @@ def _scale_labels(instrument, keys: list[str]) -> dict[str, str]:
     """Column headings: the instrument's scale names, or the trust a pulse wave estimates."""
     lang = instrument_language()
     names = {scale.key: scale.name.get(lang) or scale.key for scale in instrument.scales}
-    estimated = {"cognitive_trust": _("Cognition-based trust"), "affective_trust": _("Affect-based trust")}
+    estimated = _trust_names()
     return {key: names.get(key) or estimated.get(key, key) for key in keys}
+
+
+def _trust_names() -> dict[str, str]:
+    """The two kinds of trust as the instruments name them, for a wave that estimated them."""
+    return {
+        "cognitive_trust": _("Cognition-based trust"),
+        "affective_trust": _("Affect-based trust"),
+    }
 
 
 def _heatmap_context(wave_id: int) -> dict:
@@ -654,7 +662,7 @@ def trust_model():
 def _predictor_names(used: list) -> dict[str, str]:
     """Predictors by scale key, named as the instruments name their scales in this language
     (the instruments the model was fitted on, else the current ones)."""
-    names = {"cognitive_trust": _("Cognition-based trust"), "affective_trust": _("Affect-based trust")}
+    names = _trust_names()
     lang = instrument_language()
     for instrument in reversed(used):  # the first instrument's name wins
         names.update({s.key: s.name.get(lang) or s.key for s in instrument.scales})
