@@ -155,20 +155,22 @@ def edit_intervention(intervention_id: int):
         interventions.update(intervention, _entry(form))
         flash(_("Intervention saved."), "success")
         return _back(request.args.get("team", type=int))
-    return render_template(
-        "act/intervention_form.html", form=form, intervention=intervention, confirm=ConfirmForm()
-    )
+    return render_template("act/intervention_form.html", form=form, intervention=intervention)
 
 
-@bp.post("/interventions/<int:intervention_id>/delete")
+@bp.route("/interventions/<int:intervention_id>/delete", methods=["GET", "POST"])
 @role_required(*MANAGERS)
 def delete_intervention(intervention_id: int):
-    """Remove a logged intervention."""
+    """Remove a logged intervention, after a page that shows what goes with it."""
     intervention, _visible = _intervention_or_404(intervention_id)
-    if ConfirmForm().validate_on_submit():
+    confirm = ConfirmForm()
+    if confirm.validate_on_submit():
         interventions.delete(intervention)
         flash(_("Intervention deleted."), "success")
-    return _back(request.args.get("team", type=int))
+        return _back(request.args.get("team", type=int))
+    return render_template(
+        "act/intervention_delete.html", intervention=intervention, confirm=confirm
+    )
 
 
 @bp.app_context_processor

@@ -67,6 +67,7 @@ def test_another_facilitator_neither_sees_nor_edits_nor_deletes_an_intervention(
 
     login(world.fac_b)
     assert client.get(f"/manage/interventions/{entry_id}/edit").status_code == 404
+    assert client.get(f"/manage/interventions/{entry_id}/delete").status_code == 404
     assert client.get(f"/manage/teams/{world.alpha}/interventions").status_code == 404
     listed = client.get("/manage/interventions").get_data(as_text=True)
     assert "data-intervention=" not in listed
@@ -107,6 +108,14 @@ def test_the_facilitator_edits_and_then_deletes_their_intervention(app, client, 
         },
     )
     assert response.status_code == 302
+    assert stored(app) == [("sunlight", ["Alpha"], "")]
+    # The edit page's delete is a link to a page that says what goes, and deletes nothing.
+    page = client.get(f"/manage/interventions/{entry_id}/edit").get_data(as_text=True)
+    assert f'action="/manage/interventions/{entry_id}/delete' not in page
+    assert f'href="/manage/interventions/{entry_id}/delete' in page
+    page = client.get(f"/manage/interventions/{entry_id}/delete").get_data(as_text=True)
+    assert "It cannot be undone." in page and "External coach" in page
+    assert 'id="delete-intervention"' in page
     assert stored(app) == [("sunlight", ["Alpha"], "")]
     response = client.post(
         f"/manage/interventions/{entry_id}/delete", data={"csrf_token": csrf(page)}
