@@ -175,3 +175,30 @@ def test_the_team_page_shows_its_recommendations_and_interventions(app, client, 
     assert 'id="interventions"' in page and "No intervention logged yet." in page
     small = client.get(f"/manage/waves/{wave_id}/teams/{ids['Small']}").get_data(as_text=True)
     assert recommendations(small) == []
+
+
+def test_the_quiet_list_of_teams_alone_says_teams(app, client, org):
+    wave_id, _ids, _fac = org
+    sign_in(app, client, "admin@example.org")
+    page = client.get(f"/manage/waves/{wave_id}/actions").get_data(as_text=True)
+    quiet = page[page.index('id="teams-without-suggestions"') :]
+    quiet = quiet[: quiet.index("</section>")]
+    assert "Beta" in quiet and "No scale of these teams is" in quiet  # teams only
+
+
+def test_a_quiet_department_is_not_called_a_team(app, client):
+    ids = make_teams(app, {"Ops": 0, "Mid1": 8, "Mid2": 8, "Big1": 8, "Big2": 8})
+    with app.app_context():
+        ops = db.session.get(Team, ids["Ops"])
+        for name in ("Mid1", "Mid2"):
+            db.session.get(Team, ids[name]).parent = ops
+        db.session.commit()
+        make_user("admin")
+    levels = {ids[name]: (8, {}) for name in ("Mid1", "Mid2", "Big1", "Big2")}
+    wave_id = closed_wave(app, "Autumn", dt.date(2026, 9, 1), levels, seed=8)
+    sign_in(app, client, "admin@example.org")
+    page = client.get(f"/manage/waves/{wave_id}/actions").get_data(as_text=True)
+    quiet = page[page.index('id="teams-without-suggestions"') :]
+    quiet = quiet[: quiet.index("</section>")]
+    assert "Ops" in quiet
+    assert "No scale of these teams and departments is" in quiet
