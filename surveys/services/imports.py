@@ -28,7 +28,7 @@ from surveys import instruments
 from surveys.db import db
 from surveys.models import Response, Team, Wave, random_id, utcnow, wave_team
 from surveys.services import organisation, waves
-from surveys.services.roster_file import RowError
+from surveys.services.roster_file import RowError, undecodable_cell
 
 ANSWER = re.compile(r"[+-]?[0-9]+(\.0*)?")
 DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
@@ -55,11 +55,12 @@ def _decode(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        row = len(re.findall(rb"\r\n|\r|\n", data[: error.start])) + 1
+        found = undecodable_cell(data, "utf-8-sig", error.start)
+        row, column = found.record, found.column
         message = _l(
             "the file is not UTF-8 (first on row %(row)s); save it as “CSV UTF-8”", row=row
         )
-        raise ImportRejectedError([RowError(row, "", message)]) from None
+        raise ImportRejectedError([RowError(row, column, message)]) from None
 
 
 def _records(text: str) -> list[list[str]]:

@@ -107,9 +107,8 @@ def _decode(data: bytes, encoding: str) -> tuple[str, str]:
     try:
         return data.decode(codec), name
     except UnicodeDecodeError as error:
-        # Neither encoding has a line break byte inside a character, so the breaks before the
-        # first bad byte count the rows, as the file's rows are numbered below.
-        row = len(re.findall(rb"\r\n|\r|\n", data[: error.start])) + 1
+        found = undecodable_cell(data, codec, error.start)
+        row, column = found.line, found.column  # rows are numbered by their first line here
     if marked:
         message = _l(
             "the file starts with the mark of UTF-8 but is not UTF-8 (first on row %(row)s); "
@@ -128,7 +127,45 @@ def _decode(data: bytes, encoding: str) -> tuple[str, str]:
             "saved in (UTF-8 for “CSV UTF-8”) and import it again",
             row=row,
         )
-    raise RosterRejectedError([RowError(row, "", message)])
+    raise RosterRejectedError([RowError(row, column, message)])
+
+
+_ESCAPED = re.compile("[\udc80-\udcff]")  # a byte the codec could not read, kept aside
+
+
+@dataclass(frozen=True)
+class Undecodable:
+    """Where the first byte a codec cannot read lies: its record (the header is 1), the line
+    its record starts on, and its column by the header's name ('' in the header itself)."""
+
+    record: int
+    line: int
+    column: str
+
+
+def undecodable_cell(data: bytes, codec: str, start: int) -> Undecodable:
+    """Find the first byte at or after ``start`` that ``codec`` cannot read, by row and column.
+
+    The unreadable bytes are kept aside as lone surrogates, so the CSV parses as it will once
+    the file is saved right, quoted commas and line breaks included. Text that is not even
+    loosely CSV gives the line of the byte, counted from 1, and no column.
+    """
+    text = data.decode(codec, "surrogateescape")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header: list[str] = []
+    line = 0
+    try:
+        for record, cells in enumerate(reader, start=1):
+            header = header or cells
+            for index, cell in enumerate(cells):
+                if _ESCAPED.search(cell):
+                    named = record > 1 and index < len(header)
+                    return Undecodable(record, line + 1, header[index].strip() if named else "")
+            line = reader.line_num
+    except csv.Error:
+        pass
+    line = len(re.findall(rb"\r\n|\r|\n", data[:start])) + 1
+    return Undecodable(line, line, "")
 
 
 def _header(cells: list[str]) -> list[str]:

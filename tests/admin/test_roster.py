@@ -208,12 +208,12 @@ def test_utf8_file_with_a_stray_byte_is_refused_naming_the_row(app, admin_client
     upload(admin_client, "team,name,email\nEast,王伟,wang@example.org\nEast,Renée,\n")
     before = members(app)
     response = upload(admin_client, STRAY_BYTE)
-    assert error_rows(response) == [("3", "", NOT_UTF8)]
+    assert error_rows(response) == [("3", "name", NOT_UTF8)]
     zh = upload(admin_client, STRAY_BYTE, **{"Accept-Language": "zh-CN"})
     assert error_rows(zh) == [
         (
             "3",
-            "",
+            "name",
             "文件不是 UTF-8 编码（第一处在第 3 行）；如果文件是由中文 Windows 上的 Excel "
             "保存的，请选择编码 GB18030（GBK）后重新导入",
         ),
@@ -224,7 +224,7 @@ def test_utf8_file_with_a_stray_byte_is_refused_naming_the_row(app, admin_client
 def test_gbk_file_read_as_utf8_is_refused_until_gb18030_is_chosen(app, admin_client, tree):
     data = "team,name\nEast,Bo\nEast,李雷\n".encode("gbk")
     response = upload(admin_client, data)
-    assert error_rows(response) == [("3", "", NOT_UTF8)]
+    assert error_rows(response) == [("3", "name", NOT_UTF8)]
     assert members(app) == []
     assert upload(admin_client, data, encoding="gb18030").status_code == 302
     assert members(app) == [("East", "Bo", None, True), ("East", "李雷", None, True)]
@@ -236,7 +236,7 @@ def test_file_that_is_not_gb18030_when_chosen_is_refused(app, admin_client, tree
     assert error_rows(response) == [
         (
             "4",
-            "",
+            "name",
             "the file is not GB18030 (GBK) (first on row 4); choose the encoding it was "
             "saved in (UTF-8 for “CSV UTF-8”) and import it again",
         ),
@@ -245,7 +245,7 @@ def test_file_that_is_not_gb18030_when_chosen_is_refused(app, admin_client, tree
     assert error_rows(zh) == [
         (
             "4",
-            "",
+            "name",
             "文件不是 GB18030（GBK）编码（第一处在第 4 行）；请选择文件保存时所用的编码"
             "（“CSV UTF-8”为 UTF-8）后重新导入",
         ),
@@ -263,7 +263,7 @@ def test_byte_order_mark_means_utf8_whatever_is_chosen(app, admin_client, tree, 
     assert error_rows(response) == [
         (
             "2",
-            "",
+            "name",
             "the file starts with the mark of UTF-8 but is not UTF-8 (first on row 2); "
             "save it as “CSV UTF-8” and import it again",
         ),
@@ -272,7 +272,7 @@ def test_byte_order_mark_means_utf8_whatever_is_chosen(app, admin_client, tree, 
     assert error_rows(zh) == [
         (
             "2",
-            "",
+            "name",
             "文件以 UTF-8 的标记开头，但不是 UTF-8 编码（第一处在第 2 行）；"
             "请另存为“CSV UTF-8”格式后重新导入",
         ),

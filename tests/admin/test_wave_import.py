@@ -304,3 +304,25 @@ def test_a_message_about_a_cell_writes_its_control_characters_as_escapes(app, tm
     assert (
         "\x1b" not in result.output and "\x00" not in result.output and "\x07" not in result.output
     )
+
+
+def test_a_byte_that_is_not_utf8_is_named_by_row_and_column(app, tmp_path):
+    """A comment spanning two lines comes first, so counting lines would name the wrong row;
+    the cell is found as the CSV reads once the file is saved as UTF-8."""
+    build_org(app)
+    before = _counts(app)
+    header = ",".join(["team", "note", *FULL.item_keys])
+    rows = [
+        ",".join(["East", '"two\r\nlines"', *["3"] * len(FULL.item_keys)]),
+        ",".join(["East", "ok", "3", "3", "Ren\xe9e", *["3"] * (len(FULL.item_keys) - 3)]),
+    ]
+    data = tmp_path / "cp1252.csv"
+    data.write_bytes(("\r\n".join([header, *rows]) + "\r\n").encode("cp1252"))
+    result = app.test_cli_runner().invoke(
+        args=["import", str(data), "--instrument", FULL.source, "--team-column", "team",
+              "--name", "Latin-1"]
+    )  # fmt: skip
+    assert result.exit_code == 1
+    third = FULL.item_keys[2]
+    assert f"row 3, column {third!r}: the file is not UTF-8 (first on row 3)" in result.output
+    assert _counts(app) == before
