@@ -194,6 +194,29 @@ def test_closing_deletes_deliveries_and_keeps_the_mailings_counts(
         assert db.session.scalars(db.select(Delivery)).all() == []
         counts = sorted((m.kind, m.planned, m.sent) for m in db.session.scalars(db.select(Mailing)))
     assert counts == [("invitation", 6, 6), ("reminder", 5, 5)]
+    # The closed wave's page keeps the record and offers nothing to send.
+    section = _email_section(client.get(f"/manage/waves/{wave_id}").get_data(as_text=True))
+    assert "The wave is closed: no more invitations or reminders go out." in section
+    assert "/mail/" not in section and "gets their own link by email" not in section
+    assert section.count("<tr>") == 1 + 2  # the heading row, the invitations, the reminder
+
+
+def _email_section(page: str) -> str:
+    start = page.index('id="email"')
+    return page[start : page.index("</section>", start)]
+
+
+def test_a_closed_wave_that_sent_no_email_has_no_email_section(
+    app, client, world, login, make_wave
+):
+    wave_id = make_wave([world.alpha], k=3)
+    issue_invitations(app, wave_id)
+    with app.app_context():
+        waves.close(db.session.get(Wave, wave_id))
+    login(world.admin)
+    page = client.get(f"/manage/waves/{wave_id}").get_data(as_text=True)
+    assert 'id="email"' not in page and "Members with an invitation but no email" not in page
+    assert "closed" in page  # the page itself is shown
 
 
 def test_pages_say_when_email_is_not_set_up(app, client, world, login, make_wave):
