@@ -88,3 +88,23 @@ def test_the_intervention_log_with_its_effect_reads_in_chinese(live_server, new_
     assert re.search(r"比 \d+ 个可比团队多上升 \d\.\d\d", data.inner_text())
     assert "这不能证明因果关系" in data.inner_text()
     page.screenshot(path=shots / "interventions-zh.png", full_page=True)
+
+
+def test_a_refused_intervention_puts_focus_on_the_first_field_in_error(live_server, new_page):
+    page = sign_in(live_server, new_page)
+    page.goto(f"{live_server.url}/manage/interventions/new")
+    page.get_by_label("Facilitated by").fill("")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("Choose at least one team.").wait_for()
+    page.wait_for_function("document.activeElement !== document.body")
+    focused = page.evaluate(
+        "() => [document.activeElement.type, document.activeElement.closest('fieldset')"
+        " && document.activeElement.closest('fieldset').querySelector('legend').innerText]"
+    )
+    assert focused == ["checkbox", "Teams"]  # the first box of the teams, whose error it hears
+    assert page.evaluate("document.activeElement.closest('ul').getAttribute('aria-describedby')")
+    described = page.evaluate(
+        "document.getElementById(document.activeElement.closest('ul')"
+        ".getAttribute('aria-describedby')).innerText"
+    )
+    assert described == "Choose at least one team."
