@@ -23,6 +23,7 @@ from surveys.admin.forms import (
 )
 from surveys.db import db
 from surveys.forms import ConfirmForm
+from surveys.i18n import instrument_language
 from surveys.models import Team, User, subtree_ids
 from surveys.services import accounts, imports, organisation, rosters, shared_results, teams
 
@@ -325,8 +326,12 @@ def wave_import():
     """Import answers collected elsewhere as a closed wave: all rows or none."""
     max_bytes = current_app.config["MAX_IMPORT_BYTES"]
     form = WaveImportForm()
+    lang = instrument_language()
     form.instrument.choices = [
-        (f"{i.key}\t{i.version}", f"{i.name.get('en', i.key)} ({i.key} {i.version})")
+        (
+            f"{i.key}\t{i.version}",
+            f"{i.name.get(lang) or i.name.get('en') or i.key} ({i.key} {i.version})",
+        )
         for i in sorted(
             instruments.current().instruments.values(), key=lambda i: (i.key, i.version)
         )

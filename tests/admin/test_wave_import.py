@@ -208,6 +208,8 @@ def test_an_admin_imports_on_the_page_and_others_get_404(app, client):
     assert client.get("/admin/waves/import").status_code == 404
     with app.app_context():
         login_as(client, db.session.get(User, org.admin))
+    page = client.get("/admin/waves/import?lang=zh_Hans").get_data(as_text=True)
+    assert "团队信任调查（完整版） (full 1.0.0)" in page  # the instrument's Chinese name
     response = client.post(
         "/admin/waves/import?lang=en",
         data={
