@@ -49,12 +49,18 @@ class SurveyFacts:
     wave_name: str
     k: int
     closes_at: dt.datetime  # in the organisation's zone
+    zone: str  # the organisation's zone, named beside the close time
     sharing: bool  # whether the link will show the team's results after the close
 
     @property
     def closes(self) -> str:
         """The close date as the page says it (formatted only when a page is shown)."""
         return format_date(self.closes_at, "long")
+
+    @property
+    def open_until(self) -> str:
+        """The close date and time: a respondent on the last day learns how long is left."""
+        return format_date_time(self.closes_at)
 
 
 @bp.get("/")
@@ -97,6 +103,7 @@ def survey(token: str):
         wave_name=wave.name,
         k=wave.k,
         closes_at=organisation.to_local(wave.closes_at),
+        zone=organisation.time_zone_name(),
         sharing=shared_results.sharing_on(),
     )
     draft = session.get(DRAFT) if not posted else None

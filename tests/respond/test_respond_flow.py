@@ -243,6 +243,30 @@ def test_opening_time_is_a_localised_long_date_and_minutes_in_the_organisations_
     assert ":13" not in text
 
 
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        # 15:45 UTC is 23:45 in Shanghai: the last day there, past midnight nowhere near.
+        (
+            EN,
+            '<dt>Open until</dt><dd>March 4, 2099, 11:45\u202fPM <span class="muted">Asia/Shanghai',
+        ),
+        (ZH, '<dt>开放至</dt><dd>2099年3月4日 23:45 <span class="muted">Asia/Shanghai'),
+    ],
+)
+def test_the_survey_says_until_when_it_is_open_in_the_organisations_zone(
+    make_app, headers, expected
+):
+    app = make_app()
+    survey = create_survey(app)
+    with app.app_context():
+        db.session.get(Wave, survey.wave_id).closes_at = dt.datetime(2099, 3, 4, 15, 45, 9)
+        db.session.commit()
+        organisation.set_time_zone("Asia/Shanghai")
+    text = app.test_client().get(f"/s/{survey.tokens[0]}", headers=headers).get_data(as_text=True)
+    assert expected in text
+
+
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_closed_wave_says_it_is_closed(make_app, method):
     app = make_app()
