@@ -291,6 +291,17 @@ def test_sort_by_a_column_keeps_teams_in_their_department(client, closed):
     assert shown[-1] is None
 
 
+def test_the_wave_picker_keeps_the_sort_and_the_colours(client, closed):
+    url = f"/manage/waves/{closed}/heatmap?sort=familiarity&dir=desc&mode=absolute"
+    page = client.get(url).get_data(as_text=True)
+    picker = re.search(r'<form method="get" action="/manage/heatmap".*?</form>', page, re.S)
+    hidden = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', picker[0]))
+    assert hidden == {"sort": "familiarity", "dir": "desc", "mode": "absolute"}
+    response = client.get("/manage/heatmap", query_string={"wave": closed, **hidden})
+    location = response.headers["Location"]
+    assert "sort=familiarity" in location and "dir=desc" in location and "mode=absolute" in location
+
+
 def test_wave_page_links_the_heatmap_and_hides_what_the_heatmap_withholds(client, closed):
     page = client.get(f"/manage/waves/{closed}").get_data(as_text=True)
     assert f"/manage/waves/{closed}/heatmap" in page
