@@ -199,6 +199,31 @@ def test_both_kinds_of_trust_name_their_source(app, client, world, closed):
     assert [r.estimate for r in rows if r.team_id == world.alpha] == ["uncalibrated"]
 
 
+def test_measured_trust_shows_its_spread_agreement_and_distribution(client, world, closed):
+    wave_id = closed(
+        [{"cognitive_trust": 4, "affective_trust": 1}] * 3
+        + [{"cognitive_trust": 4, "affective_trust": 5}] * 3
+    )
+    _, html = page_of(client, wave_id, world.alpha)
+    trust_section = html[html.index('id="team-trust"') :]
+    affective = row(trust_section, "affective_trust")
+    # By hand: scores 1,1,1,5,5,5 have mean 3 and SD sqrt(6 * 4 / 5) = 2.19; no answer in
+    # the middle options, so two camps.
+    assert ">2.19<" in affective and 'data-agreement="two_camps"' in affective
+    cognitive = row(trust_section, "cognitive_trust")
+    assert ">0.00<" in cognitive and ">1.00<" in cognitive  # all alike: SD 0, rwg(j) 1
+    assert 'data-scale="affective_trust" data-counts="3,0,0,0,3"' in html
+    assert 'data-scale="cognitive_trust" data-counts="0,0,0,6,0"' in html
+
+
+def test_estimated_trust_has_no_spread_or_distribution(client, world, closed):
+    pulse_wave = closed([{"familiarity": 4}] * 5, name="Pulse", instrument="pulse")
+    _, html = page_of(client, pulse_wave, world.alpha)
+    trust_section = html[html.index('id="team-trust"') :]
+    assert "data-agreement" not in row(trust_section, "cognitive_trust")
+    assert 'data-scale="cognitive_trust" data-counts=' not in html
+
+
 def test_a_stored_estimate_is_named_as_such_and_a_row_without_the_column_as_measured():
     assert team_results.result_source(SimpleNamespace(estimate="calibrated")) == "calibrated"
     assert team_results.result_source(SimpleNamespace(estimate=None)) == "measured"
