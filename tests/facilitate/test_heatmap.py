@@ -291,6 +291,17 @@ def test_sort_by_a_column_keeps_teams_in_their_department(client, closed):
     assert shown[-1] is None
 
 
+def test_a_team_row_opens_its_team_page_and_a_department_row_has_no_page(client, org, closed):
+    page = client.get(f"/manage/waves/{closed}/heatmap").get_data(as_text=True)
+    table = re.search(r'<table id="heatmap".*?</table>', page, re.S).group(0)
+    headers = dict(
+        re.findall(r'<tr data-level="[^"]+" data-team="([^"]+)"[^>]*>\s*(<th.*?</th>)', table, re.S)
+    )
+    assert f'href="/manage/waves/{closed}/teams/{org["Anna"]}"' in headers["Anna"]
+    assert "href" not in headers["Sales"]  # a department: no team page
+    assert client.get(f"/manage/waves/{closed}/teams/{org['Anna']}").status_code == 200
+
+
 def test_the_wave_picker_keeps_the_sort_and_the_colours(client, closed):
     url = f"/manage/waves/{closed}/heatmap?sort=familiarity&dir=desc&mode=absolute"
     page = client.get(url).get_data(as_text=True)
