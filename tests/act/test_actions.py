@@ -142,15 +142,27 @@ def test_the_team_page_of_interventions_shows_the_teams_recommendations(app, cli
     assert recommendations(small) == []
 
 
-def test_a_department_pools_its_small_teams_and_may_get_a_recommendation(app, client):
-    """Two teams below k get nothing; their department, pooled to six answers, does."""
-    ids = make_teams(app, {"Ops": 0, "Tiny": 4, "Tiny2": 4, "Big1": 9, "Big2": 9, "Big3": 9})
+def _department_of(app, inside: dict[str, int], outside: dict[str, int]) -> dict[str, int]:
+    """Teams of the given sizes, those ``inside`` under a department "Ops"; and an admin."""
+    ids = make_teams(app, {"Ops": 0, **inside, **outside})
     with app.app_context():
         ops = db.session.get(Team, ids["Ops"])
-        for name in ("Tiny", "Tiny2"):
+        for name in inside:
             db.session.get(Team, ids[name]).parent = ops
         db.session.commit()
         make_user("admin")
+    return ids
+
+
+def _quiet(page: str) -> str:
+    """The section listing the groups with nothing to suggest."""
+    quiet = page[page.index('id="teams-without-suggestions"') :]
+    return quiet[: quiet.index("</section>")]
+
+
+def test_a_department_pools_its_small_teams_and_may_get_a_recommendation(app, client):
+    """Two teams below k get nothing; their department, pooled to six answers, does."""
+    ids = _department_of(app, {"Tiny": 4, "Tiny2": 4}, {"Big1": 9, "Big2": 9, "Big3": 9})
     levels = {
         ids["Tiny"]: (3, {"openness": 1.4}),
         ids["Tiny2"]: (3, {"openness": 1.4}),
@@ -181,24 +193,16 @@ def test_the_quiet_list_of_teams_alone_says_teams(app, client, org):
     wave_id, _ids, _fac = org
     sign_in(app, client, "admin@example.org")
     page = client.get(f"/manage/waves/{wave_id}/actions").get_data(as_text=True)
-    quiet = page[page.index('id="teams-without-suggestions"') :]
-    quiet = quiet[: quiet.index("</section>")]
+    quiet = _quiet(page)
     assert "Beta" in quiet and "No scale of these teams is" in quiet  # teams only
 
 
 def test_a_quiet_department_is_not_called_a_team(app, client):
-    ids = make_teams(app, {"Ops": 0, "Mid1": 8, "Mid2": 8, "Big1": 8, "Big2": 8})
-    with app.app_context():
-        ops = db.session.get(Team, ids["Ops"])
-        for name in ("Mid1", "Mid2"):
-            db.session.get(Team, ids[name]).parent = ops
-        db.session.commit()
-        make_user("admin")
+    ids = _department_of(app, {"Mid1": 8, "Mid2": 8}, {"Big1": 8, "Big2": 8})
     levels = {ids[name]: (8, {}) for name in ("Mid1", "Mid2", "Big1", "Big2")}
     wave_id = closed_wave(app, "Autumn", dt.date(2026, 9, 1), levels, seed=8)
     sign_in(app, client, "admin@example.org")
     page = client.get(f"/manage/waves/{wave_id}/actions").get_data(as_text=True)
-    quiet = page[page.index('id="teams-without-suggestions"') :]
-    quiet = quiet[: quiet.index("</section>")]
+    quiet = _quiet(page)
     assert "Ops" in quiet
     assert "No scale of these teams and departments is" in quiet

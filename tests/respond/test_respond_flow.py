@@ -234,19 +234,27 @@ def test_opening_time_is_a_localised_long_date_and_minutes_in_the_organisations_
 ):
     app = make_app(BABEL_DEFAULT_TIMEZONE=babel_zone)  # the organisation's zone wins
     survey = create_survey(app, status="scheduled")
-    with app.app_context():
-        db.session.get(Wave, survey.wave_id).opens_at = dt.datetime(2099, 3, 4, 5, 30, 13)
-        db.session.commit()
-        organisation.set_time_zone("Asia/Shanghai")
-    text = app.test_client().get(f"/s/{survey.tokens[0]}", headers=headers).get_data(as_text=True)
+    text = _page_in_shanghai(app, survey, headers, opens_at=dt.datetime(2099, 3, 4, 5, 30, 13))
     assert expected in text
     assert ":13" not in text
+
+
+def _page_in_shanghai(app, survey, headers, **times: dt.datetime) -> str:
+    """The survey page of the first link, its wave's times set (UTC) and the organisation's
+    zone Asia/Shanghai."""
+    with app.app_context():
+        wave = db.session.get(Wave, survey.wave_id)
+        for name, value in times.items():
+            setattr(wave, name, value)
+        db.session.commit()
+        organisation.set_time_zone("Asia/Shanghai")
+    return app.test_client().get(f"/s/{survey.tokens[0]}", headers=headers).get_data(as_text=True)
 
 
 @pytest.mark.parametrize(
     ("headers", "expected"),
     [
-        # 15:45 UTC is 23:45 in Shanghai: the last day there, past midnight nowhere near.
+        # 15:45 UTC is 23:45 in Shanghai: late on the last day there, seconds left out.
         (
             EN,
             '<dt>Open until</dt><dd>March 4, 2099, 11:45\u202fPM <span class="muted">Asia/Shanghai',
@@ -259,11 +267,7 @@ def test_the_survey_says_until_when_it_is_open_in_the_organisations_zone(
 ):
     app = make_app()
     survey = create_survey(app)
-    with app.app_context():
-        db.session.get(Wave, survey.wave_id).closes_at = dt.datetime(2099, 3, 4, 15, 45, 9)
-        db.session.commit()
-        organisation.set_time_zone("Asia/Shanghai")
-    text = app.test_client().get(f"/s/{survey.tokens[0]}", headers=headers).get_data(as_text=True)
+    text = _page_in_shanghai(app, survey, headers, closes_at=dt.datetime(2099, 3, 4, 15, 45, 9))
     assert expected in text
 
 
