@@ -148,6 +148,7 @@ def main() -> None:
     from surveys import db as database
     from surveys.db import db
     from surveys.models import User
+    from surveys.serve import freeze_startup_objects
     from tests.helpers import FAST_PASSWORD_HASH, login_as
 
     folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-act-"))
@@ -161,6 +162,7 @@ def main() -> None:
             **FAST_PASSWORD_HASH,
         }
     )
+    freeze_startup_objects()  # as each worker of `trustsurvey serve` does
     with app.app_context():
         database.upgrade()
     start = time.perf_counter()

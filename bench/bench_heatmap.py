@@ -132,6 +132,7 @@ def main() -> None:
     from surveys import db as database
     from surveys.db import db
     from surveys.models import User, Wave
+    from surveys.serve import freeze_startup_objects
     from surveys.services import waves
     from tests.helpers import FAST_PASSWORD_HASH, login_as
 
@@ -146,6 +147,7 @@ def main() -> None:
             **FAST_PASSWORD_HASH,
         }
     )
+    freeze_startup_objects()  # as each worker of `trustsurvey serve` does
     if args.pages_only:
         with app.app_context():
             wave_id = db.session.scalar(db.select(Wave.id).where(Wave.closed_at.is_not(None)))

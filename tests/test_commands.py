@@ -68,3 +68,24 @@ def test_python_dash_m_surveys_cli_runs_the_commands(tmp_path):
     created = _cli(tmp_path, *create_admin, stdin="long enough pw\n")
     assert created.returncode == 0, created.stderr
     assert created.stdout == "Created admin a@example.org.\n"
+
+
+def test_a_command_and_a_served_worker_leave_their_startup_objects_to_reference_counting(
+    tmp_path,
+):
+    # The app a command runs on (and each `trustsurvey serve` worker) is frozen out of the
+    # cyclic collector's passes, which walked its half a million objects again and again
+    # during a close or a heatmap (surveys.serve.freeze_startup_objects).
+    env = {**os.environ, "TRUSTSURVEY_INSTANCE": str(tmp_path / "instance")}
+    env.pop("DATABASE_URL", None)
+    script = (
+        "import gc; from surveys.cli import _create_app; "
+        "before = gc.get_freeze_count(); _create_app(); "
+        "print(before, gc.get_freeze_count(), gc.isenabled())"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    before, after, enabled = done.stdout.split()
+    assert int(before) == 0 and int(after) > 100_000 and enabled == "True"

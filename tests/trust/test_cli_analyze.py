@@ -429,3 +429,14 @@ def test_other_commands_still_load_the_app_commands():
     assert result.exit_code == 0, result.output
     for command in ("analyze", "serve", "db", "create-user"):
         assert f"  {command} " in result.output
+
+
+def test_analyze_in_a_longer_process_gives_back_the_garbage_collector(files):
+    """The command pauses the cyclic collector for its run; a process that goes on after
+    it (a notebook, this test session) gets it back, also after an error."""
+    import gc
+
+    tmp_path, write = files
+    assert gc.isenabled()
+    assert run(tmp_path, write("dept\n")).exit_code == 2  # no item columns: refused
+    assert gc.isenabled()
