@@ -111,8 +111,8 @@ def test_admin_confirms_invitations_after_opening_and_the_team_is_marked_and_log
     assert re.search(r'<th scope="row">(<a [^>]*>)?Beta(</a>)?<sup class="late-mark">', page)
     assert not re.search(r'<th scope="row">Alpha<sup', page)
     heat = client.get(f"/manage/waves/{wave_id}/heatmap").get_data(as_text=True)
-    assert re.search(r'<th scope="row">Beta<sup class="late-mark">', heat)
-    assert not re.search(r'<th scope="row">Alpha<sup', heat)
+    assert re.search(r'<th scope="row"><a [^>]*>Beta</a><sup class="late-mark">', heat)
+    assert not re.search(r'<th scope="row"><a [^>]*>Alpha</a><sup', heat)
     beta = client.get(f"/manage/waves/{wave_id}/teams/{world.beta}").get_data(as_text=True)
     assert re.search(r'<h1>Beta<sup class="late-mark">', beta) and 'id="late-note"' in beta
     alpha = client.get(f"/manage/waves/{wave_id}/teams/{world.alpha}").get_data(as_text=True)
