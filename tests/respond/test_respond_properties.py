@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 from urllib.parse import urlencode
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.respond.survey_setup import FULL, create_survey
@@ -50,11 +50,14 @@ def test_hostile_submissions_never_fail_never_store_half_and_name_the_problem(ap
         reply = app.test_client().post(f"/s/{next(tokens)}", data=body, content_type=content_type)
         assert reply.status_code != 500
         after = survey.counts()
-        if reply.status_code == 303:
+        if reply.status_code == 303 and reply.headers["Location"].endswith("/s/thanks"):
             expected["responses"] = next(stored)
             assert after[0] == after[2] == expected["responses"]  # whole, link used once
             return
         assert after == before  # refused or a language switch: nothing stored at all
+        if reply.status_code == 303:  # a language switch ("lang" among the fields)
+            assert "/s/thanks" not in reply.headers["Location"]
+            return
         page = reply.get_data(as_text=True)
         if reply.status_code in REFUSALS:
             assert any(reason in page for reason in REFUSALS[reply.status_code]), page[:300]
@@ -63,6 +66,10 @@ def test_hostile_submissions_never_fail_never_store_half_and_name_the_problem(ap
 
     @SETTINGS
     @given(form=forms)
+    # A language switch redirects (303) back to the form and stores nothing; drawn only now
+    # and then, it once made the test count a response that was never sent.
+    @example(form=({}, [("lang", "en")], True))
+    @example(form=({}, [], True))
     def plausible_forms(form):
         answers, extra, complete = form
         if complete:
