@@ -54,3 +54,19 @@ def test_team_page_shows_the_planted_two_camps_and_fits_the_screen(
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 10_000
     print(f"screenshot: {shot}")
+
+
+def test_a_closed_waves_results_read_as_cards_on_a_phone(live_server, new_page):
+    page = new_page(locale="en-US", viewport=VIEWPORTS["phone"])
+    _sign_in(page, live_server.url)
+    page.get_by_role("link", name="Q3 2026 full survey", exact=False).first.click()
+    page.locator("#wave-results").wait_for()
+    hidden = page.evaluate(
+        "[...document.querySelectorAll('main .table-scroll')]"
+        ".filter(box => box.scrollWidth > box.clientWidth)"
+        ".map(box => box.querySelector('table').id || box.querySelector('th').innerText)"
+    )
+    assert hidden == []
+    # Each team is a card: its first scale's cell carries the scale's name as its label.
+    label = page.locator("#wave-results tbody td[data-label]").nth(1).get_attribute("data-label")
+    assert label == "Familiarity"
