@@ -156,11 +156,12 @@ def undecodable_cell(data: bytes, codec: str, start: int) -> Undecodable:
     line = 0
     try:
         for record, cells in enumerate(reader, start=1):
-            header = header or cells
+            if record == 1:
+                header = cells  # an empty first line names no column
             for index, cell in enumerate(cells):
                 if _ESCAPED.search(cell):
-                    named = record > 1 and index < len(header)
-                    return Undecodable(record, line + 1, header[index].strip() if named else "")
+                    name = header[index].strip() if record > 1 and index < len(header) else ""
+                    return Undecodable(record, line + 1, "" if _ESCAPED.search(name) else name)
             line = reader.line_num
     except csv.Error:
         pass

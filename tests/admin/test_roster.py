@@ -531,3 +531,14 @@ def test_a_quote_left_open_is_refused_instead_of_swallowing_rows(
     assert [(r, c) for r, c, _problem in errors] == [(row, column)]
     assert "quote" in errors[0][2]
     assert members(app) == []
+
+
+def test_a_bad_byte_under_an_empty_first_line_names_no_column(app, admin_client, tree):
+    # Found by the property test: the row with the bad byte was taken for the header, and
+    # its own undecodable text, as the column's name, made the page fail to render.
+    data = "\nࠀ".encode()  # read as GB18030, its last byte is not a character
+    response = upload(admin_client, data, encoding="gb18030")
+    assert response.status_code == 200
+    rows = error_rows(response)
+    assert [(row, column) for row, column, _problem in rows] == [("2", "")]
+    assert members(app) == []
