@@ -4,7 +4,10 @@ For each level of concurrency (50 and 200 by default), as many respondents as as
 with a unique link, first open their survey (GET: cookie and CSRF token) and then answer
 once (POST), at most that many at a time. Prints throughput and p50/p95/p99 of opening and
 of submitting, then the same server settings serving a bare one-INSERT endpoint
-(bench/floor_app.py) under the same client, and the ratio of the two submit rates.
+(bench/floor_app.py) under the same client, and the ratio of the two submit rates. Last, the
+same floor server sends, for another batch of links, exactly the statements a stored answer
+sends and nothing else (``/store/<token>``): its ratio to the floor is the most the submit
+could reach if sessions, CSRF, rate limits, validation and Flask's routing cost nothing.
 Reconciles: responses stored == used links == acknowledged submissions (303), and counts
 every other status (5xx must be 0).
 
@@ -30,6 +33,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -105,7 +109,8 @@ async def product_level(address, tokens, concurrency, limit, meter: CpuMeter):
         "open",
         timed(in_parallel(concurrency, [lambda p=p: p.open(address) for p in people]), limit),
     )
-    bodies = [answers(rng) for _ in people]
+    # Encoded before the clock starts, as the floor's are.
+    bodies = [urlencode(answers(rng)).encode() for _ in people]
     sent, send_s = await meter.measure(
         "submit",
         timed(
@@ -122,20 +127,20 @@ async def product_level(address, tokens, concurrency, limit, meter: CpuMeter):
     return opened, open_s, sent, send_s
 
 
-async def floor_level(address, count, concurrency, limit, meter: CpuMeter):
+async def floor_level(address, paths, concurrency, limit, meter: CpuMeter, name="floor"):
+    """POST one answer body to each of ``paths`` ('/insert' for the floor, '/store/<token>'
+    for the database work alone)."""
     rng = random.Random(concurrency)
-    from urllib.parse import urlencode
-
-    bodies = [urlencode(answers(rng)).encode() for _ in range(count)]
+    bodies = [urlencode(answers(rng)).encode() for _ in paths]
     headers = {"Content-Type": "application/x-www-form-urlencoded"}
     return await meter.measure(
-        "floor",
+        name,
         timed(
             in_parallel(
                 concurrency,
                 [
-                    lambda b=b: request(address, "POST", "/insert", body=b, headers=headers)
-                    for b in bodies
+                    lambda b=b, path=path: request(address, "POST", path, body=b, headers=headers)
+                    for b, path in zip(bodies, paths, strict=True)
                 ],
             ),
             limit,
@@ -158,7 +163,8 @@ def main() -> int:
           f"PostgreSQL fsync={args.fsync}; {load()}")  # fmt: skip
     with Cluster(fsync=args.fsync == "on") as cluster:
         env = server_environment(cluster.url(), folder / "instance")
-        total = args.respondents * len(args.levels)
+        # Per level: one batch of links for the product, one for the database work alone.
+        total = 2 * args.respondents * len(args.levels)
         started = time.perf_counter()
         tokens = seed(env, total)
         print(f"seeded {total} links in {time.perf_counter() - started:.1f} s")
@@ -189,7 +195,8 @@ def main() -> int:
             warm += [lambda: request(floor_address, "GET", "/")] * 40
             asyncio.run(in_parallel(args.workers * args.threads, warm))
             for n, concurrency in enumerate(args.levels):
-                batch = tokens[n * args.respondents : (n + 1) * args.respondents]
+                batch = tokens[2 * n * args.respondents : (2 * n + 1) * args.respondents]
+                alone = tokens[(2 * n + 1) * args.respondents : (2 * n + 2) * args.respondents]
                 before = int(cluster.psql("SELECT count(*) FROM response"))
                 database_pid = postmaster_pid(cluster.folder / "data")
                 meter = CpuMeter(product.process.pid, database_pid)
@@ -200,26 +207,49 @@ def main() -> int:
                 used = int(cluster.psql("SELECT count(*) FROM invitation WHERE used"))
                 meter.server_pid = floor.pid
                 floor_replies, floor_s = asyncio.run(
-                    floor_level(floor_address, len(batch), concurrency, args.max_seconds, meter)
-                )
+                    floor_level(
+                        floor_address, ["/insert"] * len(batch), concurrency, args.max_seconds,
+                        meter,
+                    )
+                )  # fmt: skip
+                before_alone = int(cluster.psql("SELECT count(*) FROM response"))
+                alone_replies, alone_s = asyncio.run(
+                    floor_level(
+                        floor_address, [f"/store/{token}" for token in alone], concurrency,
+                        args.max_seconds, meter, name="db-only",
+                    )
+                )  # fmt: skip
+                stored_alone = int(cluster.psql("SELECT count(*) FROM response")) - before_alone
                 acknowledged = sum(r.status == 303 for r in sent)
                 server_errors = sum(
-                    r.status >= 500 or r.status < 0 for r in opened + sent + floor_replies
+                    r.status >= 500 or r.status < 0
+                    for r in opened + sent + floor_replies + alone_replies
                 )
                 submit_rate = len(sent) / send_s
                 floor_rate = len(floor_replies) / floor_s
+                alone_rate = len(alone_replies) / alone_s
                 p95_submit = percentiles([r.seconds for r in sent])[1]
                 print(f"\n{concurrency} concurrent respondents, {len(batch)} links; {load()}")
                 print(summary("open", opened, open_s))
                 print(summary("submit", sent, send_s))
                 print(summary("floor", floor_replies, floor_s))
+                print(summary("db-only", alone_replies, alone_s))
                 print(f"  submit / floor = {submit_rate / floor_rate:.2f}")
+                print(f"  db-only / floor = {alone_rate / floor_rate:.2f} (the ceiling of "
+                      "submit / floor: a submission's statements and nothing else)")  # fmt: skip
+                print(f"  submit / db-only = {submit_rate / alone_rate:.2f}")
                 print(meter.line("open", len(opened)))
                 print(meter.line("submit", len(sent)))
                 print(meter.line("floor", len(floor_replies)))
+                print(meter.line("db-only", len(alone_replies)))
                 print(f"  statuses: open {statuses(opened)}, submit {statuses(sent)}, "
-                      f"floor {statuses(floor_replies)}")  # fmt: skip
-                reconciled = stored == acknowledged and used == stored + before
+                      f"floor {statuses(floor_replies)}, "
+                      f"db-only {statuses(alone_replies)}")  # fmt: skip
+                reconciled = (
+                    stored == acknowledged
+                    and used == stored + before
+                    and stored_alone == sum(r.status == 303 for r in alone_replies) == len(alone)
+                )
                 print(f"  reconcile: stored {stored}, acknowledged {acknowledged}, used links "
                       f"{used - before}; no duplicates: {reconciled}; 5xx or no reply: "
                       f"{server_errors}")  # fmt: skip

@@ -3,6 +3,11 @@ uses them, with one endpoint that stores its request body in one INSERT and comm
 
 Served by bench/bench_load.py as ``gunicorn 'bench.floor_app:create()'`` with the product's
 worker settings; nothing a survey needs (templates, sessions, CSRF, validation) is done.
+
+A second endpoint, ``/store/<token>``, sends exactly the statements a stored survey answer
+sends (the product's own: the link read by its token's hash, then the one statement that
+consumes it and inserts the answers) and nothing else. It is the ceiling of the submit/floor
+ratio: what a survey endpoint would reach if everything but its database work cost nothing.
 """
 
 from __future__ import annotations
@@ -40,6 +45,20 @@ def create() -> Flask:
         db.session.add(FloorRow(body=request.get_data(as_text=True)))
         db.session.commit()
         return "", 303, {"Location": "/"}
+
+    # Imported when a worker starts, not on its first request (the import would be measured).
+    from surveys.models import random_id
+    from surveys.services.invitations import _FIND, hash_token
+    from surveys.services.responses import _one_statement
+
+    @app.post("/store/<token>")
+    def store(token: str):
+        link = db.session.execute(_FIND, {"token_hash": hash_token(token)}).first()
+        answers = {name: int(value) for name, value in request.form.items()}
+        params = {"invitation_id": link.id, "response_id": random_id(), "answers": answers}
+        stored = db.session.execute(_one_statement(False), params).scalar_one()
+        db.session.commit()
+        return "", 303 if stored == 1 else 409, {"Location": "/"}
 
     @app.get("/")
     def index():

@@ -81,13 +81,16 @@ class Respondent:
             self.csrf = found.group(1).decode() if found else ""
         return reply
 
-    async def answer(self, address, answers: dict[str, str]) -> Reply:
-        form = answers | {"csrf_token": self.csrf, "submit": "send"}
+    async def answer(self, address, answers: dict[str, str] | bytes) -> Reply:
+        """Send the answers: a dict, or already URL-encoded (as the floor's bodies are, so that
+        the client does the same work for both)."""
+        encoded = answers if isinstance(answers, bytes) else urlencode(answers).encode()
+        body = encoded + b"&" + urlencode({"csrf_token": self.csrf, "submit": "send"}).encode()
         reply = await request(
             address,
             "POST",
             f"/s/{self.token}",
-            body=urlencode(form).encode(),
+            body=body,
             headers={
                 "Content-Type": "application/x-www-form-urlencoded",
                 "Cookie": self.cookie,
