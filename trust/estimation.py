@@ -439,8 +439,8 @@ def estimate_trust(drivers, model: TrustModel) -> TrustEstimate:
     >>> from trust import default_trust_model, estimate_trust
     >>> drivers = ["familiarity", "similarity", "interaction", "openness", "reliability"]
     >>> est = estimate_trust([[4, 4, 3, 3, 5]], default_trust_model(drivers))
-    >>> est.cognitive.round(3), est.affective.round(3), est.calibrated
-    (array([4.15]), array([3.703]), False)
+    >>> est.cognitive.round(4), est.affective.round(4), est.calibrated
+    (array([4.15]), array([3.7025]), False)
     """
     if not isinstance(model, TrustModel):
         raise TypeError(f"model must be a TrustModel, not {type(model).__name__}")
