@@ -97,3 +97,32 @@ text = { en = "Hours last week", zh = "上周工时" }
 key = "H2"
 text = { en = "Hours this week", zh = "本周工时" }
 """
+
+
+# What scrolls sideways on a page in the browser: the page itself (its overflow in px, as
+# "page +N px"), and every table wider than its scroll box in main, named by its id or
+# first heading. (An example file in a <pre> may scroll in its box: wrapping its lines
+# would change what it shows.)
+SIDEWAYS_JS = """() => {
+  const out = [];
+  const page = document.documentElement.scrollWidth - document.documentElement.clientWidth;
+  if (page > 0) out.push('page +' + page + ' px');
+  for (const box of document.querySelectorAll('main .table-scroll')) {
+    if (box.scrollWidth > box.clientWidth) {
+      const table = box.querySelector('table');
+      const name = table.id || table.querySelector('th').innerText;
+      out.push(name + ' ' + box.scrollWidth + '/' + box.clientWidth + ' px');
+    }
+  }
+  return out;
+}"""
+
+
+def sideways(page) -> list[str]:
+    """What scrolls sideways on a Playwright page (see :data:`SIDEWAYS_JS`); [] if nothing.
+
+    Waits for the page's load event first: after a click, an element can be found before the
+    style sheet has loaded, and a page laid out without it is as wide as its widest table.
+    """
+    page.wait_for_load_state("load")
+    return page.evaluate(SIDEWAYS_JS)

@@ -23,7 +23,7 @@ from surveys import db as database
 from surveys.db import db
 from surveys.models import Response, ScaleResult, Team, TeamScaleResult, Wave
 from surveys.tools import demo
-from tests.helpers import FAST_PASSWORD_HASH
+from tests.helpers import FAST_PASSWORD_HASH, sideways
 
 pytestmark = pytest.mark.browser
 
@@ -278,6 +278,17 @@ def test_facilitator_goes_from_empty_install_to_closed_wave_with_stored_aggregat
     main = page.locator("main").inner_text()
     assert not SCORE.search(main)
     assert page.get_by_role("heading", name="Results").count() == 0
+    # The same page on a phone: the counts and the audit log read as cards, and the admin's
+    # list of teams and users too; nothing scrolls sideways.
+    phone = new_page(locale="en-US", viewport={"width": 375, "height": 812})
+    sign_in(phone, url, *ADMIN)
+    for address in (wave_url, f"{url}/admin/teams", f"{url}/admin/users"):
+        phone.goto(address)
+        assert sideways(phone) == [], address
+    assert phone.locator("#users tbody tr").count() == 2
+    phone.goto(wave_url)
+    assert phone.locator("#audit-log tbody tr").count() >= 2
+    assert phone.locator("#response-counts tbody tr").count() == len(ROSTER)
 
     # Close by hand, with its confirmation.
     page.get_by_role("link", name="Close wave").click()

@@ -108,4 +108,4 @@ def test_the_page_gives_the_close_date_in_the_organisations_zone(app, client, or
     login(org.researcher)
     page = client.get("/export/?lang=en").get_data(as_text=True)
     assert "Dates are in Asia/Shanghai." in page
-    assert "<td>2026-07-01</td>" in page and "2026-06-30" not in page
+    assert '<td data-label="Closed">2026-07-01</td>' in page and "2026-06-30" not in page

@@ -17,7 +17,7 @@ ALL = {"with_email_too": "y"}  # every member's link, not only those without ema
 def _row(page: str, team: str) -> list[str]:
     match = re.search(rf'<th scope="row">{team}</th>(.*?)</tr>', page, re.S)
     assert match, f"no row for {team}"
-    return re.findall(r'<td class="num">(.*?)</td>', match.group(1))
+    return re.findall(r'<td class="num" data-label="[^"]+">(.*?)</td>', match.group(1))
 
 
 def test_open_wave_shows_responses_invitations_and_rate_per_team(

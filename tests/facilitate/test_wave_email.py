@@ -254,7 +254,8 @@ def test_a_reminder_when_every_emailed_member_has_answered_looks_like_any_other(
     for page in pages:
         assert "The reminder is being sent." in page
         assert "Nobody to send to" not in page
-    rows = [re.findall(r"<td>reminder</td>\s*<td class=\"num\">(.*?)</td>", p) for p in pages]
+    reminder = r'<td data-label="What">reminder</td>\s*<td class="num" data-label="Sent">(.*?)</td>'
+    rows = [re.findall(reminder, p) for p in pages]
     assert rows[0] == ["–"] and rows[1] == ["–", "–"]
 
 
@@ -388,4 +389,4 @@ def test_emails_and_the_wave_page_give_times_in_the_organisations_zone(
     assert "When (Asia/Shanghai)" in text and "When (UTC)" not in text
     with app.app_context():
         sent_at = db.session.scalar(db.select(Mailing.created_at))
-    assert f"<td>{sent_at + dt.timedelta(hours=8):%Y-%m-%d %H:%M}</td>" in text
+    assert f'<th scope="row">{sent_at + dt.timedelta(hours=8):%Y-%m-%d %H:%M}</th>' in text

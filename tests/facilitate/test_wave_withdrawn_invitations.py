@@ -44,7 +44,7 @@ def _import_alpha(client, names, deactivate: bool) -> None:
 def _counts_row(client, wave_id) -> list[str]:
     page = client.get(f"/manage/waves/{wave_id}").get_data(as_text=True)
     match = re.search(r'<th scope="row">Alpha</th>(.*?)</tr>', page, re.S)
-    return re.findall(r'<td class="num">(.*?)</td>', match.group(1))
+    return re.findall(r'<td class="num" data-label="[^"]+">(.*?)</td>', match.group(1))
 
 
 def _answers() -> dict[str, str]:
