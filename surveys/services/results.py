@@ -34,7 +34,7 @@ from surveys.models import (
     Wave,
     wave_team,
 )
-from surveys.services import calibration, cells, changes, invitations, rollups
+from surveys.services import calibration, cells, changes, invitations, rollups, stored_answers
 from surveys.services import heatmap as heatmap_rows
 
 SCALE_FIELDS = (
@@ -54,15 +54,35 @@ def answer_matrix(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The wave's answers as floats (respondents x items, NaN where unanswered) and team ids.
 
-    ``team_id`` limits them to one team. The database picks the items out of every
+    ``team_id`` limits them to one team. Rows follow the random response id, so their order
+    says nothing about arrival.
+
+    The stored texts are read as they are and parsed with NumPy when they hold whole numbers
+    and nulls only, as the survey writes them (:func:`stored_answers.whole_numbers`: most
+    often the same keys in the same places in every text, read by columns). Anything else
+    (answers stored some other way) is read as follows, where an answer that is not a
+    number counts as missing.
+
+    The database picks the items out of every
     response's JSON into one JSON array per response (SQLite's json_extract, PostgreSQL's
     json_build_array) and joins them all, without their brackets, into one text (and the
     team ids into another): one row crosses to Python, and one ``json.loads`` makes the
-    matrix, with no Python loop over respondents or answers. Rows follow the random
-    response id, so their order says nothing about arrival.
+    matrix, with no Python loop over respondents or answers.
     """
     if not item_keys:
         return np.zeros((0, 0)), np.zeros(0, dtype=np.int64)
+    stored = db.select(Response.team_id, sa.cast(Response.answers, sa.Text)).where(
+        Response.wave_id == wave.id
+    )
+    if team_id is not None:
+        stored = stored.where(Response.team_id == team_id)
+    rows = db.session.connection().execute(stored.order_by(Response.id)).all()
+    texts = [text for _team, text in rows]
+    answers = stored_answers.whole_numbers(texts, item_keys) if rows else None
+    if answers is not None:
+        teams = np.fromiter((team for team, _text in rows), dtype=np.int64, count=len(rows))
+        return answers, teams
+    del rows, texts
     sqlite = db.engine.dialect.name == "sqlite"
     if sqlite:
         paths = [f'$."{key}"' for key in item_keys]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Sequence
 from itertools import chain
 from operator import itemgetter
@@ -20,7 +21,7 @@ from operator import itemgetter
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-__all__ = ["matrix"]
+__all__ = ["matrix", "whole_numbers"]
 
 DIGITS = 3  # the longest whole number read without json.loads
 # Bytes of the JSON text.
@@ -36,8 +37,63 @@ def matrix(texts: Sequence[str | None], keys: Sequence[str]) -> np.ndarray:
     keys = tuple(keys)
     if not keys:
         return np.zeros((len(texts), 0))
-    x = _small_whole_numbers(texts, keys)
+    x = whole_numbers(texts, keys)
     return x if x is not None else _by_json(texts, keys)
+
+
+def whole_numbers(texts: Sequence[str | None], keys: Sequence[str]) -> np.ndarray | None:
+    """:func:`matrix` when every text holds whole numbers of at most :data:`DIGITS` digits or
+    nulls, written by ``json.dumps``; None for any other text (the caller reads those its
+    own way). ``keys`` must not be empty.
+    """
+    keys = tuple(keys)
+    x = _same_layout(texts, keys)
+    return x if x is not None else _small_whole_numbers(texts, keys)
+
+
+# One key and its one-digit answer, as json.dumps writes them (a key with no escapes).
+_ONE_DIGIT = re.compile(r'"([^"\\]*)": (\d)(?=[,}])')
+
+
+def _same_layout(texts: Sequence[str | None], keys: tuple[str, ...]) -> np.ndarray | None:
+    """:func:`matrix` when every text is the first one but for its one-digit answers, else
+    None.
+
+    That is the common case: one instrument's answers, every item answered on a scale of at
+    most ten points, the keys in the order the survey wrote them. Each answer then sits at
+    the same byte of every text, so the texts are one (n, length) array of bytes: the bytes
+    between the answers must equal the first text's (the same keys in the same places), and
+    the answers are read as whole columns.
+    """
+    n = len(texts)
+    if n == 0 or None in texts:
+        return None
+    first = texts[0]
+    fields = list(_ONE_DIGIT.finditer(first))
+    if "{" + ", ".join(field.group(0) for field in fields) + "}" != first:
+        return None
+    width = len(first)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+    if not (lengths == width).all():
+        return None
+    text = "".join(texts).encode()
+    if len(text) != n * width:  # a character outside ASCII takes more than one byte
+        return None
+    buf = np.frombuffer(text, dtype=np.uint8).reshape(n, width)
+    place = {field.group(1): field.start(2) for field in fields}  # json.loads keeps the last
+    answers = np.array([field.start(2) for field in fields], dtype=np.int64)
+    between = np.ones(width, dtype=bool)
+    between[answers] = False
+    if not (buf[:, between] == buf[0, between]).all():
+        return None
+    digits = buf[:, answers] - np.uint8(ord("0"))
+    if not (digits < 10).all():
+        return None
+    x = np.full((n, len(keys)), np.nan)
+    for column, key in enumerate(keys):
+        if key in place:
+            x[:, column] = buf[:, place[key]] - np.uint8(ord("0"))
+    return x
 
 
 def _by_json(texts: Sequence[str | None], keys: tuple[str, ...]) -> np.ndarray:

@@ -89,3 +89,58 @@ def test_the_product_format_is_read_without_json_loads_and_others_are_not():
         np.testing.assert_array_equal(
             stored_answers.matrix([text], KEYS), expected([text], KEYS), err_msg=text
         )
+
+
+layout = st.lists(st.sampled_from(KEYS + OTHER), unique=True, max_size=8)
+one_digit_rows = st.lists(st.lists(st.integers(0, 9), min_size=8, max_size=8), max_size=12)
+# What may differ in one text: another answer, or a null, or the keys in another order.
+change = st.sampled_from(["none", "two digits", "null", "reversed", "missing", "non-ASCII"])
+
+
+@given(layout, one_digit_rows, change, st.integers(0, 11))
+@settings(max_examples=300, deadline=None)
+def test_texts_of_one_layout_are_read_as_json_reads_them(keys, rows, how, which):
+    # Texts as the survey writes them: the same keys in the same order, one digit each; one
+    # of them possibly changed so that its answers no longer sit where the others' do.
+    dicts = [dict(zip(keys, row, strict=False)) for row in rows]
+    if dicts and keys:
+        changed = dicts[which % len(dicts)]
+        key = keys[0]
+        if how == "two digits":
+            changed[key] = 10
+        elif how == "null":
+            changed[key] = None
+        elif how == "reversed":
+            dicts[which % len(dicts)] = dict(reversed(changed.items()))
+        elif how == "missing":
+            del changed[key]
+        elif how == "non-ASCII":
+            changed["fám"] = 1
+    texts = [json.dumps(d) for d in dicts]
+    got = stored_answers.matrix(texts, KEYS)
+    np.testing.assert_array_equal(got, expected(texts, KEYS))
+    fast = stored_answers._same_layout(texts, KEYS)
+    if how == "none" and texts:
+        assert fast is not None  # the common case is read by columns
+    if fast is not None:
+        np.testing.assert_array_equal(fast, expected(texts, KEYS))
+
+
+def test_one_layout_is_read_by_columns_and_anything_else_is_not():
+    same = [
+        json.dumps({"fam1": 4, "sim1": 2, "rel10": 5}),
+        json.dumps({"fam1": 1, "sim1": 7, "rel10": 0}),
+    ]
+    np.testing.assert_array_equal(stored_answers._same_layout(same, KEYS), expected(same, KEYS))
+    for other in (
+        '{"sim1": 4, "fam1": 2, "rel10": 5}',  # the same length, another order
+        '{"fam1": 4, "sim1": 2, "rel11": 5}',  # another key
+        '{"fam1": 4, "sim1": 2, "rel10": x}',  # not a digit
+        '{"fam1": 4, "sim1": 2, "rel10":5}',  # another separator
+        None,
+    ):
+        texts = [same[0], other]
+        assert stored_answers._same_layout(texts, KEYS) is None, other
+    # A key given twice: json.loads keeps the last answer.
+    twice = ['{"fam1": 4, "fam1": 5}'] * 2
+    np.testing.assert_array_equal(stored_answers.matrix(twice, KEYS), expected(twice, KEYS))
