@@ -114,9 +114,10 @@ def _within(cell: HeatCell, ranges: Mapping[str, tuple[float, float]]) -> HeatCe
     5.1), as the team page shows it: the heatmap, its downloads and the results shown to
     respondents give the same interval."""
     bounds = ranges.get(cell.scale)
-    if bounds is None or cell.ci_low is None or cell.ci_high is None:
-        return cell
-    low, high, clipped = readings.clip_interval(cell.ci_low, cell.ci_high, *bounds)
+    low, high = cell.ci_low, cell.ci_high
+    if bounds is None or low is None or high is None or bounds[0] <= low <= high <= bounds[1]:
+        return cell  # most cells: nothing to cut, and no call to make
+    low, high, clipped = readings.clip_interval(low, high, *bounds)
     return cell._replace(ci_low=low, ci_high=high) if clipped else cell
 
 
@@ -302,26 +303,39 @@ def heatmap_csv(
     )
     keys = columns(wave)
 
-    def lines():
-        for row in rows:
-            name = neutralise_csv_cell(row.name)
-            for key in keys:
-                c = row.cells.get(key)
-                if c is None:
-                    continue
-                measured = (c.mean, c.ci_low, c.ci_high, c.sd, c.rwg_j)
-                change = (c.change, c.change_ci_low, c.change_ci_high)
-                yield (
-                    row.level,
-                    name,
-                    key,
-                    c.n,
-                    *["" if v is None else f"{v:.4f}" for v in measured],
-                    c.estimate or "",
-                    c.suppressed or "",
-                    *["" if v is None else f"{v:.4f}" for v in change],
-                    late.get(row.team_id, 0) if row.level == "team" else "",
-                )
+    def quoted(*cells) -> str:
+        """Cells of text as the csv module writes them (quoted where they need it)."""
+        line = io.StringIO()
+        csv.writer(line, lineterminator="").writerow(cells)
+        return line.getvalue()
 
-    writer.writerows(lines())
+    # A line is written as one string: the csv module is needed only for the texts that may
+    # need quoting (a row's name: once per row; a label: once per value), and a large wave
+    # has tens of thousands of lines.
+    labels: dict[str | None, str] = {None: "", "": ""}
+    scales = {key: quoted(key) for key in keys}
+    for row in rows:
+        head = quoted(row.level, neutralise_csv_cell(row.name))
+        marked = late.get(row.team_id, 0) if row.level == "team" else ""
+        for key in keys:
+            c = row.cells.get(key)
+            if c is None:
+                continue
+            _scale, n, mean, low, high, sd, rwg, estimate, suppressed, change, c_low, c_high = c
+            for label in (estimate, suppressed):
+                if label not in labels:
+                    labels[label] = quoted(label)
+            out.write(
+                f"{head},{scales[key]},{'' if n is None else n},"
+                f"{'' if mean is None else f'{mean:.4f}'},"
+                f"{'' if low is None else f'{low:.4f}'},"
+                f"{'' if high is None else f'{high:.4f}'},"
+                f"{'' if sd is None else f'{sd:.4f}'},"
+                f"{'' if rwg is None else f'{rwg:.4f}'},"
+                f"{labels[estimate]},{labels[suppressed]},"
+                f"{'' if change is None else f'{change:.4f}'},"
+                f"{'' if c_low is None else f'{c_low:.4f}'},"
+                f"{'' if c_high is None else f'{c_high:.4f}'},"
+                f"{marked}\r\n"
+            )
     return out.getvalue()

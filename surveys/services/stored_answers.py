@@ -80,19 +80,20 @@ def _same_layout(texts: Sequence[str | None], keys: tuple[str, ...]) -> np.ndarr
     if len(text) != n * width:  # a character outside ASCII takes more than one byte
         return None
     buf = np.frombuffer(text, dtype=np.uint8).reshape(n, width)
-    place = {field.group(1): field.start(2) for field in fields}  # json.loads keeps the last
+    place = {field.group(1): i for i, field in enumerate(fields)}  # json.loads keeps the last
     answers = np.array([field.start(2) for field in fields], dtype=np.int64)
-    between = np.ones(width, dtype=bool)
-    between[answers] = False
-    if not (buf[:, between] == buf[0, between]).all():
+    differs = buf != buf[0]
+    differs[:, answers] = False
+    if differs.any():
         return None
     digits = buf[:, answers] - np.uint8(ord("0"))
     if not (digits < 10).all():
         return None
     x = np.full((n, len(keys)), np.nan)
-    for column, key in enumerate(keys):
-        if key in place:
-            x[:, column] = buf[:, place[key]] - np.uint8(ord("0"))
+    found = [(column, place[key]) for column, key in enumerate(keys) if key in place]
+    if found:
+        columns, at = zip(*found, strict=True)
+        x[:, list(columns)] = digits[:, list(at)]
     return x
 
 

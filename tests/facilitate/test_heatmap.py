@@ -258,6 +258,20 @@ def test_csv_carries_the_same_numbers_and_no_number_where_withheld(client, close
         assert anna[scale]["mean"] == ("" if mean is None else f"{mean:.4f}")
 
 
+def test_csv_quotes_a_name_with_a_comma_a_quote_and_a_formula(app, client, org, closed):
+    # Written as Python's csv module reads it back; a leading = is neutralised for Excel.
+    name = '=Anna, "the" first'
+    with app.app_context():
+        db.session.get(Team, org["Anna"]).name = name
+        db.session.commit()
+    body = client.get(f"/manage/waves/{closed}/heatmap.csv").get_data(as_text=True)
+    lines = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+    header, lines = lines[0], lines[1:]
+    assert all(len(line) == len(header) for line in lines)
+    anna = [line for line in lines if line[1] == "'" + name]
+    assert len(anna) == len({line[2] for line in lines}) > 0  # one line per scale
+
+
 def test_svg_download_is_a_picture_of_the_rows(client, closed):
     response = client.get(f"/manage/waves/{closed}/heatmap.svg")
     assert response.mimetype == "image/svg+xml"
