@@ -57,13 +57,11 @@ def answer_matrix(
     ``team_id`` limits them to one team. Rows follow the random response id, so their order
     says nothing about arrival.
 
-    The stored texts are read as they are and parsed with NumPy when they hold whole numbers
-    and nulls only, as the survey writes them (:func:`stored_answers.whole_numbers`: most
-    often the same keys in the same places in every text, read by columns). Anything else
-    (answers stored some other way) is read as follows, where an answer that is not a
-    number counts as missing.
-
-    The database picks the items out of every
+    The stored texts are read as they are and parsed by NumPy when they hold whole numbers
+    and nulls only, as the survey writes them (:func:`stored_answers.whole_numbers`; most
+    often every text has the same keys in the same places, and the answers are read as
+    columns of bytes). Answers stored any other way are read again by the database, where
+    an answer that is not a number counts as missing: it picks the items out of every
     response's JSON into one JSON array per response (SQLite's json_extract, PostgreSQL's
     json_build_array) and joins them all, without their brackets, into one text (and the
     team ids into another): one row crosses to Python, and one ``json.loads`` makes the
@@ -77,12 +75,13 @@ def answer_matrix(
     if team_id is not None:
         stored = stored.where(Response.team_id == team_id)
     rows = db.session.connection().execute(stored.order_by(Response.id)).all()
-    texts = [text for _team, text in rows]
-    answers = stored_answers.whole_numbers(texts, item_keys) if rows else None
-    if answers is not None:
-        teams = np.fromiter((team for team, _text in rows), dtype=np.int64, count=len(rows))
-        return answers, teams
-    del rows, texts
+    if rows:
+        team_ids, texts = zip(*rows, strict=True)
+        answers = stored_answers.whole_numbers(texts, item_keys)
+        if answers is not None:
+            return answers, np.array(team_ids, dtype=np.int64)
+        del team_ids, texts
+    del rows
     sqlite = db.engine.dialect.name == "sqlite"
     if sqlite:
         paths = [f'$."{key}"' for key in item_keys]
